@@ -14,71 +14,71 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code sluice proxy}: the KumoProxy-compatible SOCKS5 server, with KumoProxy's flags. */
 @Command(
-    name = "proxy",
-    mixinStandardHelpOptions = true,
-    versionProvider = VersionProvider.class,
-    description = {
-      "Run a SOCKS5 proxy server for the hosts that own sending IPs (a drop-in for KumoProxy).",
-      "",
-      "Either give a Lua config whose proxy_init event starts listeners:",
-      "  sluice proxy --proxy-config proxy.lua",
-      "or use the legacy flags, one SOCKS5 listener per --listen:",
-      "  sluice proxy --listen 127.0.0.1:5000 [--listen [::1]:5000] [--no-splice] [--timeout-seconds 60]",
-      ""
-    })
+        name = "proxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Run a SOCKS5 proxy server for the hosts that own sending IPs (a drop-in for KumoProxy).",
+            "",
+            "Either give a Lua config whose proxy_init event starts listeners:",
+            "  sluice proxy --proxy-config proxy.lua",
+            "or use the legacy flags, one SOCKS5 listener per --listen:",
+            "  sluice proxy --listen 127.0.0.1:5000 [--listen [::1]:5000] [--no-splice] [--timeout-seconds 60]",
+            ""
+        })
 final class ProxyCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Option(
-      names = "--proxy-config",
-      paramLabel = "FILE.lua",
-      description = "Lua config: kumo.on('proxy_init', ...) calls proxy.start_proxy_listener{...}.")
-  Path proxyConfig;
+    @Option(
+            names = "--proxy-config",
+            paramLabel = "FILE.lua",
+            description = "Lua config: kumo.on('proxy_init', ...) calls proxy.start_proxy_listener{...}.")
+    Path proxyConfig;
 
-  @Option(
-      names = "--listen",
-      paramLabel = "IP:PORT",
-      description = "Legacy: start a SOCKS5 listener on this address (repeatable; port 0 = any free port).")
-  List<String> listen = List.of();
+    @Option(
+            names = "--listen",
+            paramLabel = "IP:PORT",
+            description = "Legacy: start a SOCKS5 listener on this address (repeatable; port 0 = any free port).")
+    List<String> listen = List.of();
 
-  @Option(names = "--no-splice", description = "Legacy: relay in user space instead of splice(2).")
-  boolean noSplice;
+    @Option(names = "--no-splice", description = "Legacy: relay in user space instead of splice(2).")
+    boolean noSplice;
 
-  @Option(
-      names = "--timeout-seconds",
-      paramLabel = "N",
-      description = "Legacy: time allowed for each handshake step (default 60).")
-  Long timeoutSeconds;
+    @Option(
+            names = "--timeout-seconds",
+            paramLabel = "N",
+            description = "Legacy: time allowed for each handshake step (default 60).")
+    Long timeoutSeconds;
 
-  @Override
-  public Integer call() {
-    boolean legacy = !listen.isEmpty() || noSplice || timeoutSeconds != null;
-    if (proxyConfig != null && legacy) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--proxy-config cannot be combined with --listen, --no-splice or --timeout-seconds");
+    @Override
+    public Integer call() {
+        boolean legacy = !listen.isEmpty() || noSplice || timeoutSeconds != null;
+        if (proxyConfig != null && legacy) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--proxy-config cannot be combined with --listen, --no-splice or --timeout-seconds");
+        }
+        if (proxyConfig == null && listen.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(), "give --proxy-config FILE.lua or at least one --listen IP:PORT");
+        }
+        if (timeoutSeconds != null && timeoutSeconds <= 0) {
+            throw new ParameterException(spec.commandLine(), "--timeout-seconds must be positive");
+        }
+        var options =
+                proxyConfig != null
+                        ? ProxyApp.Options.fromConfig(proxyConfig)
+                        : ProxyApp.Options.legacy(
+                                listen, !noSplice, Duration.ofSeconds(timeoutSeconds == null ? 60 : timeoutSeconds));
+        try {
+            return ProxyApp.run(options);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        } catch (PolicyException e) {
+            // A bad policy: `file:line: reason`, and the usage exit code so scripts can tell it from a crash.
+            System.err.println(e.getMessage());
+            return 2;
+        }
     }
-    if (proxyConfig == null && listen.isEmpty()) {
-      throw new ParameterException(
-          spec.commandLine(), "give --proxy-config FILE.lua or at least one --listen IP:PORT");
-    }
-    if (timeoutSeconds != null && timeoutSeconds <= 0) {
-      throw new ParameterException(spec.commandLine(), "--timeout-seconds must be positive");
-    }
-    var options =
-        proxyConfig != null
-            ? ProxyApp.Options.fromConfig(proxyConfig)
-            : ProxyApp.Options.legacy(
-                listen, !noSplice, Duration.ofSeconds(timeoutSeconds == null ? 60 : timeoutSeconds));
-    try {
-      return ProxyApp.run(options);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    } catch (PolicyException e) {
-      // A bad policy: `file:line: reason`, and the usage exit code so scripts can tell it from a crash.
-      System.err.println(e.getMessage());
-      return 2;
-    }
-  }
 }
