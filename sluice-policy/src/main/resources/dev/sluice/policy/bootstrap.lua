@@ -96,7 +96,15 @@ local function dispatch(name, ...)
   if list == nil then return nil end
   for i = 1, #list do
     local ok, result = xpcall(list[i], as_string_error, ...)
-    if not ok then error(result, 0) end
+    if not ok then
+      -- A tail call (`return kumo.x{}`) leaves no frame to report a line for; point at the
+      -- handler's definition instead so the message still reads file:line: reason.
+      if not result:match('^[^\n]-:%d+: ') then
+        local info = debug.getinfo(list[i], 'S')
+        result = info.short_src .. ':' .. info.linedefined .. ': ' .. result
+      end
+      error(result, 0)
+    end
     if result ~= nil then return result end
   end
   return nil
