@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Policy implements AutoCloseable {
     private final String file;
     private final List<LuaState> states;
-    private final BlockingQueue<LuaState> idle;
+    /** Idle states; after close, a single CLOSED lease that every waiting borrower passes on. */
+    private final BlockingQueue<Lease> idle;
     private final Set<String> handlerNames;
     private final Set<String> ranOnce = new HashSet<>();
     private final ExecutorService executor;
@@ -55,7 +56,8 @@ public final class Policy implements AutoCloseable {
     private Policy(PolicyOptions opts, List<LuaState> states, PrometheusRegistry registry) {
         this.file = opts.file().toString();
         this.states = List.copyOf(states);
-        this.idle = new ArrayBlockingQueue<>(states.size(), false, states);
+        this.idle = new ArrayBlockingQueue<>(states.size());
+        states.forEach(s -> idle.add(new Lease(s)));
         this.handlerNames = Set.copyOf(states.getFirst().handlerNames());
         this.registry = registry;
         this.luaCount = Gauge.builder().name("lua_count").help("the number of lua contexts currently alive").register(registry);
@@ -117,7 +119,7 @@ public final class Policy implements AutoCloseable {
                 eventLatency.labelValues(event).observe((System.nanoTime() - start) / 1e9);
             }
         } finally {
-            idle.add(state);
+            idle.add(new Lease(state));
         }
     }
 
@@ -151,17 +153,26 @@ public final class Policy implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("policy " + file + " is closed");
         }
+        Lease lease;
         try {
-            return idle.take();
+            lease = idle.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a Lua state", e);
         }
+        if (lease == Lease.CLOSED) {
+            idle.add(Lease.CLOSED); // wake the next waiter too
+            throw new IllegalStateException("policy " + file + " is closed");
+        }
+        return lease.state();
     }
 
-    /** Waits for borrowed states to come back, closes every state and unregisters the metrics. */
+    /**
+     * Rejects new calls, lets running calls and callers already waiting for a state finish, then closes
+     * every state and unregisters the metrics.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
@@ -171,6 +182,7 @@ public final class Policy implements AutoCloseable {
             borrowForClose().close();
             luaCount.set(states.size() - i - 1);
         }
+        idle.add(Lease.CLOSED);
         registry.unregister(luaCount);
         registry.unregister(eventStarted);
         registry.unregister(eventLatency);
@@ -178,10 +190,14 @@ public final class Policy implements AutoCloseable {
 
     private LuaState borrowForClose() {
         try {
-            return idle.take();
+            return idle.take().state();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while closing policy " + file, e);
         }
+    }
+
+    private record Lease(LuaState state) {
+        static final Lease CLOSED = new Lease(null);
     }
 }

@@ -51,6 +51,43 @@ class PolicyPoolTest {
     }
 
     @Test
+    void closeDrainsBusyAndWaitingCallersThenRejectsNewOnes() throws Exception {
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        LuaModule gate = r -> r.function("test", "hold", args -> {
+            slowStarted.countDown();
+            release.await();
+            return "released";
+        });
+        Path file = PolicyFiles.write(dir, "p.lua",
+                "kumo.on('slow', function() return test.hold() end)",
+                "kumo.on('fast', function() return 'fast' end)");
+        Policy policy = Policy.load(new PolicyOptions(file, 1, List.of(gate), null));
+        CompletableFuture<Object> slow = policy.callAsync("slow");
+        slowStarted.await();
+        CompletableFuture<Object> waiting = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                waiting.complete(policy.call("fast"));
+            } catch (Throwable e) {
+                waiting.completeExceptionally(e);
+            }
+        });
+        waiter.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).until(() -> waiter.getState() == Thread.State.WAITING);
+        Thread closer = new Thread(policy::close);
+        closer.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).until(() -> closer.getState() == Thread.State.WAITING);
+        release.countDown();
+        closer.join();
+        assertThat(slow.get()).isEqualTo("released");
+        waiter.join();
+        assertThat(waiting.join()).isEqualTo("fast"); // it was already waiting: served before the states close
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> policy.call("fast"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void luaCountEqualsPoolSizeAndEventsAreCounted() throws Exception {
         PrometheusRegistry registry = new PrometheusRegistry();
         Path file = PolicyFiles.write(dir, "p.lua", "kumo.on('init', function() end)");
