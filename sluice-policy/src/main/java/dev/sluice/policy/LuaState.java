@@ -24,12 +24,14 @@ final class LuaState implements AutoCloseable {
 
     private final Lua lua = new Lua54();
     private int apiRef;
+    private String file = "";
 
     private LuaState() {}
 
     static LuaState load(Path file, List<LuaModule> modules) throws PolicyException {
         LuaState state = new LuaState();
         try {
+            state.file = file.toString();
             state.lua.openLibraries();
             state.apiRef = state.runBootstrap(file);
             for (LuaModule module : modules) {
@@ -57,7 +59,7 @@ final class LuaState implements AutoCloseable {
             lua.pCall(args.length + 1, 1);
             return LuaValues.toJava(lua, -1);
         } catch (LuaException e) {
-            throw new PolicyException(e.getMessage(), event);
+            throw new PolicyException(fullPath(e.getMessage()), event);
         } finally {
             lua.setTop(top);
         }
@@ -113,10 +115,24 @@ final class LuaState implements AutoCloseable {
             lua.load(direct(code), "@" + file);
             lua.pCall(0, 0);
         } catch (LuaException e) {
-            throw new PolicyException(e.getMessage(), (String) null);
+            throw new PolicyException(fullPath(e.getMessage()), (String) null);
         } finally {
             lua.setTop(top);
         }
+    }
+
+    /**
+     * Lua shortens chunk names longer than 59 characters to "...tail"; put the policy path back so
+     * the message reads exactly {@code file:line: reason}.
+     */
+    private String fullPath(String message) {
+        if (message != null && message.startsWith("...")) {
+            int colon = message.indexOf(':');
+            if (colon > 3 && file.endsWith(message.substring(3, colon))) {
+                return file + message.substring(colon);
+            }
+        }
+        return message;
     }
 
     private void define(String module, String name, LuaFunction fn) {

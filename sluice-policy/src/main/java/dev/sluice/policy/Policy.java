@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * only its own state and never stalls events running in the other states. Lua globals are not shared
  * between states: anything that must be seen process-wide (listeners started in {@code init}, caches)
  * has to live in Java objects, which is why init-like events go through {@link #runOnce}, which runs
- * them in exactly one state.
+ * them in exactly one state. (A {@code kumo.on} call made inside such an event therefore registers a
+ * handler in that one state only; register handlers at the top level of the file.)
+ * {@link #hasHandler} reflects the handlers registered by the top-level code.
  *
  * <p>{@link #call} blocks the calling thread; never call it from a Netty event loop, use
  * {@link #callAsync}, which runs the call on a small executor owned by the policy (one thread per

@@ -36,6 +36,16 @@ class PolicyErrorsTest {
     }
 
     @Test
+    void longPathsAreReportedInFullNotAsLuaShortensThem() throws Exception {
+        Path deep = java.nio.file.Files.createDirectories(dir.resolve("a-rather-long-directory-name/another-long-directory-name"));
+        Path file = PolicyFiles.write(deep, "policy-with-a-long-name.lua", "kumo.on('e', function()", "  error('boom')", "end)");
+        assertThat(file.toString().length()).isGreaterThan(60);
+        try (Policy policy = load(file)) {
+            assertThatThrownBy(() -> policy.call("e")).hasMessage(file + ":2: boom");
+        }
+    }
+
+    @Test
     void runtimeErrorAtLoadNamesFileAndLine() throws Exception {
         Path file = PolicyFiles.write(dir, "x.lua", "local t = nil", "", "print(t.field)");
         assertThatThrownBy(() -> load(file))
