@@ -89,7 +89,12 @@ public final class Policy implements AutoCloseable {
             throw e;
         }
         PrometheusRegistry registry = opts.registry() == null ? new PrometheusRegistry() : opts.registry();
-        return new Policy(opts, states, registry);
+        try {
+            return new Policy(opts, states, registry);
+        } catch (RuntimeException e) { // e.g. lua_count already registered by a live policy
+            states.forEach(LuaState::close);
+            throw e;
+        }
     }
 
     /** The policy file as given in the options. */
