@@ -1,0 +1,213 @@
+package dev.sluice.policy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import party.iroiro.luajava.JFunction;
+import party.iroiro.luajava.Lua;
+import party.iroiro.luajava.LuaException;
+import party.iroiro.luajava.lua54.Lua54;
+import party.iroiro.luajava.lua54.Lua54Natives;
+
+/** One Lua 5.4 state with the kumo module and the policy file loaded. Not thread-safe: one borrower at a time. */
+final class LuaState implements AutoCloseable {
+    private static final Logger POLICY_LOG = LoggerFactory.getLogger("policy");
+    private static final byte[] BOOTSTRAP = readBootstrap();
+
+    private final Lua lua = new Lua54();
+    private int apiRef;
+    private String file = "";
+
+    private LuaState() {}
+
+    static LuaState load(Path file, List<LuaModule> modules) throws PolicyException {
+        LuaState state = new LuaState();
+        try {
+            state.file = file.toString();
+            state.lua.openLibraries();
+            state.apiRef = state.runBootstrap(file);
+            for (LuaModule module : modules) {
+                module.install(state::define);
+            }
+            state.runFile(file);
+            return state;
+        } catch (PolicyException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+    }
+
+    /** Calls the handler(s) for {@code event}; returns the converted result, or null when none is registered. */
+    Object dispatch(String event, Object[] args) throws PolicyException {
+        int top = lua.getTop();
+        try {
+            lua.checkStack(args.length + 4);
+            lua.refGet(apiRef);
+            lua.getField(-1, "dispatch");
+            lua.push(event);
+            for (Object arg : args) {
+                LuaValues.push(lua, arg);
+            }
+            lua.pCall(args.length + 1, 1);
+            return LuaValues.toJava(lua, -1);
+        } catch (LuaException e) {
+            throw new PolicyException(fullPath(e.getMessage()), event);
+        } finally {
+            lua.setTop(top);
+        }
+    }
+
+    Set<String> handlerNames() {
+        int top = lua.getTop();
+        try {
+            lua.refGet(apiRef);
+            lua.getField(-1, "handler_names");
+            lua.pCall(0, 1);
+            Object names = LuaValues.toJava(lua, -1);
+            Set<String> result = new java.util.TreeSet<>();
+            if (names instanceof List<?> list) {
+                list.forEach(n -> result.add(String.valueOf(n)));
+            }
+            return result;
+        } finally {
+            lua.setTop(top);
+        }
+    }
+
+    private int runBootstrap(Path file) {
+        ByteBuffer code = direct(BOOTSTRAP);
+        lua.load(code, "=sluice-bootstrap");
+        lua.newTable();
+        lua.push(this::log);
+        lua.setField(-2, "log");
+        LuaValues.push(lua, KumoApi.SUBMODULES);
+        lua.setField(-2, "submodules");
+        lua.createTable(0, KumoApi.MULTIPLE_HANDLER_EVENTS.size());
+        for (String event : KumoApi.MULTIPLE_HANDLER_EVENTS) {
+            lua.push(true);
+            lua.setField(-2, event);
+        }
+        lua.setField(-2, "multiple");
+        Path dir = file.toAbsolutePath().getParent();
+        lua.push(dir == null ? "." : dir.toString());
+        lua.setField(-2, "policy_dir");
+        lua.pCall(1, 1);
+        return lua.ref();
+    }
+
+    private void runFile(Path file) throws PolicyException {
+        byte[] code;
+        try {
+            code = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new PolicyException("cannot read policy file " + file + ": " + e.getMessage(), e);
+        }
+        int top = lua.getTop();
+        try {
+            lua.load(direct(code), "@" + file);
+            lua.pCall(0, 0);
+        } catch (LuaException e) {
+            throw new PolicyException(fullPath(e.getMessage()), (String) null);
+        } finally {
+            lua.setTop(top);
+        }
+    }
+
+    /**
+     * Lua shortens chunk names longer than 59 characters to "...tail"; put the policy path back so
+     * the message reads exactly {@code file:line: reason}.
+     */
+    private String fullPath(String message) {
+        if (message != null && message.startsWith("...")) {
+            int colon = message.indexOf(':');
+            if (colon > 3 && file.endsWith(message.substring(3, colon))) {
+                return file + message.substring(colon);
+            }
+        }
+        return message;
+    }
+
+    private void define(String module, String name, LuaFunction fn) {
+        int top = lua.getTop();
+        try {
+            lua.refGet(apiRef);
+            lua.getField(-1, "define");
+            lua.push(module);
+            lua.push(name);
+            lua.push(javaFunction(fn));
+            lua.pCall(3, 0);
+        } finally {
+            lua.setTop(top);
+        }
+    }
+
+    /** Wraps fn so a Java exception becomes a Lua error positioned at the Lua caller. */
+    private static JFunction javaFunction(LuaFunction fn) {
+        return l -> {
+            Object result;
+            try {
+                List<Object> args = new ArrayList<>(l.getTop());
+                for (int i = 1; i <= l.getTop(); i++) {
+                    args.add(LuaValues.toJava(l, i));
+                }
+                result = fn.call(args);
+            } catch (Exception | LinkageError | AssertionError e) {
+                String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+                l.push(where(l) + reason);
+                return -1;
+            }
+            LuaValues.push(l, result);
+            return 1;
+        };
+    }
+
+    /** luaL_where(L, 1): "file:line: " of the Lua code calling the current Java function. */
+    private static String where(Lua l) {
+        ((Lua54Natives) l.getLuaNatives()).luaL_where(l.getPointer(), 1);
+        String where = l.toString(-1);
+        l.pop(1);
+        return where == null ? "" : where;
+    }
+
+    private int log(Lua l) {
+        String level = l.toString(1);
+        String message = l.toString(2);
+        switch (level) {
+            case "debug" -> POLICY_LOG.debug("{}", message);
+            case "warn" -> POLICY_LOG.warn("{}", message);
+            case "error" -> POLICY_LOG.error("{}", message);
+            default -> POLICY_LOG.info("{}", message);
+        }
+        return 0;
+    }
+
+    private static ByteBuffer direct(byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length);
+        buffer.put(bytes).flip();
+        return buffer;
+    }
+
+    private static byte[] readBootstrap() {
+        try (InputStream in = LuaState.class.getResourceAsStream("bootstrap.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("bootstrap.lua missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        lua.close();
+    }
+}

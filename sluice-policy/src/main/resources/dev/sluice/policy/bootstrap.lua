@@ -1,0 +1,119 @@
+-- Sluice's Lua half of the `kumo` module. Run once per Lua state, before the policy file,
+-- with a table of Java primitives. Returns the functions the Java side calls.
+local native = ...
+
+local handlers = {}          -- event name -> list of handler functions
+local multiple = native.multiple
+
+-- A callable placeholder for an API Sluice does not implement: calling it (at any depth,
+-- e.g. kumo.api.admin.bounce()) raises "<path> is not implemented" at the caller's line.
+local function stub(path)
+  return setmetatable({}, {
+    __call = function() error(path .. ' is not implemented', 2) end,
+    __index = function(_, k) return stub(path .. '.' .. tostring(k)) end,
+  })
+end
+
+local function module_table(path)
+  return setmetatable({}, {
+    __index = function(_, k) return stub(path .. '.' .. tostring(k)) end,
+  })
+end
+
+local kumo = module_table('kumo')
+for _, name in ipairs(native.submodules) do
+  rawset(kumo, name, module_table('kumo.' .. name))
+end
+
+function kumo.on(name, fn)
+  if type(name) ~= 'string' then
+    error('kumo.on: event name must be a string, got ' .. type(name), 2)
+  end
+  if type(fn) ~= 'function' then
+    error("kumo.on('" .. name .. "'): handler must be a function, got " .. type(fn), 2)
+  end
+  if multiple[name] then
+    local list = handlers[name] or {}
+    list[#list + 1] = fn
+    handlers[name] = list
+  else
+    -- KumoMTA: for single-handler events the last registration wins.
+    handlers[name] = { fn }
+  end
+end
+
+local function joined(...)
+  local parts = {}
+  for i = 1, select('#', ...) do
+    parts[i] = tostring((select(i, ...)))
+  end
+  return table.concat(parts, ' ')
+end
+
+for _, level in ipairs({ 'debug', 'info', 'warn', 'error' }) do
+  rawset(kumo, 'log_' .. level, function(...) native.log(level, joined(...)) end)
+end
+
+package.loaded.kumo = kumo
+_G.kumo = kumo
+package.path = native.policy_dir .. '/?.lua;' .. native.policy_dir .. '/?/init.lua;' .. package.path
+
+-- Finds or creates the table for 'kumo', 'kumo.dns', 'proxy', ...
+local function module_for(path)
+  local first, rest = path:match('^([^.]+)%.?(.*)$')
+  local t = package.loaded[first]
+  if t == nil then
+    t = module_table(first)
+    package.loaded[first] = t
+    _G[first] = t
+  end
+  local so_far = first
+  for part in rest:gmatch('[^.]+') do
+    so_far = so_far .. '.' .. part
+    local sub = rawget(t, part)
+    if sub == nil then
+      sub = module_table(so_far)
+      rawset(t, part, sub)
+    end
+    t = sub
+  end
+  return t
+end
+
+local function define(path, name, fn)
+  rawset(module_for(path), name, fn)
+end
+
+local function as_string_error(e)
+  if type(e) == 'string' then return e end
+  return tostring(e)
+end
+
+-- Single-handler events have one entry; multi-handler events run in registration order
+-- until one returns a non-nil value (get_queue_config), or all of them (pre_init).
+local function dispatch(name, ...)
+  local list = handlers[name]
+  if list == nil then return nil end
+  for i = 1, #list do
+    local ok, result = xpcall(list[i], as_string_error, ...)
+    if not ok then
+      -- A tail call (`return kumo.x{}`) leaves no frame to report a line for; point at the
+      -- handler's definition instead so the message still reads file:line: reason.
+      if not result:match('^[^\n]-:%d+: ') then
+        local info = debug.getinfo(list[i], 'S')
+        result = info.short_src .. ':' .. info.linedefined .. ': ' .. result
+      end
+      error(result, 0)
+    end
+    if result ~= nil then return result end
+  end
+  return nil
+end
+
+local function handler_names()
+  local names = {}
+  for name in pairs(handlers) do names[#names + 1] = name end
+  return names
+end
+
+return { dispatch = dispatch, define = define, handler_names = handler_names }
