@@ -1,0 +1,86 @@
+package dev.sluice.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Postfix {@code smtp-sink} dumping every message into a directory:
+ * {@code smtp-sink -u nobody [switches] -d DIR/%Y%m%d%H%M%S. ADDR:PORT BACKLOG}.
+ */
+public final class SmtpSink extends Peer {
+    private final Path dumpDir;
+
+    private SmtpSink(PeerSpec spec, Path dumpDir) {
+        super(spec);
+        this.dumpDir = dumpDir;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** smtp-sink on a free port of 127.0.0.1 with default behaviour. */
+    public static SmtpSink start() {
+        return builder().start();
+    }
+
+    /** Directory holding one file per received message (written as user nobody). */
+    public Path dumpDir() { return dumpDir; }
+
+    /** Received messages, oldest first (file names start with the receive time). */
+    public List<DumpedMessage> messages() {
+        try (Stream<Path> files = Files.list(dumpDir)) {
+            return files.filter(Files::isRegularFile).sorted().map(DumpedMessage::parse).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return super.describe() + ", dumps " + dumpDir;
+    }
+
+    public static final class Builder extends PeerBuilder<Builder> {
+        private final List<String> switches = new ArrayList<>();
+        private int backlog = 100;
+
+        /**
+         * Extra smtp-sink switches, placed before the address, e.g. {@code option("-r", "rcpt")},
+         * {@code option("-f", "data")}, {@code option("-q", "mail")}, {@code option("-w", "3")},
+         * {@code option("-e")}, {@code option("-p")}, {@code option("-c")}.
+         */
+        public Builder option(String... args) {
+            switches.addAll(List.of(args));
+            return this;
+        }
+
+        public Builder backlog(int backlog) {
+            this.backlog = backlog;
+            return this;
+        }
+
+        public SmtpSink start() {
+            int p = resolvePort();
+            Path dump = PeerLogs.newDir(PeerLogs.uniqueName("smtp-sink-dump"));
+            try {
+                // smtp-sink writes as nobody; the parents under the repo are 755, so traversal works
+                Files.setPosixFilePermissions(dump, PosixFilePermissions.fromString("rwxrwxrwx"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            List<String> cmd = new ArrayList<>(List.of("smtp-sink", "-u", "nobody"));
+            cmd.addAll(switches);
+            cmd.addAll(List.of("-d", dump + "/%Y%m%d%H%M%S.", Net.hostPort(host, p), Integer.toString(backlog)));
+            return new SmtpSink(new PeerSpec("smtp-sink", cmd, host, p, namespace, Map.of(), null,
+                    Readiness.portOpen(), startTimeout), dump);
+        }
+    }
+}
