@@ -9,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * An aiosmtpd-based SMTP sink (shipped script, run by {@code /usr/bin/python3}: PATH's python3 lacks
@@ -38,11 +37,20 @@ public final class AiosmtpdSink extends Peer {
     public Path certificate() { return certificate; }
 
     public List<DumpedMessage> messages() {
-        try (Stream<Path> files = Files.list(dumpDir)) {
-            return files.filter(f -> !f.toString().endsWith(".tmp")).sorted().map(DumpedMessage::parse).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return MessageDir.read(dumpDir);
+    }
+
+    /**
+     * Waits (up to the timeout) until at least {@code count} messages arrived and are completely
+     * written, then returns all messages; the AssertionError names this peer and its log.
+     */
+    public List<DumpedMessage> awaitMessages(int count, java.time.Duration timeout) {
+        return MessageDir.await(dumpDir, count, timeout, describe());
+    }
+
+    /** {@link #awaitMessages(int, java.time.Duration)} with 60 seconds. */
+    public List<DumpedMessage> awaitMessages(int count) {
+        return awaitMessages(count, java.time.Duration.ofSeconds(60));
     }
 
     public static final class Builder extends PeerBuilder<Builder> {

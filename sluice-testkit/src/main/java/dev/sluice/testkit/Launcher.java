@@ -40,6 +40,7 @@ final class Launcher {
         long deadline = System.nanoTime() + spec.timeout().toNanos();
         while (System.nanoTime() < deadline) {
             if (!l.process().isAlive()) {
+                Processes.terminate(l.process().toHandle()); // reaps forked children, untracks
                 throw new PeerStartException(spec.name() + " exited with " + l.process().exitValue()
                         + " before it was ready: " + String.join(" ", command) + "\nlog " + l.log() + ":\n"
                         + PeerLogs.tail(l.log(), 40));

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 /** Stopping a process we started, together with the children it forked (dante forks many). */
 final class Processes {
     private static final long GRACE_MILLIS = 10_000;
+    private static final long CHILD_GRACE_MILLIS = 1_000;
 
     private Processes() {}
 
@@ -20,7 +21,11 @@ final class Processes {
             process.destroyForcibly();
             awaitExit(process, GRACE_MILLIS);
         }
+        // Most children exit with their parent (dante's workers do); orphans such as a wrapper
+        // script's background job get SIGTERM, then SIGKILL.
         for (ProcessHandle child : children) {
+            if (awaitExit(child, CHILD_GRACE_MILLIS)) continue;
+            child.destroy();
             if (!awaitExit(child, GRACE_MILLIS)) {
                 child.destroyForcibly();
                 awaitExit(child, GRACE_MILLIS);

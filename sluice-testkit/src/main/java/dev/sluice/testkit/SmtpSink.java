@@ -8,7 +8,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Postfix {@code smtp-sink} dumping every message into a directory:
@@ -36,11 +35,20 @@ public final class SmtpSink extends Peer {
 
     /** Received messages, oldest first (file names start with the receive time). */
     public List<DumpedMessage> messages() {
-        try (Stream<Path> files = Files.list(dumpDir)) {
-            return files.filter(Files::isRegularFile).sorted().map(DumpedMessage::parse).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return MessageDir.read(dumpDir);
+    }
+
+    /**
+     * Waits (up to the timeout) until at least {@code count} messages arrived and are completely
+     * written, then returns all messages; the AssertionError names this peer and its log.
+     */
+    public List<DumpedMessage> awaitMessages(int count, java.time.Duration timeout) {
+        return MessageDir.await(dumpDir, count, timeout, describe());
+    }
+
+    /** {@link #awaitMessages(int, java.time.Duration)} with 60 seconds. */
+    public List<DumpedMessage> awaitMessages(int count) {
+        return awaitMessages(count, java.time.Duration.ofSeconds(60));
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,8 +25,7 @@ class AiosmtpdSinkTest {
 
         assertThat(r.exitCode()).as(r.describe() + "\n" + sink.describe()).isZero();
         assertThat(r.stdout()).contains("STARTTLS").contains("TLS started");
-        await().atMost(Duration.ofSeconds(30)).until(() -> sink.messages().size() == 1);
-        DumpedMessage m = sink.messages().getFirst();
+        DumpedMessage m = sink.awaitMessages(1).getFirst();
         assertThat(m.header("X-TLS")).contains("yes");
         assertThat(m.clientAddr()).isEqualTo("127.0.0.1");
         assertThat(m.rcptTo()).containsExactly("<r@example.test>");

@@ -34,6 +34,21 @@ class NetNamespaceTest {
     }
 
     @Test
+    void haproxyAndTargetInsideANamespaceUseTheHeadersSource() {
+        NetNamespace ns = peers.add(NetNamespace.create().addAddress("10.0.0.1/32").addAddress("10.0.0.9/32"));
+        SmtpSink sink = peers.add(SmtpSink.builder().host("10.0.0.1").namespace(ns).start());
+        HaproxyForward haproxy = peers.add(HaproxyForward.builder().host("10.0.0.1").namespace(ns).start());
+
+        ToolResult r = Swaks.run(ns, java.util.List.of("--server", haproxy.hostPort(), "--from", "s@example.test",
+                "--to", "r@example.test", "--proxy-version", "2", "--proxy-family", "AF_INET", "--proxy-source",
+                "10.0.0.9", "--proxy-source-port", "40005", "--proxy-dest", "10.0.0.1", "--proxy-dest-port",
+                Integer.toString(sink.port())));
+
+        assertThat(r.exitCode()).as(r.describe() + "\n" + haproxy.describe()).isZero();
+        assertThat(sink.awaitMessages(1).getFirst().clientAddr()).isEqualTo("10.0.0.9");
+    }
+
+    @Test
     void addressesAndRoutesAreAddedAndTheNamespaceIsDeletedOnClose() {
         NetNamespace ns = NetNamespace.create();
         try {

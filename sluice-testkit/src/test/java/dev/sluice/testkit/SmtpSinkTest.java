@@ -43,14 +43,37 @@ class SmtpSinkTest {
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stdout()).contains("250");
-        await().atMost(Duration.ofSeconds(30)).until(() -> sink.messages().size() == 1);
-        DumpedMessage m = sink.messages().getFirst();
+        DumpedMessage m = sink.awaitMessages(1).getFirst();
         assertThat(m.clientAddr()).isEqualTo("127.0.0.5");
         assertThat(m.helo()).isEqualTo("client.test");
         assertThat(m.rcptTo()).containsExactly("<r1@example.test>", "<r2@example.test>");
         assertThat(m.header("From")).contains("s@example.test");
         assertThat(m.header("Received")).hasValueSatisfying(v -> assertThat(v).contains("[127.0.0.5]"));
         assertThat(m.body()).contains("hello from swaks");
+    }
+
+    @Test
+    void awaitMessagesFailsNamingTheSinkWhenNothingArrives() {
+        SmtpSink sink = peers.add(SmtpSink.start());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sink.awaitMessages(1, Duration.ofMillis(300)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("found 0")
+                .hasMessageContaining(sink.log().toString());
+    }
+
+    @Test
+    void swaksThroughHaproxyForwardArrivesFromTheProxyHeadersSource() {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        HaproxyForward haproxy = peers.add(HaproxyForward.start());
+
+        ToolResult r = Swaks.run("--server", haproxy.hostPort(), "--from", "s@example.test", "--to", "r@example.test",
+                "--proxy-version", "2", "--proxy-family", "AF_INET", "--proxy-source", "127.0.0.2",
+                "--proxy-source-port", "40005", "--proxy-dest", sink.host(), "--proxy-dest-port",
+                Integer.toString(sink.port()));
+
+        assertThat(r.exitCode()).as(r.describe() + "\n" + haproxy.describe()).isZero();
+        assertThat(sink.awaitMessages(1).getFirst().clientAddr()).isEqualTo("127.0.0.2");
     }
 
     @Test
