@@ -70,6 +70,36 @@ public final class SmtpSink extends Peer {
             return this;
         }
 
+        /** {@code -f}: reject these commands (e.g. "rcpt", "data", "mail") with a 5xx. */
+        public Builder hardReject(String... commands) {
+            return option("-f", String.join(",", commands));
+        }
+
+        /** {@code -r}: reject these commands with a 4xx. */
+        public Builder softReject(String... commands) {
+            return option("-r", String.join(",", commands));
+        }
+
+        /** {@code -q}: disconnect without replying after these commands. */
+        public Builder disconnectAfter(String... commands) {
+            return option("-q", String.join(",", commands));
+        }
+
+        /** {@code -w}: wait this many seconds before answering DATA. */
+        public Builder dataDelay(int seconds) {
+            return option("-w", Integer.toString(seconds));
+        }
+
+        /** {@code -e}: do not announce ESMTP. */
+        public Builder noEsmtp() {
+            return option("-e");
+        }
+
+        /** {@code -p}: do not announce PIPELINING. */
+        public Builder noPipelining() {
+            return option("-p");
+        }
+
         public Builder backlog(int backlog) {
             this.backlog = backlog;
             return this;
