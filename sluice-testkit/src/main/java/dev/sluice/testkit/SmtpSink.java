@@ -105,15 +105,34 @@ public final class SmtpSink extends Peer {
             return this;
         }
 
-        public SmtpSink start() {
-            int p = resolvePort();
-            Path dump = PeerLogs.newDir(PeerLogs.uniqueName("smtp-sink-dump"));
+        /**
+         * smtp-sink writes dumps as nobody: the dir is world-writable, and lives under target/peers when
+         * nobody can reach that (umask 022), else under /tmp.
+         */
+        private static Path dumpDir() {
+            String name = PeerLogs.uniqueName("smtp-sink-dump");
             try {
-                // smtp-sink writes as nobody; the parents under the repo are 755, so traversal works
+                Path dump = othersCanTraverse(PeerLogs.dir()) ? PeerLogs.newDir(name)
+                        : Files.createTempDirectory(name);
                 Files.setPosixFilePermissions(dump, PosixFilePermissions.fromString("rwxrwxrwx"));
+                return dump;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        private static boolean othersCanTraverse(Path dir) throws IOException {
+            for (Path d = dir.toAbsolutePath(); d != null; d = d.getParent()) {
+                if (!Files.getPosixFilePermissions(d).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        public SmtpSink start() {
+            int p = resolvePort();
+            Path dump = dumpDir();
             List<String> cmd = new ArrayList<>(List.of("smtp-sink", "-u", "nobody"));
             cmd.addAll(switches);
             cmd.addAll(List.of("-d", dump + "/%Y%m%d%H%M%S.", Net.hostPort(host, p), Integer.toString(backlog)));

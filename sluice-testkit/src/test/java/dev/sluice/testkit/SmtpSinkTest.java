@@ -78,12 +78,23 @@ class SmtpSinkTest {
 
     @Test
     void switchesArePassedToSmtpSink() {
-        SmtpSink sink = peers.add(SmtpSink.builder().option("-f", "rcpt").start());
+        SmtpSink sink = peers.add(SmtpSink.builder().hardReject("rcpt").start());
 
         ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
 
         assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(r.stdout()).containsPattern("<\\*\\* +5\\d\\d");
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void rawOptionsReachSmtpSinkToo() {
+        SmtpSink sink = peers.add(SmtpSink.builder().option("-r", "data").option("-e").start());
+
+        ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
+
+        assertThat(r.exitCode()).as(r.describe()).isNotZero();
+        assertThat(r.stdout()).containsPattern("-> HELO").containsPattern("<\\*\\* +4\\d\\d");
         assertThat(sink.messages()).isEmpty();
     }
 
