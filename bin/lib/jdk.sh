@@ -1,28 +1,48 @@
-# Shared by bin/sluice and bin/test: find a JDK >= 21.
-# JAVA_HOME wins when it is new enough; otherwise the newest JDK under /usr/lib/jvm.
+# Shared JDK finder for bin/test and bin/sluice. Source it, then: JAVA_HOME="$(sluice_find_jdk)".
+# Sluice needs Java >= 21; the machine's default java may be older (17 here).
 
-sluice_java_major() { # $1 = JAVA_HOME candidate; prints its major version or nothing
-  local v
-  v=$("$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[."].*/\1/p' | head -n1) || return 0
-  printf '%s' "$v"
+SLUICE_MIN_JAVA=21
+
+# Prints the major version of the java under the JDK dir $1 (e.g. 25, 17, 8), or nothing.
+sluice_java_major() {
+    local java="$1/bin/java" version major
+    [[ -x "$java" ]] || return 1
+    version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)"
+    [[ -n "$version" ]] || return 1
+    major="${version%%[.+-]*}"
+    if [[ "$major" == "1" ]]; then          # 1.8.0_x style
+        major="${version#1.}"
+        major="${major%%.*}"
+    fi
+    [[ "$major" =~ ^[0-9]+$ ]] || return 1
+    echo "$major"
 }
 
+# Prints a JAVA_HOME with Java >= 21: $JAVA_HOME if it qualifies, else the newest JDK under
+# ${1:-/usr/lib/jvm}. Fails with a message on stderr when there is none.
 sluice_find_jdk() {
-  local best="" best_major=0 cand major
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
-    major=$(sluice_java_major "$JAVA_HOME")
-    if [ -n "$major" ] && [ "$major" -ge 21 ]; then printf '%s\n' "$JAVA_HOME"; return 0; fi
-  fi
-  for cand in /usr/lib/jvm/*; do
-    [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] && [ ! -L "$cand" ] || continue
-    major=$(sluice_java_major "$cand")
-    if [ -n "$major" ] && [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
-      best=$cand best_major=$major
+    local jvm_dir="${1:-/usr/lib/jvm}" best="" best_major=0 dir major
+    if [[ -n "${JAVA_HOME:-}" ]]; then
+        major="$(sluice_java_major "$JAVA_HOME" || true)"
+        if [[ -n "$major" && "$major" -ge "$SLUICE_MIN_JAVA" ]]; then
+            echo "$JAVA_HOME"
+            return 0
+        fi
     fi
-  done
-  if [ -z "$best" ]; then
-    echo "sluice: no JDK >= 21 found (set JAVA_HOME, or install one under /usr/lib/jvm)" >&2
-    return 1
-  fi
-  printf '%s\n' "$best"
+    for dir in "$jvm_dir"/*/; do
+        dir="${dir%/}"
+        [[ -d "$dir" ]] || continue
+        major="$(sluice_java_major "$dir" || true)"
+        [[ -n "$major" ]] || continue
+        if [[ "$major" -ge "$SLUICE_MIN_JAVA" && "$major" -gt "$best_major" ]]; then
+            best="$dir"
+            best_major="$major"
+        fi
+    done
+    if [[ -z "$best" ]]; then
+        echo "sluice: no JDK >= $SLUICE_MIN_JAVA found (JAVA_HOME=${JAVA_HOME:-unset}, searched $jvm_dir/*);" \
+             "install one (e.g. a Temurin 21+ JDK) or set JAVA_HOME" >&2
+        return 1
+    fi
+    echo "$best"
 }
