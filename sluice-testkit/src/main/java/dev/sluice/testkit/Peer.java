@@ -54,6 +54,23 @@ public abstract class Peer implements AutoCloseable {
         Processes.terminate(process.toHandle());
     }
 
+    /** Sends SIGTERM, as an operator's {@code kill PID} would, without waiting (see {@link #awaitExit}). */
+    public final void terminate() {
+        process.destroy();
+    }
+
+    /**
+     * Waits for the process to exit on its own and returns its exit code.
+     *
+     * @throws IllegalStateException if it is still running after {@code timeout}
+     */
+    public final int awaitExit(java.time.Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("still running after " + timeout + ": " + describe());
+        }
+        return process.exitValue();
+    }
+
     @Override
     public final void close() {
         stop();

@@ -1,0 +1,21 @@
+package dev.sluice.cli;
+
+import dev.sluice.testkit.SluiceProcess;
+import dev.sluice.testkit.Tool;
+import dev.sluice.testkit.ToolResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Runs {@code bin/sluice} once, as a shell would, and returns its exit code and output. */
+final class SluiceCommand {
+    private SluiceCommand() {}
+
+    static ToolResult run(String... args) {
+        var cmd = new ArrayList<String>();
+        cmd.add(SluiceProcess.home().resolve("bin/sluice").toString());
+        cmd.addAll(List.of(args));
+        return Tool.run(null, cmd, Map.of("SLUICE_NO_BUILD", "1"), Duration.ofMinutes(1));
+    }
+}
