@@ -263,16 +263,17 @@ measure() { # ROW MODE
   local row=$1 mode=$2 p=()
   [[ -n "$PROXY_ADDR" ]] && p=(--proxy "$PROXY_ADDR")
   ROWS+=("$row")
+  # Memory first, on a freshly started proxy: a JVM heap grown by the bulk phases would otherwise hide the cost.
+  if [[ -n "$PROXY_PID" ]]; then
+    hold_phase "$row" -- hold --mode "$mode" "${p[@]}" --target "$HOLD_TARGET" \
+        --sessions "$HOLD_SESSIONS" --hold-seconds "$HOLD_SECONDS"
+  fi
   phase "$row" bulk1 -- bulk --mode "$mode" "${p[@]}" --target "$BULK_TARGET" --streams 1 --seconds "$BULK_SECONDS"
   phase "$row" bulk8 -- bulk --mode "$mode" "${p[@]}" --target "$BULK_TARGET" --streams 8 --seconds "$BULK_SECONDS"
   phase "$row" sess -- sessions --mode "$mode" "${p[@]}" --target "$BANNER_TARGET" \
         --clients "$SESSION_CLIENTS" --seconds "$SESSION_SECONDS"
   phase "$row" lat -- sessions --mode "$mode" "${p[@]}" --target "$BANNER_TARGET" \
         --clients 1 --seconds "$LATENCY_SECONDS"
-  if [[ -n "$PROXY_PID" ]]; then
-    hold_phase "$row" -- hold --mode "$mode" "${p[@]}" --target "$HOLD_TARGET" \
-        --sessions "$HOLD_SESSIONS" --hold-seconds "$HOLD_SECONDS"
-  fi
 }
 
 stop_proxy() {
@@ -358,15 +359,17 @@ if [[ -n "${R[direct:bulk1]:-}" ]]; then
 fi
 
 echo
-echo "Memory: summed PSS of the proxy's processes, idle (after the runs above) and while holding ${HOLD_SESSIONS} relayed sessions:"
+echo "Memory: summed PSS of the proxy's processes, freshly started (idle) and while holding ${HOLD_SESSIONS} relayed sessions"
+echo "(measured before the load phases above):"
 echo
-echo "| proxy | processes | sessions held | PSS idle MiB | PSS holding MiB | KiB per session |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| proxy | processes | sessions held | PSS idle MiB | PSS holding MiB | KiB per session (holding / n) | KiB per session added ((holding − idle) / n) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for row in "${ROWS[@]}"; do
   [[ -n "${R[$row:pss_idle]:-}" ]] || continue
   h=${R[$row:hold]:-}; held=$(field "$h" held)
-  printf "| %s | %s | %s | %s | %s | %s |\n" "$(label "$row")" "${R[$row:procs]:--}" "${held:--}" \
+  printf "| %s | %s | %s | %s | %s | %s | %s |\n" "$(label "$row")" "${R[$row:procs]:--}" "${held:--}" \
     "$(div "${R[$row:pss_idle]}" 1024 1 1)" "$(div "${R[$row:pss_held]:-}" 1024 1 1)" \
+    "$(div "${R[$row:pss_held]:-}" "${held:-0}" 1 1)" \
     "$(awk -v i="${R[$row:pss_idle]}" -v h="${R[$row:pss_held]:-}" -v n="${held:-0}" \
         'BEGIN { if (h == "" || n == 0) print "-"; else printf "%.1f", (h - i) / n }')"
 done
