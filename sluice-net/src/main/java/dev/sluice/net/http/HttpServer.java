@@ -1,0 +1,162 @@
+package dev.sluice.net.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small HTTP/1.1 server for status, metrics and API endpoints. Routes are exact (method, path) pairs; an unknown
+ * path gets 404, a known path with another method 405, and a peer outside the trusted hosts 401 unless the route is
+ * {@link Access#PUBLIC}. Routes may be added before or after {@link #start()}.
+ */
+public final class HttpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+    /** Idle keep-alive connections are closed after this long so clients cannot pin sockets forever. */
+    static final int IDLE_SECONDS = 120;
+
+    /** Who may call a route. */
+    public enum Access {
+        /** Only peers inside the listener's trusted hosts. */
+        TRUSTED,
+        /** Anyone who can connect. */
+        PUBLIC
+    }
+
+    record Route(Access access, HttpHandler handler) {}
+
+    private final HttpListenerConfig config;
+    private final TrustedHosts trustedHosts;
+    /** path → (method → route). */
+    private final Map<String, Map<String, Route>> routes = new ConcurrentHashMap<>();
+
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private InetSocketAddress boundAddress;
+
+    public HttpServer(HttpListenerConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.trustedHosts = TrustedHosts.parse(config.trustedHosts());
+    }
+
+    public HttpListenerConfig config() {
+        return config;
+    }
+
+    /** Adds a route only trusted peers may call. */
+    public HttpServer route(String method, String path, HttpHandler handler) {
+        return route(method, path, Access.TRUSTED, handler);
+    }
+
+    /** Adds a route; a later registration for the same method and path replaces the earlier one. */
+    public HttpServer route(String method, String path, Access access, HttpHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(access, "access");
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("route path must start with '/': " + path);
+        }
+        String m = method.toUpperCase(Locale.ROOT);
+        routes.computeIfAbsent(path, p -> new ConcurrentHashMap<>()).put(m, new Route(access, handler));
+        return this;
+    }
+
+    /** Shorthand for a GET route answered at once. */
+    public HttpServer get(String path, Access access, HttpHandler.Sync handler) {
+        return route("GET", path, access, HttpHandler.sync(handler));
+    }
+
+    Map<String, Route> methodsFor(String path) {
+        return routes.get(path);
+    }
+
+    boolean isTrusted(InetSocketAddress peer) {
+        return peer != null && trustedHosts.contains(peer.getAddress());
+    }
+
+    /**
+     * Binds and starts serving. Returns the bound address (the real port when the config asked for port 0).
+     *
+     * @throws UncheckedIOException when the address cannot be bound
+     */
+    public synchronized InetSocketAddress start() {
+        if (serverChannel != null) {
+            throw new IllegalStateException("already started on " + boundAddress);
+        }
+        Transport transport = Transport.best();
+        EventLoopGroup g = transport.newGroup(2, "sluice-http");
+        int aggregateLimit = (int) Math.min(config.requestBodyLimit(), Integer.MAX_VALUE);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(g)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (config.useTls()) {
+                            p.addLast("tls", config.sslContext().newHandler(ch.alloc()));
+                        }
+                        p.addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
+                        p.addLast("codec", new HttpServerCodec());
+                        p.addLast("aggregate", new HttpObjectAggregator(aggregateLimit));
+                        p.addLast("route", new RouteDispatcher(HttpServer.this));
+                    }
+                });
+        ChannelFuture bind = bootstrap.bind(config.listen()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            Throwable cause = bind.cause();
+            IOException io = cause instanceof IOException e ? e
+                    : new IOException(String.valueOf(cause), cause);
+            throw new UncheckedIOException("cannot bind http listener on " + Addresses.format(config.listen()), io);
+        }
+        group = g;
+        serverChannel = bind.channel();
+        boundAddress = (InetSocketAddress) serverChannel.localAddress();
+        log.info("http listener on {}{}", Addresses.format(boundAddress), config.useTls() ? " (tls)" : "");
+        log.debug("http listener uses {} transport", transport.name());
+        return boundAddress;
+    }
+
+    /** The bound address, or null before {@link #start()}. */
+    public synchronized InetSocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    /** Stops accepting, closes open connections and releases the threads. Safe to call twice. */
+    public synchronized void stop() {
+        if (serverChannel == null) {
+            return;
+        }
+        serverChannel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        log.info("http listener on {} stopped", Addresses.format(boundAddress));
+        serverChannel = null;
+        group = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

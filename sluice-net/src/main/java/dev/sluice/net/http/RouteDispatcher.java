@@ -1,0 +1,191 @@
+package dev.sluice.net.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Per-connection handler: turns an aggregated request into a route call and writes the answer. */
+final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteDispatcher.class);
+
+    private final HttpServer server;
+    /** Requests that arrived (pipelined) while an earlier one was still being answered. Event-loop only. */
+    private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
+    private boolean busy;
+    /** Set once an answer carried "Connection: close": later pipelined requests are dropped. */
+    private boolean closing;
+
+    RouteDispatcher(HttpServer server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (busy) {
+            // One read can decode several pipelined requests; answer them strictly in order.
+            pending.add(request.retain());
+            return;
+        }
+        busy = true;
+        // Read nothing more until the queue drains; bounds what a pipelining client can pile up.
+        ctx.channel().config().setAutoRead(false);
+        dispatch(ctx, request);
+    }
+
+    /** Called on the event loop after each answer is written. */
+    private void next(ChannelHandlerContext ctx) {
+        FullHttpRequest queued = pending.poll();
+        if (queued == null) {
+            busy = false;
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        try {
+            dispatch(ctx, queued);
+        } finally {
+            queued.release();
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        HttpVersion version = request.protocolVersion();
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (request.decoderResult().isFailure()) {
+            write(ctx, version, false, HttpResponse.text(400, "bad request\n"), Map.of());
+            next(ctx);
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
+        String method = request.method().name().toUpperCase(Locale.ROOT);
+
+        Map<String, HttpServer.Route> methods = server.methodsFor(path);
+        if (methods == null || methods.isEmpty()) {
+            write(ctx, version, keepAlive, HttpResponse.text(404, "not found\n"), Map.of());
+            next(ctx);
+            return;
+        }
+        HttpServer.Route route = methods.get(method);
+        if (route == null) {
+            String allow = String.join(", ", new TreeSet<>(methods.keySet()));
+            write(ctx, version, keepAlive, HttpResponse.text(405, "method not allowed\n"), Map.of("allow", allow));
+            next(ctx);
+            return;
+        }
+        InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
+        boolean trusted = server.isTrusted(peer);
+        if (route.access() == HttpServer.Access.TRUSTED && !trusted) {
+            write(ctx, version, keepAlive, HttpResponse.text(401, "unauthorized\n"), Map.of());
+            next(ctx);
+            return;
+        }
+
+        HttpRequest call = new HttpRequest(method, path, uri.parameters(), headers(request),
+                ByteBufUtil.getBytes(request.content()), peer, trusted);
+
+        CompletableFuture<HttpResponse> answer;
+        try {
+            answer = route.handler().handle(call);
+            if (answer == null) {
+                answer = CompletableFuture.failedFuture(new IllegalStateException("handler returned null"));
+            }
+        } catch (Exception e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
+            HttpResponse out = response;
+            if (error != null || response == null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                log.warn("http {} {} failed", method, path, cause);
+                out = HttpResponse.text(500, "internal error\n");
+            }
+            write(ctx, version, keepAlive, out, Map.of());
+            next(ctx);
+        }));
+    }
+
+    private static Map<String, List<String>> headers(FullHttpRequest request) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> h : request.headers()) {
+            out.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return out;
+    }
+
+    private void write(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive,
+                              HttpResponse response, Map<String, String> extraHeaders) {
+        FullHttpResponse out = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(response.status()),
+                Unpooled.wrappedBuffer(response.body()));
+        out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
+        out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        extraHeaders.forEach((k, v) -> out.headers().set(k, v));
+        HttpUtil.setKeepAlive(out, keepAlive);
+        var written = ctx.writeAndFlush(out);
+        if (!keepAlive) {
+            closing = true;
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releasePending();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
+    }
+
+    private void releasePending() {
+        FullHttpRequest queued;
+        while ((queued = pending.poll()) != null) {
+            queued.release();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("http connection from {} failed", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+}
