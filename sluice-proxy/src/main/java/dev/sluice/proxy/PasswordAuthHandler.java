@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * authenticator, no answer within the step timeout) → {@code 01 01} and close.
  */
 final class PasswordAuthHandler extends SocksStep {
+    /** Netty's FAILURE constant is 0xFF; KumoProxy and most servers answer {@code 01 01}. */
+    private static final Socks5PasswordAuthStatus RFC1929_FAILURE = Socks5PasswordAuthStatus.valueOf((byte) 0x01);
     private boolean waiting;
 
     PasswordAuthHandler(Session session, Socks5PasswordAuthRequestDecoder decoder) {
@@ -42,8 +44,8 @@ final class PasswordAuthHandler extends SocksStep {
         waiting = true;
         session.timer.arm(() -> deny(ctx, "authenticator did not answer within " + session.timer.timeout(), true));
         Map<String, String> meta = Map.of(
-                "peer_address", IpLiterals.format((InetSocketAddress) ctx.channel().remoteAddress()),
-                "local_address", IpLiterals.format((InetSocketAddress) ctx.channel().localAddress()));
+                "peer_address", format(ctx.channel().remoteAddress()),
+                "local_address", format(ctx.channel().localAddress()));
         Authenticator auth = session.listener.authenticator() == null ? Authenticator.DENY_ALL : session.listener.authenticator();
         CompletableFuture<AuthDecision> decision;
         try {
@@ -53,6 +55,10 @@ final class PasswordAuthHandler extends SocksStep {
         }
         String user = req.username();
         decision.whenComplete((d, err) -> ctx.executor().execute(() -> decided(ctx, user, d, err)));
+    }
+
+    private static String format(java.net.SocketAddress a) {
+        return a instanceof InetSocketAddress i ? IpLiterals.format(i) : String.valueOf(a);
     }
 
     private void decided(ChannelHandlerContext ctx, String user, AuthDecision d, Throwable err) {
@@ -76,7 +82,7 @@ final class PasswordAuthHandler extends SocksStep {
             return;
         }
         session.timer.cancel();
-        ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(RFC1929_FAILURE)).addListener(ChannelFutureListener.CLOSE);
         session.fail(reason);
     }
 }

@@ -73,6 +73,10 @@ final class Relay {
         dest.flush();
         client.config().setAutoRead(true);
         dest.config().setAutoRead(true);
+        // The client may have half-closed during the handshake (request, data, FIN in one go).
+        if (client instanceof DuplexChannel d && d.isInputShutdown()) {
+            inputDone(clientSide);
+        }
     }
 
     private void inputDone(Side side) {

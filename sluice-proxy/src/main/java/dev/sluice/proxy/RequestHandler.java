@@ -154,7 +154,8 @@ final class RequestHandler extends SocksStep {
     private void connected(ChannelHandlerContext ctx, Channel outbound) {
         session.timer.cancel();
         session.state = Session.State.CONNECTED;
-        InetSocketAddress local = (InetSocketAddress) outbound.localAddress();
+        // Channel.localAddress() caches what bind() returned (port 0 with IP_BIND_ADDRESS_NO_PORT); ask the socket.
+        InetSocketAddress local = (InetSocketAddress) outbound.unsafe().localAddress();
         session.boundSource = local;
         ctx.writeAndFlush(success(local));
         // The reply is encoded on write, so the SOCKS codec can go now; the relay gets the raw bytes.

@@ -66,9 +66,10 @@ final class Session {
             return;
         }
         log.info("proxy session {} refused with 0x{}: {}", IpLiterals.format(remote()), Integer.toHexString(status.byteValue() & 0xFF), reason);
+        // finish first: the write may complete, and the close fire, before writeAndFlush returns
+        finish(new SessionOutcome.Refused(status, reason));
         client.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
                 .addListener(ChannelFutureListener.CLOSE);
-        finish(new SessionOutcome.Refused(status, reason));
     }
 
     /** Closes without a reply (or after a reply the caller already wrote). */
@@ -124,6 +125,6 @@ final class Session {
     }
 
     InetSocketAddress remote() {
-        return (InetSocketAddress) client.remoteAddress();
+        return client.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 }
