@@ -28,6 +28,7 @@ final class Relay {
         Direction(String label) { this.label = label; }
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Relay.class);
     private final Session session;
     private final Channel client;
     private final Channel dest;
@@ -85,6 +86,21 @@ final class Relay {
         }
         side.inputDone = true;
         Channel target = side.target;
+        if (splice) {
+            // Netty stops splicing at EOF after one pass, which can leave the tail in the socket; fetch it.
+            Channel source = side.direction == Direction.CLIENT_TO_DEST ? client : dest;
+            ByteBuf rest = SpliceRelay.drainAfterEof(source);
+            if (rest.isReadable()) {
+                if (side.direction == Direction.CLIENT_TO_DEST) {
+                    session.bytesClientToDest += rest.readableBytes();
+                } else {
+                    session.bytesDestToClient += rest.readableBytes();
+                }
+                target.write(rest);
+            } else {
+                rest.release();
+            }
+        }
         target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(w -> {
             if (!w.isSuccess()) {
                 failed(w.cause());
@@ -123,6 +139,9 @@ final class Relay {
             return;
         }
         ended = true;
+        if (cause != null && !(cause instanceof ClosedChannelException)) {
+            log.debug("relay of {} ended by an error", session.client, cause);
+        }
         if (splice) {
             session.bytesClientToDest += CountingRecvByteBufAllocator.bytesOf(client) - spliceBaseClient;
             session.bytesDestToClient += CountingRecvByteBufAllocator.bytesOf(dest) - spliceBaseDest;
