@@ -155,7 +155,11 @@ final class Relay {
         if (cause == null || cause instanceof ClosedChannelException) {
             session.finish(new SessionOutcome.Relayed());
         } else {
-            session.finish(new SessionOutcome.Failed("relay I/O error: " + cause));
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            session.finish(new SessionOutcome.Failed("relay I/O error: " + cause + (root != cause ? " (cause: " + root + ")" : "")));
         }
     }
 
