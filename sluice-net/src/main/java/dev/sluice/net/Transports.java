@@ -73,6 +73,18 @@ public final class Transports {
         return () -> new NioSocketChannel(SelectorProvider.provider(), family);
     }
 
+    /**
+     * Listening channels of the family of {@code address}: 0.0.0.0 listens on IPv4 only (and reports 0.0.0.0),
+     * instead of the dual-stack [::] socket a family-less channel would open.
+     */
+    public static ChannelFactory<ServerSocketChannel> serverChannelFactory(InetAddress address) {
+        SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        if (isEpoll()) {
+            return () -> new EpollServerSocketChannel(family);
+        }
+        return () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
+    }
+
     /** A client bootstrap for the chosen transport; the caller sets group, handler and options. */
     public static Bootstrap clientBootstrap(InetAddress family) {
         return new Bootstrap().channelFactory(socketChannelFactory(family));

@@ -83,7 +83,7 @@ public final class ProxyServer implements AutoCloseable {
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(Transports.serverChannelClass())
+                .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
