@@ -1,0 +1,56 @@
+package dev.sluice.proxy;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
+
+/**
+ * Method selection, KumoProxy order: username/password offered → always sub-negotiate (even when auth is not
+ * required); else require_auth → 0xFF; else "no auth" offered → 0x00; else 0xFF.
+ */
+final class GreetingHandler extends SocksStep {
+
+    GreetingHandler(Session session, Socks5InitialRequestDecoder decoder) {
+        super(session, decoder);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        session.timer.arm(() -> session.fail("timeout waiting for the greeting"));
+    }
+
+    @Override
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Socks5InitialRequest greeting)) {
+            session.fail("unexpected message " + msg);
+            return;
+        }
+        if (greeting.decoderResult().isFailure()) {
+            // RFC 1928 has no reply for a greeting we cannot parse (e.g. SOCKS4): just close.
+            session.fail("malformed greeting: " + greeting.decoderResult().cause().getMessage());
+            return;
+        }
+        var methods = greeting.authMethods();
+        if (methods.contains(Socks5AuthMethod.PASSWORD)) {
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.PASSWORD));
+            var next = new Socks5PasswordAuthRequestDecoder();
+            advance(ctx, next, new PasswordAuthHandler(session, next));
+        } else if (session.listener.config().requireAuth()) {
+            session.timer.cancel();
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+            session.fail("require_auth and the client offered no username/password");
+        } else if (methods.contains(Socks5AuthMethod.NO_AUTH)) {
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
+            var next = new Socks5CommandRequestDecoder();
+            advance(ctx, next, new RequestHandler(session, next));
+        } else {
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+            session.fail("no acceptable authentication method offered: " + methods);
+        }
+    }
+}

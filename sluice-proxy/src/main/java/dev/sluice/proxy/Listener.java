@@ -1,0 +1,7 @@
+package dev.sluice.proxy;
+
+import io.netty.handler.ssl.SslContext;
+
+/** What every session of one listener shares. {@code label} is the listener's bound "ip:port". */
+record Listener(ProxyListenerConfig config, String label, AccessPolicy policy, Authenticator authenticator,
+        ProxyMetrics metrics, SslContext sslContext, SessionRegistry sessions) {}

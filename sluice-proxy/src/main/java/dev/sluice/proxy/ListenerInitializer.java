@@ -1,0 +1,82 @@
+package dev.sluice.proxy;
+
+import dev.sluice.net.IpLiterals;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sets up each accepted connection: client ACL, keepalive, optional TLS, then the SOCKS greeting step. */
+final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
+    private final Listener listener;
+
+    ListenerInitializer(Listener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        InetSocketAddress peer = ch.remoteAddress();
+        if (!listener.policy().clientAllowed(peer.getAddress())) {
+            // Nothing is sent: an unknown client learns nothing about what listens here.
+            log.info("proxy listener {} refused client {}: not in allowed_clients", listener.label(), IpLiterals.format(peer));
+            ch.close();
+            return;
+        }
+        ch.config().setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
+        listener.config().tcpKeepalive().applyTo(ch);
+        Session session = new Session(listener, ch);
+        if (listener.sslContext() != null) {
+            SslHandler ssl = listener.sslContext().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(listener.config().timeout().toMillis());
+            ch.pipeline().addLast(ssl, new TlsGate(session));
+        } else {
+            startSocks(session);
+        }
+    }
+
+    static void startSocks(Session session) {
+        session.started();
+        var decoder = new Socks5InitialRequestDecoder();
+        session.client.pipeline().addLast(Socks5ServerEncoder.DEFAULT, decoder, new GreetingHandler(session, decoder));
+    }
+
+    /** Waits for the TLS handshake; only then is the client a SOCKS session (KumoProxy counts it after TLS). */
+    private static final class TlsGate extends ChannelInboundHandlerAdapter {
+        private final Session session;
+
+        TlsGate(Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    ctx.pipeline().remove(this);
+                    startSocks(session);
+                } else {
+                    session.listener.metrics().tlsFailures.labelValues(session.listener.label()).inc();
+                    log.info("proxy listener {} TLS handshake with {} failed: {}", session.listener.label(),
+                            IpLiterals.format((InetSocketAddress) ctx.channel().remoteAddress()), done.cause().toString());
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.sluice.proxy;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The KumoProxy {@code proxy_*} metrics plus relay-path byte counters. Counter names are registered
+ * without {@code _total}; the Prometheus client appends it on exposition.
+ */
+public final class ProxyMetrics {
+    final Counter accepted;
+    final Gauge active;
+    final Counter completed;
+    final Counter failed;
+    final Counter bytesClientToDest;
+    final Counter bytesDestToClient;
+    final Counter outbound;
+    final Counter tlsFailures;
+    final Counter relayBytes;
+
+    public ProxyMetrics(PrometheusRegistry registry) {
+        accepted = Counter.builder().name("proxy_connections_accepted")
+                .help("SOCKS sessions accepted (after the TLS handshake on TLS listeners)").labelNames("listener").register(registry);
+        active = Gauge.builder().name("proxy_active_connections")
+                .help("SOCKS sessions in progress").labelNames("listener").register(registry);
+        completed = Counter.builder().name("proxy_connections_completed")
+                .help("Sessions that ended cleanly, including ones refused with a SOCKS error reply").labelNames("listener").register(registry);
+        failed = Counter.builder().name("proxy_connections_failed")
+                .help("Sessions that failed: handshake, auth, handshake timeout, relay I/O error").labelNames("listener").register(registry);
+        bytesClientToDest = Counter.builder().name("proxy_bytes_client_to_dest")
+                .help("Bytes relayed from clients to destinations, added at session end").labelNames("listener").register(registry);
+        bytesDestToClient = Counter.builder().name("proxy_bytes_dest_to_client")
+                .help("Bytes relayed from destinations to clients, added at session end").labelNames("listener").register(registry);
+        outbound = Counter.builder().name("proxy_outbound_connections")
+                .help("CONNECT attempts, counted before connecting").labelNames("listener", "destination").register(registry);
+        tlsFailures = Counter.builder().name("proxy_tls_handshake_failures")
+                .help("TLS handshakes with clients that failed").labelNames("listener").register(registry);
+        relayBytes = Counter.builder().name("proxy_relay_bytes")
+                .help("Bytes relayed, by relay path (splice or copy) and direction")
+                .labelNames("listener", "path", "direction").register(registry);
+    }
+}

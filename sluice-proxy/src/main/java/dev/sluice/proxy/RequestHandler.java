@@ -1,0 +1,179 @@
+package dev.sluice.proxy;
+
+import dev.sluice.net.IpLiterals;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.handler.codec.socksx.v5.Socks5CommandType;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * One SOCKS5 request. KumoProxy's convention: BIND(ip, port) pins the egress source (a bound, not listening,
+ * socket) and the following CONNECT connects that socket; CONNECT alone lets the kernel pick the source.
+ * A success reply carries the outbound socket's local ip:port. Any failure reply ends the session.
+ */
+final class RequestHandler extends SocksStep {
+    private boolean busy;
+
+    RequestHandler(Session session, Socks5CommandRequestDecoder decoder) {
+        super(session, decoder);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        session.timer.arm(() -> session.fail("timeout waiting for a request"));
+    }
+
+    @Override
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Socks5CommandRequest req) || busy) {
+            session.fail("unexpected message while a request is in progress");
+            return;
+        }
+        if (req.decoderResult().isFailure()) {
+            Throwable cause = req.decoderResult().cause();
+            String text = String.valueOf(cause.getMessage());
+            Socks5CommandStatus status = text.contains("unsupported address type")
+                    ? Socks5CommandStatus.ADDRESS_UNSUPPORTED : Socks5CommandStatus.FAILURE;
+            ctx.writeAndFlush(failure(status));
+            session.fail("malformed request: " + text);
+            return;
+        }
+        Socks5CommandType type = req.type();
+        if (type.equals(Socks5CommandType.UDP_ASSOCIATE) || !(type.equals(Socks5CommandType.BIND) || type.equals(Socks5CommandType.CONNECT))) {
+            session.refuse(Socks5CommandStatus.COMMAND_UNSUPPORTED, "command " + type + " is not supported");
+            return;
+        }
+        if (req.dstAddrType().equals(Socks5AddressType.DOMAIN)) {
+            session.refuse(Socks5CommandStatus.ADDRESS_UNSUPPORTED, "domain name " + req.dstAddr() + " in " + type + " (the client resolves names)");
+            return;
+        }
+        Optional<InetAddress> ip = IpLiterals.parse(req.dstAddr());
+        if (ip.isEmpty()) {
+            session.refuse(Socks5CommandStatus.FAILURE, "unparseable address " + req.dstAddr());
+            return;
+        }
+        InetSocketAddress target = new InetSocketAddress(ip.get(), req.dstPort());
+        if (type.equals(Socks5CommandType.BIND)) {
+            bind(ctx, target);
+        } else {
+            connect(ctx, target);
+        }
+    }
+
+    private void bind(ChannelHandlerContext ctx, InetSocketAddress source) {
+        if (session.state != Session.State.NONE) {
+            session.refuse(Socks5CommandStatus.FAILURE, "BIND after " + session.state);
+            return;
+        }
+        Optional<String> rule = session.listener.policy().refuseBind(session.identities, source.getAddress());
+        if (rule.isPresent()) {
+            session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + IpLiterals.format(source) + " not allowed by " + rule.get());
+            return;
+        }
+        busy = true;
+        session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
+        ChannelFuture reg = Outbound.bootstrap(session, source.getAddress()).register();
+        Channel ch = reg.channel();
+        session.outbound = ch;
+        reg.addListener(r -> {
+            if (!r.isSuccess()) {
+                bindFailed(source, r.cause());
+                return;
+            }
+            ch.bind(source).addListener(b -> {
+                if (session.finished()) {
+                    return;
+                }
+                if (!b.isSuccess()) {
+                    bindFailed(source, b.cause());
+                    return;
+                }
+                InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+                session.boundSource = bound;
+                session.state = Session.State.BOUND;
+                ctx.writeAndFlush(success(bound));
+                var next = new Socks5CommandRequestDecoder();
+                advance(ctx, next, new RequestHandler(session, next));
+            });
+        });
+    }
+
+    private void bindFailed(InetSocketAddress source, Throwable cause) {
+        session.refuse(ConnectFailures.replyFor(cause, null, null), "BIND " + IpLiterals.format(source) + " failed: " + cause);
+    }
+
+    private void connect(ChannelHandlerContext ctx, InetSocketAddress destination) {
+        if (session.state == Session.State.CONNECTED) {
+            session.refuse(Socks5CommandStatus.FAILURE, "CONNECT after CONNECT");
+            return;
+        }
+        Optional<String> rule = session.listener.policy().refuseConnect(session.identities, destination.getPort());
+        if (rule.isPresent()) {
+            session.refuse(Socks5CommandStatus.FORBIDDEN, "CONNECT " + IpLiterals.format(destination) + " not allowed by " + rule.get());
+            return;
+        }
+        busy = true;
+        session.destination = destination;
+        session.listener.metrics().outbound.labelValues(session.listener.label(), IpLiterals.format(destination)).inc();
+        session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
+                "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));
+        ChannelFuture f;
+        if (session.state == Session.State.BOUND) {
+            f = session.outbound.connect(destination);
+        } else {
+            f = Outbound.bootstrap(session, destination.getAddress()).connect(destination);
+            session.outbound = f.channel();
+        }
+        InetSocketAddress source = session.boundSource;
+        f.addListener((ChannelFutureListener) c -> {
+            if (session.finished()) {
+                c.channel().close();
+                return;
+            }
+            if (!c.isSuccess()) {
+                Socks5CommandStatus status = ConnectFailures.replyFor(c.cause(), source, destination);
+                session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
+                        + IpLiterals.format(source) + " failed: " + c.cause());
+                return;
+            }
+            connected(ctx, c.channel());
+        });
+    }
+
+    private void connected(ChannelHandlerContext ctx, Channel outbound) {
+        session.timer.cancel();
+        session.state = Session.State.CONNECTED;
+        // Channel.localAddress() caches what bind() returned (port 0 with IP_BIND_ADDRESS_NO_PORT); ask the socket.
+        InetSocketAddress local = (InetSocketAddress) outbound.unsafe().localAddress();
+        session.boundSource = local;
+        ctx.writeAndFlush(success(local));
+        // The reply is encoded on write, so the SOCKS codec can go now; the relay gets the raw bytes.
+        Relay relay = Relay.create(session, outbound);
+        advance(ctx, null, relay.clientSide());
+        if (ctx.pipeline().get(Socks5ServerEncoder.class) != null) {
+            ctx.pipeline().remove(Socks5ServerEncoder.class);
+        }
+        relay.start();
+    }
+
+    static DefaultSocks5CommandResponse success(InetSocketAddress local) {
+        InetAddress a = IpLiterals.unmapV4(local.getAddress());
+        Socks5AddressType t = a instanceof Inet6Address ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+        return new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, t, io.netty.util.NetUtil.toAddressString(a), local.getPort());
+    }
+
+    static DefaultSocks5CommandResponse failure(Socks5CommandStatus status) {
+        return new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.sluice.proxy;
+
+import dev.sluice.net.IpLiterals;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * State of one client connection: BIND-then-CONNECT progress, identities, byte counts, and the single place
+ * where a session ends (metrics + one log line). Confined to the client channel's event loop.
+ */
+final class Session {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    enum State { NONE, BOUND, CONNECTED }
+
+    final Listener listener;
+    final Channel client;
+    final StepTimer timer;
+    private final long startNanos = System.nanoTime();
+    List<String> identities = List.of();
+    State state = State.NONE;
+    /** Outbound socket, pre-bound by BIND or created by CONNECT. */
+    Channel outbound;
+    InetSocketAddress boundSource;
+    InetSocketAddress destination;
+    long bytesClientToDest;
+    long bytesDestToClient;
+    String relayPath = "-";
+    /** Set once CONNECT succeeded; from then on the relay decides how the session ends. */
+    Relay relay;
+    private boolean finished;
+
+    Session(Listener listener, Channel client) {
+        this.listener = listener;
+        this.client = client;
+        this.timer = new StepTimer(client.eventLoop(), listener.config().timeout());
+    }
+
+    /** Counted once the client is really a SOCKS client (after TLS on TLS listeners). */
+    void started() {
+        listener.sessions().add(this);
+        listener.metrics().accepted.labelValues(listener.label()).inc();
+        listener.metrics().active.labelValues(listener.label()).inc();
+        client.closeFuture().addListener(f -> {
+            if (relay == null) {
+                finish(new SessionOutcome.Failed("client closed during handshake"));
+            }
+        });
+    }
+
+    String identityText() {
+        return identities.isEmpty() ? "-" : String.join(",", identities);
+    }
+
+    /** Sends a failure reply (IPv4 0.0.0.0:0), then closes: one failure ends the session. */
+    void refuse(Socks5CommandStatus status, String reason) {
+        if (finished) {
+            return;
+        }
+        log.info("proxy session {} refused with 0x{}: {}", IpLiterals.format(remote()), Integer.toHexString(status.byteValue() & 0xFF), reason);
+        // finish first: the write may complete, and the close fire, before writeAndFlush returns
+        finish(new SessionOutcome.Refused(status, reason));
+        client.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes without a reply (or after a reply the caller already wrote). */
+    void fail(String reason) {
+        if (finished) {
+            return;
+        }
+        log.info("proxy session {} failed: {}", IpLiterals.format(remote()), reason);
+        finish(new SessionOutcome.Failed(reason));
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Shutdown: close whatever is left. */
+    void abort(String reason) {
+        client.eventLoop().execute(() -> {
+            finish(new SessionOutcome.Failed(reason));
+            client.close();
+        });
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    /** Ends the session exactly once: metrics, the log line, and closing the outbound socket. */
+    void finish(SessionOutcome outcome) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        timer.cancel();
+        if (outbound != null) {
+            outbound.close();
+        }
+        if (outcome instanceof SessionOutcome.Relayed) {
+            client.close();
+        }
+        ProxyMetrics m = listener.metrics();
+        String l = listener.label();
+        m.active.labelValues(l).dec();
+        (outcome.completed() ? m.completed : m.failed).labelValues(l).inc();
+        if (bytesClientToDest > 0) {
+            m.bytesClientToDest.labelValues(l).inc(bytesClientToDest);
+        }
+        if (bytesDestToClient > 0) {
+            m.bytesDestToClient.labelValues(l).inc(bytesDestToClient);
+        }
+        listener.sessions().remove(this);
+        long ms = (System.nanoTime() - startNanos) / 1_000_000;
+        log.info("proxy session client={} identity={} source={} destination={} bytes_client_to_dest={} bytes_dest_to_client={} relay={} duration_ms={} outcome={}",
+                IpLiterals.format(remote()), identityText(), IpLiterals.format(boundSource), IpLiterals.format(destination),
+                bytesClientToDest, bytesDestToClient, relayPath, ms, outcome);
+    }
+
+    InetSocketAddress remote() {
+        return client.remoteAddress() instanceof InetSocketAddress a ? a : null;
+    }
+}

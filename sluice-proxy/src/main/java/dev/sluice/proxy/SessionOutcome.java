@@ -1,0 +1,26 @@
+package dev.sluice.proxy;
+
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+
+/** How a SOCKS session ended; decides completed vs failed metrics and the log line. */
+sealed interface SessionOutcome {
+
+    /** Relay ran and both directions finished (or a peer closed). Counted as completed. */
+    record Relayed() implements SessionOutcome {
+        @Override public String toString() { return "relayed"; }
+    }
+
+    /** A request got a failure reply (ACL, bind/connect error, unsupported). Counted as completed, as KumoProxy does. */
+    record Refused(Socks5CommandStatus reply, String reason) implements SessionOutcome {
+        @Override public String toString() { return "refused(" + reply.byteValue() + "): " + reason; }
+    }
+
+    /** Handshake or auth failure, handshake timeout, malformed input, relay I/O error. Counted as failed. */
+    record Failed(String reason) implements SessionOutcome {
+        @Override public String toString() { return "failed: " + reason; }
+    }
+
+    default boolean completed() {
+        return !(this instanceof Failed);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sluice.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** The handshake step handlers with Netty's SOCKS5 codec on an EmbeddedChannel: bytes in, bytes out. */
+class HandshakeHandlersTest {
+    final PrometheusRegistry registry = new PrometheusRegistry();
+    final ProxyMetrics metrics = new ProxyMetrics(registry);
+
+    EmbeddedChannel channel(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) {
+        ProxyListenerConfig c = cfg.apply(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 1080))
+                .timeout(Duration.ofSeconds(2))).build();
+        Listener l = new Listener(c, "127.0.0.1:1080", new AccessPolicy(c), auth, metrics, null, new SessionRegistry());
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ListenerInitializer.startSocks(new Session(l, ch));
+        return ch;
+    }
+
+    EmbeddedChannel channel() {
+        return channel(null, b -> b);
+    }
+
+    static void in(EmbeddedChannel ch, int... bytes) {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            b[i] = (byte) bytes[i];
+        }
+        ch.writeInbound(Unpooled.wrappedBuffer(b));
+    }
+
+    static String out(EmbeddedChannel ch) {
+        StringBuilder sb = new StringBuilder();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            sb.append(ByteBufUtil.hexDump(b));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void noAuthGreetingSelects00AndWaitsForARequest() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 1, 0);
+        assertThat(out(ch)).isEqualTo("0500");
+        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
+        assertThat(ch.isOpen()).isTrue();
+    }
+
+    @Test
+    void passwordOfferedIsSelectedEvenWhenAuthIsNotRequired() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 2, 0, 2);
+        assertThat(out(ch)).isEqualTo("0502");
+        assertThat(ch.pipeline().get(Socks5PasswordAuthRequestDecoder.class)).isNotNull();
+    }
+
+    @Test
+    void requireAuthWithoutPasswordMethodIsFFAndClose() {
+        EmbeddedChannel ch = channel(null, b -> b.requireAuth(true));
+        in(ch, 5, 1, 0);
+        assertThat(out(ch)).isEqualTo("05ff");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void greetingWithWrongVersionClosesWithoutAReply() {
+        EmbeddedChannel ch = channel();
+        in(ch, 4, 1, 0, 0, 25, 127, 0, 0, 1, 0);
+        assertThat(out(ch)).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void truncatedGreetingTimesOutWithNoBytes() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 3, 0);
+        ch.advanceTimeBy(3, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void authenticatorAnswerArrivingLaterOnAnotherThreadIsHonoured() throws Exception {
+        CompletableFuture<AuthDecision> pending = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> pending, b -> b.requireAuth(true));
+        in(ch, 5, 1, 2);
+        assertThat(out(ch)).isEqualTo("0502");
+        in(ch, 1, 1, 'a', 1, 'b');
+        assertThat(out(ch)).isEmpty(); // nothing until the authenticator answers
+        Thread t = new Thread(() -> pending.complete(AuthDecision.granted("a")));
+        t.start();
+        t.join();
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("0100");
+        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
+    }
+
+    @Test
+    void authenticatorFailureIsADenial() {
+        EmbeddedChannel ch = channel((u, p, m) -> CompletableFuture.failedFuture(new IllegalStateException("lua error")), b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 'a', 1, 'b');
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void authSubnegotiationWithWrongVersionIs0101() {
+        EmbeddedChannel ch = channel((u, p, m) -> CompletableFuture.completedFuture(AuthDecision.granted(u)), b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 5, 1, 'a', 1, 'b');
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void clientFloodingAheadOfTheHandshakeIsCut() {
+        EmbeddedChannel ch = channel((u, p, m) -> new CompletableFuture<>(), b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 'a', 1, 'b');
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[70 * 1024]));
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void requestWithWrongVersionIs01AndClose() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 1, 0);
+        in(ch, 6, 1, 0, 1, 127, 0, 0, 1, 0, 25);
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("0500" + "05010001000000000000");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void udpAssociateIs07AndDomainIs08() {
+        EmbeddedChannel udp = channel();
+        in(udp, 5, 1, 0);
+        in(udp, 5, 3, 0, 1, 127, 0, 0, 1, 0, 53);
+        udp.runPendingTasks();
+        assertThat(out(udp)).isEqualTo("0500" + "05070001000000000000");
+        assertThat(udp.isOpen()).isFalse();
+
+        EmbeddedChannel dom = channel();
+        in(dom, 5, 1, 0);
+        in(dom, 5, 1, 0, 3, 1, 'x', 0, 25);
+        dom.runPendingTasks();
+        assertThat(out(dom)).isEqualTo("0500" + "05080001000000000000");
+    }
+
+    @Test
+    void refusalsAreCountedAsCompletedAndMalformedAsFailed() {
+        EmbeddedChannel udp = channel();
+        in(udp, 5, 1, 0);
+        in(udp, 5, 3, 0, 1, 127, 0, 0, 1, 0, 53);
+        udp.runPendingTasks();
+        EmbeddedChannel bad = channel();
+        in(bad, 7);
+        bad.runPendingTasks();
+        var l = java.util.Map.of("listener", "127.0.0.1:1080");
+        assertThat(TestSupport.metric(registry, "proxy_connections_completed_total", l)).isEqualTo(1);
+        assertThat(TestSupport.metric(registry, "proxy_connections_failed_total", l)).isEqualTo(1);
+        assertThat(TestSupport.metric(registry, "proxy_connections_accepted_total", l)).isEqualTo(2);
+        assertThat(TestSupport.metric(registry, "proxy_active_connections", l)).isZero();
+    }
+}
