@@ -52,7 +52,7 @@ final class ProxyCommand implements Callable<Integer> {
     Long timeoutSeconds;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         boolean legacy = !listen.isEmpty() || noSplice || timeoutSeconds != null;
         if (proxyConfig != null && legacy) {
             throw new ParameterException(

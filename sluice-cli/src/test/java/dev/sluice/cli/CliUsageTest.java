@@ -30,7 +30,7 @@ class CliUsageTest {
     void unknownFlagIsAUsageError() {
         var r = sluice("proxy", "--listne", "127.0.0.1:0");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
-        assertThat(r.stderr()).contains("Unknown option: '--listne'").contains("sluice proxy --help");
+        assertThat(r.stderr()).contains("Unknown options: '--listne'").contains("sluice proxy --help");
     }
 
     @Test

@@ -57,7 +57,7 @@ public final class ProxyApp {
                 : legacySetup(options);
         var terminated = new CountDownLatch(1);
         Signals.onTerminate(terminated::countDown);
-        try (setup.resources()) {
+        try (AutoCloseable resources = setup.resources()) {
             var running = start(setup, registry);
             log.info("initialization complete");
             terminated.await();
