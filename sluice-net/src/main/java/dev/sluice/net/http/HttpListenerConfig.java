@@ -1,5 +1,7 @@
 package dev.sluice.net.http;
 
+import dev.sluice.net.CidrSet;
+
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -40,7 +42,7 @@ public record HttpListenerConfig(
             throw new IllegalArgumentException("requestBodyLimit must be positive: " + requestBodyLimit);
         }
         // Parse once here so a bad CIDR fails at configuration time, not on the first request.
-        TrustedHosts.parse(trustedHosts);
+        CidrSet.parse(trustedHosts);
     }
 
     /** Plain HTTP on {@code listen}, trusting only loopback, 2 MB body limit. */

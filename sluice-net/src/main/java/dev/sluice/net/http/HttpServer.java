@@ -1,5 +1,10 @@
 package dev.sluice.net.http;
 
+import dev.sluice.net.CidrSet;
+import dev.sluice.net.IpLiterals;
+import dev.sluice.net.Transports;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -45,7 +50,7 @@ public final class HttpServer implements AutoCloseable {
     record Route(Access access, HttpHandler handler) {}
 
     private final HttpListenerConfig config;
-    private final TrustedHosts trustedHosts;
+    private final CidrSet trustedHosts;
     /** path → (method → route). */
     private final Map<String, Map<String, Route>> routes = new ConcurrentHashMap<>();
 
@@ -55,7 +60,7 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpServer(HttpListenerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.trustedHosts = TrustedHosts.parse(config.trustedHosts());
+        this.trustedHosts = CidrSet.parse(config.trustedHosts());
     }
 
     public HttpListenerConfig config() {
@@ -101,12 +106,11 @@ public final class HttpServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started on " + boundAddress);
         }
-        Transport transport = Transport.best();
-        EventLoopGroup g = transport.newGroup(2, "sluice-http");
+        EventLoopGroup g = Transports.newEventLoopGroup(2, new DefaultThreadFactory("sluice-http", true));
         int aggregateLimit = (int) Math.min(config.requestBodyLimit(), Integer.MAX_VALUE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(g)
-                .channel(transport.serverChannel())
+                .channelFactory(Transports.serverChannelFactory(config.listen().getAddress()))
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -128,13 +132,12 @@ public final class HttpServer implements AutoCloseable {
             Throwable cause = bind.cause();
             IOException io = cause instanceof IOException e ? e
                     : new IOException(String.valueOf(cause), cause);
-            throw new UncheckedIOException("cannot bind http listener on " + Addresses.format(config.listen()), io);
+            throw new UncheckedIOException("cannot bind http listener on " + IpLiterals.format(config.listen()), io);
         }
         group = g;
         serverChannel = bind.channel();
         boundAddress = (InetSocketAddress) serverChannel.localAddress();
-        log.info("http listener on {}{}", Addresses.format(boundAddress), config.useTls() ? " (tls)" : "");
-        log.debug("http listener uses {} transport", transport.name());
+        log.info("http listener on {}{}", IpLiterals.format(boundAddress), config.useTls() ? " (tls)" : "");
         return boundAddress;
     }
 
@@ -150,7 +153,7 @@ public final class HttpServer implements AutoCloseable {
         }
         serverChannel.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        log.info("http listener on {} stopped", Addresses.format(boundAddress));
+        log.info("http listener on {} stopped", IpLiterals.format(boundAddress));
         serverChannel = null;
         group = null;
     }

@@ -1,5 +1,7 @@
 package dev.sluice.net.http;
 
+import dev.sluice.net.CidrSet;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +17,7 @@ class TrustedHostsTest {
 
     @Test
     void defaultsTrustOnlyLoopbackHosts() throws Exception {
-        TrustedHosts hosts = TrustedHosts.parse(HttpListenerConfig.DEFAULT_TRUSTED_HOSTS);
+        CidrSet hosts = CidrSet.parse(HttpListenerConfig.DEFAULT_TRUSTED_HOSTS);
         assertThat(hosts.contains(ip("127.0.0.1"))).isTrue();
         assertThat(hosts.contains(ip("::1"))).isTrue();
         assertThat(hosts.contains(ip("127.0.0.2"))).isFalse();
@@ -24,7 +26,7 @@ class TrustedHostsTest {
 
     @Test
     void prefixesMatchOnBitBoundaries() throws Exception {
-        TrustedHosts hosts = TrustedHosts.parse(List.of("10.0.0.0/8", "192.168.4.0/22", "2001:db8::/33", "0.0.0.0/0"
+        CidrSet hosts = CidrSet.parse(List.of("10.0.0.0/8", "192.168.4.0/22", "2001:db8::/33", "0.0.0.0/0"
                 .replace("0.0.0.0/0", "172.16.0.0/12")));
         assertThat(hosts.contains(ip("10.255.0.1"))).isTrue();
         assertThat(hosts.contains(ip("11.0.0.1"))).isFalse();
@@ -38,7 +40,7 @@ class TrustedHostsTest {
 
     @Test
     void ipv4MappedIpv6PeersMatchIpv4Blocks() throws Exception {
-        TrustedHosts hosts = TrustedHosts.parse(List.of("10.0.0.0/8"));
+        CidrSet hosts = CidrSet.parse(List.of("10.0.0.0/8"));
         byte[] mapped = new byte[16];
         mapped[10] = (byte) 0xff;
         mapped[11] = (byte) 0xff;
@@ -49,16 +51,16 @@ class TrustedHostsTest {
 
     @Test
     void allZeroPrefixMatchesEverythingOfThatFamilyOnly() throws Exception {
-        TrustedHosts hosts = TrustedHosts.parse(List.of("0.0.0.0/0"));
+        CidrSet hosts = CidrSet.parse(List.of("0.0.0.0/0"));
         assertThat(hosts.contains(ip("203.0.113.9"))).isTrue();
         assertThat(hosts.contains(ip("2001:db8::1"))).isFalse();
     }
 
     @Test
     void rejectsNamesAndBadPrefixes() {
-        assertThatThrownBy(() -> TrustedHosts.parse(List.of("localhost"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> TrustedHosts.parse(List.of("10.0.0.0/33"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> TrustedHosts.parse(List.of("10.0.0.0/x"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> TrustedHosts.parse(List.of("::1/129"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CidrSet.parse(List.of("localhost"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CidrSet.parse(List.of("10.0.0.0/33"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CidrSet.parse(List.of("10.0.0.0/x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CidrSet.parse(List.of("::1/129"))).isInstanceOf(IllegalArgumentException.class);
     }
 }
