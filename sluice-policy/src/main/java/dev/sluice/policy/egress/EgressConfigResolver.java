@@ -95,7 +95,8 @@ public final class EgressConfigResolver {
             try {
                 source(entry.name());
             } catch (PolicyException e) {
-                throw new PolicyException("resolving egress pool '" + name + "': " + e.getMessage(), e.event());
+                throw new PolicyException(insertAfterLocation(e.getMessage(), "resolving egress pool '" + name + "': "),
+                        e.event());
             }
         }
         pools.put(name, pool, pool.ttl());
@@ -170,6 +171,13 @@ public final class EgressConfigResolver {
         }
         throw new PolicyException(where + " returned " + describe(result) + ", expected the result of kumo."
                 + makeFunction(type) + "{...}", event);
+    }
+
+    /** Puts {@code context} after the leading {@code file:} or {@code file:line:} so the CLI can still read it. */
+    private String insertAfterLocation(String message, String context) {
+        var m = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(policy.file()) + "(:\\d+)?: ")
+                .matcher(message);
+        return m.find() ? m.group() + context + message.substring(m.end()) : context + message;
     }
 
     private PolicyException missing(String event, String what, String name, String legacy) {

@@ -57,12 +57,16 @@ class EgressConfigResolverTest {
                 "kumo.on('get_egress_source', function(name)",
                 "  test.count('source:' .. name)",
                 "  if name == 'ghost' then return nil end",
+                "  if name == 'cursed' then error('no such IP: ' .. name) end",
                 "  return kumo.make_egress_source { name = name }",
                 "end)",
                 "kumo.on('get_egress_pool', function(name)",
                 "  test.count('pool:' .. name)",
                 "  if name == 'haunted' then",
                 "    return kumo.make_egress_pool { name = name, entries = { { name = 'ip-1' }, { name = 'ghost' } } }",
+                "  end",
+                "  if name == 'doomed' then",
+                "    return kumo.make_egress_pool { name = name, entries = { { name = 'cursed' } } }",
                 "  end",
                 "  return kumo.make_egress_pool { name = name, ttl = '2 minutes',",
                 "    entries = { { name = 'ip-1', weight = 5 }, { name = 'ip-2', weight = 0 } } }",
@@ -83,8 +87,10 @@ class EgressConfigResolverTest {
 
             assertThatThrownBy(() -> r.pool("haunted"))
                     .isInstanceOf(PolicyException.class)
-                    .hasMessageContaining("resolving egress pool 'haunted'")
-                    .hasMessageContaining("get_egress_source returned nil for egress source 'ghost'");
+                    .hasMessage(file + ": resolving egress pool 'haunted': get_egress_source returned nil for egress"
+                            + " source 'ghost' and no kumo.define_egress_source defined it");
+            assertThatThrownBy(() -> r.pool("doomed"))
+                    .hasMessage(file + ":4: resolving egress pool 'doomed': no such IP: cursed");
         }
     }
 
