@@ -1,0 +1,206 @@
+package dev.sluice.policy.egress;
+
+import dev.sluice.policy.ConfigException;
+import dev.sluice.policy.Policy;
+import dev.sluice.policy.PolicyException;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * What the egress and MTA layers ask the policy: sources, pools, queue configs and paths, each from its
+ * event ({@code get_egress_source}, {@code get_egress_pool}, {@code get_queue_config},
+ * {@code get_egress_path_config}) and cached for the result's own {@code ttl} / {@code refresh_interval}.
+ *
+ * <p>Sources and pools: the event's result wins; when the event returns nil (or has no handler), a legacy
+ * {@code define_egress_*} definition is used; with neither, the lookup fails naming the source or pool. The
+ * built-ins {@code unspecified} never call an event. Queue configs and paths fall back to the defaults.
+ *
+ * <p>Every method may run a Lua handler and so blocks: never call it on a Netty event loop. Thread-safe;
+ * two threads missing the cache at once may both run the handler.
+ */
+public final class EgressConfigResolver {
+    private static final int CAPACITY = 4096;
+
+    private final Policy policy;
+    private final EgressDefinitions definitions;
+    private final TtlCache<String, EgressSource> sources;
+    private final TtlCache<String, EgressPool> pools;
+    private final TtlCache<QueueKey, QueueConfig> queues;
+    private final TtlCache<PathKey, EgressPath> paths;
+
+    private record QueueKey(String domain, String tenant, String campaign, String routingDomain) {}
+
+    private record PathKey(String routingDomain, String source, String site) {}
+
+    public EgressConfigResolver(Policy policy, EgressDefinitions definitions) {
+        this(policy, definitions, InstantSource.system());
+    }
+
+    /** @param clock decides expiry of cached results (tests pass a settable clock) */
+    public EgressConfigResolver(Policy policy, EgressDefinitions definitions, InstantSource clock) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.definitions = Objects.requireNonNull(definitions, "definitions");
+        this.sources = new TtlCache<>(clock, CAPACITY);
+        this.pools = new TtlCache<>(clock, CAPACITY);
+        this.queues = new TtlCache<>(clock, CAPACITY);
+        this.paths = new TtlCache<>(clock, CAPACITY);
+    }
+
+    /**
+     * The source called {@code name}.
+     *
+     * @throws PolicyException the handler failed or returned something else than a source, or nothing
+     *                         defines {@code name}; the message names the source
+     */
+    public EgressSource source(String name) throws PolicyException {
+        if (EgressSource.UNSPECIFIED.equals(name)) {
+            return EgressSource.unspecified();
+        }
+        EgressSource cached = sources.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        String event = "get_egress_source";
+        EgressSource source = convert(event, name, policy.call(event, name),
+                EgressSource.class, v -> EgressSourceParser.parse("make_egress_source", v));
+        if (source == null) {
+            source = definitions.source(name).orElseThrow(() -> missing(event, "source", name,
+                    "kumo.define_egress_source"));
+        }
+        sources.put(name, source, source.ttl());
+        return source;
+    }
+
+    /**
+     * The pool called {@code name}; every member source is resolved too, so a pool naming an unknown
+     * source fails here.
+     */
+    public EgressPool pool(String name) throws PolicyException {
+        if (EgressPool.UNSPECIFIED.equals(name)) {
+            return EgressPool.unspecified();
+        }
+        EgressPool cached = pools.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        String event = "get_egress_pool";
+        EgressPool pool = convert(event, name, policy.call(event, name),
+                EgressPool.class, v -> EgressPool.parse("make_egress_pool", v));
+        if (pool == null) {
+            pool = definitions.pool(name).orElseThrow(() -> missing(event, "pool", name, "kumo.define_egress_pool"));
+        }
+        for (EgressPool.Entry entry : pool.entries()) {
+            try {
+                source(entry.name());
+            } catch (PolicyException e) {
+                throw new PolicyException(insertAfterLocation(e.getMessage(), "resolving egress pool '" + name + "': "),
+                        e.event());
+            }
+        }
+        pools.put(name, pool, pool.ttl());
+        return pool;
+    }
+
+    /**
+     * The config of the scheduled queue {@code campaign:tenant@domain!routing_domain} (any part but domain
+     * may be null): the first non-nil result of the {@code get_queue_config} handlers, else the defaults.
+     */
+    public QueueConfig queueConfig(String domain, String tenant, String campaign, String routingDomain)
+            throws PolicyException {
+        QueueKey key = new QueueKey(domain, tenant, campaign, routingDomain);
+        QueueConfig cached = queues.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        String event = "get_queue_config";
+        QueueConfig config = convert(event, domain, policy.call(event, domain, tenant, campaign, routingDomain),
+                QueueConfig.class, QueueConfig::parse);
+        if (config == null) {
+            config = QueueConfig.DEFAULT;
+        }
+        queues.put(key, config, config.refreshInterval());
+        return config;
+    }
+
+    /** The config of the path from {@code sourceName} to {@code siteName}: {@code get_egress_path_config}, else the defaults. */
+    public EgressPath path(String routingDomain, String sourceName, String siteName) throws PolicyException {
+        PathKey key = new PathKey(routingDomain, sourceName, siteName);
+        EgressPath cached = paths.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        String event = "get_egress_path_config";
+        EgressPath path = convert(event, routingDomain, policy.call(event, routingDomain, sourceName, siteName),
+                EgressPath.class, EgressPath::parse);
+        if (path == null) {
+            path = EgressPath.DEFAULT;
+        }
+        paths.put(key, path, path.refreshInterval());
+        return path;
+    }
+
+    /** Forgets every cached result (e.g. after a policy reload). */
+    public void invalidateAll() {
+        sources.clear();
+        pools.clear();
+        queues.clear();
+        paths.clear();
+    }
+
+    /**
+     * The handler's result as a record: the record a {@code kumo.make_*} call returned, or a plain table
+     * (parsed now, as KumoMTA accepts one too); null for nil.
+     */
+    private <T> T convert(String event, String subject, Object result, Class<T> type, Function<Object, T> parse)
+            throws PolicyException {
+        if (result == null) {
+            return null;
+        }
+        if (type.isInstance(result)) {
+            return type.cast(result);
+        }
+        String where = policy.file() + ": " + event + "('" + subject + "')";
+        if (result instanceof Map<?, ?>) {
+            try {
+                return parse.apply(result);
+            } catch (ConfigException e) {
+                throw new PolicyException(where + ": " + e.getMessage(), event);
+            }
+        }
+        throw new PolicyException(where + " returned " + describe(result) + ", expected the result of kumo."
+                + makeFunction(type) + "{...}", event);
+    }
+
+    /** Puts {@code context} after the leading {@code file:} or {@code file:line:} so the CLI can still read it. */
+    private String insertAfterLocation(String message, String context) {
+        var m = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(policy.file()) + "(:\\d+)?: ")
+                .matcher(message);
+        return m.find() ? m.group() + context + message.substring(m.end()) : context + message;
+    }
+
+    private PolicyException missing(String event, String what, String name, String legacy) {
+        String reason = policy.hasHandler(event)
+                ? event + " returned nil for egress " + what + " '" + name + "'"
+                : "no egress " + what + " named '" + name + "': no " + event + " handler";
+        return new PolicyException(policy.file() + ": " + reason + " and no " + legacy + " defined it", event);
+    }
+
+    private static String makeFunction(Class<?> type) {
+        if (type == EgressSource.class) return "make_egress_source";
+        if (type == EgressPool.class) return "make_egress_pool";
+        if (type == QueueConfig.class) return "make_queue_config";
+        return "make_egress_path";
+    }
+
+    private static String describe(Object value) {
+        return switch (value) {
+            case String s -> "a string '" + s + "'";
+            case Number n -> "a number " + n;
+            case Boolean b -> "a boolean";
+            case java.util.List<?> l -> "a list";
+            default -> "a " + value.getClass().getSimpleName();
+        };
+    }
+}

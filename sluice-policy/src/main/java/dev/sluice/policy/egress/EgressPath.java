@@ -1,0 +1,146 @@
+package dev.sluice.policy.egress;
+
+import dev.sluice.policy.ConfigException;
+import dev.sluice.policy.ConfigSchema;
+import dev.sluice.policy.ConfigTable;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code kumo.make_egress_path{...}}: how one (source, site) path delivers. Every key of KumoMTA's
+ * EgressPathConfig is accepted with its code default; keys without a component here are recorded as
+ * ignored ({@link dev.sluice.policy.IgnoredKeys}); a misspelt key is rejected by name.
+ *
+ * @param connectionLimit  concurrent connections per path on this node (32)
+ * @param prohibitedHosts  MX addresses that fail the queue (127.0.0.0/8, ::1, 0.0.0.0, ::)
+ * @param skipHosts        MX addresses silently dropped from the plan (none)
+ * @param refreshInterval  how long this path config is cached (60 s)
+ */
+public record EgressPath(
+        int connectionLimit,
+        int maxDeliveriesPerConnection,
+        int maxRecipientsPerBatch,
+        TlsMode enableTls,
+        boolean enablePipelining,
+        boolean enableRset,
+        int smtpPort,
+        Optional<String> ehloDomain,
+        CidrList prohibitedHosts,
+        CidrList skipHosts,
+        IpLookupStrategy ipLookupStrategy,
+        Optional<ThrottleSpec> maxConnectionRate,
+        Optional<ThrottleSpec> maxMessageRate,
+        SmtpTimeouts timeouts,
+        Duration refreshInterval) {
+
+    public static final List<String> DEFAULT_PROHIBITED_HOSTS = List.of("127.0.0.0/8", "::1", "0.0.0.0", "::");
+    public static final EgressPath DEFAULT = new EgressPath(32, 1024, 100, TlsMode.Opportunistic, true, true, 25,
+            Optional.empty(), CidrList.parse(DEFAULT_PROHIBITED_HOSTS), CidrList.EMPTY, IpLookupStrategy.Ipv4AndIpv6,
+            Optional.empty(), Optional.empty(), SmtpTimeouts.DEFAULT, Duration.ofSeconds(60));
+
+    static final Set<String> IGNORED = Set.of(
+            "additional_connection_limits", "additional_message_rate_throttles", "source_selection_rate",
+            "additional_source_selection_rates", "max_ready", "consecutive_connection_failures_before_delay",
+            "enable_mta_sts", "enable_dane", "tls_prefer_openssl", "tls_certificate", "tls_private_key",
+            "openssl_cipher_list", "openssl_cipher_suites", "openssl_options", "rustls_cipher_suites",
+            "remember_broken_tls", "opportunistic_tls_reconnect_on_failed_handshake", "smtp_auth_plain_username",
+            "smtp_auth_plain_password", "allow_smtp_auth_plain_without_tls",
+            "allow_smtp_auth_plain_without_valid_certificate", "system_shutdown_timeout", "reconnect_strategy",
+            "try_next_host_on_transport_error", "use_lmtp", "ignore_8bit_checks", "refresh_strategy",
+            "dispatcher_wakeup_strategy", "maintainer_wakeup_strategy", "low_memory_reduction_policy",
+            "no_memory_reduction_policy", "provider_name", "readyq_pool_name",
+            "dispatcher_progress_watchdog_timeout", "aggressive_connection_opening", "suspended");
+    static final ConfigSchema SCHEMA = ConfigSchema.of("make_egress_path", supported(), IGNORED);
+
+    private static Set<String> supported() {
+        Set<String> keys = new HashSet<>(Set.of("connection_limit", "max_deliveries_per_connection",
+                "max_recipients_per_batch", "enable_tls", "enable_pipelining", "enable_rset", "smtp_port",
+                "ehlo_domain", "prohibited_hosts", "skip_hosts", "ip_lookup_strategy", "max_connection_rate",
+                "max_message_rate", "refresh_interval"));
+        keys.addAll(SmtpTimeouts.KEYS);
+        return keys;
+    }
+
+    public EgressPath {
+        if (connectionLimit < 1 || maxDeliveriesPerConnection < 1 || maxRecipientsPerBatch < 1) {
+            throw new IllegalArgumentException("connection_limit, max_deliveries_per_connection and "
+                    + "max_recipients_per_batch must be at least 1");
+        }
+    }
+
+    /** Parses a {@code make_egress_path} table. */
+    public static EgressPath parse(Object luaValue) {
+        ConfigTable t = ConfigTable.of(SCHEMA, luaValue);
+        EgressPath d = DEFAULT;
+        int smtpPort = t.integer("smtp_port", d.smtpPort);
+        if (smtpPort < 1 || smtpPort > 65535) {
+            throw new ConfigException(t.name() + ": key 'smtp_port': " + smtpPort + " is out of range (1-65535)");
+        }
+        return new EgressPath(
+                connectionLimit(t),
+                positive(t, "max_deliveries_per_connection", d.maxDeliveriesPerConnection),
+                positive(t, "max_recipients_per_batch", d.maxRecipientsPerBatch),
+                enumValue(t, "enable_tls", TlsMode.class, d.enableTls),
+                t.bool("enable_pipelining", d.enablePipelining),
+                t.bool("enable_rset", d.enableRset),
+                smtpPort,
+                Optional.ofNullable(t.string("ehlo_domain", null)),
+                cidrs(t, "prohibited_hosts", d.prohibitedHosts),
+                cidrs(t, "skip_hosts", d.skipHosts),
+                enumValue(t, "ip_lookup_strategy", IpLookupStrategy.class, d.ipLookupStrategy),
+                QueueConfig.throttle(t, "max_connection_rate"),
+                QueueConfig.throttle(t, "max_message_rate"),
+                SmtpTimeouts.parse(t),
+                t.duration("refresh_interval", d.refreshInterval));
+    }
+
+    /** A number, or KumoMTA's string forms {@code '1,000'} and {@code 'local:20'}. */
+    private static int connectionLimit(ConfigTable t) {
+        Object raw = t.raw("connection_limit");
+        if (raw instanceof String s) {
+            String digits = s.strip().replaceFirst("^local:", "").replace(",", "").replace("_", "");
+            if (!digits.matches("\\d{1,9}") || Integer.parseInt(digits) < 1) {
+                throw new ConfigException(t.name() + ": key 'connection_limit': invalid limit '" + s + "'");
+            }
+            return Integer.parseInt(digits);
+        }
+        return positive(t, "connection_limit", DEFAULT.connectionLimit);
+    }
+
+    private static int positive(ConfigTable t, String key, int fallback) {
+        int value = t.integer(key, fallback);
+        if (value < 1) {
+            throw new ConfigException(t.name() + ": key '" + key + "' must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    private static <E extends Enum<E>> E enumValue(ConfigTable t, String key, Class<E> type, E fallback) {
+        String text = t.string(key, null);
+        if (text == null) {
+            return fallback;
+        }
+        for (E value : type.getEnumConstants()) {
+            if (value.name().equals(text)) {
+                return value;
+            }
+        }
+        throw new ConfigException(t.name() + ": key '" + key + "': unknown value '" + text + "', expected one of "
+                + List.of(type.getEnumConstants()));
+    }
+
+    private static CidrList cidrs(ConfigTable t, String key, CidrList fallback) {
+        List<String> list = t.stringList(key, null);
+        if (list == null) {
+            return fallback;
+        }
+        try {
+            return CidrList.parse(list);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(t.name() + ": key '" + key + "': " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.sluice.policy.egress;
+
+import dev.sluice.policy.ConfigException;
+import dev.sluice.policy.ConfigSchema;
+import dev.sluice.policy.ConfigTable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code kumo.make_queue_config{...}}: how a scheduled queue delivers. Every key of KumoMTA's QueueConfig is
+ * accepted; those without a component here are recorded as ignored ({@link dev.sluice.policy.IgnoredKeys}).
+ *
+ * @param egressPool       pool to deliver from; empty means the built-in {@code unspecified}
+ * @param retryInterval    base of the exponential backoff (default 20 min)
+ * @param maxRetryInterval cap on each computed delay (default none)
+ * @param maxAge           expire messages older than this (default 7 days)
+ * @param maxMessageRate   scheduled → ready promotion rate (default none)
+ * @param mxList           {@code protocol = {smtp = {mx_list = ...}}}: hosts tried in order instead of an MX
+ *                         lookup; empty means look up MX
+ * @param reapInterval     idle time before the scheduled queue is dropped (default 10 min)
+ * @param refreshInterval  how long this config is cached (default 1 min)
+ */
+public record QueueConfig(
+        Optional<String> egressPool,
+        Duration retryInterval,
+        Optional<Duration> maxRetryInterval,
+        Duration maxAge,
+        Optional<ThrottleSpec> maxMessageRate,
+        List<MxHost> mxList,
+        Duration reapInterval,
+        Duration refreshInterval) {
+
+    public static final QueueConfig DEFAULT = new QueueConfig(Optional.empty(), Duration.ofMinutes(20), Optional.empty(),
+            Duration.ofDays(7), Optional.empty(), List.of(), Duration.ofMinutes(10), Duration.ofMinutes(1));
+
+    static final ConfigSchema SCHEMA = ConfigSchema.of("make_queue_config",
+            Set.of("egress_pool", "retry_interval", "max_retry_interval", "max_age", "max_message_rate", "protocol",
+                    "reap_interval", "refresh_interval"),
+            Set.of("refresh_strategy", "strategy", "timerwheel_tick_interval", "provider_name", "shrink_policy"));
+    /** KumoMTA's protocol kinds; only smtp is implemented. */
+    static final ConfigSchema PROTOCOL = ConfigSchema.of("protocol",
+            Set.of("smtp", "maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer"), Set.of());
+    static final ConfigSchema SMTP = ConfigSchema.of("smtp", Set.of("mx_list"), Set.of("treat_mx_list_as_secure"));
+
+    public QueueConfig {
+        mxList = List.copyOf(mxList);
+    }
+
+    /** The pool name to use: {@code egress_pool}, else {@code unspecified}. */
+    public String poolName() {
+        return egressPool.orElse(EgressPool.UNSPECIFIED);
+    }
+
+    /** Parses a {@code make_queue_config} table. */
+    public static QueueConfig parse(Object luaValue) {
+        ConfigTable t = ConfigTable.of(SCHEMA, luaValue);
+        return new QueueConfig(
+                Optional.ofNullable(t.string("egress_pool", null)),
+                t.duration("retry_interval", DEFAULT.retryInterval),
+                Optional.ofNullable(t.duration("max_retry_interval", null)),
+                t.duration("max_age", DEFAULT.maxAge),
+                throttle(t, "max_message_rate"),
+                mxList(t),
+                t.duration("reap_interval", DEFAULT.reapInterval),
+                t.duration("refresh_interval", DEFAULT.refreshInterval));
+    }
+
+    static Optional<ThrottleSpec> throttle(ConfigTable t, String key) {
+        String spec = t.string(key, null);
+        if (spec == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ThrottleSpec.parse(spec));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(t.name() + ": key '" + key + "': " + e.getMessage());
+        }
+    }
+
+    private static List<MxHost> mxList(ConfigTable t) {
+        if (!t.has("protocol")) {
+            return List.of();
+        }
+        ConfigTable protocol = t.table("protocol", PROTOCOL);
+        for (String kind : List.of("maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer")) {
+            if (protocol.has(kind)) {
+                throw new ConfigException(protocol.name() + ": key '" + kind + "': only the smtp protocol is implemented by Sluice");
+            }
+        }
+        ConfigTable smtp = protocol.table("smtp", SMTP);
+        Object raw = smtp.raw("mx_list");
+        List<?> items = switch (raw) {
+            case null -> List.of();
+            case Map<?, ?> m when m.isEmpty() -> List.of();
+            case List<?> l -> l;
+            default -> throw new ConfigException(smtp.name() + ": key 'mx_list' must be a list");
+        };
+        List<MxHost> hosts = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            hosts.add(MxHost.parse(smtp.name() + ".mx_list[" + (i + 1) + "]", items.get(i)));
+        }
+        return hosts;
+    }
+}

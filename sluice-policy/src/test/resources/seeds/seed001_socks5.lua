@@ -1,0 +1,16 @@
+kumo.on('get_egress_source', function(source_name)
+  if source_name == 'ip-1' then
+    -- Make a source that will emit from 10.0.0.1, via a proxy server
+    return kumo.make_egress_source {
+      name = 'ip-1',
+
+      -- The SOCKS5 proxy server address and port
+      socks5_proxy_server = '10.0.5.10:5000',
+
+      -- Used by the SOCKS5 proxy server to connect to the destination address
+      socks5_proxy_source_address = '10.0.0.1',
+
+      ehlo_domain = 'mta1.examplecorp.com',
+    }
+  end
+end)
