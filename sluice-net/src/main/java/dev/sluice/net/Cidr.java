@@ -28,8 +28,9 @@ public record Cidr(InetAddress network, int prefixLength) {
         if (addr.startsWith("[") && addr.endsWith("]")) {
             addr = addr.substring(1, addr.length() - 1);
         }
-        InetAddress ip = IpLiterals.parse(addr)
-                .orElseThrow(() -> new IllegalArgumentException("not an IP address or CIDR: " + text));
+        String host = addr;
+        InetAddress ip = IpLiterals.parse(addr).orElseThrow(
+                () -> new IllegalArgumentException("invalid CIDR '" + text + "': '" + host + "' is not an IP address"));
         int max = ip.getAddress().length * 8;
         int prefix;
         if (slash < 0) {
@@ -38,8 +39,11 @@ public record Cidr(InetAddress network, int prefixLength) {
             try {
                 prefix = Integer.parseInt(s.substring(slash + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad prefix length in CIDR: " + text);
+                throw new IllegalArgumentException("invalid CIDR '" + text + "': bad prefix length");
             }
+        }
+        if (prefix < 0 || prefix > max) {
+            throw new IllegalArgumentException("invalid CIDR '" + text + "': prefix length " + prefix + " is out of range");
         }
         return new Cidr(ip, prefix);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.policy.egress;
 
+import dev.sluice.net.CidrSet;
+
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.ConfigSchema;
 import dev.sluice.policy.ConfigTable;
@@ -28,8 +30,8 @@ public record EgressPath(
         boolean enableRset,
         int smtpPort,
         Optional<String> ehloDomain,
-        CidrList prohibitedHosts,
-        CidrList skipHosts,
+        CidrSet prohibitedHosts,
+        CidrSet skipHosts,
         IpLookupStrategy ipLookupStrategy,
         Optional<ThrottleSpec> maxConnectionRate,
         Optional<ThrottleSpec> maxMessageRate,
@@ -38,7 +40,7 @@ public record EgressPath(
 
     public static final List<String> DEFAULT_PROHIBITED_HOSTS = List.of("127.0.0.0/8", "::1", "0.0.0.0", "::");
     public static final EgressPath DEFAULT = new EgressPath(32, 1024, 100, TlsMode.Opportunistic, true, true, 25,
-            Optional.empty(), CidrList.parse(DEFAULT_PROHIBITED_HOSTS), CidrList.EMPTY, IpLookupStrategy.Ipv4AndIpv6,
+            Optional.empty(), CidrSet.parse(DEFAULT_PROHIBITED_HOSTS), CidrSet.of(), IpLookupStrategy.Ipv4AndIpv6,
             Optional.empty(), Optional.empty(), SmtpTimeouts.DEFAULT, Duration.ofSeconds(60));
 
     static final Set<String> IGNORED = Set.of(
@@ -132,13 +134,13 @@ public record EgressPath(
                 + List.of(type.getEnumConstants()));
     }
 
-    private static CidrList cidrs(ConfigTable t, String key, CidrList fallback) {
+    private static CidrSet cidrs(ConfigTable t, String key, CidrSet fallback) {
         List<String> list = t.stringList(key, null);
         if (list == null) {
             return fallback;
         }
         try {
-            return CidrList.parse(list);
+            return CidrSet.parse(list);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.name() + ": key '" + key + "': " + e.getMessage());
         }

@@ -1,5 +1,9 @@
 package dev.sluice.policy.egress;
 
+import dev.sluice.net.IpLiterals;
+
+
+
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.ConfigSchema;
 import dev.sluice.policy.ConfigTable;
@@ -112,7 +116,7 @@ public final class EgressSourceParser {
         if (text == null) {
             return Optional.empty();
         }
-        InetAddress address = IpLiterals.tryParse(text);
+        InetAddress address = IpLiterals.parse(text).orElse(null);
         if (address == null) {
             throw new ConfigException(t.name() + ": key '" + key + "': invalid IP address '" + text + "'");
         }

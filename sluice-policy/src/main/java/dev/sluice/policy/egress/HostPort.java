@@ -1,5 +1,9 @@
 package dev.sluice.policy.egress;
 
+import dev.sluice.net.IpLiterals;
+
+
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -44,7 +48,7 @@ public record HostPort(String host, int port, Optional<InetAddress> address) {
             }
             host = text.substring(1, close);
             port = text.substring(close + 2);
-            if (IpLiterals.tryParse(host) == null || !host.contains(":")) {
+            if (IpLiterals.parse(host).orElse(null) == null || !host.contains(":")) {
                 throw new IllegalArgumentException("invalid IPv6 address '" + host + "' in '" + text + "'");
             }
         } else {
@@ -59,7 +63,7 @@ public record HostPort(String host, int port, Optional<InetAddress> address) {
             }
         }
         int p = parsePort(port, text);
-        InetAddress literal = IpLiterals.tryParse(host);
+        InetAddress literal = IpLiterals.parse(host).orElse(null);
         if (literal == null && !isValidHostname(host)) {
             throw new IllegalArgumentException("invalid hostname '" + host + "' in '" + text + "'");
         }

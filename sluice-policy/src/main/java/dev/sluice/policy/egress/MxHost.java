@@ -1,5 +1,9 @@
 package dev.sluice.policy.egress;
 
+import dev.sluice.net.IpLiterals;
+
+
+
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.ConfigSchema;
 import dev.sluice.policy.ConfigTable;
@@ -39,12 +43,12 @@ public record MxHost(String name, String host, Optional<InetAddress> address, Op
     }
 
     private static MxHost fromString(String where, String label, String text) {
-        InetAddress bare = IpLiterals.tryParse(text);
+        InetAddress bare = IpLiterals.parse(text).orElse(null);
         if (bare != null) {
             return new MxHost(label, bare.getHostAddress(), Optional.of(bare), OptionalInt.empty());
         }
         if (text.startsWith("[") && text.endsWith("]")) {
-            InetAddress ip = IpLiterals.tryParse(text.substring(1, text.length() - 1));
+            InetAddress ip = IpLiterals.parse(text.substring(1, text.length() - 1)).orElse(null);
             if (ip == null) {
                 throw new ConfigException(where + ": invalid IP address in '" + text + "'");
             }
