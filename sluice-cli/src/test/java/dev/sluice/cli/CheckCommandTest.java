@@ -1,0 +1,86 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.testkit.SluiceProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bin/sluice check}: an operator's look at a policy before running it. */
+class CheckCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** The seed blocks, byte for byte as the seed documents give them. */
+    private static Path seed(String name) {
+        return SluiceProcess.home().resolve("sluice-policy/src/test/resources/seeds").resolve(name);
+    }
+
+    @Test
+    void listsTheSeedsSourcesWithProtocolProxyAndAddresses() throws IOException {
+        Path policy = dir.resolve("policy.lua");
+        Files.writeString(policy, """
+                dofile('%s')
+                local socks = dofile('%s')
+                kumo.on('get_egress_pool', function(name)
+                  return kumo.make_egress_pool { name = name, entries = { { name = 'ip-1', weight = 5 } } }
+                end)
+                kumo.on('get_queue_config', function(domain)
+                  return kumo.make_queue_config { egress_pool = 'pool-1', retry_interval = '5m' }
+                end)
+                """.formatted(seed("seed000_init.lua"), seed("seed001_socks5.lua")));
+        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        // seed 000's init defines ip-1 through HAProxy; seed 001's event (registered later) wins for the same name
+        assertThat(r.stdout())
+                .containsPattern("ip-1\\s+haproxy\\s+10\\.0\\.5\\.10:5000\\s+local 10\\.0\\.5\\.1, egress 10\\.0\\.0\\.1\\s+"
+                        + "mta1\\.examplecorp\\.com")
+                .containsPattern("pool-1\\s+ip-1:5");
+    }
+
+    @Test
+    void eventSourceShowsSocks5WithItsBindAddress() throws IOException {
+        Path policy = dir.resolve("socks.lua");
+        Files.writeString(policy, "dofile('%s')\n".formatted(seed("seed001_socks5.lua")));
+        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--source", "ip-1");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).containsPattern(
+                "ip-1\\s+socks5\\s+10\\.0\\.5\\.10:5000\\s+local \\(kernel\\), egress 10\\.0\\.0\\.1\\s+mta1\\.examplecorp\\.com");
+    }
+
+    @Test
+    void halfConfiguredProxyIsAProblemWithFileAndLine() throws IOException {
+        Path policy = dir.resolve("bad.lua");
+        Files.writeString(policy, """
+                kumo.on('get_egress_source', function(name)
+                  return kumo.make_egress_source {
+                    name = name,
+                    socks5_proxy_source_address = '10.0.0.1',
+                  }
+                end)
+                """);
+        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--source", "ip-1");
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains(policy + ":2: make_egress_source:").contains("socks5_proxy_source_address");
+    }
+
+    @Test
+    void keysAcceptedButNotActedOnAreListed() throws IOException {
+        Path policy = dir.resolve("ignored.lua");
+        Files.writeString(policy, """
+                kumo.on('get_queue_config', function(domain)
+                  return kumo.make_queue_config { provider_name = 'example', retry_interval = '10m' }
+                end)
+                """);
+        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout())
+                .containsPattern("unspecified\\s+direct")
+                .contains("Accepted but not acted on yet:\n  make_queue_config.provider_name\n")
+                .doesNotContain("retry_interval");
+    }
+}
