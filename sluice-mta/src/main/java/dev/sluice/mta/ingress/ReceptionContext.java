@@ -1,0 +1,20 @@
+package dev.sluice.mta.ingress;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * Who handed a message over, as the policy's {@code conn_meta} and the log's Reception record see it.
+ *
+ * @param protocol     "ESMTP" or "HTTP" (the log record's reception_protocol)
+ * @param peer         the client's address (after a PROXY header, the address it carried)
+ * @param local        the listener address that received it
+ * @param heloName     EHLO/HELO name for ESMTP, null for HTTP
+ * @param connMeta     extra connection meta for the policy (e.g. http_auth, tls details)
+ */
+public record ReceptionContext(String protocol, InetSocketAddress peer, InetSocketAddress local, String heloName,
+                               Map<String, Object> connMeta) {
+    public ReceptionContext {
+        connMeta = Map.copyOf(connMeta);
+    }
+}
