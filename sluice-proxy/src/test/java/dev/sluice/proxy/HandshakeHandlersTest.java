@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -66,7 +65,7 @@ class HandshakeHandlersTest {
         EmbeddedChannel ch = channel();
         in(ch, 5, 2, 0, 2);
         assertThat(out(ch)).isEqualTo("0502");
-        assertThat(ch.pipeline().get(Socks5PasswordAuthRequestDecoder.class)).isNotNull();
+        assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNotNull();
     }
 
     @Test
@@ -182,5 +181,38 @@ class HandshakeHandlersTest {
         assertThat(TestSupport.metric(registry, "proxy_connections_failed_total", l)).isEqualTo(1);
         assertThat(TestSupport.metric(registry, "proxy_connections_accepted_total", l)).isEqualTo(2);
         assertThat(TestSupport.metric(registry, "proxy_active_connections", l)).isZero();
+    }
+
+    @Test
+    void utf8CredentialsReachTheAuthenticatorIntact() {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> {
+            seen.complete(u + "/" + p);
+            return CompletableFuture.completedFuture(AuthDecision.granted(u));
+        }, b -> b);
+        in(ch, 5, 1, 2);
+        byte[] user = "jürgen".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] pass = "pässwört".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuf req = Unpooled.buffer();
+        req.writeByte(1).writeByte(user.length).writeBytes(user).writeByte(pass.length).writeBytes(pass);
+        ch.writeInbound(req);
+        ch.runPendingTasks();
+        assertThat(seen.getNow(null)).isEqualTo("jürgen/pässwört");
+        assertThat(out(ch)).isEqualTo("05020100");
+    }
+
+    @Test
+    void invalidUtf8CredentialsAreRefusedWithoutAskingTheAuthenticator() {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> {
+            seen.complete(u);
+            return CompletableFuture.completedFuture(AuthDecision.granted(u));
+        }, b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 0xC3, 1, 'x'); // a lone UTF-8 lead byte
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(seen).isNotDone();
+        assertThat(ch.isOpen()).isFalse();
     }
 }
