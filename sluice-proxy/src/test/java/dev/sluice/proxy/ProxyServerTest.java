@@ -450,4 +450,45 @@ class ProxyServerTest {
         assertThat(server.activeSessions()).isZero();
         server = null;
     }
+
+    @Test
+    void connectOfTheOtherFamilyAfterBindIs01() throws Exception {
+        start();
+        var target = target(InetAddress.getByName("::1"));
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(BIND, new InetSocketAddress("127.0.0.9", 0)).rep()).isZero();
+        assertThat(c.request(CONNECT, target.address()).rep()).isEqualTo(0x01);
+        assertThat(c.closedWithoutBytes()).isTrue();
+    }
+
+    @Test
+    void shutdownLetsARelayInProgressFinishWithinTheGrace() throws Exception {
+        start();
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(CONNECT, target.address()).rep()).isZero();
+        CompletableFuture<Long> stopped = CompletableFuture.supplyAsync(() -> {
+            long t0 = System.nanoTime();
+            server.shutdown(Duration.ofSeconds(30));
+            return System.nanoTime() - t0;
+        });
+        // No new clients once shutdown began...
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(proxy, 1000);
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
+        // ...but the session in progress still relays and ends normally.
+        c.out.write("late".getBytes());
+        c.socket.shutdownOutput();
+        assertThat(new String(c.readToEof())).isEqualTo("late");
+        assertThat(Duration.ofNanos(stopped.get(30, TimeUnit.SECONDS))).isLessThan(Duration.ofSeconds(25));
+        await().atMost(Duration.ofSeconds(10)).until(() -> m("proxy_connections_completed_total") == 1);
+        server = null;
+    }
 }
