@@ -19,6 +19,12 @@ import org.junit.jupiter.api.Test;
 class HandshakeHandlersTest {
     final PrometheusRegistry registry = new PrometheusRegistry();
     final ProxyMetrics metrics = new ProxyMetrics(registry);
+    final java.util.List<EmbeddedChannel> channels = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void releaseEverything() {
+        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
 
     EmbeddedChannel channel(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) {
         ProxyListenerConfig c = cfg.apply(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 1080))
@@ -26,6 +32,7 @@ class HandshakeHandlersTest {
         Listener l = new Listener(c, "127.0.0.1:1080", new AccessPolicy(c), auth, metrics, null, new SessionRegistry());
         EmbeddedChannel ch = new EmbeddedChannel();
         ListenerInitializer.startSocks(new Session(l, ch));
+        channels.add(ch);
         return ch;
     }
 
