@@ -117,6 +117,8 @@ class ProxyServerTest {
         var bound = c.request(BIND, new InetSocketAddress("127.0.0.9", 0));
         assertThat(bound.rep()).isZero();
         assertThat(bound.bound().getAddress().getHostAddress()).isEqualTo("127.0.0.9");
+        // IP_BIND_ADDRESS_NO_PORT: no port is reserved until connect(), so the BIND reply carries port 0.
+        assertThat(bound.bound().getPort()).isZero();
         var connected = c.request(CONNECT, target.address());
         assertThat(connected.rep()).isZero();
         InetSocketAddress seen = target.firstPeer.get(10, TimeUnit.SECONDS);
@@ -490,5 +492,18 @@ class ProxyServerTest {
         assertThat(Duration.ofNanos(stopped.get(30, TimeUnit.SECONDS))).isLessThan(Duration.ofSeconds(25));
         await().atMost(Duration.ofSeconds(10)).until(() -> m("proxy_connections_completed_total") == 1);
         server = null;
+    }
+
+    @Test
+    void anIdleRelayOutlivesTheStepTimeout() throws Exception {
+        start(null, b -> b.timeout(Duration.ofMillis(300)));
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(CONNECT, target.address()).rep()).isZero();
+        Thread.sleep(1200); // idle for four step timeouts: the relay phase has no idle timeout
+        c.out.write("still here".getBytes());
+        c.socket.shutdownOutput();
+        assertThat(new String(c.readToEof())).isEqualTo("still here");
     }
 }
