@@ -506,4 +506,37 @@ class ProxyServerTest {
         c.socket.shutdownOutput();
         assertThat(new String(c.readToEof())).isEqualTo("still here");
     }
+
+    /** Keepalive is visible in the kernel's socket table as a keepalive timer on both proxy sockets. */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIf("ssAvailable")
+    void bothProxySocketsHaveTcpKeepalive() throws Exception {
+        start(null, b -> b.tcpKeepalive(new dev.sluice.net.TcpKeepalive(true, Duration.ofSeconds(120), Duration.ofSeconds(10), 3)));
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        var reply = c.request(CONNECT, target.address());
+        assertThat(reply.rep()).isZero();
+        String accepted = PROXY_IP + ":" + proxy.getPort() + " ";
+        String outbound = reply.bound().getAddress().getHostAddress() + ":" + reply.bound().getPort() + " ";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String table = ss();
+            assertThat(table.lines().filter(l -> l.contains(accepted) && l.contains("timer:(keepalive"))).hasSize(1);
+            assertThat(table.lines().filter(l -> l.contains(outbound) && l.contains("127.0.0.72:" + target.address().getPort())
+                    && l.contains("timer:(keepalive"))).hasSize(1);
+        });
+        // The first probe is due after the configured idle time (120 s), not the kernel default (2 h).
+        assertThat(ss().lines().filter(l -> l.contains(accepted)).findFirst().orElseThrow()).containsPattern("keepalive,(1min|[0-9]+sec)");
+    }
+
+    static boolean ssAvailable() {
+        return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss")) || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/ss"));
+    }
+
+    static String ss() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ss", "-tnoH", "state", "established").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
 }
