@@ -7,7 +7,6 @@ import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 
 /**
  * Method selection, KumoProxy order: username/password offered → always sub-negotiate (even when auth is not
@@ -38,7 +37,7 @@ final class GreetingHandler extends SocksStep {
         var methods = greeting.authMethods();
         if (methods.contains(Socks5AuthMethod.PASSWORD)) {
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.PASSWORD));
-            var next = new Socks5PasswordAuthRequestDecoder();
+            var next = new Rfc1929RequestDecoder();
             advance(ctx, next, new PasswordAuthHandler(session, next));
         } else if (session.listener.config().requireAuth()) {
             session.timer.cancel();

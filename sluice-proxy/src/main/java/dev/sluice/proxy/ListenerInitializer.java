@@ -32,6 +32,7 @@ final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         ch.config().setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
+        EpollInterestGuard.pin(ch);
         listener.config().tcpKeepalive().applyTo(ch);
         Session session = new Session(listener, ch);
         if (listener.sslContext() != null) {

@@ -29,6 +29,7 @@ final class Outbound {
                     @Override
                     protected void initChannel(Channel ch) {
                         cfg.tcpKeepalive().applyTo(ch);
+                        EpollInterestGuard.pin(ch);
                     }
                 });
         if (Transports.isEpoll()) {

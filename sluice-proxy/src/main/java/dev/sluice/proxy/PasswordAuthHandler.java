@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -22,7 +21,7 @@ final class PasswordAuthHandler extends SocksStep {
     private static final Socks5PasswordAuthStatus RFC1929_FAILURE = Socks5PasswordAuthStatus.valueOf((byte) 0x01);
     private boolean waiting;
 
-    PasswordAuthHandler(Session session, Socks5PasswordAuthRequestDecoder decoder) {
+    PasswordAuthHandler(Session session, Rfc1929RequestDecoder decoder) {
         super(session, decoder);
     }
 

@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,6 +19,12 @@ import org.junit.jupiter.api.Test;
 class HandshakeHandlersTest {
     final PrometheusRegistry registry = new PrometheusRegistry();
     final ProxyMetrics metrics = new ProxyMetrics(registry);
+    final java.util.List<EmbeddedChannel> channels = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void releaseEverything() {
+        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
 
     EmbeddedChannel channel(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) {
         ProxyListenerConfig c = cfg.apply(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 1080))
@@ -27,6 +32,7 @@ class HandshakeHandlersTest {
         Listener l = new Listener(c, "127.0.0.1:1080", new AccessPolicy(c), auth, metrics, null, new SessionRegistry());
         EmbeddedChannel ch = new EmbeddedChannel();
         ListenerInitializer.startSocks(new Session(l, ch));
+        channels.add(ch);
         return ch;
     }
 
@@ -66,7 +72,7 @@ class HandshakeHandlersTest {
         EmbeddedChannel ch = channel();
         in(ch, 5, 2, 0, 2);
         assertThat(out(ch)).isEqualTo("0502");
-        assertThat(ch.pipeline().get(Socks5PasswordAuthRequestDecoder.class)).isNotNull();
+        assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNotNull();
     }
 
     @Test
@@ -182,5 +188,38 @@ class HandshakeHandlersTest {
         assertThat(TestSupport.metric(registry, "proxy_connections_failed_total", l)).isEqualTo(1);
         assertThat(TestSupport.metric(registry, "proxy_connections_accepted_total", l)).isEqualTo(2);
         assertThat(TestSupport.metric(registry, "proxy_active_connections", l)).isZero();
+    }
+
+    @Test
+    void utf8CredentialsReachTheAuthenticatorIntact() {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> {
+            seen.complete(u + "/" + p);
+            return CompletableFuture.completedFuture(AuthDecision.granted(u));
+        }, b -> b);
+        in(ch, 5, 1, 2);
+        byte[] user = "jürgen".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] pass = "pässwört".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuf req = Unpooled.buffer();
+        req.writeByte(1).writeByte(user.length).writeBytes(user).writeByte(pass.length).writeBytes(pass);
+        ch.writeInbound(req);
+        ch.runPendingTasks();
+        assertThat(seen.getNow(null)).isEqualTo("jürgen/pässwört");
+        assertThat(out(ch)).isEqualTo("05020100");
+    }
+
+    @Test
+    void invalidUtf8CredentialsAreRefusedWithoutAskingTheAuthenticator() {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> {
+            seen.complete(u);
+            return CompletableFuture.completedFuture(AuthDecision.granted(u));
+        }, b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 0xC3, 1, 'x'); // a lone UTF-8 lead byte
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(seen).isNotDone();
+        assertThat(ch.isOpen()).isFalse();
     }
 }

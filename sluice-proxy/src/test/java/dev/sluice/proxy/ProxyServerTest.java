@@ -117,6 +117,8 @@ class ProxyServerTest {
         var bound = c.request(BIND, new InetSocketAddress("127.0.0.9", 0));
         assertThat(bound.rep()).isZero();
         assertThat(bound.bound().getAddress().getHostAddress()).isEqualTo("127.0.0.9");
+        // IP_BIND_ADDRESS_NO_PORT: no port is reserved until connect(), so the BIND reply carries port 0.
+        assertThat(bound.bound().getPort()).isZero();
         var connected = c.request(CONNECT, target.address());
         assertThat(connected.rep()).isZero();
         InetSocketAddress seen = target.firstPeer.get(10, TimeUnit.SECONDS);
@@ -449,5 +451,92 @@ class ProxyServerTest {
         assertThat(c.readToEof()).isEmpty();
         assertThat(server.activeSessions()).isZero();
         server = null;
+    }
+
+    @Test
+    void connectOfTheOtherFamilyAfterBindIs01() throws Exception {
+        start();
+        var target = target(InetAddress.getByName("::1"));
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(BIND, new InetSocketAddress("127.0.0.9", 0)).rep()).isZero();
+        assertThat(c.request(CONNECT, target.address()).rep()).isEqualTo(0x01);
+        assertThat(c.closedWithoutBytes()).isTrue();
+    }
+
+    @Test
+    void shutdownLetsARelayInProgressFinishWithinTheGrace() throws Exception {
+        start();
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(CONNECT, target.address()).rep()).isZero();
+        CompletableFuture<Long> stopped = CompletableFuture.supplyAsync(() -> {
+            long t0 = System.nanoTime();
+            server.shutdown(Duration.ofSeconds(30));
+            return System.nanoTime() - t0;
+        });
+        // No new clients once shutdown began...
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(proxy, 1000);
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
+        // ...but the session in progress still relays and ends normally.
+        c.out.write("late".getBytes());
+        c.socket.shutdownOutput();
+        assertThat(new String(c.readToEof())).isEqualTo("late");
+        assertThat(Duration.ofNanos(stopped.get(30, TimeUnit.SECONDS))).isLessThan(Duration.ofSeconds(25));
+        await().atMost(Duration.ofSeconds(10)).until(() -> m("proxy_connections_completed_total") == 1);
+        server = null;
+    }
+
+    @Test
+    void anIdleRelayOutlivesTheStepTimeout() throws Exception {
+        start(null, b -> b.timeout(Duration.ofMillis(300)));
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        assertThat(c.request(CONNECT, target.address()).rep()).isZero();
+        Thread.sleep(1200); // idle for four step timeouts: the relay phase has no idle timeout
+        c.out.write("still here".getBytes());
+        c.socket.shutdownOutput();
+        assertThat(new String(c.readToEof())).isEqualTo("still here");
+    }
+
+    /** Keepalive is visible in the kernel's socket table as a keepalive timer on both proxy sockets. */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIf("ssAvailable")
+    void bothProxySocketsHaveTcpKeepalive() throws Exception {
+        start(null, b -> b.tcpKeepalive(new dev.sluice.net.TcpKeepalive(true, Duration.ofSeconds(120), Duration.ofSeconds(10), 3)));
+        var target = target(LO);
+        var c = client();
+        c.greet(0x00);
+        var reply = c.request(CONNECT, target.address());
+        assertThat(reply.rep()).isZero();
+        String accepted = PROXY_IP + ":" + proxy.getPort() + " ";
+        String outbound = reply.bound().getAddress().getHostAddress() + ":" + reply.bound().getPort() + " ";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String table = ss();
+            assertThat(table.lines().filter(l -> l.contains(accepted) && l.contains("timer:(keepalive"))).hasSize(1);
+            assertThat(table.lines().filter(l -> l.contains(outbound) && l.contains("127.0.0.72:" + target.address().getPort())
+                    && l.contains("timer:(keepalive"))).hasSize(1);
+        });
+        // The first probe is due after the configured idle time (120 s), not the kernel default (2 h).
+        assertThat(ss().lines().filter(l -> l.contains(accepted)).findFirst().orElseThrow()).containsPattern("keepalive,(1min|[0-9]+sec)");
+    }
+
+    static boolean ssAvailable() {
+        return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss")) || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/ss"));
+    }
+
+    static String ss() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ss", "-tnoH", "state", "established").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 }
