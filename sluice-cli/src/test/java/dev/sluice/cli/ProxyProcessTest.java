@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.testkit.CommandPeer;
-import dev.sluice.testkit.Curl;
+import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.Peers;
 import dev.sluice.testkit.SluiceProcess;
 import java.io.DataInputStream;
@@ -64,7 +64,7 @@ class ProxyProcessTest {
 
         for (String line : List.of(v4, v6)) {
             String listener = line.substring(line.indexOf(" on ") + 4).trim();
-            var r = Curl.run("-sS", "--max-time", "10", "--socks5", listener, url());
+            var r = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", listener, url());
             assertThat(r.exitCode()).as(r.describe()).isZero();
             assertThat(r.stdout()).isEqualTo("hello through sluice\n");
         }
@@ -89,22 +89,22 @@ class ProxyProcessTest {
                 .start());
         String socks = hostPort(proxy.proxyListener());
 
-        var good = Curl.run("-sS", "--max-time", "10", "--socks5", "alice:s3cret@" + socks, url());
+        var good = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", "alice:s3cret@" + socks, url());
         assertThat(good.exitCode()).as(good.describe()).isZero();
         assertThat(good.stdout()).isEqualTo("hello through sluice\n");
 
-        var wrong = Curl.run("-sS", "--max-time", "10", "--socks5", "alice:nope@" + socks, url());
+        var wrong = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", "alice:nope@" + socks, url());
         assertThat(wrong.exitCode()).as(wrong.describe()).isEqualTo(97); // curl: SOCKS5 authentication failed
 
-        var none = Curl.run("-sS", "--max-time", "10", "--socks5", socks, url());
+        var none = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", socks, url());
         assertThat(none.exitCode()).as(none.describe()).isEqualTo(97);
         assertThat(none.stderr()).contains("No authentication method was acceptable");
 
         String http = "http://" + hostPort(proxy.httpListener());
-        var status = Curl.run("-sS", "--max-time", "10", http + "/proxy/status");
+        var status = CommandTool.CURL.run("-sS", "--max-time", "10", http + "/proxy/status");
         assertThat(status.stdout()).isEqualTo("KumoProxy OK");
 
-        var metrics = Curl.run("-sS", "--max-time", "10", http + "/metrics");
+        var metrics = CommandTool.CURL.run("-sS", "--max-time", "10", http + "/metrics");
         String listener = "listener=\"" + socks + "\"";
         assertThat(metrics.stdout())
                 .containsPattern("proxy_connections_accepted_total\\{" + listener + "} 3(\\.0)?\\n")

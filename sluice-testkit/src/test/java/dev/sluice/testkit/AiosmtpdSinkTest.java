@@ -20,7 +20,7 @@ class AiosmtpdSinkTest {
     void acceptsAMessageOverStarttls() {
         AiosmtpdSink sink = peers.add(AiosmtpdSink.builder().requireStarttls().start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--tls", "--helo", "tls.test", "--from",
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--tls", "--helo", "tls.test", "--from",
                 "s@example.test", "--to", "r@example.test", "--body", "secret body");
 
         assertThat(r.exitCode()).as(r.describe() + "\n" + sink.describe()).isZero();
@@ -37,7 +37,7 @@ class AiosmtpdSinkTest {
     void refusesPlainTextWhenStarttlsIsRequired() {
         AiosmtpdSink sink = peers.add(AiosmtpdSink.builder().requireStarttls().start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
 
         assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(sink.messages()).isEmpty();
@@ -47,7 +47,7 @@ class AiosmtpdSinkTest {
     void plainSinkWithScriptedRcptReply() {
         AiosmtpdSink sink = peers.add(AiosmtpdSink.builder().rcptReply("550 5.1.1 no such user").start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
 
         assertThat(r.stdout()).contains("550 5.1.1 no such user");
         assertThat(sink.messages()).isEmpty();

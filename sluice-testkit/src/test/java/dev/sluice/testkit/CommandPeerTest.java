@@ -32,7 +32,7 @@ class CommandPeerTest {
                 "http.server", Integer.toString(p), "--bind", "127.0.0.1", "--directory", www.toString())).start());
         Microsocks socks = peers.add(Microsocks.start());
 
-        ToolResult r = Curl.run("-sS", "--max-time", "20", "--socks5-hostname", socks.hostPort(),
+        ToolResult r = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5-hostname", socks.hostPort(),
                 "http://" + http.hostPort() + "/hello.txt");
 
         assertThat(r.exitCode()).as(r.describe()).isZero();

@@ -25,7 +25,7 @@ class NetNamespaceTest {
 
         assertThat(Net.accepts("127.0.0.1", sink.port())).as("not reachable from the host namespace").isFalse();
         assertThat(ns.accepts("127.0.0.1", sink.port())).isTrue();
-        ToolResult r = Swaks.run(ns, java.util.List.of("--server", sink.hostPort(), "--local-interface", "10.0.0.1",
+        ToolResult r = CommandTool.SWAKS.run(ns, java.util.List.of("--server", sink.hostPort(), "--local-interface", "10.0.0.1",
                 "--from", "s@example.test", "--to", "r@example.test"));
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -39,7 +39,7 @@ class NetNamespaceTest {
         SmtpSink sink = peers.add(SmtpSink.builder().host("10.0.0.1").namespace(ns).start());
         HaproxyForward haproxy = peers.add(HaproxyForward.builder().host("10.0.0.1").namespace(ns).start());
 
-        ToolResult r = Swaks.run(ns, java.util.List.of("--server", haproxy.hostPort(), "--from", "s@example.test",
+        ToolResult r = CommandTool.SWAKS.run(ns, java.util.List.of("--server", haproxy.hostPort(), "--from", "s@example.test",
                 "--to", "r@example.test", "--proxy-version", "2", "--proxy-family", "AF_INET", "--proxy-source",
                 "10.0.0.9", "--proxy-source-port", "40005", "--proxy-dest", "10.0.0.1", "--proxy-dest-port",
                 Integer.toString(sink.port())));

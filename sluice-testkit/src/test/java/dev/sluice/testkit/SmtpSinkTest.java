@@ -22,7 +22,7 @@ class SmtpSinkTest {
     void smtpSourceMessagesAreDumpedWithClientAddress() {
         SmtpSink sink = peers.add(SmtpSink.start());
 
-        ToolResult r = SmtpSource.run("-s", "2", "-m", "3", "-f", "a@example.test", "-t", "b@example.test",
+        ToolResult r = CommandTool.SMTP_SOURCE.run("-s", "2", "-m", "3", "-f", "a@example.test", "-t", "b@example.test",
                 sink.hostPort());
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -38,7 +38,7 @@ class SmtpSinkTest {
     void swaksFromAnotherLoopbackSourceShowsThatSourceAndTheBody() {
         SmtpSink sink = peers.add(SmtpSink.builder().host("127.0.0.1").start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--local-interface", "127.0.0.5", "--helo", "client.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--local-interface", "127.0.0.5", "--helo", "client.test",
                 "--from", "s@example.test", "--to", "r1@example.test,r2@example.test", "--body", "hello from swaks");
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -67,7 +67,7 @@ class SmtpSinkTest {
         SmtpSink sink = peers.add(SmtpSink.start());
         HaproxyForward haproxy = peers.add(HaproxyForward.start());
 
-        ToolResult r = Swaks.run("--server", haproxy.hostPort(), "--from", "s@example.test", "--to", "r@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", haproxy.hostPort(), "--from", "s@example.test", "--to", "r@example.test",
                 "--proxy-version", "2", "--proxy-family", "AF_INET", "--proxy-source", "127.0.0.2",
                 "--proxy-source-port", "40005", "--proxy-dest", sink.host(), "--proxy-dest-port",
                 Integer.toString(sink.port()));
@@ -80,7 +80,7 @@ class SmtpSinkTest {
     void switchesArePassedToSmtpSink() {
         SmtpSink sink = peers.add(SmtpSink.builder().hardReject("rcpt").start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
 
         assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(r.stdout()).containsPattern("<\\*\\* +5\\d\\d");
@@ -91,7 +91,7 @@ class SmtpSinkTest {
     void rawOptionsReachSmtpSinkToo() {
         SmtpSink sink = peers.add(SmtpSink.builder().option("-r", "data").option("-e").start());
 
-        ToolResult r = Swaks.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
+        ToolResult r = CommandTool.SWAKS.run("--server", sink.hostPort(), "--from", "s@example.test", "--to", "r@example.test");
 
         assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(r.stdout()).containsPattern("-> HELO").containsPattern("<\\*\\* +4\\d\\d");

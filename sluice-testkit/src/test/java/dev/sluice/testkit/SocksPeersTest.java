@@ -22,7 +22,7 @@ class SocksPeersTest {
         TcpTarget target = peers.add(new TcpTarget("127.0.0.1"));
         Microsocks socks = peers.add(Microsocks.start());
 
-        ToolResult r = Curl.run("-sS", "--max-time", "20", "--socks5", socks.hostPort(),
+        ToolResult r = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5", socks.hostPort(),
                 "http://127.0.0.1:" + target.port() + "/");
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -36,8 +36,8 @@ class SocksPeersTest {
                 .start());
         String url = "http://127.0.0.1:" + target.port() + "/";
 
-        ToolResult denied = Curl.run("-sS", "--max-time", "20", "--socks5", socks.hostPort(), url);
-        ToolResult allowed = Curl.run("-sS", "--max-time", "20", "--socks5", "alice:s3cret@" + socks.hostPort(), url);
+        ToolResult denied = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5", socks.hostPort(), url);
+        ToolResult allowed = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5", "alice:s3cret@" + socks.hostPort(), url);
 
         assertThat(denied.exitCode()).as(denied.describe()).isEqualTo(97);
         assertThat(allowed.exitCode()).as(allowed.describe()).isZero();
@@ -50,7 +50,7 @@ class SocksPeersTest {
         Dante dante = Dante.start();
         List<ProcessHandle> all;
         try {
-            ToolResult r = Curl.run("-sS", "--max-time", "20", "--socks5", dante.hostPort(),
+            ToolResult r = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5", dante.hostPort(),
                     "http://127.0.0.1:" + target.port() + "/");
             assertThat(r.exitCode()).as(r.describe() + "\n" + dante.describe()).isZero();
             assertThat(r.stdout()).isEqualTo("peer=127.0.0.1\n");
@@ -68,7 +68,7 @@ class SocksPeersTest {
         TcpTarget target = peers.add(new TcpTarget("::1"));
         Dante dante = peers.add(Dante.builder().host("::1").start());
 
-        ToolResult r = Curl.run("-sS", "--max-time", "20", "--socks5", dante.hostPort(),
+        ToolResult r = CommandTool.CURL.run("-sS", "--max-time", "20", "--socks5", dante.hostPort(),
                 "http://[::1]:" + target.port() + "/");
 
         assertThat(r.exitCode()).as(r.describe()).isZero();
