@@ -19,9 +19,19 @@ final class OsErrors {
             Map.entry("Connection refused", 111),
             Map.entry("No route to host", 113));
 
-    /** "Connection refused (os error 111)" from Netty's "connect(..) failed: Connection refused: /1.2.3.4:5". */
+    private static final java.util.regex.Pattern NATIVE =
+            java.util.regex.Pattern.compile("error\\((-?\\d+)\\): ([^:]+)");
+
+    /**
+     * "Connection refused (os error 111)" from Netty's native "finishConnect(..) failed with error(-111):
+     * Connection refused: /1.2.3.4:5", or from a JDK message by its text.
+     */
     static String describe(Throwable t) {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        java.util.regex.Matcher native_ = NATIVE.matcher(m);
+        if (native_.find()) {
+            return native_.group(2).strip() + " (os error " + Math.abs(Integer.parseInt(native_.group(1))) + ")";
+        }
         int failed = m.indexOf("failed: ");
         if (failed >= 0) m = m.substring(failed + "failed: ".length());
         for (Map.Entry<String, Integer> e : ERRNO.entrySet()) {

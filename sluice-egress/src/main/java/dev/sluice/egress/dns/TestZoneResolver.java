@@ -123,7 +123,7 @@ public final class TestZoneResolver implements Resolver {
             List<ZoneRecord> out = new ArrayList<>();
             String origin = "";
             String lastOwner = null;
-            List<String> lines = joinParentheses(text);
+            List<String> lines = joinParentheses(text.stripIndent());
             for (String raw : lines) {
                 String line = stripComment(raw);
                 if (line.isBlank()) continue;
