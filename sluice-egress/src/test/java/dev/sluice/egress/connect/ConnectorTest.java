@@ -330,4 +330,19 @@ class ConnectorTest {
         assertThat(untrusted).isInstanceOf(ConnectFailure.Other.class);
         assertThat(untrusted.message()).contains("TLS handshake failed");
     }
+
+    @Test
+    void ipv6ThroughSluiceProxyAndHaproxy() throws Exception {
+        SmtpSink sink = peers.add(SmtpSink.builder().host("::1").start());
+        String proxy = sluiceProxy();
+        Connected socks = connect(new EgressRoute("v6", null, new ProxyHop.Socks5(proxy, ip("::1"))), sink.address());
+        assertThat(socks.source().address()).startsWith("[::1]:");
+        SmtpProbe.sendOne(socks);
+
+        HaproxyForward haproxy = peers.add(HaproxyForward.start());
+        Connected ha = connect(new EgressRoute("v6", null, new ProxyHop.HaProxy(haproxy.hostPort(), ip("::1"))), sink.address());
+        assertThat(ha.source()).isEqualTo(new SourceAddress("[::1]:0", haproxy.hostPort(), "haproxy"));
+        SmtpProbe.sendOne(ha);
+        assertThat(sink.awaitMessages(2)).extracting(m -> m.clientAddr()).containsOnly("ipv6:::1"); // smtp-sink writes IPv6 clients this way
+    }
 }
