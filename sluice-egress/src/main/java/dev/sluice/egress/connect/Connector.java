@@ -2,7 +2,6 @@ package dev.sluice.egress.connect;
 
 import dev.sluice.egress.dns.IpLookupStrategy;
 import dev.sluice.egress.dns.Resolver;
-import dev.sluice.egress.health.HealthEvent;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.net.IpLiterals;
@@ -372,10 +371,5 @@ public final class Connector {
 
     private static boolean sameFamily(InetAddress a, InetAddress b) {
         return (a instanceof Inet4Address) == (b instanceof Inet4Address);
-    }
-
-    /** For callers that want the health event of a failure without a connector. */
-    public static java.util.Optional<HealthEvent> healthEventOf(ConnectFailure f) {
-        return f.healthEvent();
     }
 }

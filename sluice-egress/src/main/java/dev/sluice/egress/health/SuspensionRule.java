@@ -32,6 +32,22 @@ public record SuspensionRule(Trigger trigger, Duration duration) {
 
         /** {@code { Threshold = "N/period" }}: N or more matching failures within the rolling period. */
         record Threshold(int count, Duration period) implements Trigger {
+            /** Parses KumoMTA's "N/period", e.g. "5/10m" or "3/1h" (period as {@code Durations.parse} reads it). */
+            public static Threshold parse(String spec) {
+                int slash = spec == null ? -1 : spec.indexOf('/');
+                if (slash <= 0) throw new IllegalArgumentException("threshold '" + spec + "' is not N/period");
+                int n;
+                try {
+                    n = Integer.parseInt(spec.substring(0, slash).strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("threshold '" + spec + "': '" + spec.substring(0, slash) + "' is not a number");
+                }
+                String period = spec.substring(slash + 1).strip();
+                // "N/h" means one hour, as in KumoMTA's rate specs
+                Duration d = dev.sluice.policy.Durations.parse(period.chars().allMatch(Character::isLetter) ? "1" + period : period);
+                return new Threshold(n, d);
+            }
+
             public Threshold {
                 if (count < 1) throw new IllegalArgumentException("threshold count must be >= 1: " + count);
                 Objects.requireNonNull(period, "period");

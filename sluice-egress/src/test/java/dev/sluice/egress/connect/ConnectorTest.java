@@ -345,4 +345,20 @@ class ConnectorTest {
         SmtpProbe.sendOne(ha);
         assertThat(sink.awaitMessages(2)).extracting(m -> m.clientAddr()).containsOnly("ipv6:::1"); // smtp-sink writes IPv6 clients this way
     }
+
+    @Test
+    void proxyNamedLocalhostThroughTheSystemResolver() throws Exception {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        String proxy = sluiceProxy();
+        int port = Integer.parseInt(proxy.substring(proxy.indexOf(':') + 1));
+        try (var system = new dev.sluice.egress.dns.SystemResolver()) {
+            resolver = system;
+            // source_address 127.0.0.1 keeps only the IPv4 answers of /etc/hosts for localhost
+            Connected c = connect(new EgressRoute("local", ip("127.0.0.1"), new ProxyHop.Socks5("localhost:" + port,
+                    ip("127.0.0.7"))), sink.address());
+            assertThat(c.source().server()).isEqualTo("127.0.0.1:" + port);
+            SmtpProbe.sendOne(c);
+        }
+        assertThat(deliveredFrom(sink)).isEqualTo("127.0.0.7");
+    }
 }

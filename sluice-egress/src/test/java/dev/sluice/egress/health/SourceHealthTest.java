@@ -69,4 +69,14 @@ class SourceHealthTest {
         assertThat(value(registry, "egress_source_health_suspensions_total", "source", "ip-3", "reason", "ProxyUnhealthy")).isEqualTo(1);
         assertThat(health.isSuspended("other")).isFalse();
     }
+
+    @Test
+    void thresholdSpecsAsKumoMtaWritesThem() {
+        assertThat(SuspensionRule.Trigger.Threshold.parse("5/10m"))
+                .isEqualTo(new SuspensionRule.Trigger.Threshold(5, Duration.ofMinutes(10)));
+        assertThat(SuspensionRule.Trigger.Threshold.parse("3/h"))
+                .isEqualTo(new SuspensionRule.Trigger.Threshold(3, Duration.ofHours(1)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SuspensionRule.Trigger.Threshold.parse("five/1m"))
+                .hasMessageContaining("is not a number");
+    }
 }
