@@ -361,4 +361,14 @@ class ConnectorTest {
         }
         assertThat(deliveredFrom(sink)).isEqualTo("127.0.0.7");
     }
+
+    @Test
+    void bindThenConnectAgainstDanteIsAProxyBindErrorToo() throws Exception {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        Dante dante = peers.add(Dante.start());
+        ConnectFailure f = failure(new EgressRoute("kumo-form", null, new ProxyHop.Socks5(dante.hostPort(), ip("127.0.0.7"))),
+                sink.address());
+        assertThat(f).isInstanceOf(ConnectFailure.ProxyBindError.class);
+        assertThat(f.message()).contains("The proxy server failed to bind 127.0.0.7 via Socks5 { server: " + dante.hostPort());
+    }
 }
