@@ -1,6 +1,6 @@
 package dev.sluice.egress.connect;
 
-import dev.sluice.egress.dns.IpLookupStrategy;
+import dev.sluice.policy.egress.IpLookupStrategy;
 import dev.sluice.egress.dns.Resolver;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.RouteHealth;

@@ -1,5 +1,7 @@
 package dev.sluice.egress.dns;
 
+import dev.sluice.policy.egress.IpLookupStrategy;
+
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Transports;
 import io.netty.buffer.ByteBuf;

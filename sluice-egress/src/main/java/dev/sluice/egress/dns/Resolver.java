@@ -1,5 +1,7 @@
 package dev.sluice.egress.dns;
 
+import dev.sluice.policy.egress.IpLookupStrategy;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
 package dev.sluice.egress.dns;
 
+import dev.sluice.policy.egress.IpLookupStrategy;
+
 import dev.sluice.net.IpLiterals;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,5 +1,7 @@
 package dev.sluice.egress.health;
 
+import dev.sluice.policy.egress.SuspensionRule;
+
 /**
  * A source's suspension rules; either may be null (no suspension of that kind, failures are still counted).
  */

@@ -1,5 +1,8 @@
 package dev.sluice.egress.health;
 
+import dev.sluice.policy.egress.SuspensionRule;
+import dev.sluice.policy.egress.ThresholdWindow;
+
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -31,7 +34,7 @@ public final class SourceHealth {
     private final Counter suspensions;
     private final Gauge suspended;
     private final Map<String, Entry> active = new ConcurrentHashMap<>();
-    private final Map<String, Deque<Long>> windows = new ConcurrentHashMap<>();
+    private final Map<String, ThresholdWindow> windows = new ConcurrentHashMap<>();
 
     private record Entry(HealthEvent reason, long expiresNanos) {}
 
@@ -62,22 +65,12 @@ public final class SourceHealth {
         failures.labelValues(source, event.name()).inc();
         if (rule == null) return false;
         boolean fire = switch (rule.trigger()) {
-            case SuspensionRule.Trigger.Immediate i -> true;
-            case SuspensionRule.Trigger.Threshold t -> countInWindow(source, event, t) >= t.count();
+            case SuspensionRule.Immediate i -> true;
+            case SuspensionRule.Threshold t -> windows.computeIfAbsent(source + "\u0000" + event, k -> t.newWindow())
+                    .record(nanoTime.getAsLong());
         };
         if (fire) suspend(source, event, rule.duration());
         return fire;
-    }
-
-    private int countInWindow(String source, HealthEvent event, SuspensionRule.Trigger.Threshold t) {
-        Deque<Long> window = windows.computeIfAbsent(source + "\u0000" + event, k -> new ArrayDeque<>());
-        synchronized (window) {
-            long now = nanoTime.getAsLong();
-            window.addLast(now);
-            long horizon = now - t.period().toNanos();
-            while (!window.isEmpty() && window.peekFirst() - horizon <= 0) window.removeFirst();
-            return window.size();
-        }
     }
 
     private void suspend(String source, HealthEvent reason, Duration duration) {

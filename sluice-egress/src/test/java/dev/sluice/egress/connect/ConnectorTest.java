@@ -1,5 +1,7 @@
 package dev.sluice.egress.connect;
 
+import dev.sluice.policy.egress.SuspensionRule;
+
 import static dev.sluice.egress.Metrics.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -8,7 +10,6 @@ import dev.sluice.egress.dns.Resolver;
 import dev.sluice.egress.dns.TestZoneResolver;
 import dev.sluice.egress.health.HealthRules;
 import dev.sluice.egress.health.SourceHealth;
-import dev.sluice.egress.health.SuspensionRule;
 import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Tls;

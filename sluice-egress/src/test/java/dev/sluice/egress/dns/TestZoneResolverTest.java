@@ -1,5 +1,7 @@
 package dev.sluice.egress.dns;
 
+import dev.sluice.policy.egress.IpLookupStrategy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package dev.sluice.egress.health;
 
+import dev.sluice.policy.egress.SuspensionRule;
+
 import static dev.sluice.egress.Metrics.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,15 +70,5 @@ class SourceHealthTest {
         assertThat(value(registry, "egress_source_health_suspended", "source", "ip-3", "reason", "ProxyUnhealthy")).isEqualTo(1);
         assertThat(value(registry, "egress_source_health_suspensions_total", "source", "ip-3", "reason", "ProxyUnhealthy")).isEqualTo(1);
         assertThat(health.isSuspended("other")).isFalse();
-    }
-
-    @Test
-    void thresholdSpecsAsKumoMtaWritesThem() {
-        assertThat(SuspensionRule.Trigger.Threshold.parse("5/10m"))
-                .isEqualTo(new SuspensionRule.Trigger.Threshold(5, Duration.ofMinutes(10)));
-        assertThat(SuspensionRule.Trigger.Threshold.parse("3/h"))
-                .isEqualTo(new SuspensionRule.Trigger.Threshold(3, Duration.ofHours(1)));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SuspensionRule.Trigger.Threshold.parse("five/1m"))
-                .hasMessageContaining("is not a number");
     }
 }

@@ -92,7 +92,7 @@ public record EgressPath(
                 Optional.ofNullable(t.string("ehlo_domain", null)),
                 cidrs(t, "prohibited_hosts", d.prohibitedHosts),
                 cidrs(t, "skip_hosts", d.skipHosts),
-                enumValue(t, "ip_lookup_strategy", IpLookupStrategy.class, d.ipLookupStrategy),
+                lookupStrategy(t, d.ipLookupStrategy),
                 QueueConfig.throttle(t, "max_connection_rate"),
                 QueueConfig.throttle(t, "max_message_rate"),
                 SmtpTimeouts.parse(t),
@@ -118,6 +118,15 @@ public record EgressPath(
             throw new ConfigException(t.name() + ": key '" + key + "' must be at least 1, got " + value);
         }
         return value;
+    }
+
+    private static IpLookupStrategy lookupStrategy(ConfigTable t, IpLookupStrategy fallback) {
+        String text = t.string("ip_lookup_strategy", null);
+        try {
+            return text == null ? fallback : IpLookupStrategy.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(t.name() + ": key 'ip_lookup_strategy': " + e.getMessage());
+        }
     }
 
     private static <E extends Enum<E>> E enumValue(ConfigTable t, String key, Class<E> type, E fallback) {

@@ -28,6 +28,16 @@ public record SuspensionRule(Trigger trigger, Duration duration) {
         }
     }
 
+    /** Suspend on the first matching failure. */
+    public static SuspensionRule immediate(Duration duration) {
+        return new SuspensionRule(new Immediate(), duration);
+    }
+
+    /** Suspend once {@code count} matching failures fall within {@code period}. */
+    public static SuspensionRule threshold(long count, Duration period, Duration duration) {
+        return new SuspensionRule(new Threshold(count, period), duration);
+    }
+
     public SuspensionRule {
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("suspension duration must be positive");
