@@ -55,6 +55,11 @@ public final class Tls {
         return SslContextBuilder.forClient().trustManager(new ByteArrayInputStream(caPem)).build();
     }
 
+    /** A client context trusting the JDK's default CA certificates. */
+    public static SslContext systemClientContext() throws SSLException {
+        return SslContextBuilder.forClient().build();
+    }
+
     /** A client context that trusts any server certificate (tests, opportunistic TLS). */
     public static SslContext insecureClientContext() throws SSLException {
         return SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();

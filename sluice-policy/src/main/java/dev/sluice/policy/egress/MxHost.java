@@ -26,7 +26,7 @@ public record MxHost(String name, String host, Optional<InetAddress> address, Op
     static final Set<String> TABLE_KEYS = Set.of("name", "addr");
 
     /** @throws ConfigException naming {@code where} */
-    static MxHost parse(String where, Object raw) {
+    public static MxHost parse(String where, Object raw) {
         if (raw instanceof String s) {
             return fromString(where, s, s);
         }
