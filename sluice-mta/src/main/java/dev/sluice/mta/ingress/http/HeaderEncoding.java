@@ -84,14 +84,18 @@ final class HeaderEncoding {
      */
     static String fold(String field) {
         StringBuilder out = new StringBuilder(field.length() + 16);
+        // Never fold right after "Name:": some parsers then keep the folding white space in the value.
+        int minCut = field.indexOf(':') + 2;
         for (String piece : field.split("\r\n", -1)) {
             if (!out.isEmpty()) {
                 out.append("\r\n");
+                minCut = 1;
             }
             String rest = piece;
             while (rest.length() > FOLD_AT) {
-                int cut = lastBlank(rest, FOLD_AT);
-                if (cut <= 0) {
+                int cut = lastBlank(rest, FOLD_AT, minCut);
+                minCut = 1;
+                if (cut < 0) {
                     cut = nextBlank(rest, FOLD_AT);
                     if (cut < 0) {
                         break;
@@ -105,10 +109,10 @@ final class HeaderEncoding {
         return out.toString();
     }
 
-    private static int lastBlank(String s, int before) {
-        for (int i = Math.min(before, s.length() - 1); i > 0; i--) {
+    private static int lastBlank(String s, int before, int min) {
+        for (int i = Math.min(before, s.length() - 1); i >= Math.max(min, 1); i--) {
             char c = s.charAt(i);
-            if ((c == ' ' || c == '\t') && !s.substring(0, i).isBlank()) {
+            if (c == ' ' || c == '\t') {
                 return i;
             }
         }
@@ -116,7 +120,7 @@ final class HeaderEncoding {
     }
 
     private static int nextBlank(String s, int from) {
-        for (int i = from; i < s.length(); i++) {
+        for (int i = Math.max(from, 1); i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == ' ' || c == '\t') {
                 return i;

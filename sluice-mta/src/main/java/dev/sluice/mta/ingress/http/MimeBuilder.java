@@ -91,10 +91,15 @@ final class MimeBuilder {
     static Part multipart(String subtype, List<Part> parts) {
         String boundary = boundary(parts);
         StringBuilder body = new StringBuilder();
+        // The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1), so a part's own final
+        // line break survives only with one more CRLF after it.
         for (Part p : parts) {
+            if (!body.isEmpty()) {
+                body.append("\r\n");
+            }
             body.append("--").append(boundary).append("\r\n").append(p.headers()).append("\r\n").append(p.body());
         }
-        body.append("--").append(boundary).append("--\r\n");
+        body.append("\r\n--").append(boundary).append("--\r\n");
         return new Part("Content-Type: multipart/" + subtype + ";\r\n\tboundary=\"" + boundary + "\"\r\n", body.toString());
     }
 
