@@ -84,7 +84,9 @@ public final class HttpListenerConfigs {
         try {
             return source.load();
         } catch (IOException e) {
-            throw new ConfigException(t.name() + ": key '" + key + "': cannot read " + source + ": " + e.getMessage());
+            String what = source instanceof KeySource.File f ? f.path().toString() : "the key data";
+            throw new ConfigException(t.name() + ": key '" + key + "': cannot read " + what + " ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
