@@ -33,6 +33,7 @@ public final class HttpIngress {
     static void install(HttpServer server, Injector injector, Admission admission, Executor executor, Clock clock) {
         Objects.requireNonNull(injector, "injector");
         Objects.requireNonNull(admission, "admission");
+        executor.execute(Templates.Jinja::warmUp);
         server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new InjectHandler(injector, admission,
                 server::boundAddress, server.config().hostname(), executor, clock));
         server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> admission.refuseReason()

@@ -61,12 +61,17 @@ sealed interface Templates {
 
         private Jinja() {}
 
+        /** Creates the engine now rather than on the first request (it takes a moment). */
+        static void warmUp() {
+            Holder.JINJAVA.render("{{ x }}", Map.of("x", ""));
+        }
+
         @Override
         public void check(String field, String template) throws InjectRequestException {
             RenderResult result = Holder.JINJAVA.renderForResult(template, Map.of());
             String syntax = result.getErrors().stream()
-                    .filter(e -> e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR
-                            || e.getSeverity() == TemplateError.ErrorType.FATAL)
+                    // Only syntax: other errors may depend on the variables, which differ per recipient.
+                    .filter(e -> e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR)
                     .map(Jinja::describe)
                     .collect(Collectors.joining("; "));
             if (!syntax.isEmpty()) {

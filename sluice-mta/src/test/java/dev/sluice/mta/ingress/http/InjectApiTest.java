@@ -209,6 +209,16 @@ class InjectApiTest {
         assertThat(alt).contains("\r\n--" + b + "\r\nContent-Type: text/plain")
                 .contains("\r\n--" + b + "\r\nContent-Type: text/html")
                 .endsWith("\r\n--" + b + "--\r\n");
+        var amp = f.post(HttpIngress.INJECT_PATH, """
+                {"envelope_sender": "a@example.com", "recipients": [{"email": "e@example.net"}],
+                 "content": {"text_body": "t", "html_body": "<i>h</i>", "amp_html_body": "<html amp4email>a</html>"}}
+                """);
+        assertThat(amp.status()).isEqualTo(200);
+        JsonNode ampParsed = PythonEmail.parse(injector.messageFor("e@example.net").data(), dir);
+        assertThat(ampParsed.get("defects")).isEmpty();
+        // AMP before HTML: a client shows the last alternative it understands.
+        assertThat(JSON.convertValue(ampParsed.get("structure"), List.class)).containsExactly(
+                "multipart/alternative", "text/plain", "text/x-amp-html", "text/html");
         // one message per recipient, each with its own id
         assertThat(injector.messageFor("b@example.net").id()).isNotEqualTo(injector.messageFor("c@example.net").id());
     }
