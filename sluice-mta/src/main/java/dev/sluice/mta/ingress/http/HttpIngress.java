@@ -1,0 +1,43 @@
+package dev.sluice.mta.ingress.http;
+
+import dev.sluice.mta.ingress.Injector;
+import dev.sluice.net.http.HttpResponse;
+import dev.sluice.net.http.HttpServer;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+
+/**
+ * The MTA's HTTP ingress routes, for trusted hosts only (as KumoMTA):
+ * <ul>
+ *   <li>{@code POST /api/inject/v1} — KumoMTA's injection API, see {@link InjectRequest} and {@link InjectResponse};</li>
+ *   <li>{@code GET /api/check-liveness/v1} — 200 "OK", or 503 with the {@link Admission}'s reason.</li>
+ * </ul>
+ * {@code /metrics} is {@link dev.sluice.net.http.MetricsRoutes}' job.
+ */
+public final class HttpIngress {
+    public static final String INJECT_PATH = "/api/inject/v1";
+    public static final String LIVENESS_PATH = "/api/check-liveness/v1";
+
+    // Template rendering and MIME building are CPU work off the event loop; virtual threads need no shutdown.
+    private static final Executor GENERATORS =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-inject-", 0).factory());
+
+    private HttpIngress() {}
+
+    public static void install(HttpServer server, Injector injector, Admission admission) {
+        install(server, injector, admission, GENERATORS, Clock.systemUTC());
+    }
+
+    static void install(HttpServer server, Injector injector, Admission admission, Executor executor, Clock clock) {
+        Objects.requireNonNull(injector, "injector");
+        Objects.requireNonNull(admission, "admission");
+        executor.execute(Templates.Jinja::warmUp);
+        server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new InjectHandler(injector, admission,
+                server::boundAddress, server.config().hostname(), executor, clock));
+        server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> admission.refuseReason()
+                .map(reason -> HttpResponse.text(503, reason + "\n"))
+                .orElseGet(() -> HttpResponse.text(200, "OK\n")));
+    }
+}
