@@ -3,7 +3,6 @@ package dev.sluice.proxy.app;
 import dev.sluice.net.CidrSet;
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.net.TcpKeepalive;
-import dev.sluice.net.Tls;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.ConfigSchema;
@@ -14,6 +13,7 @@ import dev.sluice.policy.LuaModule;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.PolicyOptions;
+import dev.sluice.policy.http.HttpListenerConfigs;
 import dev.sluice.proxy.IdentityRules;
 import dev.sluice.proxy.ProxyListenerConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -44,10 +44,6 @@ final class LuaProxyConfig implements LuaModule {
             ConfigSchema.of("tcp_keepalive", Set.of("enabled", "time", "interval", "retries"), Set.of());
     static final ConfigSchema IDENTITY_RULES = ConfigSchema.of("identity_rules",
             Set.of("allowed_source_addresses", "allowed_destination_ports"), Set.of());
-    static final ConfigSchema HTTP_LISTENER = ConfigSchema.of("start_http_listener",
-            Set.of("listen", "hostname", "use_tls", "tls_certificate", "tls_private_key", "trusted_hosts",
-                    "request_body_limit"),
-            Set.of());
 
     private final List<ProxyListenerConfig> listeners = new CopyOnWriteArrayList<>();
     private final List<HttpListenerConfig> httpListeners = new CopyOnWriteArrayList<>();
@@ -85,7 +81,7 @@ final class LuaProxyConfig implements LuaModule {
         registrar.function("proxy", "start_proxy_listener", startProxyListener);
         registrar.kumoFunction("start_proxy_listener", startProxyListener); // KumoProxy's older name
         registrar.function("proxy", "start_http_listener", args -> {
-            httpListeners.add(httpListener(ConfigTable.of(HTTP_LISTENER, first(args))));
+            httpListeners.add(HttpListenerConfigs.fromTable(ConfigTable.of(HttpListenerConfigs.SCHEMA, first(args))));
             return null;
         });
     }
@@ -119,23 +115,6 @@ final class LuaProxyConfig implements LuaModule {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.name() + ": " + e.getMessage());
         }
-    }
-
-    static HttpListenerConfig httpListener(ConfigTable t) throws IOException {
-        var config = HttpListenerConfig.plain(listenAddress(t))
-                .withTrustedHosts(t.stringList("trusted_hosts", HttpListenerConfig.DEFAULT_TRUSTED_HOSTS))
-                .withRequestBodyLimit(t.integer("request_body_limit", (int) HttpListenerConfig.DEFAULT_REQUEST_BODY_LIMIT));
-        if (t.bool("use_tls", false)) {
-            byte[] cert = load(t.keySource("tls_certificate").orElse(null));
-            byte[] key = load(t.keySource("tls_private_key").orElse(null));
-            if ((cert == null) != (key == null)) {
-                throw new ConfigException(t.name() + ": tls_certificate and tls_private_key must be given together");
-            }
-            config = config.withTls(cert == null
-                    ? Tls.selfSignedServerContext(t.string("hostname", Hostnames.local()))
-                    : Tls.serverContext(cert, key));
-        }
-        return config;
     }
 
     private static InetSocketAddress listenAddress(ConfigTable t) {

@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.http;
 
+import dev.sluice.policy.http.HttpListenerConfigs;
+
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.policy.ConfigTable;
 import dev.sluice.policy.LuaModule;

@@ -7,7 +7,7 @@ import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.PolicyOptions;
-import dev.sluice.testkit.Curl;
+import dev.sluice.testkit.CommandTool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -77,10 +77,10 @@ class HttpListenerModuleTest {
         HttpIngress.install(server, new RecordingInjector(), Admission.ALWAYS);
         try {
             InetSocketAddress bound = server.start();
-            var r = Curl.run("-sS", "-k", "https://127.0.0.1:" + bound.getPort() + HttpIngress.LIVENESS_PATH);
+            var r = CommandTool.CURL.run("-sS", "-k", "https://127.0.0.1:" + bound.getPort() + HttpIngress.LIVENESS_PATH);
             assertThat(r.ok()).as(r.describe()).isTrue();
             assertThat(r.stdout()).isEqualTo("OK\n");
-            var plain = Curl.run("-sS", "http://127.0.0.1:" + bound.getPort() + HttpIngress.LIVENESS_PATH);
+            var plain = CommandTool.CURL.run("-sS", "http://127.0.0.1:" + bound.getPort() + HttpIngress.LIVENESS_PATH);
             assertThat(plain.stdout()).doesNotContain("OK");
         } finally {
             server.stop();

@@ -3,7 +3,7 @@ package dev.sluice.mta.ingress.http;
 import dev.sluice.mta.ingress.Injector;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpServer;
-import dev.sluice.testkit.Curl;
+import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.ToolResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +47,7 @@ final class IngressFixture implements AutoCloseable {
         try {
             Path file = Files.createTempFile(dir, "body", ".json");
             Files.writeString(file, body);
-            ToolResult r = Curl.run("-sS", "-X", "POST", "-H", "Content-Type: application/json",
+            ToolResult r = CommandTool.CURL.run("-sS", "-X", "POST", "-H", "Content-Type: application/json",
                     "--data-binary", "@" + file, "-w", "\n%{http_code}", url(path));
             if (!r.ok()) {
                 throw new AssertionError("curl failed: " + r.describe());
@@ -59,7 +59,7 @@ final class IngressFixture implements AutoCloseable {
     }
 
     Answer curlGet(String path) {
-        ToolResult r = Curl.run("-sS", "-w", "\n%{http_code}", url(path));
+        ToolResult r = CommandTool.CURL.run("-sS", "-w", "\n%{http_code}", url(path));
         if (!r.ok()) {
             throw new AssertionError("curl failed: " + r.describe());
         }

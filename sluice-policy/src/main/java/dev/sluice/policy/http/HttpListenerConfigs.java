@@ -1,4 +1,4 @@
-package dev.sluice.mta.ingress.http;
+package dev.sluice.policy.http;
 
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.net.Tls;
