@@ -29,7 +29,7 @@ public final class SmtpClient {
         CompletableFuture<SmtpConnection> result = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             try {
-                SmtpWire wire = SmtpWire.install(channel, leftover);
+                SmtpWire wire = SmtpWire.install(channel);
                 new SessionHandshake(wire, options).run().whenComplete((c, e) -> {
                     if (e == null) {
                         c.armIdleTimer();
@@ -39,6 +39,7 @@ public final class SmtpClient {
                         result.completeExceptionally(SessionHandshake.asOpenException(e));
                     }
                 });
+                wire.feed(leftover); // after run(): the banner expectation is registered
                 channel.config().setAutoRead(true);
                 channel.read();
             } catch (RuntimeException e) {

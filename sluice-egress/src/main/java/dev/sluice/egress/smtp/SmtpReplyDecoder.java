@@ -32,7 +32,12 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
             in.readerIndex(eol + 1);
             if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
             SmtpReply reply = accept(line);
-            if (reply != null) out.add(reply);
+            if (reply != null) {
+                // One reply per call: it is handled before the next bytes are framed, so a STARTTLS 220
+                // can still see (and refuse) bytes the server sent after it.
+                out.add(reply);
+                return;
+            }
         }
     }
 

@@ -23,16 +23,18 @@ final class SmtpWire {
         this.dispatcher = dispatcher;
     }
 
-    /** Installs the handlers (event loop only); {@code leftover} are bytes a proxy handshake read past its reply. */
-    static SmtpWire install(Channel channel, ByteBuf leftover) {
+    /** Installs the handlers (event loop only). */
+    static SmtpWire install(Channel channel) {
         SmtpReplyDecoder decoder = new SmtpReplyDecoder();
         ReplyDispatcher dispatcher = new ReplyDispatcher();
         channel.pipeline().addLast(DECODER, decoder).addLast(DISPATCHER, dispatcher);
-        SmtpWire wire = new SmtpWire(channel, decoder, dispatcher);
-        if (leftover != null) {
-            if (leftover.isReadable()) channel.pipeline().fireChannelRead(leftover); else leftover.release();
-        }
-        return wire;
+        return new SmtpWire(channel, decoder, dispatcher);
+    }
+
+    /** Feeds bytes a proxy handshake read past its own reply, once the banner is awaited. */
+    void feed(ByteBuf leftover) {
+        if (leftover == null) return;
+        if (leftover.isReadable()) channel.pipeline().fireChannelRead(leftover); else leftover.release();
     }
 
     Channel channel() { return channel; }

@@ -50,7 +50,7 @@ final class SyntheticResponses {
         Throwable root = cause;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         return new SmtpResponse(421, new EnhancedStatusCode(4, 7, 0), PREFIX + "TLS handshake failed (enable_tls is "
-                + mode + "): " + root.getMessage(), "STARTTLS");
+                + mode + "): " + (root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName()), "STARTTLS");
     }
 
     static SmtpResponse startTlsInjection() {
