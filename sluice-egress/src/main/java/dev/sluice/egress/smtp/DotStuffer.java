@@ -11,26 +11,30 @@ final class DotStuffer {
     private DotStuffer() {}
 
     static ByteBuf encode(byte[] message, ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(message.length + message.length / 50 + 8);
+        ByteBuf out = alloc.buffer(message.length + message.length / 64 + 8);
+        int runStart = 0; // bytes [runStart, i) go out unchanged, copied in one call
         boolean lineStart = true;
-        byte prev = 0;
-        for (byte b : message) {
+        for (int i = 0; i < message.length; i++) {
+            byte b = message[i];
             if (b == '\n') {
-                if (prev != '\r') out.writeByte('\r');
-                out.writeByte('\n');
+                if (i == 0 || message[i - 1] != '\r') {
+                    out.writeBytes(message, runStart, i - runStart).writeByte('\r');
+                    runStart = i;
+                }
                 lineStart = true;
             } else {
-                if (lineStart && b == '.') out.writeByte('.');
-                out.writeByte(b);
+                if (lineStart && b == '.') {
+                    out.writeBytes(message, runStart, i - runStart).writeByte('.');
+                    runStart = i;
+                }
                 lineStart = false;
             }
-            prev = b;
         }
+        out.writeBytes(message, runStart, message.length - runStart);
         if (!lineStart) {
-            if (prev != '\r') out.writeByte('\r');
+            if (message[message.length - 1] != '\r') out.writeByte('\r');
             out.writeByte('\n');
         }
-        out.writeByte('.').writeByte('\r').writeByte('\n');
-        return out;
+        return out.writeByte('.').writeByte('\r').writeByte('\n');
     }
 }

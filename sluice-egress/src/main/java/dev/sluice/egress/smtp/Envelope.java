@@ -24,9 +24,24 @@ public record Envelope(String sender, List<String> recipients, byte[] message, b
         checkAddress(sender);
     }
 
-    /** A 7-bit ASCII message. */
+    /**
+     * The needs are detected: needs8bit when any message byte is 0x80 or above, needsSmtputf8 when an
+     * address is not ASCII. (UTF-8 header fields without UTF-8 addresses are treated as 8-bit only.)
+     */
     public static Envelope of(String sender, List<String> recipients, byte[] message) {
-        return new Envelope(sender, recipients, message, false, false);
+        boolean eightBit = false;
+        for (byte b : message) {
+            if (b < 0) {
+                eightBit = true;
+                break;
+            }
+        }
+        boolean utf8 = !isAscii(sender) || recipients.stream().anyMatch(r -> !isAscii(r));
+        return new Envelope(sender, recipients, message, eightBit || utf8, utf8);
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
     }
 
     /** Splits into envelopes of at most {@code maxRecipients} recipients each, sharing the message bytes. */

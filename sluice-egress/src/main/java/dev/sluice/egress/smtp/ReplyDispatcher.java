@@ -82,7 +82,8 @@ final class ReplyDispatcher extends ChannelInboundHandlerAdapter {
         cancelTimer();
         Expectation head = waiting.peek();
         if (brokenBy == null) {
-            brokenBy = SyntheticResponses.connectionLost(head == null ? "(idle)" : head.command(), lastError);
+            brokenBy = head == null ? SyntheticResponses.closedWhileIdle(lastError)
+                    : SyntheticResponses.connectionLost(head.command(), lastError);
         }
         failAll(null);
         ctx.fireChannelInactive();

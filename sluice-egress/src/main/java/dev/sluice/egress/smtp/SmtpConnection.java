@@ -22,7 +22,7 @@ public final class SmtpConnection {
     // Event-loop state.
     private boolean busy;
     private boolean openOnServer;
-    private boolean quitting;
+    private volatile boolean quitting;
     private int transactions;
     private ScheduledFuture<?> idleTimer;
     private volatile int deliveries;

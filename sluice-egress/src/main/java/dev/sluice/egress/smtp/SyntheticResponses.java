@@ -22,6 +22,12 @@ final class SyntheticResponses {
                 + " while waiting for the response to " + describe(command), command);
     }
 
+    static SmtpResponse closedWhileIdle(Throwable cause) {
+        String why = cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
+        return new SmtpResponse(421, new EnhancedStatusCode(4, 4, 2), PREFIX + "connection closed" + why
+                + " while idle between transactions", null);
+    }
+
     static SmtpResponse unusable(String command, String why) {
         return new SmtpResponse(421, new EnhancedStatusCode(4, 4, 2), PREFIX + "connection not usable: " + why, command);
     }

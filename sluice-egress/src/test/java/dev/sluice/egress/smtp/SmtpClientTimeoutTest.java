@@ -102,4 +102,49 @@ class SmtpClientTimeoutTest {
         assertThat(c.isUsable()).isFalse();
         assertThat(c.deliveries()).isEqualTo(1);
     }
+
+    @Test
+    void serverThatNeverStartsTheHandshakeHitsTheStarttlsTimeout() throws Exception {
+        // Scripted: offers STARTTLS, says 220 to it, then stays silent instead of doing TLS.
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<SmtpConnection> f = SmtpClient.open(
+                    channels.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort())),
+                    SmtpClientOptions.defaults("client.example").withEnableTls(TlsMode.RequiredInsecure)
+                            .withTimeouts(SmtpTimeouts.defaults().withStarttls(Duration.ofSeconds(1))));
+            try (Socket s = server.accept()) {
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                var out = s.getOutputStream();
+                out.write("220 scripted ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("EHLO client.example");
+                out.write("250-scripted\r\n250 STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("STARTTLS");
+                out.write("220 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+
+                SmtpOpenException e = openFailure(f);
+
+                assertThat(e.asResult()).isInstanceOf(DeliveryResult.Transient.class);
+                assertThat(e.response().content())
+                        .startsWith("Sluice internal: TLS handshake failed (enable_tls is RequiredInsecure): ")
+                        .containsIgnoringCase("timed out");
+            }
+        }
+    }
+
+    @Test
+    void connectionTheServerDroppedWhileIdleIsNotReused() {
+        // smtp-sink -t 1: the server gives up on a client that sends nothing for a second.
+        SmtpSink sink = peers.add(SmtpSink.builder().option("-t", "1").start());
+        SmtpConnection c = Await.done(SmtpClient.open(channels.connect(sink.address()),
+                options(SmtpTimeouts.defaults().withIdle(Duration.ofMinutes(5)))));
+        assertThat(Await.done(c.send(ENVELOPE)).allDelivered()).isTrue();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !c.isUsable());
+        TransactionResult r = Await.done(c.send(ENVELOPE));
+
+        assertThat(r.recipients()).allSatisfy(rr -> {
+            assertThat(rr.result()).isInstanceOf(DeliveryResult.Transient.class);
+            assertThat(rr.result().response().content()).startsWith("Sluice internal: connection not usable: ");
+        });
+        assertThat(c.deliveries()).isEqualTo(1);
+    }
 }
