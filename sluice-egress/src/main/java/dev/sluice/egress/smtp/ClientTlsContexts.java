@@ -19,8 +19,16 @@ public record ClientTlsContexts(SslContext verifying, SslContext insecure) {
         Objects.requireNonNull(insecure, "insecure");
     }
 
-    /** Verifying against the JDK's default trust store (the public CAs). */
+    /** Verifying against the JDK's default trust store (the public CAs); built once, shared. */
     public static ClientTlsContexts systemDefault() {
+        return SystemDefault.INSTANCE;
+    }
+
+    private static final class SystemDefault {
+        static final ClientTlsContexts INSTANCE = build();
+    }
+
+    private static ClientTlsContexts build() {
         try {
             return new ClientTlsContexts(SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build(),
                     insecureContext());

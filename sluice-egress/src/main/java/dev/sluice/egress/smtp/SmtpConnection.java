@@ -68,7 +68,11 @@ public final class SmtpConnection {
         return f;
     }
 
-    /** Sends RSET now (e.g. to probe the connection); fails with IllegalStateException during a transaction. */
+    /**
+     * Sends RSET now (e.g. to probe a connection before reuse). Completes with the server's reply, or with
+     * a synthesized 421 "Sluice internal: ..." response after a timeout or on a dead connection; fails with
+     * IllegalStateException only during a transaction.
+     */
     public CompletableFuture<SmtpResponse> rset() {
         CompletableFuture<SmtpResponse> f = new CompletableFuture<>();
         onLoop(() -> {
@@ -77,14 +81,10 @@ public final class SmtpConnection {
                 return;
             }
             cancelIdleTimer();
-            wire.command("RSET", options.timeouts().rset()).whenComplete((r, e) -> {
-                if (e == null) {
-                    if (r.isPositive()) openOnServer = false;
-                    armIdleTimer();
-                    f.complete(r);
-                } else {
-                    f.completeExceptionally(e.getCause() != null ? e.getCause() : e);
-                }
+            Step.of(wire.command("RSET", options.timeouts().rset()), "RSET").thenAccept(step -> {
+                if (step.positive()) openOnServer = false;
+                armIdleTimer();
+                f.complete(step.response());
             });
         });
         return f;

@@ -291,6 +291,9 @@ class SmtpClientSinkTest {
 
         assertThat(c.deliveries()).isEqualTo(3);
         assertThat(log.flushes.stream().filter(f -> f.startsWith("RSET"))).hasSize(2);
+        SmtpResponse probe = Await.done(c.rset());
+        assertThat(probe.code()).isEqualTo(250);
+        assertThat(probe.command()).isEqualTo("RSET");
         List<DumpedMessage> dumps = sink.awaitMessages(3);
         assertThat(dumps).hasSize(3);
         assertThat(dumps.stream().map(DumpedMessage::clientAddr).distinct()).hasSize(1);

@@ -101,6 +101,7 @@ class SmtpClientTimeoutTest {
         });
         assertThat(c.isUsable()).isFalse();
         assertThat(c.deliveries()).isEqualTo(1);
+        assertThat(Await.done(c.rset()).content()).startsWith("Sluice internal: connection not usable: ");
     }
 
     @Test
