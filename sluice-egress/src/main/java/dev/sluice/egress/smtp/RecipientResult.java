@@ -1,0 +1,4 @@
+package dev.sluice.egress.smtp;
+
+/** The outcome for one RCPT TO address of an envelope. */
+public record RecipientResult(String recipient, DeliveryResult result) {}
