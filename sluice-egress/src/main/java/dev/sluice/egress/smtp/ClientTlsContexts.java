@@ -1,5 +1,7 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.TlsMode;
+
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -54,6 +56,6 @@ public record ClientTlsContexts(SslContext verifying, SslContext insecure) {
     }
 
     public SslContext forMode(TlsMode mode) {
-        return mode.allowInsecure() ? insecure : verifying;
+        return mode.allowsInsecure() ? insecure : verifying;
     }
 }

@@ -1,5 +1,9 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.SmtpTimeouts;
+
+import dev.sluice.policy.egress.TlsMode;
+
 import java.util.Objects;
 
 /**
@@ -33,7 +37,7 @@ public record SmtpClientOptions(String ehloDomain, TlsMode enableTls, boolean en
 
     /** KumoMTA defaults: Opportunistic TLS, pipelining and RSET on, default timeouts, 100 recipients, system trust. */
     public static SmtpClientOptions defaults(String ehloDomain) {
-        return new SmtpClientOptions(ehloDomain, TlsMode.Opportunistic, true, true, SmtpTimeouts.defaults(), 100,
+        return new SmtpClientOptions(ehloDomain, TlsMode.Opportunistic, true, true, SmtpTimeouts.DEFAULT, 100,
                 ClientTlsContexts.systemDefault(), null);
     }
 

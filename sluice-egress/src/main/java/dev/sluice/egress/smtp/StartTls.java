@@ -1,5 +1,7 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.TlsMode;
+
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.security.cert.Certificate;
@@ -30,7 +32,7 @@ final class StartTls {
         channel.pipeline().addFirst("smtp-tls", ssl);
         ssl.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
-                done.complete(describe(ssl.engine().getSession(), !mode.allowInsecure()));
+                done.complete(describe(ssl.engine().getSession(), !mode.allowsInsecure()));
             } else {
                 done.completeExceptionally(new SmtpStepFailure(SyntheticResponses.tlsFailed(mode, f.cause())));
                 channel.close();

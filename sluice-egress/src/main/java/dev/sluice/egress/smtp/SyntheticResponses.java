@@ -1,5 +1,7 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.TlsMode;
+
 import java.time.Duration;
 
 /**

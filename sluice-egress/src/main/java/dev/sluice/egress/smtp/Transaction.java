@@ -1,5 +1,7 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.SmtpTimeouts;
+
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -15,3 +15,5 @@
  * ({@link dev.sluice.egress.smtp.SmtpConnection#deliveries}), and choosing the next host after a failure.
  */
 package dev.sluice.egress.smtp;
+
+import dev.sluice.policy.egress.TlsMode;

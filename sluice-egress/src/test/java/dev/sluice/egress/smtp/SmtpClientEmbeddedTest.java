@@ -1,5 +1,7 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.TlsMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;

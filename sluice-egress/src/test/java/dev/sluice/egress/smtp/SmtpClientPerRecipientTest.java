@@ -1,5 +1,9 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.SmtpTimeouts;
+
+import dev.sluice.policy.egress.TlsMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.Peers;
@@ -59,7 +63,7 @@ class SmtpClientPerRecipientTest {
     @ValueSource(booleans = {true, false})
     void rcptTimeoutMakesEveryPendingRecipientTransient(boolean pipelining) {
         PerRecipientSmtpd peer = peers.add(PerRecipientSmtpd.start(5));
-        SmtpClientOptions o = options(pipelining).withTimeouts(SmtpTimeouts.defaults().withRcptTo(Duration.ofSeconds(1)));
+        SmtpClientOptions o = options(pipelining).withTimeouts(SmtpTimeouts.DEFAULT.withRcptTo(Duration.ofSeconds(1)));
         SmtpConnection c = open(peer, o);
         List<String> rcpts = List.of("ok1@example.net", "slow1@example.net", "ok2@example.net");
 

@@ -1,5 +1,9 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.SmtpTimeouts;
+
+import dev.sluice.policy.egress.TlsMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -249,7 +253,7 @@ class SmtpClientSinkTest {
         // Step by step: with PIPELINING smtp-sink holds back the MAIL and RCPT replies too until it answers DATA.
         SmtpSink sink = peers.add(SmtpSink.builder().dataDelay(5).start());
         SmtpClientOptions o = options().withEnablePipelining(false)
-                .withTimeouts(SmtpTimeouts.defaults().withData(Duration.ofSeconds(1)));
+                .withTimeouts(SmtpTimeouts.DEFAULT.withData(Duration.ofSeconds(1)));
         SmtpConnection c = open(sink, o, null);
 
         TransactionResult r = Await.done(c.send(envelope(THREE)));
@@ -266,7 +270,7 @@ class SmtpClientSinkTest {
     @Test
     void slowFinalDotReplyTimesOutWithTheDataDotTimeout() {
         SmtpSink sink = peers.add(SmtpSink.builder().option("-W", ".:5").start());
-        SmtpClientOptions o = options().withTimeouts(SmtpTimeouts.defaults().withDataDot(Duration.ofMillis(1500)));
+        SmtpClientOptions o = options().withTimeouts(SmtpTimeouts.DEFAULT.withDataDot(Duration.ofMillis(1500)));
         SmtpConnection c = open(sink, o, null);
 
         TransactionResult r = Await.done(c.send(envelope(THREE)));
@@ -318,7 +322,7 @@ class SmtpClientSinkTest {
     void idleConnectionQuitsAfterTheIdleTimeout() {
         SmtpSink sink = peers.add(SmtpSink.start());
         var log = new SinkChannels.WireLog();
-        SmtpClientOptions o = options().withTimeouts(SmtpTimeouts.defaults().withIdle(Duration.ofMillis(500)));
+        SmtpClientOptions o = options().withTimeouts(SmtpTimeouts.DEFAULT.withIdle(Duration.ofMillis(500)));
         SmtpConnection c = open(sink, o, log);
         assertThat(Await.done(c.send(envelope(THREE))).allDelivered()).isTrue();
 

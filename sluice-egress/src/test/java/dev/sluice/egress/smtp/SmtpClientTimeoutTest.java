@@ -1,5 +1,9 @@
 package dev.sluice.egress.smtp;
 
+import dev.sluice.policy.egress.SmtpTimeouts;
+
+import dev.sluice.policy.egress.TlsMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.Peers;
@@ -48,7 +52,7 @@ class SmtpClientTimeoutTest {
         try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             CompletableFuture<SmtpConnection> f = SmtpClient.open(
                     channels.connect(new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort())),
-                    options(SmtpTimeouts.defaults().withBanner(Duration.ofMillis(800))));
+                    options(SmtpTimeouts.DEFAULT.withBanner(Duration.ofMillis(800))));
             try (Socket accepted = silent.accept()) {
                 SmtpOpenException e = openFailure(f);
 
@@ -64,7 +68,7 @@ class SmtpClientTimeoutTest {
         SmtpSink sink = peers.add(SmtpSink.builder().option("-W", "ehlo:5").start());
 
         SmtpOpenException e = openFailure(SmtpClient.open(channels.connect(sink.address()),
-                options(SmtpTimeouts.defaults().withEhlo(Duration.ofSeconds(1)))));
+                options(SmtpTimeouts.DEFAULT.withEhlo(Duration.ofSeconds(1)))));
 
         assertThat(e.asResult()).isInstanceOf(DeliveryResult.Transient.class);
         assertThat(e.response().content()).isEqualTo("Sluice internal: timed out after 1s waiting for the response to EHLO client.example");
@@ -75,7 +79,7 @@ class SmtpClientTimeoutTest {
         // Step by step: smtp-sink -W answers the pipelined RCPTs (503) before the delayed MAIL.
         SmtpSink sink = peers.add(SmtpSink.builder().option("-W", "mail:5").start());
         SmtpConnection c = Await.done(SmtpClient.open(channels.connect(sink.address()),
-                options(SmtpTimeouts.defaults().withMailFrom(Duration.ofSeconds(1))).withEnablePipelining(false)));
+                options(SmtpTimeouts.DEFAULT.withMailFrom(Duration.ofSeconds(1))).withEnablePipelining(false)));
 
         TransactionResult r = Await.done(c.send(ENVELOPE));
 
@@ -90,7 +94,7 @@ class SmtpClientTimeoutTest {
     void slowRsetBetweenMessagesHitsTheRsetTimeout() {
         SmtpSink sink = peers.add(SmtpSink.builder().option("-W", "rset:5").start());
         SmtpConnection c = Await.done(SmtpClient.open(channels.connect(sink.address()),
-                options(SmtpTimeouts.defaults().withRset(Duration.ofSeconds(1)))));
+                options(SmtpTimeouts.DEFAULT.withRset(Duration.ofSeconds(1)))));
         assertThat(Await.done(c.send(ENVELOPE)).allDelivered()).isTrue();
 
         TransactionResult second = Await.done(c.send(ENVELOPE));
@@ -111,7 +115,7 @@ class SmtpClientTimeoutTest {
             CompletableFuture<SmtpConnection> f = SmtpClient.open(
                     channels.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort())),
                     SmtpClientOptions.defaults("client.example").withEnableTls(TlsMode.RequiredInsecure)
-                            .withTimeouts(SmtpTimeouts.defaults().withStarttls(Duration.ofSeconds(1))));
+                            .withTimeouts(SmtpTimeouts.DEFAULT.withStarttls(Duration.ofSeconds(1))));
             try (Socket s = server.accept()) {
                 var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                 var out = s.getOutputStream();
@@ -136,7 +140,7 @@ class SmtpClientTimeoutTest {
         // smtp-sink -t 1: the server gives up on a client that sends nothing for a second.
         SmtpSink sink = peers.add(SmtpSink.builder().option("-t", "1").start());
         SmtpConnection c = Await.done(SmtpClient.open(channels.connect(sink.address()),
-                options(SmtpTimeouts.defaults().withIdle(Duration.ofMinutes(5)))));
+                options(SmtpTimeouts.DEFAULT.withIdle(Duration.ofMinutes(5)))));
         assertThat(Await.done(c.send(ENVELOPE)).allDelivered()).isTrue();
 
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !c.isUsable());

@@ -27,4 +27,49 @@ public record SmtpTimeouts(
                 t.duration("data_dot_timeout", d.dataDot), t.duration("rset_timeout", d.rset),
                 t.duration("idle_timeout", d.idle));
     }
+    // copies with one timeout changed (tests and per-call overrides)
+
+    public SmtpTimeouts withConnect(Duration d) {
+        return new SmtpTimeouts(d, banner, ehlo, starttls, auth, mailFrom, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withBanner(Duration d) {
+        return new SmtpTimeouts(connect, d, ehlo, starttls, auth, mailFrom, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withEhlo(Duration d) {
+        return new SmtpTimeouts(connect, banner, d, starttls, auth, mailFrom, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withStarttls(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, d, auth, mailFrom, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withAuth(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, d, mailFrom, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withMailFrom(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, d, rcptTo, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withRcptTo(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, mailFrom, d, data, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withData(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, mailFrom, rcptTo, d, dataDot, rset, idle);
+    }
+
+    public SmtpTimeouts withDataDot(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, mailFrom, rcptTo, data, d, rset, idle);
+    }
+
+    public SmtpTimeouts withRset(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, mailFrom, rcptTo, data, dataDot, d, idle);
+    }
+
+    public SmtpTimeouts withIdle(Duration d) {
+        return new SmtpTimeouts(connect, banner, ehlo, starttls, auth, mailFrom, rcptTo, data, dataDot, rset, d);
+    }
 }

@@ -17,6 +17,10 @@ public enum TlsMode {
         return this == OpportunisticInsecure || this == RequiredInsecure;
     }
 
+    public boolean isOpportunistic() {
+        return this == Opportunistic || this == OpportunisticInsecure;
+    }
+
     public boolean isRequired() {
         return this == Required || this == RequiredInsecure;
     }
