@@ -8,9 +8,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -26,8 +28,13 @@ public final class DestinationPlanner {
         this.resolver = resolver;
     }
 
-    /** One address to try, and the MX host name it came from (for logs: peer_address {name, addr}). */
-    public record Destination(String mxName, InetSocketAddress address) {}
+    /**
+     * One address to try.
+     *
+     * @param mxName the MX or mx_list entry it came from (for logs: peer_address {name, addr})
+     * @param host   the host name that was resolved (for TLS: SNI and certificate name)
+     */
+    public record Destination(String mxName, String host, InetSocketAddress address) {}
 
     /**
      * @param siteName     what delivery is grouped by: the sorted MX host names, or {@code mx_list:<names>}
@@ -35,8 +42,8 @@ public final class DestinationPlanner {
      * @param prohibited   addresses dropped because they are in prohibited_hosts
      * @param lookupErrors hosts that did not resolve, with the reason ("mx1.example.com: NXDOMAIN")
      */
-    public record Plan(String siteName, List<Destination> destinations, List<InetSocketAddress> prohibited,
-                       List<String> lookupErrors) {
+    public record Plan(String siteName, EgressPath path, List<Destination> destinations,
+                       List<InetSocketAddress> prohibited, List<String> lookupErrors) {
         /** Text of the permanent failure when every address was prohibited (KumoMTA: 550 5.4.4). */
         public String prohibitedText() {
             return "MX for the destination resolves only to prohibited hosts " + prohibited
@@ -45,16 +52,33 @@ public final class DestinationPlanner {
     }
 
     public CompletableFuture<Plan> plan(String domain, List<MxHost> mxList, EgressPath path, OptionalInt remotePort) {
-        if (!mxList.isEmpty()) {
-            var names = mxList.stream().map(MxHost::name).toList();
-            return resolveAll(mxList.stream().map(m -> new Host(m.name(), m.host(), m.port())).toList(),
-                    path, remotePort, "mx_list:" + String.join(",", names));
-        }
-        return resolver.get().mx(domain).thenCompose(records -> {
-            var hosts = records.stream().map(MxRecord::exchange).map(h -> new Host(h, h, OptionalInt.empty())).toList();
-            String site = String.join(",", new TreeSet<>(hosts.stream().map(h -> h.name().toLowerCase()).toList()));
-            return resolveAll(hosts, path, remotePort, site);
+        return plan(domain, mxList, site -> CompletableFuture.completedFuture(path), remotePort);
+    }
+
+    /**
+     * @param pathForSite the egress path for the site (KumoMTA keys path config by site, which is known only
+     *                    once the MX hosts are): may call into the policy, so it runs where the caller says
+     */
+    public CompletableFuture<Plan> plan(String domain, List<MxHost> mxList,
+                                        Function<String, CompletableFuture<EgressPath>> pathForSite,
+                                        OptionalInt remotePort) {
+        CompletableFuture<List<Host>> hosts = mxList.isEmpty()
+                ? resolver.get().mx(domain).thenApply(records -> records.stream()
+                        .map(MxRecord::exchange).map(h -> new Host(h, h, OptionalInt.empty())).toList())
+                : CompletableFuture.completedFuture(mxList.stream()
+                        .map(m -> new Host(m.name(), m.host(), m.port())).toList());
+        return hosts.thenCompose(list -> {
+            String site = siteName(list, !mxList.isEmpty());
+            return pathForSite.apply(site).thenCompose(path -> resolveAll(list, path, remotePort, site));
         });
+    }
+
+    /** {@code mx_list:a,b} for an mx_list, else the MX host names, sorted and lower-cased. */
+    private static String siteName(List<Host> hosts, boolean fromMxList) {
+        if (fromMxList) {
+            return "mx_list:" + String.join(",", hosts.stream().map(Host::name).toList());
+        }
+        return String.join(",", new TreeSet<>(hosts.stream().map(h -> h.name().toLowerCase(Locale.ROOT)).toList()));
     }
 
     private record Host(String name, String host, OptionalInt port) {}
@@ -89,10 +113,10 @@ public final class DestinationPlanner {
                         prohibited.add(address);
                         continue;
                     }
-                    destinations.add(new Destination(h.name(), address));
+                    destinations.add(new Destination(h.name(), h.host(), address));
                 }
             }
-            return new Plan(site, List.copyOf(destinations), List.copyOf(prohibited), List.copyOf(errors));
+            return new Plan(site, path, List.copyOf(destinations), List.copyOf(prohibited), List.copyOf(errors));
         });
     }
 }
