@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * the last flush is readable even though the frame is not finished. A line is only handed out once its line break
  * has arrived. A segment is finished when it is marked done (read-only) or a later segment exists; a finished
  * segment that ends in the middle of a line or a frame (the writer was killed) is reported to {@code warnings}
- * and the reader carries on with the next one. Not thread-safe.
+ * and the reader carries on with the next one. (A segment seen open and then finished by a restarted writer is
+ * only checked for a cut-off line, not for a cut-off frame.) Not thread-safe.
  */
 public final class LogReader implements AutoCloseable {
     private final Path dir;
@@ -84,7 +85,10 @@ public final class LogReader implements AutoCloseable {
         }
         current = next.getFirst();
         last = current;
-        in = new ZstdInputStream(Files.newInputStream(current)).setContinuous(true);
+        // a segment that is already finished is decoded strictly, so that a cut-off frame is reported; one that
+        // may still grow is decoded in continuous mode, which waits at the end of the data instead of failing
+        boolean finished = Segments.isDone(current) || next.size() > 1;
+        in = new ZstdInputStream(Files.newInputStream(current)).setContinuous(!finished);
         partial.reset();
         return true;
     }
