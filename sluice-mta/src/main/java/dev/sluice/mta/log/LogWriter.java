@@ -177,10 +177,12 @@ public final class LogWriter implements AutoCloseable {
         }
         var done = new CompletableFuture<Void>();
         queue.put(new Barrier(done));
-        try {
-            done.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+        while (!done.isDone() && thread.isAlive()) {
+            try {
+                done.get(100, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // completes normally or not at all; the loop ends when the writer thread is gone
+            }
         }
     }
 
@@ -198,7 +200,8 @@ public final class LogWriter implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                Item item = queue.poll(pollTimeoutNanos(), TimeUnit.NANOSECONDS);
+                long timeout = pollTimeoutNanos();
+                Item item = timeout == Long.MAX_VALUE ? queue.take() : queue.poll(timeout, TimeUnit.NANOSECONDS);
                 if (item == null) {
                     idle();
                     continue;
@@ -211,6 +214,7 @@ public final class LogWriter implements AutoCloseable {
                     }
                     case Stop s -> {
                         closeSegment();
+                        releaseLateCallers();
                         return;
                     }
                 }
@@ -225,12 +229,32 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
-    /** Until the next flush or age check is due. */
+    /** Calls that raced with close(): barriers are released, records that came too late are counted. */
+    private void releaseLateCallers() {
+        int dropped = 0;
+        for (Item item; (item = queue.poll()) != null; ) {
+            if (item instanceof Barrier b) {
+                b.done().complete(null);
+            } else if (item instanceof Entry) {
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            LOG.warn("log {}: {} records logged while the writer was closing were not written", config.logDir(),
+                    dropped);
+        }
+    }
+
+    /** Until the next flush or age check is due; {@code Long.MAX_VALUE} when nothing is due (sleep until a record). */
     private long pollTimeoutNanos() {
-        long timeout = IDLE_FLUSH.toNanos();
-        if (segment != null && config.maxSegmentDuration().isPresent()) {
+        if (segment == null || (!segment.dirty && config.maxSegmentDuration().isEmpty())) {
+            return Long.MAX_VALUE;
+        }
+        long timeout = segment.dirty ? IDLE_FLUSH.toNanos() : Long.MAX_VALUE;
+        if (config.maxSegmentDuration().isPresent()) {
             Duration left = Duration.between(clock.instant(), segment.openedAt.plus(config.maxSegmentDuration().get()));
-            timeout = Math.max(1_000_000L, Math.min(timeout, left.toNanos()));
+            long leftNanos = left.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1).toNanos() : left.toNanos();
+            timeout = Math.max(1_000_000L, Math.min(timeout, leftNanos));
         }
         return timeout;
     }
