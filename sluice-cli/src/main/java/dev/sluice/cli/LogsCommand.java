@@ -41,13 +41,23 @@ final class LogsCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!follow && !Files.isDirectory(dir)) {
             err.println("sluice logs: " + dir + ": no such directory");
             return 1;
         }
+        try {
+            read(out, err);
+        } catch (IOException e) {
+            err.println("sluice logs: " + dir + ": " + e.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+
+    private void read(PrintWriter out, PrintWriter err) throws IOException {
         try (var reader = new LogReader(dir, w -> {
             err.println("sluice logs: " + w);
             err.flush();
@@ -66,8 +76,8 @@ final class LogsCommand implements Callable<Integer> {
                     }
                 }
             } while (follow && !Thread.currentThread().isInterrupted());
+        } finally {
+            out.flush();
         }
-        out.flush();
-        return 0;
     }
 }

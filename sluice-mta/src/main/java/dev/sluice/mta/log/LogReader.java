@@ -62,7 +62,7 @@ public final class LogReader implements AutoCloseable {
             }
             count += drain(lines);
             // at the end of what is on disk now: is there more to come in this segment?
-            boolean finished = Segments.isDone(current) || !later(current).isEmpty();
+            boolean finished = !Files.exists(current) || Segments.isDone(current) || !later(current).isEmpty();
             if (!finished) {
                 return count;
             }
