@@ -7,7 +7,7 @@ import dev.sluice.mta.log.LogConfig;
 import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.LogWriter;
 import dev.sluice.mta.log.RecordType;
-import dev.sluice.mta.log.SourceAddress;
+import dev.sluice.egress.connect.SourceAddress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;

@@ -1,5 +1,7 @@
 package dev.sluice.mta.log;
 
+import dev.sluice.egress.connect.SourceAddress;
+
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;

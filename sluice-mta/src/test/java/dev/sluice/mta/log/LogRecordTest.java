@@ -1,5 +1,7 @@
 package dev.sluice.mta.log;
 
+import dev.sluice.egress.connect.SourceAddress;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
