@@ -37,7 +37,15 @@ final class SmtpTestClient implements AutoCloseable {
 
     /** Connects and, when {@code preamble} is null, reads the banner later via {@link #reply()}. */
     SmtpTestClient(InetSocketAddress server, byte[] preamble) throws IOException {
+        this(server, preamble, null);
+    }
+
+    /** @param from local address to connect from (any 127.x address works on loopback), or null */
+    SmtpTestClient(InetSocketAddress server, byte[] preamble, java.net.InetAddress from) throws IOException {
         socket = new Socket();
+        if (from != null) {
+            socket.bind(new InetSocketAddress(from, 0));
+        }
         socket.connect(server, 10_000);
         socket.setSoTimeout(30_000);
         in = socket.getInputStream();
@@ -54,6 +62,11 @@ final class SmtpTestClient implements AutoCloseable {
             throw new IOException("banner " + banner);
         }
         return c;
+    }
+
+    /** Bytes the server sent that were not read yet. */
+    int available() throws IOException {
+        return in.available();
     }
 
     void send(byte[] bytes) throws IOException {
