@@ -109,6 +109,12 @@ public record EsmtpParams(String hostname, String banner, CidrSet relayHosts, lo
                 requireProxyProtocol, meta);
     }
 
+    public EsmtpParams withDataProcessingTimeout(Duration v) {
+        return new EsmtpParams(hostname, banner, relayHosts, maxMessageSize, maxRecipientsPerMessage,
+                maxMessagesPerConnection, lineLengthHardLimit, invalidLineEndings, clientTimeout, v,
+                requireProxyProtocol, meta);
+    }
+
     public EsmtpParams withRequireProxyProtocol(boolean v) {
         return new EsmtpParams(hostname, banner, relayHosts, maxMessageSize, maxRecipientsPerMessage,
                 maxMessagesPerConnection, lineLengthHardLimit, invalidLineEndings, clientTimeout,

@@ -134,6 +134,11 @@ public final class EsmtpServer implements AutoCloseable {
         return active.get();
     }
 
+    /** Messages received whose reply waits for the injector (SIGTERM drain waits for this to reach 0). */
+    public int transactionsInFlight() {
+        return receiver.inFlight();
+    }
+
     /** The address bound by {@link #start()}, null before. */
     public synchronized InetSocketAddress address() {
         return serverChannel == null ? null : (InetSocketAddress) serverChannel.localAddress();

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  */
 final class MessageReceiver {
     private static final Logger log = LoggerFactory.getLogger(MessageReceiver.class);
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Transactions handed to the injector whose reply has not been decided yet. */
+    int inFlight() {
+        return inFlight.get();
+    }
 
     CompletionStage<SmtpReply> receive(SmtpSession session, SmtpInput.DataEnd end) {
         String sender = session.sender();
@@ -64,7 +70,15 @@ final class MessageReceiver {
             future = CompletableFuture.failedFuture(e);
         }
         long timeoutMillis = session.params().dataProcessingTimeout().toMillis();
-        return future.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((results, error) -> {
+        inFlight.incrementAndGet();
+        // copy(): the timeout must not complete the injector's own future
+        return future.copy().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((results, error) -> {
+            inFlight.decrementAndGet();
+            if (error instanceof java.util.concurrent.TimeoutException
+                    || error != null && error.getCause() instanceof java.util.concurrent.TimeoutException) {
+                log.warn("injection of {} took longer than data_processing_timeout", firstId);
+                return SmtpReply.of(451, "4.4.5", "data processing timed out, try again later");
+            }
             if (error != null) {
                 log.warn("injection of {} failed on {}", firstId, session.connectionId(), error);
                 return SmtpReply.of(451, "4.3.0", "local error in processing, try again later");

@@ -94,6 +94,7 @@ class EsmtpLimitsTest {
             c.send("Subject: held\r\n\r\nx\r\n.\r\nNOOP\r\n");
             await().atMost(Duration.ofSeconds(30)).until(() -> servers.injector.calls.size() == 1);
             assertThat(c.available()).as("no reply while the injector has not answered").isZero();
+            assertThat(servers.last().transactionsInFlight()).isEqualTo(1);
             // if the server had answered early it could not know the outcome decided only now
             servers.injector.answer = ms -> ms.stream()
                     .<InjectResult>map(m -> new InjectResult.TemporaryFailure(451, "4.3.0", "spool busy")).toList();
@@ -102,6 +103,7 @@ class EsmtpLimitsTest {
             assertThat(r.code()).isEqualTo(451);
             assertThat(r.text()).isEqualTo("4.3.0 spool busy");
             assertThat(c.reply().code()).as("the pipelined NOOP, answered after").isEqualTo(250);
+            assertThat(servers.last().transactionsInFlight()).isZero();
 
             servers.injector.answer = ms -> ms.stream()
                     .<InjectResult>map(m -> new InjectResult.Accepted(m.id())).toList();
@@ -114,6 +116,20 @@ class EsmtpLimitsTest {
             servers.injector.release(servers.injector.calls.get(1));
             assertThat(c.reply().code()).isEqualTo(250);
         }
+    }
+
+    @Test
+    void injector_slower_than_data_processing_timeout_gets_451() throws Exception {
+        servers.injector.hold = true;
+        try (var c = SmtpTestClient.greeted(servers.start(p -> p.withDataProcessingTimeout(Duration.ofMillis(300))))) {
+            c.cmd("EHLO x.test");
+            var r = c.transaction("a@example.com", List.of("b@example.com"), "x");
+            assertThat(r.code()).isEqualTo(451);
+            assertThat(r.text()).isEqualTo("4.4.5 data processing timed out, try again later");
+            assertThat(c.cmd("NOOP").code()).isEqualTo(250);
+        }
+        assertThat(servers.injector.calls.getFirst().result()).as("the injector's own future is untouched")
+                .isNotDone();
     }
 
     @Test
