@@ -151,6 +151,11 @@ public final class EsmtpServer implements AutoCloseable {
         }
     }
 
+    /** Same as {@link #close()}. */
+    public void stop() {
+        close();
+    }
+
     /** Closes the listener and every session, and the event loops if they are the server's own. */
     @Override
     public synchronized void close() {

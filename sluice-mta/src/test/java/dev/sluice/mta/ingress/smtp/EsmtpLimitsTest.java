@@ -84,6 +84,20 @@ class EsmtpLimitsTest {
     }
 
     @Test
+    void client_stalling_in_data_gets_421_and_nothing_is_injected() throws Exception {
+        try (var c = SmtpTestClient.greeted(servers.start(p -> p.withClientTimeout(Duration.ofMillis(500))))) {
+            c.cmd("EHLO x.test");
+            c.cmd("MAIL FROM:<a@example.com>");
+            c.cmd("RCPT TO:<b@example.com>");
+            c.cmd("DATA");
+            c.send("Subject: half a message\r\n");
+            assertThat(c.reply().code()).isEqualTo(421);
+            assertThat(c.closedByServer()).isTrue();
+        }
+        assertThat(servers.injector.calls).isEmpty();
+    }
+
+    @Test
     void reply_after_data_waits_for_the_injector() throws Exception {
         servers.injector.hold = true;
         try (var c = SmtpTestClient.greeted(servers.start())) {

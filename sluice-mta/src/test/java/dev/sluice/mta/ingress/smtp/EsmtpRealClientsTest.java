@@ -55,18 +55,54 @@ class EsmtpRealClientsTest {
     @Test
     void starttls_forgets_helo_and_is_not_offered_twice() throws Exception {
         InetSocketAddress a = servers.start();
-        try (var c = SmtpTestClient.greeted(a)) {
-            c.cmd("EHLO x.test");
-            // a command pipelined after STARTTLS travels in clear and must be dropped, not answered
-            c.send("STARTTLS\r\nNOOP\r\n");
-            var r = c.reply();
-            assertThat(r.code()).isEqualTo(220);
-            assertThat(r.text()).isEqualTo("2.0.0 Ready to start TLS");
-        }
         ToolResult r = Swaks.run("--server", hostPort(a), "--quit-after", "EHLO", "--tls", "--helo", "client.test");
         assertThat(r.ok()).as(r.describe()).isTrue();
         String afterTls = r.stdout().substring(r.stdout().indexOf("TLS started"));
         assertThat(afterTls).contains("ENHANCEDSTATUSCODES").doesNotContain("250-STARTTLS");
+    }
+
+    @Test
+    void commands_pipelined_after_starttls_in_clear_are_dropped() throws Exception {
+        InetSocketAddress a = servers.start();
+        try (var plain = new java.net.Socket(a.getAddress(), a.getPort())) {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(plain.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            var out = plain.getOutputStream();
+            assertThat(in.readLine()).startsWith("220 ");
+            out.write("EHLO c.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            String line;
+            do {
+                line = in.readLine();
+            } while (line.startsWith("250-"));
+            // CVE-2011-0411: a HELP injected behind STARTTLS must not be answered inside the TLS session
+            out.write("STARTTLS\r\nHELP\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).isEqualTo("220 2.0.0 Ready to start TLS");
+            var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            try (var tls = (javax.net.ssl.SSLSocket) ssl.getSocketFactory().createSocket(plain, "x", a.getPort(), false)) {
+                tls.startHandshake();
+                var tin = new java.io.BufferedReader(new java.io.InputStreamReader(tls.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                tls.getOutputStream().write("MAIL FROM:<a@example.com>\r\nNOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+                tls.getOutputStream().flush();
+                assertThat(tin.readLine()).as("HELO is forgotten after STARTTLS").startsWith("503 5.5.1");
+                assertThat(tin.readLine()).startsWith("250 ");
+            }
+        }
+    }
+
+    @Test
+    void listens_on_ipv6_loopback() throws Exception {
+        InetSocketAddress a = servers.start(EsmtpListenerConfig.of(new InetSocketAddress("::1", 0),
+                EsmtpParams.defaults(TestServers.HOST)));
+        assertThat(a.getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        // swaks here lacks IO::Socket::INET6, so the test client speaks
+        try (var c = SmtpTestClient.greeted(a)) {
+            c.cmd("EHLO client.test");
+            assertThat(c.transaction("sender@example.test", List.of("rcpt@example.test"), "x").code()).isEqualTo(250);
+        }
+        assertThat(servers.injector.messages().getFirst().dataAsString())
+                .startsWith("Received: from client.test ([IPv6:0:0:0:0:0:0:0:1])");
     }
 
     @Test
