@@ -53,6 +53,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void greet(ChannelHandlerContext ctx) {
         greeted = true;
         write(ctx, SmtpReply.of(220, null, session.hostname() + " " + session.params().banner()));
+        ctx.flush();
     }
 
     @Override
@@ -114,7 +115,15 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (!closing) {
                 framer.resume();
             }
+            ctx.flush();
         }));
+    }
+
+    /** Replies to pipelined commands go out together, in one flush per read. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        ctx.fireChannelReadComplete();
     }
 
     private void apply(ChannelHandlerContext ctx, SmtpReply reply) {
@@ -135,12 +144,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 framer.discardBuffered();
                 ctx.pipeline().addFirst("tls", new SslHandler(sslContext.newEngine(ctx.alloc()), true));
                 write(ctx, reply);
+                ctx.flush();
             }
         }
     }
 
+    /** Queues the reply; flushed at the end of the read, or at once by the asynchronous path. */
     private void write(ChannelHandlerContext ctx, SmtpReply reply) {
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.encode()));
+        ctx.write(Unpooled.wrappedBuffer(reply.encode()));
     }
 
     @Override
