@@ -180,11 +180,15 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
                 buffer.readerIndex(lf + 1);
                 return endData();
             }
-            if (contentLength > lineLimit) {
-                dataLineTooLong = true;
-            }
             if (!crlf) {
                 bareLineEndings = true;
+            }
+            if (contentLength > lineLimit) {
+                // rejected anyway; dropped so that the result does not depend on packet boundaries
+                dataLineTooLong = true;
+                previousLineCrlf = crlf;
+                buffer.readerIndex(lf + 1);
+                continue;
             }
             int from = start;
             if (contentLength > 0 && buffer.getByte(start) == '.') {
