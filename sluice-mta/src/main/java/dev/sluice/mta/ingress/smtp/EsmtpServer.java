@@ -1,0 +1,168 @@
+package dev.sluice.mta.ingress.smtp;
+
+import dev.sluice.mta.ingress.Injector;
+import dev.sluice.net.Tls;
+import dev.sluice.net.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ESMTP listener. {@link #start()} binds (port 0 takes a free port), logs {@code esmtp listener on ADDR} and
+ * returns the bound address; {@link #stopAccepting()} closes the listening socket and lets sessions finish;
+ * {@link #close()} closes everything.
+ *
+ * <p>Per connection the pipeline is: [PROXY decoder + {@link ProxyHeaderHandler}] → idle timeout →
+ * {@link SmtpFramer} → {@link SmtpSessionHandler}; STARTTLS puts an SslHandler in front.
+ */
+public final class EsmtpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EsmtpServer.class);
+
+    private final EsmtpListenerConfig config;
+    private final EsmtpServices services;
+    private final EventLoopGroup group;
+    private final boolean ownGroup;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong connectionCounter = new AtomicLong();
+    private final ChannelGroup sessions = new DefaultChannelGroup("esmtp-sessions", GlobalEventExecutor.INSTANCE);
+    private final MessageReceiver receiver = new MessageReceiver();
+    private CommandDispatcher dispatcher;
+    private SslContext sslContext;
+    private Channel serverChannel;
+
+    /** A server with its own event loop threads. */
+    public EsmtpServer(EsmtpListenerConfig config, Injector injector, RelayPolicy relayPolicy, Admission admission) {
+        this(config, new EsmtpServices(injector, relayPolicy, admission, Clock.systemDefaultZone()), null);
+    }
+
+    /** @param group event loops to share, or null for the server's own (closed with it) */
+    public EsmtpServer(EsmtpListenerConfig config, EsmtpServices services, EventLoopGroup group) {
+        this.config = config;
+        this.services = services;
+        this.ownGroup = group == null;
+        this.group = group != null ? group
+                : Transports.newEventLoopGroup(0, new DefaultThreadFactory("esmtp", true));
+    }
+
+    /** Binds and starts accepting. @return the real bound address */
+    public synchronized InetSocketAddress start() throws IOException, InterruptedException {
+        if (serverChannel != null) {
+            throw new IllegalStateException("already started");
+        }
+        sslContext = buildSslContext();
+        dispatcher = CommandDispatcher.standard(true);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channelFactory(Transports.serverChannelFactory(config.listen().getAddress()))
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        initSession(ch);
+                    }
+                });
+        try {
+            serverChannel = b.bind(config.listen()).sync().channel();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.info("esmtp listener on {}", bound.getAddress().getHostAddress().contains(":")
+                ? "[" + bound.getAddress().getHostAddress() + "]:" + bound.getPort()
+                : bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        return bound;
+    }
+
+    private SslContext buildSslContext() throws SSLException {
+        if (config.tlsCertificatePem() != null) {
+            return Tls.serverContext(config.tlsCertificatePem(), config.tlsPrivateKeyPem());
+        }
+        return Tls.selfSignedServerContext(config.params().hostname());
+    }
+
+    private void initSession(SocketChannel ch) {
+        int now = active.incrementAndGet();
+        ch.closeFuture().addListener(f -> active.decrementAndGet());
+        if (now > config.maxConnections()) {
+            ch.pipeline().addLast(new TooManySessionsHandler(config.params().hostname()));
+            return;
+        }
+        sessions.add(ch);
+        InetSocketAddress peer = ch.remoteAddress();
+        InetSocketAddress local = ch.localAddress();
+        EsmtpParams params = config.paramsFor(peer.getAddress(), local.getAddress());
+        var session = new SmtpSession(Long.toString(connectionCounter.incrementAndGet(), 36), services, params, peer,
+                local);
+        SmtpFramer framer = new SmtpFramer(params.lineLengthHardLimit());
+        if (params.requireProxyProtocol()) {
+            ch.pipeline().addLast("proxy-decoder", new HAProxyMessageDecoder());
+            ch.pipeline().addLast("proxy-header", new ProxyHeaderHandler());
+        }
+        ch.pipeline().addLast("idle", new IdleStateHandler(params.clientTimeout().toMillis(), 0, 0,
+                TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("framer", framer);
+        ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext,
+                config));
+    }
+
+    /** Sessions open right now. */
+    public int activeConnections() {
+        return active.get();
+    }
+
+    /** Messages received whose reply waits for the injector (SIGTERM drain waits for this to reach 0). */
+    public int transactionsInFlight() {
+        return receiver.inFlight();
+    }
+
+    /** The address bound by {@link #start()}, null before. */
+    public synchronized InetSocketAddress address() {
+        return serverChannel == null ? null : (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Closes the listening socket; sessions already open carry on (SIGTERM drain). */
+    public synchronized void stopAccepting() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    /** Same as {@link #close()}. */
+    public void stop() {
+        close();
+    }
+
+    /** Closes the listener and every session, and the event loops if they are the server's own. */
+    @Override
+    public synchronized void close() {
+        stopAccepting();
+        sessions.close().awaitUninterruptibly();
+        if (ownGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

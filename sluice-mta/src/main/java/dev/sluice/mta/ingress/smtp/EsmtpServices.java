@@ -1,0 +1,15 @@
+package dev.sluice.mta.ingress.smtp;
+
+import dev.sluice.mta.ingress.Injector;
+import java.time.Clock;
+import java.util.Objects;
+
+/** What the sessions of one listener call out to. */
+public record EsmtpServices(Injector injector, RelayPolicy relayPolicy, Admission admission, Clock clock) {
+    public EsmtpServices {
+        Objects.requireNonNull(injector, "injector");
+        Objects.requireNonNull(relayPolicy, "relayPolicy");
+        Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(clock, "clock");
+    }
+}

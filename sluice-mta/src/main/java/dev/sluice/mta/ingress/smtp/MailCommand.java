@@ -1,0 +1,80 @@
+package dev.sluice.mta.ingress.smtp;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** MAIL FROM: starts a transaction after checking admission, the per-connection limit and SIZE/BODY/SMTPUTF8. */
+final class MailCommand implements CommandHandler {
+
+    @Override
+    public List<String> verbs() {
+        return List.of("MAIL");
+    }
+
+    @Override
+    public CompletionStage<SmtpReply> onCommand(SmtpSession session, String verb, String argument) {
+        if (session.heloName() == null) {
+            return Replies.SEND_HELO_FIRST.now();
+        }
+        if (session.inTransaction()) {
+            return SmtpReply.of(503, "5.5.1", "Error: nested MAIL command").now();
+        }
+        SmtpReply usage = Replies.syntax(Replies.usage("MAIL", session.esmtp()));
+        Optional<PathArgument> parsed = PathArgument.parse(argument, "FROM:");
+        if (parsed.isEmpty()) {
+            return usage.now();
+        }
+        PathArgument path = parsed.get();
+        if (!path.params().isEmpty() && (!session.esmtp() || !path.paramsWellFormed())) {
+            return usage.now();
+        }
+        if (!path.address().isEmpty() && !PathArgument.isMailbox(path.address())) {
+            return SmtpReply.of(501, "5.1.7", "Error: bad sender address syntax").now();
+        }
+        boolean smtputf8 = false;
+        String body = null;
+        for (String param : path.params()) {
+            int eq = param.indexOf('=');
+            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            switch (key) {
+                case "SIZE" -> {
+                    if (value == null || !value.chars().allMatch(Character::isDigit) || value.length() > 18) {
+                        return usage.now();
+                    }
+                    if (Long.parseLong(value) > session.params().maxMessageSize()) {
+                        return SmtpReply.of(552, "5.3.4", "Error: message size exceeds fixed maximum message size")
+                                .now();
+                    }
+                }
+                case "BODY" -> {
+                    String v = value == null ? "" : value.toUpperCase(Locale.ROOT);
+                    if (!v.equals("7BIT") && !v.equals("8BITMIME")) {
+                        return SmtpReply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME").now();
+                    }
+                    body = v;
+                }
+                case "SMTPUTF8" -> {
+                    if (value != null) {
+                        return SmtpReply.of(501, "5.5.4", "Error: SMTPUTF8 takes no arguments").now();
+                    }
+                    smtputf8 = true;
+                }
+                default -> {
+                    return SmtpReply.of(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented").now();
+                }
+            }
+        }
+        Optional<String> refused = session.services().admission().refuseReason();
+        if (refused.isPresent()) {
+            return SmtpReply.of(452, "4.3.1", refused.get()).now();
+        }
+        if (session.messagesStarted() >= session.params().maxMessagesPerConnection()) {
+            return SmtpReply.of(451, "4.5.3", session.hostname() + " too many messages on this connection").now();
+        }
+        session.startTransaction(path.address(), smtputf8, body);
+        return SmtpReply.of(250, "2.1.0", "OK").now();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.sluice.mta.ingress.smtp;
+
+import dev.sluice.mta.ingress.InjectResult;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.MessageId;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The end of DATA: refuses data that broke a limit, otherwise prepends the Received header, builds one message per
+ * recipient and hands them to the {@link dev.sluice.mta.ingress.Injector}. The reply is 250 only once the injector's
+ * future says every message was accepted; otherwise the first refusal's code (all recipients share one reply,
+ * since the messages share one DATA).
+ */
+final class MessageReceiver {
+    private static final Logger log = LoggerFactory.getLogger(MessageReceiver.class);
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Transactions handed to the injector whose reply has not been decided yet. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    CompletionStage<SmtpReply> receive(SmtpSession session, SmtpInput.DataEnd end) {
+        String sender = session.sender();
+        List<String> recipients = session.recipients();
+        session.resetTransaction();
+        if (end.tooBig()) {
+            return SmtpReply.of(552, "5.3.4", "Error: Too much mail data").now();
+        }
+        if (end.lineTooLong()) {
+            return Replies.LINE_TOO_LONG.now();
+        }
+        if (end.bareLineEndings() && session.params().invalidLineEndings() == InvalidLineEndings.DENY) {
+            return SmtpReply.of(552, "5.6.0", "message data must use CRLF line endings (no bare CR or LF)").now();
+        }
+        EsmtpServices services = session.services();
+        Instant now = services.clock().instant();
+        MessageId firstId = MessageId.next(now);
+        byte[] received = ReceivedHeader.build(session.heloName(), session.peer().getAddress(), session.hostname(),
+                session.esmtp(), session.tls(), firstId, ZonedDateTime.ofInstant(now, services.clock().getZone()));
+        byte[] data = new byte[received.length + end.data().length];
+        System.arraycopy(received, 0, data, 0, received.length);
+        System.arraycopy(end.data(), 0, data, received.length, end.data().length);
+
+        var context = session.receptionContext();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("received_from", context.connMeta().get("received_from"));
+        meta.put("received_via", context.connMeta().get("received_via"));
+        meta.put("reception_protocol", "ESMTP");
+        meta.put("hostname", session.hostname());
+        List<Message> messages = new ArrayList<>(recipients.size());
+        // the first message carries the id named in the Received header
+        messages.add(new Message(firstId, sender, recipients.getFirst(), meta, data));
+        messages.addAll(Message.perRecipient(now, sender, recipients.subList(1, recipients.size()), meta, data));
+
+        CompletableFuture<List<InjectResult>> future;
+        try {
+            future = services.injector().inject(messages, context);
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        long timeoutMillis = session.params().dataProcessingTimeout().toMillis();
+        inFlight.incrementAndGet();
+        // copy(): the timeout must not complete the injector's own future
+        return future.copy().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((results, error) -> {
+            inFlight.decrementAndGet();
+            if (error instanceof java.util.concurrent.TimeoutException
+                    || error != null && error.getCause() instanceof java.util.concurrent.TimeoutException) {
+                log.warn("injection of {} took longer than data_processing_timeout", firstId);
+                return SmtpReply.of(451, "4.4.5", "data processing timed out, try again later");
+            }
+            if (error != null) {
+                log.warn("injection of {} failed on {}", firstId, session.connectionId(), error);
+                return SmtpReply.of(451, "4.3.0", "local error in processing, try again later");
+            }
+            return replyFor(results, messages);
+        });
+    }
+
+    private static SmtpReply replyFor(List<InjectResult> results, List<Message> messages) {
+        if (results == null || results.size() != messages.size()) {
+            return SmtpReply.of(451, "4.3.0", "local error in processing, try again later");
+        }
+        for (InjectResult r : results) {
+            switch (r) {
+                case InjectResult.Rejected x -> {
+                    return SmtpReply.of(x.code(), x.enhancedCode(), x.text());
+                }
+                case InjectResult.TemporaryFailure x -> {
+                    return SmtpReply.of(x.code(), x.enhancedCode(), x.text());
+                }
+                case InjectResult.Accepted a -> { }
+            }
+        }
+        StringBuilder ids = new StringBuilder();
+        for (InjectResult r : results) {
+            ids.append(ids.isEmpty() ? "" : ",").append(((InjectResult.Accepted) r).id());
+        }
+        return SmtpReply.of(250, "2.0.0", "OK ids=" + ids);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.mta.ingress.smtp;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * RCPT TO: adds a recipient. Clients inside relay_hosts may send anywhere; for others the {@link RelayPolicy}
+ * decides per domain, and a refusal is {@code 550 5.7.1}.
+ */
+final class RcptCommand implements CommandHandler {
+
+    @Override
+    public List<String> verbs() {
+        return List.of("RCPT");
+    }
+
+    @Override
+    public CompletionStage<SmtpReply> onCommand(SmtpSession session, String verb, String argument) {
+        if (session.heloName() == null) {
+            return Replies.SEND_HELO_FIRST.now();
+        }
+        if (!session.inTransaction()) {
+            return Replies.NEED_MAIL.now();
+        }
+        SmtpReply usage = Replies.syntax(Replies.usage("RCPT", session.esmtp()));
+        Optional<PathArgument> parsed = PathArgument.parse(argument, "TO:");
+        if (parsed.isEmpty() || parsed.get().address().isEmpty()) {
+            return usage.now();
+        }
+        PathArgument path = parsed.get();
+        if (!path.params().isEmpty()) {
+            if (!session.esmtp() || !path.paramsWellFormed()) {
+                return usage.now();
+            }
+            return SmtpReply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented").now();
+        }
+        String address = path.address();
+        if (!PathArgument.isMailbox(address) && !address.toLowerCase(Locale.ROOT).equals("postmaster")) {
+            return SmtpReply.of(501, "5.1.3", "Error: bad recipient address syntax").now();
+        }
+        if (session.recipientCount() >= session.params().maxRecipientsPerMessage()) {
+            return SmtpReply.of(452, "4.5.3", "too many recipients").now();
+        }
+        if (session.params().relayHosts().contains(session.peer().getAddress())) {
+            session.addRecipient(address);
+            return SmtpReply.of(250, "2.1.5", "OK").now();
+        }
+        String domain = PathArgument.domainOf(address);
+        return session.services().relayPolicy().relayAllowed(domain, session.receptionContext())
+                .handle((allowed, error) -> {
+                    if (error != null) {
+                        return SmtpReply.of(451, "4.3.0", "relay check failed, try again later");
+                    }
+                    if (!Boolean.TRUE.equals(allowed)) {
+                        return SmtpReply.of(550, "5.7.1", "relaying to <" + address + "> not permitted");
+                    }
+                    // off the event loop, but safe: the framer is paused until this reply is written
+                    session.addRecipient(address);
+                    return SmtpReply.of(250, "2.1.5", "OK");
+                });
+    }
+}
