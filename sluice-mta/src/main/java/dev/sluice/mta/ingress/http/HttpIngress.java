@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.http;
 
+import dev.sluice.mta.ingress.Admission;
+
 import dev.sluice.mta.ingress.Injector;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;

@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.http;
 
+import dev.sluice.mta.ingress.Admission;
+
 import dev.sluice.mta.ingress.InjectResult;
 import dev.sluice.mta.ingress.Injector;
 import dev.sluice.mta.ingress.ReceptionContext;

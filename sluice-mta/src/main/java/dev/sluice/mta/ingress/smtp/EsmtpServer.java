@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.mta.ingress.Admission;
+
 import dev.sluice.mta.ingress.Injector;
 import dev.sluice.net.Tls;
 import dev.sluice.net.Transports;

@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.mta.ingress.Admission;
+
 import dev.sluice.mta.ingress.Injector;
 import java.time.Clock;
 import java.util.Objects;

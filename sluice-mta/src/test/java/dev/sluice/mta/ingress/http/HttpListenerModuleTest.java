@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.http;
 
+import dev.sluice.mta.ingress.Admission;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -5,8 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.mta.message.Message;
 import dev.sluice.net.CidrSet;
-import dev.sluice.testkit.SmtpSource;
-import dev.sluice.testkit.Swaks;
+import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.ToolResult;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +30,7 @@ class EsmtpRealClientsTest {
     @Test
     void swaks_plain_message_arrives() throws Exception {
         InetSocketAddress a = servers.start();
-        ToolResult r = Swaks.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
                 "--helo", "client.test", "--header", "X-Test-Id: plain-1");
         assertThat(r.ok()).as(r.describe()).isTrue();
         Message m = servers.injector.messages().getFirst();
@@ -43,7 +42,7 @@ class EsmtpRealClientsTest {
     @Test
     void swaks_starttls() throws Exception {
         InetSocketAddress a = servers.start();
-        ToolResult r = Swaks.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
                 "--helo", "client.test", "--tls");
         assertThat(r.ok()).as(r.describe()).isTrue();
         assertThat(r.stdout()).contains("STARTTLS").contains("TLS started");
@@ -55,7 +54,7 @@ class EsmtpRealClientsTest {
     @Test
     void starttls_forgets_helo_and_is_not_offered_twice() throws Exception {
         InetSocketAddress a = servers.start();
-        ToolResult r = Swaks.run("--server", hostPort(a), "--quit-after", "EHLO", "--tls", "--helo", "client.test");
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--quit-after", "EHLO", "--tls", "--helo", "client.test");
         assertThat(r.ok()).as(r.describe()).isTrue();
         String afterTls = r.stdout().substring(r.stdout().indexOf("TLS started"));
         assertThat(afterTls).contains("ENHANCEDSTATUSCODES").doesNotContain("250-STARTTLS");
@@ -108,7 +107,7 @@ class EsmtpRealClientsTest {
     @Test
     void proxy_v2_header_rewrites_the_client_address() throws Exception {
         InetSocketAddress a = servers.start(p -> p.withRequireProxyProtocol(true).withRelayHosts(CidrSet.of("192.0.2.0/24")));
-        ToolResult r = Swaks.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
                 "--helo", "client.test", "--proxy-version", "2", "--proxy-family", "AF_INET",
                 "--proxy-source", "192.0.2.7", "--proxy-source-port", "40005",
                 "--proxy-dest", "198.51.100.1", "--proxy-dest-port", "25");
@@ -123,7 +122,7 @@ class EsmtpRealClientsTest {
     @Test
     void proxy_v1_header_rewrites_the_client_address() throws Exception {
         InetSocketAddress a = servers.start(p -> p.withRequireProxyProtocol(true).withRelayHosts(CidrSet.of("::/0")));
-        ToolResult r = Swaks.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
                 "--helo", "client.test", "--proxy-version", "1", "--proxy-family", "TCP6",
                 "--proxy-source", "2001:db8::5", "--proxy-source-port", "40006",
                 "--proxy-dest", "2001:db8::1", "--proxy-dest-port", "25");
@@ -138,7 +137,7 @@ class EsmtpRealClientsTest {
     void proxied_address_outside_relay_hosts_cannot_relay() throws Exception {
         // the TCP peer (127.0.0.1) is a relay host, the proxied client is not: the proxied address counts
         InetSocketAddress a = servers.start(p -> p.withRequireProxyProtocol(true));
-        ToolResult r = Swaks.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(a), "--from", "sender@example.test", "--to", "rcpt@example.test",
                 "--proxy-version", "2", "--proxy-family", "AF_INET", "--proxy-source", "192.0.2.7",
                 "--proxy-source-port", "40005", "--proxy-dest", "127.0.0.1", "--proxy-dest-port", "25");
         assertThat(r.ok()).isFalse();
@@ -169,7 +168,7 @@ class EsmtpRealClientsTest {
     @Test
     void smtp_source_32_sessions() throws Exception {
         InetSocketAddress a = servers.start();
-        ToolResult r = SmtpSource.run("-s", "32", "-m", "500", "-l", "2048", "-f", "a@example.test", "-t",
+        ToolResult r = CommandTool.SMTP_SOURCE.run("-s", "32", "-m", "500", "-l", "2048", "-f", "a@example.test", "-t",
                 "b@example.test", hostPort(a));
         assertThat(r.ok()).as(r.describe()).isTrue();
         await().atMost(Duration.ofSeconds(60)).until(() -> servers.injector.messages().size() == 500);
@@ -180,7 +179,7 @@ class EsmtpRealClientsTest {
     @Test
     void smtp_source_pipelining_with_several_recipients() throws Exception {
         InetSocketAddress a = servers.start();
-        ToolResult r = SmtpSource.run(List.of("-s", "4", "-m", "20", "-r", "3", "-f", "a@example.test", "-t",
+        ToolResult r = CommandTool.SMTP_SOURCE.run(List.of("-s", "4", "-m", "20", "-r", "3", "-f", "a@example.test", "-t",
                 "b@example.test", hostPort(a)));
         assertThat(r.ok()).as(r.describe()).isTrue();
         await().atMost(Duration.ofSeconds(60)).until(() -> servers.injector.messages().size() == 60);

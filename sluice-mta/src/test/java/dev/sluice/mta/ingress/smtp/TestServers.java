@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.mta.ingress.Admission;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
