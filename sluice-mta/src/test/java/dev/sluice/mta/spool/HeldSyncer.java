@@ -20,4 +20,10 @@ final class HeldSyncer implements Syncer {
     void release() {
         released.countDown();
     }
+
+    /** Releases when a try block ends, before the spool (declared earlier) closes. */
+    interface Release extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

@@ -27,7 +27,8 @@ class SpoolDurabilityOrderTest {
     @EnumSource(SpoolConfig.Kind.class)
     void storeDoesNotCompleteWhileTheSyncIsHeldBack(SpoolConfig.Kind kind) throws Exception {
         HeldSyncer syncer = new HeldSyncer();
-        try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer)) {
+        try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer);
+             HeldSyncer.Release release = syncer::release) { // on failure too, or close() would wait forever
             CompletableFuture<Void> stored = spool.store(List.of(TestMessages.message(1)));
             assertThat(syncer.entered.await(60, TimeUnit.SECONDS)).isTrue(); // the writer is at the sync now
             assertThat(stored).isNotDone();
@@ -49,7 +50,8 @@ class SpoolDurabilityOrderTest {
         HeldSyncer syncer = new HeldSyncer();
         int n = 200;
         List<Message> messages = IntStream.range(0, n).mapToObj(TestMessages::message).toList();
-        try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer)) {
+        try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer);
+             HeldSyncer.Release release = syncer::release) {
             List<CompletableFuture<Void>> futures = new ArrayList<>();
             futures.add(spool.store(List.of(messages.getFirst())));
             assertThat(syncer.entered.await(60, TimeUnit.SECONDS)).isTrue();
