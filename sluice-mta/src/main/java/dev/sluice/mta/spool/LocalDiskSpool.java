@@ -3,6 +3,7 @@ package dev.sluice.mta.spool;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -219,16 +220,20 @@ public final class LocalDiskSpool implements Spool {
 
     @Override
     public CompletableFuture<Void> store(List<Message> messages) {
-        List<SpoolOp> ops = new ArrayList<>(messages.size());
-        for (Message m : messages) {
-            ops.add(new SpoolOp.Store(m.id(), MetaCodec.encode(m), m.data()));
+        try {
+            return committer.submit(SpoolOp.stores(messages));
+        } catch (UncheckedIOException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        return committer.submit(ops);
     }
 
     @Override
     public CompletableFuture<Void> updateMeta(Message message) {
-        return committer.submit(List.of(new SpoolOp.UpdateMeta(message.id(), MetaCodec.encode(message))));
+        try {
+            return committer.submit(List.of(new SpoolOp.UpdateMeta(message.id(), MetaCodec.encode(message))));
+        } catch (UncheckedIOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

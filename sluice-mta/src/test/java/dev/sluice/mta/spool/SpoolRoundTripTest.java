@@ -113,6 +113,20 @@ class SpoolRoundTripTest {
 
     @ParameterizedTest
     @EnumSource(SpoolConfig.Kind.class)
+    void metaThatIsNotJsonFailsTheStoreWithoutStoringAnything(SpoolConfig.Kind kind) throws Exception {
+        Message good = TestMessages.message(1);
+        Message bad = TestMessages.message(2);
+        bad.setMeta("handle", new Object());
+        try (Spool spool = open(kind, true)) {
+            assertThatThrownBy(() -> spool.store(List.of(good, bad)).get())
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining(bad.id().toString());
+            assertThat(spool.count()).isZero();
+            assertThat(load(spool)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SpoolConfig.Kind.class)
     void writesAfterCloseFail(SpoolConfig.Kind kind) throws Exception {
         Spool spool = open(kind, false);
         spool.close();
