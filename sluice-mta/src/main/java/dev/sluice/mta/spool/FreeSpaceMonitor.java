@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * and ingress refuses new mail with 452 / HTTP 503 and {@link #reason()}. Publishes {@code disk_free_bytes},
  * {@code disk_free_percent}, {@code disk_free_inodes}, {@code disk_free_inodes_percent} per spool name.
  */
-public final class FreeSpaceMonitor implements AutoCloseable {
+public final class FreeSpaceMonitor implements SpaceCheck, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FreeSpaceMonitor.class);
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
 
@@ -46,11 +46,13 @@ public final class FreeSpaceMonitor implements AutoCloseable {
     }
 
     /** True while a spool's filesystem is below its threshold: do not accept new messages. */
+    @Override
     public boolean belowThreshold() {
         return reason != null;
     }
 
     /** Why {@link #belowThreshold()} is true, e.g. "spool data: 1.2 GiB free, below min_free_space 10%"; null otherwise. */
+    @Override
     public String reason() {
         return reason;
     }
