@@ -167,6 +167,23 @@ class DeliverCommandTest {
     }
 
     @Test
+    void passwordKeySourceThatCannotBeReadIsAPolicyProblem() throws IOException {
+        var sink = peers.add(SmtpSink.start());
+        String server = hostPort(authenticatingProxy().proxyListener());
+        Path missing = dir.resolve("no-such-password-file");
+
+        // a plain string is a KeySource file path, as in KumoMTA
+        var r = deliver(policy("""
+                socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7',
+                    socks5_proxy_username = 'ip1', socks5_proxy_password = '%s'""".formatted(server, missing)),
+                sink.hostPort());
+
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains("ip-1").contains(missing.toString()).doesNotContain("\tat ");
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
     void proxyDownIsSummarisedAsAProxyConnectionIssue() throws IOException {
         var sink = peers.add(SmtpSink.start());
         String nobodyListens = "127.0.0.1:" + FreePorts.tcp("127.0.0.1");
