@@ -123,6 +123,47 @@ class DeliverCommandTest {
         assertThat(onlyMessage(sink).clientAddr()).isEqualTo("127.0.0.7");
     }
 
+    @Test
+    void proxyNameWithTwoAddressesWhereTheFirstRefusesUsesTheSecond() throws IOException {
+        var sink = peers.add(SmtpSink.start());
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        int port = proxy.proxyListener().getPort();
+        Path policy = policy("socks5_proxy_server = 'socks5.proxy.test:%d', socks5_proxy_source_address = '127.0.0.7'"
+                .formatted(port));
+        // 127.0.0.2 first: nothing listens there on that port (the proxy is bound to 127.0.0.1 only)
+        Files.writeString(policy, """
+                kumo.dns.configure_test_resolver {
+                  '$ORIGIN socks5.proxy.test.\\n@ 300 A 127.0.0.2\\n@ 300 A 127.0.0.1\\n',
+                }
+                """ + Files.readString(policy));
+
+        var r = deliver(policy, sink.hostPort());
+
+        assertDelivered(r);
+        assertThat(r.stdout()).containsPattern("(?m)^source address: 127\\.0\\.0\\.7:\\d+ via socks5 \\S*" + port + "$");
+        assertThat(onlyMessage(sink).clientAddr()).isEqualTo("127.0.0.7");
+    }
+
+    @Test
+    void proxyNameWhoseAddressesAllRefuseTriesEachInOrder() throws IOException {
+        var sink = peers.add(SmtpSink.start());
+        int port = FreePorts.tcp("127.0.0.1");
+        Path policy = policy("socks5_proxy_server = 'socks5.proxy.test:%d', socks5_proxy_source_address = '127.0.0.7'"
+                .formatted(port));
+        Files.writeString(policy, """
+                kumo.dns.configure_test_resolver {
+                  '$ORIGIN socks5.proxy.test.\\n@ 300 A 127.0.0.2\\n@ 300 A 127.0.0.1\\n',
+                }
+                """ + Files.readString(policy));
+
+        var r = deliver(policy, sink.hostPort());
+
+        assertThat(transientFailure(r, sink))
+                .contains("All failures are related to proxy connection issues")
+                .containsPattern("127\\.0\\.0\\.2:" + port + ".*Connection refused.*127\\.0\\.0\\.1:" + port
+                        + ".*Connection refused");
+    }
+
     private SluiceProcess authenticatingProxy() throws IOException {
         Path config = dir.resolve("proxy.lua");
         Files.writeString(config, """
