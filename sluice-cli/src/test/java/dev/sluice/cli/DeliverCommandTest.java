@@ -164,6 +164,59 @@ class DeliverCommandTest {
                         + ".*Connection refused");
     }
 
+    /**
+     * sluice proxy with a TLS listener (certificate/key as file key sources, or none for a self-signed pair);
+     * returns its HOST:PORT from the "proxy listener (TLS) on HOST:PORT" line.
+     */
+    private String tlsProxy(String certKeyFields) throws IOException {
+        Path config = Files.createTempFile(dir, "tls-proxy", ".lua");
+        Files.writeString(config, """
+                local proxy = require 'proxy'
+                kumo.on('proxy_init', function()
+                  proxy.start_proxy_listener { listen = '127.0.0.1:0', use_tls = true, %s }
+                end)
+                """.formatted(certKeyFields));
+        var proxy = peers.add(SluiceProcess.start("proxy", "--proxy-config", config.toString()));
+        String line = proxy.awaitLine("proxy listener \\(TLS\\) on \\S+", Duration.ofSeconds(5));
+        return line.substring(line.indexOf(" on ") + 4).trim();
+    }
+
+    @Test
+    void tlsToSluiceProxyVerifiedAgainstTheConfiguredCa() throws IOException {
+        var sink = peers.add(SmtpSink.start());
+        Path cert = dir.resolve("proxy.crt");
+        Path key = dir.resolve("proxy.key");
+        var gen = dev.sluice.testkit.Tool.run(java.util.List.of("openssl", "req", "-x509", "-newkey", "rsa:2048",
+                "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", key.toString(), "-out", cert.toString()));
+        assertThat(gen.exitCode()).as(gen.describe()).isZero();
+        String server = tlsProxy("tls_certificate = '%s', tls_private_key = '%s'".formatted(cert, key));
+
+        var r = deliver(policy("""
+                socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7',
+                    socks5_proxy_use_tls = true, socks5_proxy_tls_ca = '%s'""".formatted(server, cert)), sink.hostPort());
+
+        assertDelivered(r);
+        assertThat(r.stdout()).containsPattern("(?m)^source address: 127\\.0\\.0\\.7:\\d+ via socks5 "
+                + Pattern.quote(server) + "$");
+        assertThat(onlyMessage(sink).clientAddr()).isEqualTo("127.0.0.7");
+    }
+
+    @Test
+    void tlsToSluiceProxyWithASelfSignedCertificate() throws IOException {
+        var sink = peers.add(SmtpSink.start());
+        String server = tlsProxy("");
+        String fields = "socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7', socks5_proxy_use_tls = true"
+                .formatted(server);
+
+        var verified = deliver(policy(fields), sink.hostPort());
+        assertThat(transientFailure(verified, sink)).contains("TLS handshake failed").contains("certification path");
+
+        var insecure = deliver(policy(fields + ", socks5_proxy_tls_insecure = true"), sink.hostPort());
+        assertDelivered(insecure);
+        assertThat(onlyMessage(sink).clientAddr()).isEqualTo("127.0.0.7");
+    }
+
     private SluiceProcess authenticatingProxy() throws IOException {
         Path config = dir.resolve("proxy.lua");
         Files.writeString(config, """
