@@ -67,8 +67,8 @@ public final class Deliverer {
 
     /**
      * @param mxOverride destinations to use instead of the queue's mx_list or the MX records (empty = none)
-     * @return fails only when the policy itself fails (PolicyException as the cause); delivery failures are
-     *         results
+     * @return fails only when the configuration does: the policy (PolicyException as the cause) or a key source
+     *         of the source that cannot be read (IOException); delivery failures are results
      */
     public CompletableFuture<Delivery> deliver(String sourceName, Envelope envelope, List<MxHost> mxOverride) {
         String domain = domainOf(envelope.recipients().get(0));
