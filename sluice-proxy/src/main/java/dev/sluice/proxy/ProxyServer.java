@@ -32,8 +32,8 @@ public final class ProxyServer implements AutoCloseable {
     private final SessionRegistry sessions = new SessionRegistry();
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
-    private EventLoopGroup boss;
-    private EventLoopGroup workers;
+    /** Accepts and relays: one loop per core; a separate accept thread only adds a wakeup per session. */
+    private EventLoopGroup loops;
     private boolean started;
 
     /**
@@ -59,8 +59,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
-        boss = Transports.newEventLoopGroup(1);
-        workers = Transports.newEventLoopGroup(0);
+        loops = Transports.newEventLoopGroup(eventLoopThreads());
         try {
             for (ProxyListenerConfig cfg : configs) {
                 bound.add(bind(cfg));
@@ -82,7 +81,7 @@ public final class ProxyServer implements AutoCloseable {
         ListenerHolder holder = new ListenerHolder();
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
+                .group(loops)
                 .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -109,6 +108,15 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("proxy listener {} is an open proxy: not loopback, require_auth is off and allowed_clients is not set", label);
         }
         return addr;
+    }
+
+    /**
+     * Event loop threads: the number of CPUs (Netty's default of twice that only adds context switches to a relay
+     * that spends its time in the kernel); the system property {@code sluice.proxy.threads} overrides it.
+     */
+    static int eventLoopThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Integer.getInteger("sluice.proxy.threads", cores));
     }
 
     /** Set after bind (the label needs the real port); no connection is accepted before bind() returns to us. */
@@ -148,11 +156,9 @@ public final class ProxyServer implements AutoCloseable {
             log.info("proxy shutdown: closing {} sessions still in progress", sessions.size());
             sessions.abortAll("proxy shutting down");
         }
-        if (workers != null) {
-            workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            workers = null;
-            boss = null;
+        if (loops != null) {
+            loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            loops = null;
         }
     }
 
