@@ -79,14 +79,16 @@ public final class ProxyServer implements AutoCloseable {
                     : Tls.serverContext(cfg.tlsCertificatePem(), cfg.tlsPrivateKeyPem());
         }
         ListenerHolder holder = new ListenerHolder();
+        ListenerSocket socket = ListenerSocket.forListener(cfg.tcpKeepalive());
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
                 .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
+                .handler(ListenerSocket.PIN_ACCEPTED)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY: Netty's epoll and NIO socket channels set it themselves when created
                 .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
                     @Override
                     protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
@@ -99,10 +101,11 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 });
         Channel ch = b.bind(cfg.listen()).sync().channel();
+        socket.bound(ch);
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         String label = IpLiterals.format(addr);
-        holder.listener = new Listener(cfg, label, new AccessPolicy(cfg), authenticator, metrics, sslContext, sessions);
+        holder.listener = new Listener(cfg, label, new AccessPolicy(cfg), authenticator, metrics, sslContext, sessions, socket);
         log.info(cfg.useTls() ? "proxy listener (TLS) on {}" : "proxy listener on {}", label);
         if (!addr.getAddress().isLoopbackAddress() && !cfg.requireAuth() && cfg.allowedClients() == null) {
             log.warn("proxy listener {} is an open proxy: not loopback, require_auth is off and allowed_clients is not set", label);
