@@ -38,7 +38,7 @@ final class Lane {
     private final ReadyQueue queue;
     private final Entry first;
     private volatile Channel channel;
-    private SmtpConnection smtp;
+    private volatile SmtpConnection smtp;
     private Connected connected;
     private Destination destination;
     /** Set under the queue's lock when the queue told this lane to stop taking messages. */

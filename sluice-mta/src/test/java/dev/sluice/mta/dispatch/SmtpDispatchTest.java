@@ -248,11 +248,36 @@ class SmtpDispatchTest {
             assertThat(o.source()).isNull();
         });
         assertThat(dispatch.inFlight()).isZero();
+
+        // once a destination answers (after the back-off) mail flows again
+        SmtpSink sink = peers.add(SmtpSink.builder().port(down2.getPort()).start());
+        submit(3, direct(), plan);
+        awaitReports(33);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).isEqualTo(3);
+        assertThat(sink.awaitMessages(3)).hasSize(3);
+    }
+
+    @Test
+    void aConnectionTheServerClosedWhileIdleDoesNotFailTheNextMessage() {
+        // smtp-sink -t 1: the server drops a session that says nothing for a second; our idle_timeout is longer
+        SmtpSink sink = peers.add(verboseSink(SmtpSink.builder().option("-t", "1")));
+        var plan = plan(path("idle_timeout", "30s"), sink.address());
+        dispatch();
+        String service = DispatchMetrics.service("direct-1", plan.siteName());
+
+        submit(1, direct(), plan);
+        awaitReports(1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(dispatch.metrics().connections(service)).isZero());
+        submit(1, direct(), plan);
+
+        awaitReports(2);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).as(recorder.outcomes().toString()).isEqualTo(2);
+        assertThat(SinkSessions.of(sink.logText()).greetings()).isEqualTo(2);
     }
 
     @Test
     void disconnectMidDataIsTransientAndLaterMessagesArriveOnceTheFaultIsGone() {
-        SmtpSink faulty = peers.add(SmtpSink.builder().disconnectAfter("data").start());
+        SmtpSink faulty = peers.add(verboseSink(SmtpSink.builder().disconnectAfter("data")));
         int port = faulty.port();
         var plan = plan(path("connection_limit", 2L), faulty.address());
         dispatch();
@@ -261,8 +286,12 @@ class SmtpDispatchTest {
         awaitReports(5);
         assertThat(recorder.outcomes()).allSatisfy(o -> {
             assertThat(o.result()).isInstanceOf(DeliveryResult.Transient.class);
+            assertThat(o.result().response().code()).isEqualTo(421);
+            assertThat(o.result().response().content()).startsWith("Sluice internal: connection closed");
             assertThat(o.source()).as("a connection was made").isNotNull();
         });
+        // each broken connection was replaced by a fresh one
+        await().atMost(WAIT).untilAsserted(() -> assertThat(SinkSessions.of(faulty.logText()).greetings()).isEqualTo(5));
 
         faulty.close();
         SmtpSink healthy = peers.add(SmtpSink.builder().port(port).start());
