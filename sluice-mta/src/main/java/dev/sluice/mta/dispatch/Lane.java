@@ -52,14 +52,9 @@ final class Lane {
     void start() {
         ReadyMessage m = first.message;
         Plan plan = m.plan();
-        if (plan.destinations().isEmpty()) {
-            // nothing to connect to: KumoMTA's texts, as the one-shot Deliverer has them
-            DeliveryOutcome outcome = !plan.prohibited().isEmpty()
-                    ? Outcomes.permanentFailure(550, new EnhancedStatusCode(5, 4, 4), plan.prohibitedText())
-                    : Outcomes.transientFailure(451, new EnhancedStatusCode(4, 4, 4), "no address to deliver to for "
-                            + m.message().recipientDomain()
-                            + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
-            queue.dispatch.complete(queue, first, outcome);
+        DeliveryOutcome unroutable = unroutable(m);
+        if (unroutable != null) {
+            queue.dispatch.complete(queue, first, unroutable);
             queue.laneGone(this);
             return;
         }
@@ -73,6 +68,18 @@ final class Lane {
             return;
         }
         tryConnect(route, plan, 0, new ArrayList<>());
+    }
+
+    /** The outcome of a message whose plan has no destination (KumoMTA's texts, as the Deliverer has them), else null. */
+    static DeliveryOutcome unroutable(ReadyMessage m) {
+        Plan plan = m.plan();
+        if (!plan.destinations().isEmpty()) return null;
+        if (!plan.prohibited().isEmpty()) {
+            return Outcomes.permanentFailure(550, new EnhancedStatusCode(5, 4, 4), plan.prohibitedText());
+        }
+        return Outcomes.transientFailure(451, new EnhancedStatusCode(4, 4, 4), "no address to deliver to for "
+                + m.message().recipientDomain()
+                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
     }
 
     private void tryConnect(EgressRoute route, Plan plan, int index, List<ConnectFailure> failures) {

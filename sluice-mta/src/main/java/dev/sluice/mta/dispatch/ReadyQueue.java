@@ -82,7 +82,8 @@ final class ReadyQueue {
                 }
                 Lane lane = new Lane(this, take());
                 lanes.add(lane);
-                actions.add(lane::start);
+                // on a loop, not here: a lane that fails at once would pump again, recursing per message
+                actions.add(() -> dispatch.loops.next().execute(lane::start));
             }
         }
         actions.forEach(Runnable::run);

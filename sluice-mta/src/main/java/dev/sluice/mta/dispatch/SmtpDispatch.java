@@ -64,6 +64,11 @@ public final class SmtpDispatch implements Dispatch {
             complete(null, e, Outcomes.shuttingDown());
             return;
         }
+        DeliveryOutcome unroutable = Lane.unroutable(message);
+        if (unroutable != null) {
+            complete(null, e, unroutable);
+            return;
+        }
         queues.computeIfAbsent(message.readyQueueName(), name -> new ReadyQueue(name, message, this)).submit(e);
         if (draining) {
             // drain started between the check and the queue's creation: make sure it drains this queue too

@@ -303,6 +303,45 @@ class SmtpDispatchTest {
     }
 
     @Test
+    void aSinkThatDiesMidRunLeavesEveryMessageReportedOnce() {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        var plan = plan(path("connection_limit", 3L, "max_deliveries_per_connection", 7L), sink.address());
+        dispatch();
+
+        submit(300, direct(), plan);
+        await().atMost(WAIT).until(() -> recorder.size() >= 20);
+        sink.close();
+
+        awaitReports(300);
+        assertThat(recorder.size()).isEqualTo(300);
+        long delivered = recorder.count(DeliveryResult.Delivered.class);
+        assertThat(delivered + recorder.count(DeliveryResult.Transient.class)).isEqualTo(300);
+        assertThat(delivered).isGreaterThanOrEqualTo(20).isLessThanOrEqualTo(sink.messages().size());
+        assertThat(dispatch.inFlight()).isZero();
+        String queue = recorder.reports.getFirst().message().readyQueueName();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(dispatch.queues().get(queue)).isEqualTo(new SmtpDispatch.QueueStatus(0, 0)));
+        assertThat(dispatch.metrics().readyCount(DispatchMetrics.SERVICE)).isZero();
+    }
+
+    @Test
+    void onlyProhibitedDestinationsFailPermanentlyWithoutConnecting() {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        var plan = plan(EgressPath.parse(Map.of("enable_tls", "Disabled")), sink.address());
+        dispatch();
+
+        submit(3, direct(), plan);
+
+        awaitReports(3);
+        assertThat(recorder.outcomes()).allSatisfy(o -> {
+            assertThat(o.result()).isInstanceOf(DeliveryResult.Permanent.class);
+            assertThat(o.result().response().code()).isEqualTo(550);
+            assertThat(o.result().response().enhanced()).hasToString("5.4.4");
+            assertThat(o.result().response().content()).contains("prohibited_hosts");
+        });
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
     void socks5SourceLeavesFromTheProxysBoundAddress() throws Exception {
         SmtpSink sink = peers.add(SmtpSink.start());
         ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
