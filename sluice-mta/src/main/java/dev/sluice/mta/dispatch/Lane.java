@@ -148,9 +148,10 @@ final class Lane {
         int before = smtp.deliveries();
         smtp.send(envelope).whenComplete((TransactionResult r, Throwable error) -> {
             if (error != null) {
-                // a bug in the client, not a protocol outcome: the client closed the channel
+                // a bug, not a protocol outcome: do not reuse the connection (closing it frees the lane)
                 queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Transient(new SmtpResponse(421, null,
                         "Sluice internal: " + error.getMessage(), null)), null));
+                channel.close();
                 return;
             }
             DeliveryResult result = r.recipients().getFirst().result();
