@@ -396,6 +396,28 @@ class SmtpDispatchTest {
     }
 
     @Test
+    void aDrainTimeoutCutsOffTheTransactionAndReportsItOnlyOnce() {
+        SmtpSink sink = peers.add(SmtpSink.builder().dataDelay(3).start());
+        var plan = plan(path("connection_limit", 1L), sink.address());
+        dispatch();
+        List<ReadyMessage> sent = submit(3, direct(), plan);
+        String queue = sent.getFirst().readyQueueName();
+        String service = DispatchMetrics.service("direct-1", plan.siteName());
+        await().atMost(WAIT).until(() -> dispatch.queues().get(queue).waiting() == 2
+                && dispatch.metrics().connections(service) == 1.0);
+
+        dispatch.drain(Duration.ofMillis(100));
+
+        assertThat(dispatch.inFlight()).isZero();
+        assertThat(recorder.size()).isEqualTo(3);
+        assertThat(recorder.outcomes()).allSatisfy(o -> assertThat(o.result()).isInstanceOf(DeliveryResult.Transient.class));
+        // the cut-off transaction's own (late) result must not be reported a second time
+        await().atMost(WAIT).untilAsserted(() -> assertThat(dispatch.metrics().connections(service)).isZero());
+        assertThat(recorder.duplicates()).isEmpty();
+        assertThat(recorder.size()).isEqualTo(3);
+    }
+
+    @Test
     void aFullReadyQueueRefusesAtOnceAsTransient() {
         SmtpSink sink = peers.add(SmtpSink.builder().dataDelay(1).start());
         var plan = plan(path("connection_limit", 1L), sink.address());
