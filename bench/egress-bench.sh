@@ -12,8 +12,10 @@
 #
 # Environment (all optional):
 #   ROWS="direct sluice haproxy microsocks"   which rows, in order (direct first: the ratio column needs it)
-#   SIZES=10240,102400 MESSAGES=40000,10000   measured phases per row (size in bytes, count)
-#   WARMUP=4000          messages (first size) sent before measuring, per row: JIT, proxy pools
+#   SIZES=10240,102400 MESSAGES=20000,5000    measured phases per row (size in bytes, count)
+#   REPEATS=3            cycles over all rows (interleaved, so background load hits every row alike); the
+#                        table shows medians, the ratio is the median of each cycle's row/direct ratio
+#   WARMUP=3000          messages (first size) sent before measuring, per row: JIT, proxy pools
 #   CONNECTIONS=32 MAX_DELIVERIES=1024 MAX_SECONDS=60 (time bound of each phase) LOAD_THREADS=<nproc>
 #   SKIP_BUILD=1         use the jars already built   KEEP_WORK=1 keeps logs in the work directory
 #   JAVA_HOME            JDK >= 21 (else the newest under /usr/lib/jvm, as bin/sluice does)
@@ -22,8 +24,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROWS=${ROWS:-"direct sluice haproxy microsocks"}
 SIZES=${SIZES:-10240,102400}
-MESSAGES=${MESSAGES:-40000,10000}
-WARMUP=${WARMUP:-4000}
+MESSAGES=${MESSAGES:-20000,5000}
+REPEATS=${REPEATS:-3}
+WARMUP=${WARMUP:-3000}
 CONNECTIONS=${CONNECTIONS:-32}
 MAX_DELIVERIES=${MAX_DELIVERIES:-1024}
 MAX_SECONDS=${MAX_SECONDS:-60}
@@ -185,8 +188,9 @@ stop_peer() {
 }
 
 # ---------------------------------------------------------------- measuring
-declare -A R   # "row:size" -> RESULT line
-DONE_ROWS=()
+declare -A R   # "row:size:cycle" -> RESULT line
+DONE_ROWS=()   # rows in order, once each
+CYCLE=1
 
 load() { # ROW ROUTE-ARGS...   one JVM per row: warm-up, then one RESULT line per size
   local row=$1; shift
@@ -201,14 +205,17 @@ load() { # ROW ROUTE-ARGS...   one JVM per row: warm-up, then one RESULT line pe
   while read -r line; do
     [[ $line == RESULT* ]] || continue
     size=$(field "$line" size)
-    R[$row:$size]=$line
-    log "${line#RESULT }"
+    R[$row:$size:$CYCLE]=$line
+    log "cycle $CYCLE: ${line#RESULT }"
   done <<<"$out"
-  DONE_ROWS+=("$row")
+  [[ " ${DONE_ROWS[*]} " == *" $row "* ]] || DONE_ROWS+=("$row")
 }
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for CYCLE in $(seq 1 "$REPEATS"); do
+log "======== cycle $CYCLE of $REPEATS"
 for row in $ROWS; do
   case $row in
     direct)
@@ -228,10 +235,12 @@ for row in $ROWS; do
     *) die "unknown row '$row' in ROWS" ;;
   esac
 done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
-div() { awk -v a="${1:-}" -v b="${2:-}" -v s="${3:-1}" -v p="${4:-2}" \
-        'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.*f", p, a * s / b }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+per_msg() { awk -v a="${1:-}" -v n="${2:-}" 'BEGIN { if (a == "" || n == "" || n + 0 == 0) exit; printf "%.1f\n", a * 1e6 / n }'; }
 label() {
   case $1 in
     direct) echo "direct" ;; sluice) echo "sluice proxy (SOCKS5 BIND+CONNECT)" ;;
@@ -239,33 +248,66 @@ label() {
   esac
 }
 kb() { awk -v b="$1" 'BEGIN { printf "%g KB", b / 1024 }'; }
+fmt() { [[ -n "${1:-}" ]] && printf "%.${2}f" "$1" || printf -- "-"; }
 
 echo
 echo "### Egress: SMTP delivery to smtp-sink on loopback ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1 | tr -d '"'))"
 echo
-echo "$CONNECTIONS connections, up to $MAX_DELIVERIES messages each before reconnecting; messages $SIZES bytes, counts $MESSAGES"
-echo "after a $WARMUP-message warm-up per row. CPU µs/msg = CPU-seconds of that process during the phase / messages"
-echo "delivered (sender = the EgressLoad JVM; proxy = the peer and its children; sink = smtp-sink). All on $(nproc) shared CPUs."
+echo "$CONNECTIONS connections, up to $MAX_DELIVERIES messages each before reconnecting; sizes $SIZES bytes, counts $MESSAGES per"
+echo "phase, after a $WARMUP-message warm-up per row; $REPEATS cycles over the rows, medians shown (msgs/s range = min–max over"
+echo "cycles; vs direct = median of the per-cycle ratios). CPU µs/msg = CPU-seconds of the process during the phase / messages"
+echo "delivered (sender = the EgressLoad JVM; proxy = the peer and its children; sink = smtp-sink). Load average before /"
+echo "after the run: $LOAD_BEFORE / $LOAD_AFTER (all on $(nproc) shared CPUs)."
 echo
-echo "| path | size | msgs/s | vs direct | sender CPU µs/msg | proxy CPU µs/msg | sink CPU µs/msg | delivered | errors | connections | seconds |"
+echo "| path | size | msgs/s (median) | msgs/s range | vs direct | sender CPU µs/msg | proxy CPU µs/msg | sink CPU µs/msg | delivered | errors | timed out |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 IFS=, read -r -a SIZE_LIST <<<"$SIZES"
 for size in "${SIZE_LIST[@]}"; do
   for row in "${DONE_ROWS[@]}"; do
-    r=${R[$row:$size]:-}
-    if [[ -z "$r" ]]; then
+    rates=(); ratios=(); scpu=(); pcpu=(); kcpu=(); delivered=0; errors=0; timeouts=0; runs=0
+    for c in $(seq 1 "$REPEATS"); do
+      r=${R[$row:$size:$c]:-}
+      [[ -n "$r" ]] || continue
+      runs=$((runs + 1)); n=$(field "$r" messages)
+      rates+=("$(field "$r" rate)")
+      d=${R[direct:$size:$c]:-}
+      [[ -n "$d" ]] && ratios+=("$(awk -v a="$(field "$r" rate)" -v b="$(field "$d" rate)" 'BEGIN { if (b > 0) print a / b }')")
+      scpu+=("$(per_msg "$(field "$r" load_cpu_s)" "$n")")
+      [[ -n "$(field "$r" proxy_cpu_s)" ]] && pcpu+=("$(per_msg "$(field "$r" proxy_cpu_s)" "$n")")
+      kcpu+=("$(per_msg "$(field "$r" sink_cpu_s)" "$n")")
+      delivered=$((delivered + n)); errors=$((errors + $(field "$r" errors)))
+      [[ $(field "$r" timed_out) == true ]] && timeouts=$((timeouts + 1))
+    done
+    if [[ $runs -eq 0 ]]; then
       printf "| %s | %s | failed (see log) | | | | | | | | |\n" "$(label "$row")" "$(kb "$size")"
       continue
     fi
-    n=$(field "$r" messages); d=${R[direct:$size]:-}
-    proxy_cpu=$(field "$r" proxy_cpu_s)
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(label "$row")" "$(kb "$size")" \
-      "$(div "$(field "$r" rate)" 1 1 0)" \
-      "$( [[ -n "$d" ]] && div "$(field "$r" rate)" "$(field "$d" rate)" 1 2 || echo -)" \
-      "$(div "$(field "$r" load_cpu_s)" "$n" 1e6 0)" \
-      "$( [[ -n "$proxy_cpu" ]] && div "$proxy_cpu" "$n" 1e6 0 || echo -)" \
-      "$(div "$(field "$r" sink_cpu_s)" "$n" 1e6 0)" \
-      "$n" "$(field "$r" errors)" "$(field "$r" connections)" "$(field "$r" seconds)"
+    printf "| %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s | %s of %s |\n" "$(label "$row")" "$(kb "$size")" \
+      "$(fmt "$(printf '%s\n' "${rates[@]}" | median)" 0)" \
+      "$(fmt "$(printf '%s\n' "${rates[@]}" | sort -g | head -1)" 0)" "$(fmt "$(printf '%s\n' "${rates[@]}" | sort -g | tail -1)" 0)" \
+      "$( [[ ${#ratios[@]} -gt 0 ]] && fmt "$(printf '%s\n' "${ratios[@]}" | median)" 2 || echo -)" \
+      "$(fmt "$(printf '%s\n' "${scpu[@]}" | median)" 0)" \
+      "$( [[ ${#pcpu[@]} -gt 0 ]] && fmt "$(printf '%s\n' "${pcpu[@]}" | median)" 0 || echo -)" \
+      "$(fmt "$(printf '%s\n' "${kcpu[@]}" | median)" 0)" \
+      "$delivered" "$errors" "$timeouts" "$runs"
+  done
+done
+echo
+echo "Per cycle (msgs/s; ratio to that cycle's direct row):"
+echo
+printf "| path | size |"; for c in $(seq 1 "$REPEATS"); do printf " cycle %s |" "$c"; done; echo
+printf "|---|---:|"; for c in $(seq 1 "$REPEATS"); do printf -- "---:|"; done; echo
+for size in "${SIZE_LIST[@]}"; do
+  for row in "${DONE_ROWS[@]}"; do
+    printf "| %s | %s |" "$(label "$row")" "$(kb "$size")"
+    for c in $(seq 1 "$REPEATS"); do
+      r=${R[$row:$size:$c]:-}; d=${R[direct:$size:$c]:-}
+      if [[ -z "$r" ]]; then printf " - |"; continue; fi
+      printf " %s" "$(fmt "$(field "$r" rate)" 0)"
+      [[ -n "$d" && $row != direct ]] && printf " (%s)" "$(awk -v a="$(field "$r" rate)" -v b="$(field "$d" rate)" 'BEGIN { printf "%.2f", a / b }')"
+      printf " |"
+    done
+    echo
   done
 done
 echo
