@@ -256,15 +256,15 @@ echo
 echo "$CONNECTIONS connections, up to $MAX_DELIVERIES messages each before reconnecting; sizes $SIZES bytes, counts $MESSAGES per"
 echo "phase, after a $WARMUP-message warm-up per row; $REPEATS cycles over the rows, medians shown (msgs/s range = min–max over"
 echo "cycles; vs direct = median of the per-cycle ratios). CPU µs/msg = CPU-seconds of the process during the phase / messages"
-echo "delivered (sender = the EgressLoad JVM; proxy = the peer and its children; sink = smtp-sink). Load average before /"
-echo "after the run: $LOAD_BEFORE / $LOAD_AFTER (all on $(nproc) shared CPUs)."
+echo "delivered (sender = the EgressLoad JVM; proxy = the peer and its children; sink = smtp-sink; \"all three\" = their sum,"
+echo "so $(nproc) CPUs / that = the CPU-bound ceiling of the row). Load average before / after the run: $LOAD_BEFORE / $LOAD_AFTER (all on $(nproc) shared CPUs)."
 echo
-echo "| path | size | msgs/s (median) | msgs/s range | vs direct | sender CPU µs/msg | proxy CPU µs/msg | sink CPU µs/msg | delivered | errors | timed out |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| path | size | msgs/s (median) | msgs/s range | vs direct | sender CPU µs/msg | proxy CPU µs/msg | sink CPU µs/msg | all three µs/msg | delivered | errors | timed out |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 IFS=, read -r -a SIZE_LIST <<<"$SIZES"
 for size in "${SIZE_LIST[@]}"; do
   for row in "${DONE_ROWS[@]}"; do
-    rates=(); ratios=(); scpu=(); pcpu=(); kcpu=(); delivered=0; errors=0; timeouts=0; runs=0
+    rates=(); ratios=(); scpu=(); pcpu=(); kcpu=(); tcpu=(); delivered=0; errors=0; timeouts=0; runs=0
     for c in $(seq 1 "$REPEATS"); do
       r=${R[$row:$size:$c]:-}
       [[ -n "$r" ]] || continue
@@ -275,20 +275,23 @@ for size in "${SIZE_LIST[@]}"; do
       scpu+=("$(per_msg "$(field "$r" load_cpu_s)" "$n")")
       [[ -n "$(field "$r" proxy_cpu_s)" ]] && pcpu+=("$(per_msg "$(field "$r" proxy_cpu_s)" "$n")")
       kcpu+=("$(per_msg "$(field "$r" sink_cpu_s)" "$n")")
+      tcpu+=("$(per_msg "$(awk -v a="$(field "$r" load_cpu_s)" -v b="$(field "$r" proxy_cpu_s)" -v c="$(field "$r" sink_cpu_s)" \
+                 'BEGIN { print a + b + c }')" "$n")")
       delivered=$((delivered + n)); errors=$((errors + $(field "$r" errors)))
       [[ $(field "$r" timed_out) == true ]] && timeouts=$((timeouts + 1))
     done
     if [[ $runs -eq 0 ]]; then
-      printf "| %s | %s | failed (see log) | | | | | | | | |\n" "$(label "$row")" "$(kb "$size")"
+      printf "| %s | %s | failed (see log) | | | | | | | | | |\n" "$(label "$row")" "$(kb "$size")"
       continue
     fi
-    printf "| %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s | %s of %s |\n" "$(label "$row")" "$(kb "$size")" \
+    printf "| %s | %s | %s | %s–%s | %s | %s | %s | %s | %s | %s | %s | %s of %s |\n" "$(label "$row")" "$(kb "$size")" \
       "$(fmt "$(printf '%s\n' "${rates[@]}" | median)" 0)" \
       "$(fmt "$(printf '%s\n' "${rates[@]}" | sort -g | head -1)" 0)" "$(fmt "$(printf '%s\n' "${rates[@]}" | sort -g | tail -1)" 0)" \
       "$( [[ ${#ratios[@]} -gt 0 ]] && fmt "$(printf '%s\n' "${ratios[@]}" | median)" 2 || echo -)" \
       "$(fmt "$(printf '%s\n' "${scpu[@]}" | median)" 0)" \
       "$( [[ ${#pcpu[@]} -gt 0 ]] && fmt "$(printf '%s\n' "${pcpu[@]}" | median)" 0 || echo -)" \
       "$(fmt "$(printf '%s\n' "${kcpu[@]}" | median)" 0)" \
+      "$(fmt "$(printf '%s\n' "${tcpu[@]}" | median)" 0)" \
       "$delivered" "$errors" "$timeouts" "$runs"
   done
 done
