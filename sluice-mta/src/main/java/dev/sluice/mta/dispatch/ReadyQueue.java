@@ -4,6 +4,7 @@ import dev.sluice.egress.connect.ConnectFailure;
 import dev.sluice.egress.connect.FailureSummary;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.ReadyMessage;
+import dev.sluice.policy.egress.TokenBucket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -30,6 +31,9 @@ final class ReadyQueue {
     private boolean draining;
     private long backoffUntil;
     private boolean backoffTimerArmed;
+    // the path's max_connection_rate and max_message_rate, made when first needed (null = unlimited)
+    private TokenBucket connectionRate;
+    private TokenBucket messageRate;
 
     ReadyQueue(String name, ReadyMessage first, SmtpDispatch dispatch) {
         this.name = name;
@@ -68,6 +72,11 @@ final class ReadyQueue {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
             while (!draining && !waiting.isEmpty()) {
+                long messageWait = peek(messageRate());
+                if (messageWait > 0) { // max_message_rate: wait for the next token
+                    armBackoffTimer(messageWait);
+                    break;
+                }
                 Lane free = idle.pollFirst();
                 if (free != null) {
                     Entry e = take();
@@ -75,10 +84,13 @@ final class ReadyQueue {
                     continue;
                 }
                 if (lanes.size() >= connectionLimit()) break;
-                long wait = backoffUntil - System.nanoTime();
-                if (wait > 0) {
+                long wait = Math.max(backoffUntil - System.nanoTime(), peek(connectionRate()));
+                if (wait > 0) { // after a failed plan, or max_connection_rate
                     armBackoffTimer(wait);
                     break;
+                }
+                if (connectionRate != null) {
+                    connectionRate.take(System.nanoTime());
                 }
                 Lane lane = new Lane(this, take());
                 lanes.add(lane);
@@ -89,7 +101,31 @@ final class ReadyQueue {
         actions.forEach(Runnable::run);
     }
 
+    /** 0 when the rate allows one more now, else nanoseconds to wait; takes nothing. */
+    private static long peek(TokenBucket bucket) {
+        return bucket == null ? 0 : bucket.peek(System.nanoTime());
+    }
+
+    private TokenBucket messageRate() {
+        if (messageRate == null) {
+            messageRate = latest.plan().path().maxMessageRate().map(r -> new TokenBucket(r, System.nanoTime())).orElse(null);
+        }
+        return messageRate;
+    }
+
+    private TokenBucket connectionRate() {
+        if (connectionRate == null) {
+            connectionRate = latest.plan().path().maxConnectionRate()
+                    .map(r -> new TokenBucket(r, System.nanoTime())).orElse(null);
+        }
+        return connectionRate;
+    }
+
+    /** Takes the next waiting message; it goes out now, so it takes a max_message_rate token too. */
     private Entry take() {
+        if (messageRate != null) {
+            messageRate.take(System.nanoTime());
+        }
         dispatch.metrics.readyChanged(service, -1);
         return waiting.pollFirst();
     }
@@ -111,7 +147,11 @@ final class ReadyQueue {
             lane.retiring = true;
             return null;
         }
-        if (!waiting.isEmpty()) return take();
+        if (!waiting.isEmpty()) {
+            long wait = peek(messageRate());
+            if (wait == 0) return take();
+            armBackoffTimer(wait); // the timer's pump hands the message to this lane once a token is there
+        }
         idle.addLast(lane);
         return null;
     }

@@ -170,6 +170,42 @@ class SmtpDispatchTest {
     }
 
     @Test
+    void maxMessageRatePacesDeliveriesAfterTheBurst() {
+        SmtpSink sink = peers.add(SmtpSink.builder().start());
+        // 5 per second, bursting to 5: 15 messages need at least two more seconds after the first five
+        var plan = plan(path("connection_limit", 4L, "max_message_rate", "5/s"), sink.address());
+        dispatch();
+        long start = System.nanoTime();
+
+        submit(15, direct(), plan);
+
+        awaitReports(15);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).isEqualTo(15);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("15 messages at 5/s after a burst of 5")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1800));
+        assertThat(sink.awaitMessages(15)).hasSize(15);
+    }
+
+    @Test
+    void maxConnectionRatePacesNewConnections() {
+        SmtpSink sink = peers.add(verboseSink(SmtpSink.builder()));
+        // one delivery per connection, 2 new connections per second (burst 2): 6 connections need two seconds
+        var plan = plan(path("connection_limit", 10L, "max_deliveries_per_connection", 1L,
+                "max_connection_rate", "2/s"), sink.address());
+        dispatch();
+        long start = System.nanoTime();
+
+        submit(6, direct(), plan);
+
+        awaitReports(6);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).isEqualTo(6);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("6 connections at 2/s after a burst of 2")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1800));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(SinkSessions.of(sink.logText()).greetings()).isGreaterThanOrEqualTo(6));
+    }
+
+    @Test
     void anIdleConnectionIsReusedThenQuitsAfterTheIdleTimeout() {
         SmtpSink sink = peers.add(verboseSink(SmtpSink.builder()));
         var plan = plan(path("idle_timeout", "2s"), sink.address());
