@@ -1,0 +1,185 @@
+package dev.sluice.mta.spool;
+
+import dev.sluice.mta.message.MessageId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spool's single writer thread. It takes everything pending, writes it as one batch (one sync when the
+ * spool flushes), and only then completes the futures of every caller in the batch: while one commit is
+ * being synced the next callers queue up, so under load a sync is shared by many messages.
+ */
+final class GroupCommitter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+    private static final int MAX_OPS = 8192;
+    private static final long MAX_BYTES = 32L << 20;
+
+    /** Writes one batch; with {@code sync} it must be durable against power loss when this returns. */
+    @FunctionalInterface
+    interface BatchWriter {
+        void write(List<SpoolOp> ops, boolean sync) throws Exception;
+    }
+
+    private record Pending(List<SpoolOp> ops, CompletableFuture<Void> done) {}
+
+    private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
+
+    private final String name;
+    private final boolean flush;
+    private final BatchWriter writer;
+    private final Syncer syncer;
+    private final SpoolMetrics metrics;
+    private final Set<MessageId> ids;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Object lock = new Object();
+    private final Thread thread;
+    private boolean closed;
+
+    /**
+     * @param ids the ids in the spool; this thread adds and removes ids once their commit succeeded
+     */
+    GroupCommitter(String name, boolean flush, BatchWriter writer, Syncer syncer, SpoolMetrics metrics,
+                   Set<MessageId> ids) {
+        this.name = name;
+        this.flush = flush;
+        this.writer = writer;
+        this.syncer = syncer;
+        this.metrics = metrics;
+        this.ids = ids;
+        this.thread = Thread.ofPlatform().name("spool-writer-" + name).daemon(true).unstarted(this::run);
+        thread.start();
+    }
+
+    CompletableFuture<Void> submit(List<SpoolOp> ops) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
+                return done;
+            }
+            queue.add(new Pending(ops, done));
+        }
+        return done;
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            batch.clear();
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                break; // only close() interrupts, after a timeout; pending futures fail below
+            }
+            long bytes = 0;
+            int ops = 0;
+            Pending next = batch.getFirst();
+            while (true) {
+                if (next == STOP) {
+                    batch.removeLast();
+                    stop = true;
+                    break;
+                }
+                for (SpoolOp op : next.ops()) {
+                    bytes += op.size();
+                }
+                ops += next.ops().size();
+                if (ops >= MAX_OPS || bytes >= MAX_BYTES || (next = queue.poll()) == null) {
+                    break;
+                }
+                batch.add(next);
+            }
+            if (!batch.isEmpty()) {
+                commit(batch);
+            }
+        }
+        failRemaining();
+    }
+
+    private void commit(List<Pending> batch) {
+        // Drop meta updates for messages no longer (or never) in the spool, so they cannot leave orphan meta.
+        Map<MessageId, Boolean> live = new HashMap<>();
+        List<SpoolOp> effective = new ArrayList<>();
+        boolean durable = false;
+        for (Pending p : batch) {
+            for (SpoolOp op : p.ops()) {
+                switch (op) {
+                    case SpoolOp.Store s -> {
+                        live.put(s.id(), true);
+                        effective.add(s);
+                        durable = true;
+                    }
+                    case SpoolOp.UpdateMeta u -> {
+                        if (live.getOrDefault(u.id(), ids.contains(u.id()))) {
+                            effective.add(u);
+                            durable = true;
+                        }
+                    }
+                    case SpoolOp.Remove r -> {
+                        live.put(r.id(), false);
+                        effective.add(r);
+                    }
+                }
+            }
+        }
+        // Removals alone are not synced: losing one to a power cut means a duplicate delivery, not a loss.
+        boolean sync = flush && durable;
+        try {
+            if (!effective.isEmpty()) {
+                syncer.commit(() -> writer.write(effective, sync));
+                metrics.writes.labelValues(name).inc();
+                metrics.batchSize.labelValues(name).observe(effective.size());
+            }
+        } catch (Throwable e) {
+            LOG.error("spool {}: write of {} operations failed: {}", name, effective.size(), e.toString());
+            for (Pending p : batch) {
+                p.done().completeExceptionally(e);
+            }
+            return;
+        }
+        live.forEach((id, present) -> {
+            if (present) {
+                ids.add(id);
+            } else {
+                ids.remove(id);
+            }
+        });
+        for (Pending p : batch) {
+            p.done().complete(null);
+        }
+    }
+
+    private void failRemaining() {
+        List<Pending> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (Pending p : rest) {
+            p.done().completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
+        }
+    }
+
+    /** Commits everything submitted before, then stops the thread. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(STOP);
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
