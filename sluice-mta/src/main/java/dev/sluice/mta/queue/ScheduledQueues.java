@@ -302,11 +302,19 @@ public final class ScheduledQueues implements AutoCloseable {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** Stops scheduling; waiting messages stay in the spool. Does not close dispatch (the app drains it first). */
-    @Override
-    public void close() {
+    /** No more messages go to dispatch; waiting ones stay in the spool (first step of a drain). */
+    public void stopScheduling() {
         closed = true;
         scheduler.interrupt();
+    }
+
+    /**
+     * Stops scheduling and finishes handling the outcomes already reported (log records, spool removals and
+     * updates are submitted). Does not close dispatch: drain it before this.
+     */
+    @Override
+    public void close() {
+        stopScheduling();
         outcomes.shutdown();
         try {
             outcomes.awaitTermination(10, TimeUnit.SECONDS);
