@@ -34,7 +34,6 @@ import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpServer;
 import dev.sluice.net.http.MetricsRoutes;
 import dev.sluice.policy.Policy;
-import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.PolicyOptions;
 import dev.sluice.policy.egress.EgressConfigResolver;
 import dev.sluice.policy.egress.EgressPolicyModule;
@@ -77,6 +76,23 @@ public final class MtaApp implements AutoCloseable {
                     ClientTlsContexts.systemDefault());
         }
 
+        /**
+         * The bundled default policy ({@code default-policy.lua}: ESMTP on 127.0.0.1:2525, HTTP on 127.0.0.1:8000,
+         * RocksDB spool in ./data/spool with flush = true, logs in ./data/logs, delivery by MX), written to a
+         * temporary file so that Lua error messages can name it.
+         */
+        public static Options defaultPolicy() throws java.io.IOException {
+            Path file = java.nio.file.Files.createTempFile("sluice-default-policy-", ".lua");
+            file.toFile().deleteOnExit();
+            try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
+                if (in == null) {
+                    throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
+                }
+                java.nio.file.Files.write(file, in.readAllBytes());
+            }
+            return of(file);
+        }
+
         public Options withDispatch(DispatchFactory factory) {
             return new Options(policyFile, defaultSpool, factory, tls);
         }
@@ -89,6 +105,9 @@ public final class MtaApp implements AutoCloseable {
             return new Options(policyFile, defaultSpool, dispatch, contexts);
         }
     }
+
+    /** The bundled policy used without --policy. */
+    public static final String DEFAULT_POLICY = "default-policy.lua";
 
     private final List<AutoCloseable> closeLast = new ArrayList<>(); // in reverse order of start
     private final List<EsmtpServer> esmtp = new ArrayList<>();
@@ -285,12 +304,7 @@ public final class MtaApp implements AutoCloseable {
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> terminated.countDown());
         }
-        MtaApp app;
-        try {
-            app = start(options);
-        } catch (PolicyException e) {
-            throw e;
-        }
+        MtaApp app = start(options);
         terminated.await();
         LOG.info("shutting down: no new messages; transactions and deliveries in flight may finish for up to {} s",
                 grace.toSeconds());
