@@ -176,7 +176,7 @@ public final class MtaApp implements AutoCloseable {
                 Clock.systemUTC(), listener -> options.dispatch().create(services, listener));
         requeueSpooled();
 
-        var injector = new PolicyInjector(new ReceptionEvents(policy), spool, queues, logs, policyExecutor,
+        var injector = new PolicyInjector(new ReceptionEvents(policy), spool, queues::insert, logs, policyExecutor,
                 Clock.systemUTC());
         Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
         var relay = new PolicyRelayPolicy(policy);

@@ -10,13 +10,13 @@ import dev.sluice.mta.log.RecordType;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.QueueName;
-import dev.sluice.mta.queue.ScheduledQueues;
 import dev.sluice.mta.spool.Spool;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +31,17 @@ public final class PolicyInjector implements Injector {
 
     private final ReceptionEvents events;
     private final Spool spool;
-    private final ScheduledQueues queues;
+    private final BiConsumer<Message, QueueName> schedule;
     private final LogWriters logs;
     private final Executor policyExecutor;
     private final InstantSource clock;
 
-    public PolicyInjector(ReceptionEvents events, Spool spool, ScheduledQueues queues, LogWriters logs,
+    /** @param schedule takes each stored message into the scheduled queues ({@code ScheduledQueues::insert}) */
+    public PolicyInjector(ReceptionEvents events, Spool spool, BiConsumer<Message, QueueName> schedule, LogWriters logs,
                           Executor policyExecutor, InstantSource clock) {
         this.events = events;
         this.spool = spool;
-        this.queues = queues;
+        this.schedule = schedule;
         this.logs = logs;
         this.policyExecutor = policyExecutor;
         this.clock = clock;
@@ -97,7 +98,7 @@ public final class PolicyInjector implements Injector {
                         log(LogRecord.builder(RecordType.Reception, clock.instant()).message(k.message())
                                 .queue(k.queue().name()).response(250, "2.0.0", "OK", null)
                                 .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), k.message());
-                        queues.insert(k.message(), k.queue());
+                        schedule.accept(k.message(), k.queue());
                         results.add(new InjectResult.Accepted(k.message().id()));
                     }
                 }
