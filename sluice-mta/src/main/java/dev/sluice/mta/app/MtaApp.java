@@ -172,7 +172,8 @@ public final class MtaApp implements AutoCloseable {
         String hostname = InetAddress.getLocalHost().getHostName();
         var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
                 resolvers, hostname, options.tls(), registry);
-        queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs, policyExecutor,
+        queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
+                new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services, listener));
         requeueSpooled();
 

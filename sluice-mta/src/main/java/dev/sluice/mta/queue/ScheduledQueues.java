@@ -57,6 +57,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private final SourceHealth health;
     private final Spool spool;
     private final QueueRecords records;
+    private final QueueMetrics metrics;
     private final Executor policyExecutor;
     private final ExecutorService outcomes;
     private final InstantSource clock;
@@ -88,18 +89,20 @@ public final class ScheduledQueues implements AutoCloseable {
      * @param dispatch       builds the dispatch that will report outcomes to this queue layer
      */
     public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
-                           LogWriters logs, Executor policyExecutor, InstantSource clock,
+                           LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
                            Function<Dispatch.Listener, Dispatch> dispatch) {
         this.resolver = resolver;
         this.planner = planner;
         this.health = health;
         this.spool = spool;
         this.records = new QueueRecords(logs);
+        this.metrics = metrics;
         this.policyExecutor = policyExecutor;
         this.clock = clock;
         this.outcomes = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("mta-outcomes").daemon().factory());
         this.dispatch = dispatch.apply(this::completed);
         this.scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
+        metrics.watch(this);
     }
 
     /** A freshly received (and spooled) message: first attempt now. */
@@ -172,6 +175,7 @@ public final class ScheduledQueues implements AutoCloseable {
         if (!now.isBefore(m.created().plus(config.maxAge()))) {
             records.local(RecordType.Expiration, m, q.name(), "", 551, "5.4.7",
                     "message expired: not delivered within max_age " + config.maxAge(), e.attempts(), null, null, now);
+            metrics.outcome(RecordType.Expiration.name(), null);
             spool.remove(m.id());
             return;
         }
@@ -234,6 +238,7 @@ public final class ScheduledQueues implements AutoCloseable {
         if (!plan.prohibited().isEmpty()) {
             records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), 550, "5.4.4",
                     plan.prohibitedText(), e.attempts() + 1, pool, source, now);
+            metrics.outcome(RecordType.Bounce.name(), source);
             spool.remove(e.message().id());
             return;
         }
@@ -246,6 +251,7 @@ public final class ScheduledQueues implements AutoCloseable {
         LOG.warn("{} deferred: {}", e.message().id(), text);
         records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451, "4.4.4", text,
                 e.attempts() + 1, pool, source, clock.instant());
+        metrics.outcome(RecordType.TransientFailure.name(), source);
         reschedule(e.message(), e.queue(), e.attempts() + 1, config);
     }
 
@@ -261,6 +267,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private void handle(ReadyMessage ready, DeliveryOutcome outcome) {
         Message m = ready.message();
         records.attempt(ready, outcome, clock.instant());
+        metrics.outcome(QueueRecords.typeOf(outcome.result()).name(), ready.source().name());
         switch (outcome.result()) {
             case DeliveryResult.Delivered d -> {
                 delivered.incrementAndGet();

@@ -113,6 +113,10 @@ class MtaPolicyTest {
         assertThat(reception.queue()).isEqualTo("web@example.test");
         assertThat(reception.receptionProtocol()).isEqualTo("HTTP");
         assertThat(reception.meta()).containsEntry("tenant", "web");
+        String metrics = CommandTool.CURL.run("-s", "http://" + hostPort(app.httpAddresses().getFirst()) + "/metrics")
+                .stdout();
+        assertThat(metrics).contains("message_outcomes_total{source=\"unspecified\",type=\"Delivery\"} 1.0")
+                .contains("scheduled_count 0.0");
     }
 
     @Test
