@@ -3,7 +3,8 @@ package dev.sluice.mta.queue;
 import dev.sluice.mta.message.Message;
 
 /**
- * A scheduled queue's name and parts: {@code campaign:tenant@domain!routing_domain}, parts left out when unset,
+ * A scheduled queue's name and parts: {@code campaign:tenant@domain!routing_domain}, parts left out when unset
+ * ({@code campaign:@domain} when only the campaign is set, as KumoMTA writes it),
  * from the message's meta {@code campaign}, {@code tenant}, {@code routing_domain}; meta {@code queue} names the
  * queue outright (KumoMTA's override), and the name {@code null} means "discard".
  */
@@ -40,7 +41,7 @@ public record QueueName(String name, String campaign, String tenant, String doma
         }
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
-            tenant = rest.substring(0, at);
+            tenant = at == 0 ? null : rest.substring(0, at);
             rest = rest.substring(at + 1);
         }
         return new QueueName(name, campaign, tenant, rest, routing);
@@ -49,9 +50,9 @@ public record QueueName(String name, String campaign, String tenant, String doma
     public static String format(String campaign, String tenant, String domain, String routingDomain) {
         StringBuilder b = new StringBuilder();
         if (campaign != null) {
-            b.append(campaign).append(':');
-        }
-        if (tenant != null) {
+            // KumoMTA keeps the '@' when only the campaign is set: campaign:@domain
+            b.append(campaign).append(':').append(tenant == null ? "" : tenant).append('@');
+        } else if (tenant != null) {
             b.append(tenant).append('@');
         }
         b.append(domain);

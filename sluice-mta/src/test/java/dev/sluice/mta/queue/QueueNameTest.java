@@ -17,6 +17,9 @@ class QueueNameTest {
     void partsComeFromMeta() {
         assertThat(QueueName.of(message(Map.of())).name()).isEqualTo("example.com");
         assertThat(QueueName.of(message(Map.of("tenant", "acme"))).name()).isEqualTo("acme@example.com");
+        assertThat(QueueName.of(message(Map.of("campaign", "spring"))).name()).isEqualTo("spring:@example.com");
+        assertThat(QueueName.parse("spring:@example.com"))
+                .isEqualTo(new QueueName("spring:@example.com", "spring", null, "example.com", null));
         QueueName all = QueueName.of(message(Map.of("tenant", "acme", "campaign", "spring",
                 "routing_domain", "relay.example.net")));
         assertThat(all.name()).isEqualTo("spring:acme@example.com!relay.example.net");
