@@ -182,4 +182,21 @@ class MtaAppTest {
         assertThat(records(dir, RecordType.Delivery).getFirst().numAttempts()).isEqualTo(2);
         await().atMost(WAIT).until(() -> app.spool().count() == 0);
     }
+
+    @Test
+    void maxMessageRatePacesDeliveriesOfAQueue() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "max_message_rate = '2/s',", ""));
+        var recipients = String.join(",", java.util.stream.IntStream.range(0, 6)
+                .mapToObj(i -> "r" + i + "@example.test").toList());
+
+        assertThat(swaks(recipients, "rate-1").ok()).isTrue();
+
+        sink.awaitMessages(6, WAIT);
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 6);
+        List<java.time.Instant> times = records(dir, RecordType.Delivery).stream().map(LogRecord::eventTime)
+                .sorted().toList();
+        // a burst of 2, then one every 500 ms: the sixth leaves about 2 s after the first
+        assertThat(Duration.between(times.getFirst(), times.getLast())).isGreaterThan(Duration.ofMillis(1700));
+    }
 }
