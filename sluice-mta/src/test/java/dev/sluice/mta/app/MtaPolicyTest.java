@@ -186,4 +186,20 @@ class MtaPolicyTest {
                 .startsWith(Map.of("ip-2", "127.0.0.2:", "ip-3", "127.0.0.3:", "ip-4", "127.0.0.4:")
                         .get(d.egressSource())));
     }
+
+    @Test
+    void spoolDiskBelowMinFreeSpaceRefusesMailWith452() throws Exception {
+        app = MtaFixture.start(write("""
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = 'DIR/spool', flush = false, min_free_space = '100%' }
+                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
+                end)
+                """));
+
+        ToolResult r = swaks("rcpt@example.test");
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.stdout()).containsPattern("<\\*\\* +452 4\\.3\\.1");
+        assertThat(app.spool().count()).isZero();
+    }
 }
