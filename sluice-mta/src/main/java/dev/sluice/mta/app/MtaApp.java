@@ -1,0 +1,315 @@
+package dev.sluice.mta.app;
+
+import dev.sluice.egress.connect.ConnectMetrics;
+import dev.sluice.egress.connect.Connector;
+import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.dns.Resolvers;
+import dev.sluice.egress.health.SourceHealth;
+import dev.sluice.egress.route.DestinationPlanner;
+import dev.sluice.egress.route.RouteHealth;
+import dev.sluice.egress.smtp.ClientTlsContexts;
+import dev.sluice.mta.ingress.Admission;
+import dev.sluice.mta.ingress.http.HttpIngress;
+import dev.sluice.mta.ingress.http.HttpListenerModule;
+import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
+import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
+import dev.sluice.mta.ingress.smtp.EsmtpServer;
+import dev.sluice.mta.log.LogWriters;
+import dev.sluice.mta.log.LogsPolicyModule;
+import dev.sluice.mta.log.NodeId;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.policy.ListenerDomain;
+import dev.sluice.mta.policy.PolicyRelayPolicy;
+import dev.sluice.mta.policy.ReceptionEvents;
+import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.mta.spool.FreeSpaceMonitor;
+import dev.sluice.mta.spool.Spool;
+import dev.sluice.mta.spool.SpoolConfig;
+import dev.sluice.mta.spool.SpoolDefinitions;
+import dev.sluice.mta.spool.SpoolLuaModule;
+import dev.sluice.mta.spool.SpoolMetrics;
+import dev.sluice.mta.spool.Spools;
+import dev.sluice.net.Transports;
+import dev.sluice.net.http.HttpListenerConfig;
+import dev.sluice.net.http.HttpServer;
+import dev.sluice.net.http.MetricsRoutes;
+import dev.sluice.policy.Policy;
+import dev.sluice.policy.PolicyOptions;
+import dev.sluice.policy.egress.EgressConfigResolver;
+import dev.sluice.policy.egress.EgressPolicyModule;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code sluice mta} process, assembled: loads the policy with every MTA module, runs {@code init}, opens the
+ * spool, starts the log writers, the scheduled queues and dispatch, re-queues what the spool holds, then starts
+ * the ESMTP and HTTP listeners and logs {@code initialization complete}. {@link #shutdown} drains in the order
+ * that keeps every acknowledged message safe.
+ */
+public final class MtaApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MtaApp.class);
+
+    /**
+     * @param policyFile   the policy
+     * @param defaultSpool where the spool goes when the policy defines none (RocksDB, flush = true)
+     * @param dispatch     builds dispatch; {@link DispatchFactory#DIRECT} for one connection per message
+     * @param tls          trust for STARTTLS to destinations
+     */
+    public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls) {
+        public static Options of(Path policyFile) {
+            return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.DIRECT,
+                    ClientTlsContexts.systemDefault());
+        }
+
+        /**
+         * The bundled default policy ({@code default-policy.lua}: ESMTP on 127.0.0.1:2525, HTTP on 127.0.0.1:8000,
+         * RocksDB spool in ./data/spool with flush = true, logs in ./data/logs, delivery by MX), written to a
+         * temporary file so that Lua error messages can name it.
+         */
+        public static Options defaultPolicy() throws java.io.IOException {
+            Path file = java.nio.file.Files.createTempFile("sluice-default-policy-", ".lua");
+            file.toFile().deleteOnExit();
+            try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
+                if (in == null) {
+                    throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
+                }
+                java.nio.file.Files.write(file, in.readAllBytes());
+            }
+            return of(file);
+        }
+
+        public Options withDispatch(DispatchFactory factory) {
+            return new Options(policyFile, defaultSpool, factory, tls);
+        }
+
+        public Options withDefaultSpool(Path dir) {
+            return new Options(policyFile, dir, dispatch, tls);
+        }
+
+        public Options withTls(ClientTlsContexts contexts) {
+            return new Options(policyFile, defaultSpool, dispatch, contexts);
+        }
+    }
+
+    /** The bundled policy used without --policy. */
+    public static final String DEFAULT_POLICY = "default-policy.lua";
+
+    private final List<AutoCloseable> closeLast = new ArrayList<>(); // in reverse order of start
+    private final List<EsmtpServer> esmtp = new ArrayList<>();
+    private final List<HttpServer> http = new ArrayList<>();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private Policy policy;
+    private Spool spool;
+    private LogWriters logs;
+    private ScheduledQueues queues;
+    private FreeSpaceMonitor freeSpace;
+    private ExecutorService policyExecutor;
+    private EventLoopGroup loops;
+    private boolean stopped;
+
+    private MtaApp() {}
+
+    /** Starts everything; on failure, closes what was started and rethrows. */
+    public static MtaApp start(Options options) throws Exception {
+        MtaApp app = new MtaApp();
+        try {
+            app.startAll(options);
+        } catch (Exception | Error e) {
+            app.shutdown(Duration.ZERO);
+            throw e;
+        }
+        return app;
+    }
+
+    private void startAll(Options options) throws Exception {
+        var egress = new EgressPolicyModule();
+        var resolvers = new Resolvers();
+        closeLast.add(resolvers);
+        var esmtpModule = new EsmtpListenerModule();
+        var httpModule = new HttpListenerModule();
+        var logsModule = new LogsPolicyModule();
+        var spoolDefinitions = new SpoolDefinitions();
+        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
+                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module()),
+                registry));
+        if (policy.hasHandler("init")) {
+            policy.runOnce("init");
+        }
+        SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
+        var spoolMetrics = new SpoolMetrics(registry);
+        closeLast.add(spoolMetrics);
+        spool = Spools.open(spoolConfig, spoolMetrics);
+        LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
+                spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
+        freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
+                FreeSpaceMonitor.DEFAULT_INTERVAL);
+        Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
+                spoolConfig.path().toAbsolutePath().getFileName() + ".nodeid");
+        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile));
+
+        policyExecutor = Executors.newFixedThreadPool(Math.max(2, policy.poolSize()),
+                Thread.ofPlatform().name("mta-policy-", 0).daemon().factory());
+        loops = Transports.newEventLoopGroup(0, new DefaultThreadFactory("mta-delivery", true));
+        var config = new EgressConfigResolver(policy, egress.definitions());
+        var health = new SourceHealth(registry);
+        var routeHealth = new RouteHealth();
+        var connector = new Connector(resolvers, health, routeHealth, new ConnectMetrics(registry));
+        String hostname = InetAddress.getLocalHost().getHostName();
+        var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
+                resolvers, hostname, options.tls(), registry);
+        queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
+                new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
+                Clock.systemUTC(), listener -> options.dispatch().create(services, listener));
+        requeueSpooled();
+
+        var injector = new PolicyInjector(new ReceptionEvents(policy), spool, queues::insert, logs, policyExecutor,
+                Clock.systemUTC());
+        Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
+        var relay = new PolicyRelayPolicy(policy);
+        for (EsmtpListenerConfig c : esmtpModule.listeners()) {
+            var server = new EsmtpServer(c, injector, relay, admission);
+            esmtp.add(server);
+            server.start(); // logs "esmtp listener on ADDR"
+        }
+        for (HttpListenerConfig c : httpModule.listeners()) {
+            var server = new HttpServer(c);
+            HttpIngress.install(server, injector, admission);
+            MetricsRoutes.install(server, registry);
+            http.add(server);
+            server.start(); // logs "http listener on ADDR"
+        }
+        LOG.info("initialization complete");
+    }
+
+    private void requeueSpooled() throws java.io.IOException {
+        AtomicLong n = new AtomicLong();
+        spool.loadAll((Message m) -> {
+            queues.resume(m);
+            n.incrementAndGet();
+        });
+        if (n.get() > 0) {
+            LOG.info("re-queued {} spooled message(s)", n.get());
+        }
+    }
+
+    public List<InetSocketAddress> esmtpAddresses() {
+        return esmtp.stream().map(EsmtpServer::address).toList();
+    }
+
+    public List<InetSocketAddress> httpAddresses() {
+        return http.stream().map(HttpServer::boundAddress).toList();
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public ScheduledQueues queues() {
+        return queues;
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
+     * The SIGTERM drain: stop accepting, let ESMTP transactions in flight finish (their messages get spooled and
+     * acknowledged), stop scheduling, let deliveries in flight finish, then flush the logs and close the spool.
+     * Everything not delivered stays in the spool for the next start. Each wait is bounded by {@code grace}.
+     */
+    public synchronized void shutdown(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        esmtp.forEach(EsmtpServer::stopAccepting);
+        while (esmtp.stream().anyMatch(s -> s.transactionsInFlight() > 0) && System.nanoTime() < deadline) {
+            sleep();
+        }
+        esmtp.forEach(s -> quietly(s::close));
+        http.forEach(s -> quietly(s::stop));
+        if (queues != null) {
+            queues.stopScheduling();
+            queues.dispatch().drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            quietly(queues::close);
+            quietly(queues.dispatch()::close);
+        }
+        if (logs != null) {
+            quietly(logs::close); // flushes
+        }
+        if (freeSpace != null) {
+            quietly(freeSpace::close);
+        }
+        if (spool != null) {
+            quietly(spool::close);
+        }
+        if (policyExecutor != null) {
+            policyExecutor.shutdownNow();
+        }
+        if (loops != null) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+        if (policy != null) {
+            quietly(policy::close);
+        }
+        for (int i = closeLast.size() - 1; i >= 0; i--) {
+            quietly(closeLast.get(i)::close);
+        }
+        LOG.info("mta stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(30));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void quietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("while stopping: {}", e.toString());
+        }
+    }
+
+    /** Runs until SIGTERM or SIGINT, then drains; returns the exit code. */
+    public static int run(Options options, Duration grace) throws Exception {
+        var terminated = new java.util.concurrent.CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> terminated.countDown());
+        }
+        MtaApp app = start(options);
+        terminated.await();
+        LOG.info("shutting down: no new messages; transactions and deliveries in flight may finish for up to {} s",
+                grace.toSeconds());
+        app.shutdown(grace);
+        return 0;
+    }
+}

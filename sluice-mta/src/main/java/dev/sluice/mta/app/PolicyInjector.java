@@ -1,0 +1,129 @@
+package dev.sluice.mta.app;
+
+import dev.sluice.mta.ingress.InjectResult;
+import dev.sluice.mta.ingress.Injector;
+import dev.sluice.mta.ingress.ReceptionContext;
+import dev.sluice.mta.log.LogRecord;
+import dev.sluice.mta.log.LogWriters;
+import dev.sluice.mta.log.PeerAddress;
+import dev.sluice.mta.log.RecordType;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.policy.ReceptionEvents;
+import dev.sluice.mta.queue.QueueName;
+import dev.sluice.mta.spool.Spool;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingress's {@link Injector}: runs the policy's reception event for each message (on the policy executor),
+ * names its queue, stores the messages of a transaction in the spool in one go (one group commit), and only
+ * when the store completed logs Reception, schedules them and answers Accepted. A policy error defers the
+ * message (451 with the error, logged) rather than dropping it; the {@code null} queue discards it.
+ */
+public final class PolicyInjector implements Injector {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyInjector.class);
+
+    private final ReceptionEvents events;
+    private final Spool spool;
+    private final BiConsumer<Message, QueueName> schedule;
+    private final LogWriters logs;
+    private final Executor policyExecutor;
+    private final InstantSource clock;
+
+    /** @param schedule takes each stored message into the scheduled queues ({@code ScheduledQueues::insert}) */
+    public PolicyInjector(ReceptionEvents events, Spool spool, BiConsumer<Message, QueueName> schedule, LogWriters logs,
+                          Executor policyExecutor, InstantSource clock) {
+        this.events = events;
+        this.spool = spool;
+        this.schedule = schedule;
+        this.logs = logs;
+        this.policyExecutor = policyExecutor;
+        this.clock = clock;
+    }
+
+    /** What the reception event made of one message. */
+    private sealed interface Received {
+        record Keep(Message message, QueueName queue) implements Received {}
+
+        record Done(InjectResult result) implements Received {}
+    }
+
+    @Override
+    public CompletableFuture<List<InjectResult>> inject(List<Message> messages, ReceptionContext context) {
+        return CompletableFuture.supplyAsync(() -> receive(messages, context), policyExecutor)
+                .thenCompose(received -> store(received, context));
+    }
+
+    private List<Received> receive(List<Message> messages, ReceptionContext context) {
+        List<Received> out = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            try {
+                events.run(m, context);
+                QueueName queue = QueueName.of(m);
+                out.add(queue.isNull() ? new Received.Done(new InjectResult.Accepted(m.id()))
+                        : new Received.Keep(m, queue));
+            } catch (Exception e) {
+                String text = "error in policy: " + e.getMessage();
+                LOG.warn("{} for {} deferred: {}", m.id(), m.recipient(), text);
+                log(LogRecord.builder(RecordType.Rejection, clock.instant()).message(m)
+                        .response(451, "4.3.0", text, null)
+                        .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), m);
+                out.add(new Received.Done(new InjectResult.TemporaryFailure(451, "4.3.0", oneLine(text))));
+            }
+        }
+        return out;
+    }
+
+    private CompletableFuture<List<InjectResult>> store(List<Received> received, ReceptionContext context) {
+        List<Message> keep = received.stream()
+                .filter(r -> r instanceof Received.Keep).map(r -> ((Received.Keep) r).message()).toList();
+        CompletableFuture<Void> stored = keep.isEmpty() ? CompletableFuture.completedFuture(null) : spool.store(keep);
+        return stored.handle((ok, error) -> {
+            if (error != null) {
+                LOG.error("spool write of {} message(s) failed; answering 451: {}", keep.size(), error.toString());
+            }
+            List<InjectResult> results = new ArrayList<>(received.size());
+            for (Received r : received) {
+                switch (r) {
+                    case Received.Done d -> results.add(d.result());
+                    case Received.Keep k when error != null ->
+                            results.add(new InjectResult.TemporaryFailure(451, "4.3.0", "spool write failed, try again later"));
+                    case Received.Keep k -> {
+                        log(LogRecord.builder(RecordType.Reception, clock.instant()).message(k.message())
+                                .queue(k.queue().name()).response(250, "2.0.0", "OK", null)
+                                .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), k.message());
+                        schedule.accept(k.message(), k.queue());
+                        results.add(new InjectResult.Accepted(k.message().id()));
+                    }
+                }
+            }
+            return results;
+        });
+    }
+
+    private static PeerAddress peer(ReceptionContext context) {
+        if (context.peer() == null) {
+            return null;
+        }
+        return new PeerAddress(context.heloName() == null ? "" : context.heloName(),
+                context.peer().getAddress().getHostAddress());
+    }
+
+    private static String oneLine(String text) {
+        return text.replaceAll("[\\r\\n]+", " ");
+    }
+
+    private void log(LogRecord record, Message m) {
+        try {
+            logs.log(record, m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

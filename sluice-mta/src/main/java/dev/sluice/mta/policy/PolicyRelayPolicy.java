@@ -1,0 +1,42 @@
+package dev.sluice.mta.policy;
+
+import dev.sluice.mta.ingress.ReceptionContext;
+import dev.sluice.mta.ingress.smtp.RelayPolicy;
+import dev.sluice.policy.Policy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relay per recipient domain from the policy's {@code get_listener_domain(domain, listener, conn_meta)}:
+ * {@code relay_to = true} accepts the recipient. Clients inside {@code relay_hosts} never get here (the ESMTP
+ * server accepts them first). The Lua call runs on the policy's executor, never on the event loop.
+ */
+public final class PolicyRelayPolicy implements RelayPolicy {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyRelayPolicy.class);
+    public static final String EVENT = "get_listener_domain";
+
+    private final Policy policy;
+
+    public PolicyRelayPolicy(Policy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public CompletionStage<Boolean> relayAllowed(String domain, ReceptionContext context) {
+        if (!policy.hasHandler(EVENT)) {
+            return CompletableFuture.completedFuture(false);
+        }
+        String listener = context.local() == null ? ""
+                : dev.sluice.net.IpLiterals.format(context.local());
+        return policy.callAsync(EVENT, domain, listener, ReceptionEvents.connMeta(context))
+                .thenApply(result -> ListenerDomain.parse(result).relayTo())
+                .exceptionally(e -> {
+                    // a broken handler must not open the relay: refuse, and say why in the log
+                    LOG.warn("get_listener_domain({}) failed, refusing to relay: {}", domain,
+                            e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                    return false;
+                });
+    }
+}

@@ -1,0 +1,332 @@
+package dev.sluice.mta.queue;
+
+import dev.sluice.egress.health.SourceHealth;
+import dev.sluice.egress.route.DestinationPlanner;
+import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.mta.log.LogWriters;
+import dev.sluice.mta.log.RecordType;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.spool.Spool;
+import dev.sluice.policy.PolicyException;
+import dev.sluice.policy.egress.EgressConfigResolver;
+import dev.sluice.policy.egress.EgressPath;
+import dev.sluice.policy.egress.EgressPool;
+import dev.sluice.policy.egress.EgressSource;
+import dev.sluice.policy.egress.QueueConfig;
+import dev.sluice.policy.egress.WeightedRoundRobin;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduled queues: every spooled message waits here for its next attempt. One scheduler thread takes
+ * messages as they fall due from a single {@link DelayQueue} (no task per message), and hands each to the
+ * policy executor, which checks expiry ({@code max_age}) and {@code max_message_rate}, picks a source from the
+ * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
+ * MX, path config per site) and submits a {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
+ * the dispatch listener: delivered and bounced messages leave the spool, transient failures are rescheduled
+ * with exponential back-off (attempts and due time persisted in the spooled meta).
+ */
+public final class ScheduledQueues implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduledQueues.class);
+    /** Meta keys persisted with the message, so that a restart resumes the back-off. */
+    public static final String META_ATTEMPTS = "sluice_num_attempts";
+    public static final String META_DUE = "sluice_due";
+    /** How long to wait when every source of the pool is suspended (the attempt is not counted). */
+    static final Duration NO_SOURCE_DELAY = Duration.ofSeconds(60);
+
+    private final EgressConfigResolver resolver;
+    private final DestinationPlanner planner;
+    private final SourceHealth health;
+    private final Spool spool;
+    private final QueueRecords records;
+    private final QueueMetrics metrics;
+    private final Executor policyExecutor;
+    private final ExecutorService outcomes;
+    private final InstantSource clock;
+    private final RetrySchedule retry = new RetrySchedule(() -> ThreadLocalRandom.current().nextDouble());
+    private final DelayQueue<Entry> due = new DelayQueue<>();
+    private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
+    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicLong delivered = new AtomicLong();
+    private final Thread scheduler;
+    private final Dispatch dispatch;
+    private volatile boolean closed;
+
+    /** A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}. */
+    private record Entry(Message message, QueueName queue, int attempts, long dueNanos) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(dueNanos, ((Entry) o).dueNanos);
+        }
+    }
+
+    /**
+     * @param policyExecutor where policy calls run (they block on Lua): never an event loop
+     * @param dispatch       builds the dispatch that will report outcomes to this queue layer
+     */
+    public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
+                           LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
+                           Function<Dispatch.Listener, Dispatch> dispatch) {
+        this.resolver = resolver;
+        this.planner = planner;
+        this.health = health;
+        this.spool = spool;
+        this.records = new QueueRecords(logs);
+        this.metrics = metrics;
+        this.policyExecutor = policyExecutor;
+        this.clock = clock;
+        this.outcomes = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("mta-outcomes").daemon().factory());
+        this.dispatch = dispatch.apply(this::completed);
+        this.scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
+        metrics.watch(this);
+    }
+
+    /** A freshly received (and spooled) message: first attempt now. */
+    public void insert(Message message, QueueName queue) {
+        schedule(message, queue, 0, Duration.ZERO);
+    }
+
+    /** A message found in the spool at start-up: due now, attempts as persisted. */
+    public void resume(Message message) {
+        QueueName queue = QueueName.of(message);
+        schedule(message, queue, attemptsOf(message), Duration.ZERO);
+    }
+
+    /** Messages waiting in the scheduled queues (not in dispatch). */
+    public int scheduled() {
+        return waiting.get();
+    }
+
+    /** Messages in dispatch now. */
+    public int inFlight() {
+        return dispatch.inFlight();
+    }
+
+    public Dispatch dispatch() {
+        return dispatch;
+    }
+
+    private static int attemptsOf(Message m) {
+        return m.meta(META_ATTEMPTS) instanceof Number n ? n.intValue() : 0;
+    }
+
+    private void schedule(Message message, QueueName queue, int attempts, Duration delay) {
+        if (closed) {
+            return; // stays in the spool; the next start picks it up
+        }
+        waiting.incrementAndGet();
+        due.add(new Entry(message, queue, attempts, System.nanoTime() + Math.max(0, delay.toNanos())));
+    }
+
+    private void run() {
+        while (!closed) {
+            Entry e;
+            try {
+                e = due.take();
+            } catch (InterruptedException ie) {
+                return;
+            }
+            waiting.decrementAndGet();
+            try {
+                policyExecutor.execute(() -> promote(e));
+            } catch (RuntimeException rejected) {
+                LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
+            }
+        }
+    }
+
+    /** On the policy executor: expiry, rate, source, plan, then dispatch. */
+    private void promote(Entry e) {
+        Message m = e.message();
+        QueueName q = e.queue();
+        int attempt = e.attempts() + 1;
+        QueueConfig config;
+        try {
+            config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+        } catch (PolicyException | RuntimeException ex) {
+            deferAfterLocalError(e, QueueConfig.DEFAULT, null, null, "get_queue_config failed: " + ex.getMessage());
+            return;
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(m.created().plus(config.maxAge()))) {
+            records.local(RecordType.Expiration, m, q.name(), "", 551, "5.4.7",
+                    "message expired: not delivered within max_age " + config.maxAge(), e.attempts(), null, null, now);
+            metrics.outcome(RecordType.Expiration.name(), null);
+            spool.remove(m.id());
+            return;
+        }
+        if (config.maxMessageRate().isPresent()) {
+            long nanos = System.nanoTime();
+            long wait;
+            TokenBucket bucket = buckets.computeIfAbsent(q.name(), k -> new TokenBucket(config.maxMessageRate().get(), nanos));
+            synchronized (bucket) {
+                wait = bucket.take(nanos);
+            }
+            if (wait > 0) {
+                schedule(m, q, e.attempts(), Duration.ofNanos(wait));
+                return;
+            }
+        }
+        EgressPool pool;
+        Optional<String> sourceName;
+        EgressSource source;
+        try {
+            pool = resolver.pool(config.poolName());
+            WeightedRoundRobin wrr = selectors.computeIfAbsent(pool, WeightedRoundRobin::new);
+            sourceName = wrr.next(health::isSuspended);
+            if (sourceName.isEmpty()) {
+                LOG.debug("no eligible source in pool {} for {}; waiting", pool.name(), m.id());
+                schedule(m, q, e.attempts(), min(NO_SOURCE_DELAY, config.retryInterval()));
+                return;
+            }
+            source = resolver.source(sourceName.get());
+        } catch (PolicyException | RuntimeException ex) {
+            deferAfterLocalError(e, config, config.poolName(), null, "egress config failed: " + ex.getMessage());
+            return;
+        }
+        String domain = q.deliveryDomain();
+        planner.plan(domain, config.mxList(), site -> CompletableFuture.supplyAsync(() -> path(domain, source, site),
+                        policyExecutor), source.remotePort())
+                .whenComplete((plan, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        deferAfterLocalError(e, config, pool.name(), source.name(),
+                                "planning delivery to " + domain + " failed: " + cause.getMessage());
+                    } else if (plan.destinations().isEmpty()) {
+                        noDestination(e, config, pool.name(), source.name(), plan);
+                    } else {
+                        dispatch.submit(new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
+                    }
+                });
+    }
+
+    private EgressPath path(String domain, EgressSource source, String site) {
+        try {
+            return resolver.path(domain, source.name(), site);
+        } catch (PolicyException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private void noDestination(Entry e, QueueConfig config, String pool, String source, DestinationPlanner.Plan plan) {
+        Instant now = clock.instant();
+        if (!plan.prohibited().isEmpty()) {
+            records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), 550, "5.4.4",
+                    plan.prohibitedText(), e.attempts() + 1, pool, source, now);
+            metrics.outcome(RecordType.Bounce.name(), source);
+            spool.remove(e.message().id());
+            return;
+        }
+        deferAfterLocalError(e, config, pool, source, "no address to deliver to for " + e.queue().deliveryDomain()
+                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
+    }
+
+    /** A failure before any connection (policy error, DNS): counts as an attempt, logged as TransientFailure. */
+    private void deferAfterLocalError(Entry e, QueueConfig config, String pool, String source, String text) {
+        LOG.warn("{} deferred: {}", e.message().id(), text);
+        records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451, "4.4.4", text,
+                e.attempts() + 1, pool, source, clock.instant());
+        metrics.outcome(RecordType.TransientFailure.name(), source);
+        reschedule(e.message(), e.queue(), e.attempts() + 1, config);
+    }
+
+    /** Dispatch's listener: hop off the event loop before logging and touching the spool. */
+    private void completed(ReadyMessage ready, DeliveryOutcome outcome) {
+        try {
+            outcomes.execute(() -> handle(ready, outcome));
+        } catch (RuntimeException rejected) {
+            LOG.warn("outcome of {} after close: it stays in the spool", ready.message().id());
+        }
+    }
+
+    private void handle(ReadyMessage ready, DeliveryOutcome outcome) {
+        Message m = ready.message();
+        records.attempt(ready, outcome, clock.instant());
+        metrics.outcome(QueueRecords.typeOf(outcome.result()).name(), ready.source().name());
+        switch (outcome.result()) {
+            case DeliveryResult.Delivered d -> {
+                delivered.incrementAndGet();
+                spool.remove(m.id());
+            }
+            case DeliveryResult.Permanent p -> spool.remove(m.id());
+            case DeliveryResult.Transient t -> {
+                QueueName q = QueueName.of(m);
+                QueueConfig config;
+                try {
+                    config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+                } catch (PolicyException | RuntimeException ex) {
+                    config = QueueConfig.DEFAULT; // cached in the usual case; never lose the message over this
+                }
+                reschedule(m, q, ready.attempt(), config);
+            }
+        }
+    }
+
+    /** Next attempt after {@code attempts}, never later than the expiry time (where it then expires). */
+    private void reschedule(Message m, QueueName q, int attempts, QueueConfig config) {
+        Instant now = clock.instant();
+        Instant next = now.plus(retry.delay(config, attempts));
+        Instant expiry = m.created().plus(config.maxAge());
+        if (next.isAfter(expiry)) {
+            next = expiry;
+        }
+        m.setMeta(META_ATTEMPTS, (long) attempts);
+        m.setMeta(META_DUE, next.toString());
+        spool.updateMeta(m).whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warn("could not persist the schedule of {}: {}", m.id(), error.getMessage());
+            }
+        });
+        schedule(m, q, attempts, Duration.between(now, next));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** No more messages go to dispatch; waiting ones stay in the spool (first step of a drain). */
+    public void stopScheduling() {
+        closed = true;
+        scheduler.interrupt();
+    }
+
+    /**
+     * Stops scheduling and finishes handling the outcomes already reported (log records, spool removals and
+     * updates are submitted). Does not close dispatch: drain it before this.
+     */
+    @Override
+    public void close() {
+        stopScheduling();
+        outcomes.shutdown();
+        try {
+            outcomes.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.sluice.mta.app;
+
+import static dev.sluice.mta.app.MtaFixture.hostPort;
+import static dev.sluice.mta.app.MtaFixture.records;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.mta.log.LogRecord;
+import dev.sluice.mta.log.RecordType;
+import dev.sluice.testkit.CommandTool;
+import dev.sluice.testkit.DumpedMessage;
+import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.SmtpSink;
+import dev.sluice.testkit.ToolResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** swaks → in-JVM MtaApp → smtp-sink, asserting from the sink's dump, the spool and the JSON logs. */
+class MtaAppTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private MtaApp app;
+    private SmtpSink sink;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.shutdown(Duration.ofSeconds(5));
+        }
+        if (sink != null) {
+            sink.close();
+        }
+    }
+
+    private ToolResult swaks(String to, String testId) {
+        return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
+                "sender@example.test", "--to", to, "--helo", "client.test", "--header", "X-Test-Id: " + testId);
+    }
+
+    @Test
+    void acceptedMessageIsSpooledLoggedAndDelivered() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", ""));
+
+        ToolResult r = swaks("rcpt@example.test", "deliver-1");
+
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        assertThat(r.stdout()).contains(" -> .\n<-  250 2.0.0 OK ids=");
+        List<DumpedMessage> got = sink.awaitMessages(1, WAIT);
+        assertThat(got.getFirst().header("X-Test-Id")).contains("deliver-1");
+        assertThat(got.getFirst().rcptTo().getFirst()).contains("rcpt@example.test");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
+        LogRecord reception = records(dir, RecordType.Reception).getFirst();
+        LogRecord delivery = records(dir, RecordType.Delivery).getFirst();
+        assertThat(reception.id()).isEqualTo(delivery.id());
+        assertThat(r.stdout()).contains("ids=" + reception.id());
+        assertThat(reception.queue()).isEqualTo("example.test");
+        assertThat(reception.receptionProtocol()).isEqualTo("ESMTP");
+        assertThat(reception.peerAddress().addr()).isEqualTo("127.0.0.1");
+        assertThat(delivery.sourceAddress().address()).startsWith("127.0.0.1:");
+        assertThat(delivery.sourceAddress().protocol()).isNull();
+        assertThat(delivery.response().code()).isEqualTo(250);
+        assertThat(delivery.numAttempts()).isEqualTo(1);
+        assertThat(delivery.egressSource()).isEqualTo("unspecified");
+        assertThat(delivery.headers()).containsKey("X-Test-Id");
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
+    void transientFailureIsRetriedUntilDelivered() throws Exception {
+        int port = FreePorts.tcp();
+        sink = SmtpSink.builder().port(port).softReject("RCPT").start();
+        app = MtaFixture.start(MtaFixture.policy(dir, port, "retry_interval = '1s',", ""));
+
+        assertThat(swaks("rcpt@example.test", "retry-1").ok()).isTrue();
+        await().atMost(WAIT).until(() -> !records(dir, RecordType.TransientFailure).isEmpty());
+        LogRecord failure = records(dir, RecordType.TransientFailure).getFirst();
+        assertThat(failure.response().code()).isBetween(400, 499);
+        assertThat(app.spool().count()).isEqualTo(1);
+        sink.close();
+        sink = SmtpSink.builder().port(port).start();
+
+        assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Test-Id")).contains("retry-1");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
+        assertThat(records(dir, RecordType.Delivery).getFirst().numAttempts()).isGreaterThanOrEqualTo(2);
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
+    void permanentFailureBounces() throws Exception {
+        sink = SmtpSink.builder().hardReject("RCPT").start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "retry_interval = '1s',", ""));
+
+        assertThat(swaks("rcpt@example.test", "bounce-1").ok()).isTrue();
+
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Bounce).size() == 1);
+        LogRecord bounce = records(dir, RecordType.Bounce).getFirst();
+        assertThat(bounce.response().code()).isBetween(500, 599);
+        assertThat(bounce.firstRecipient()).isEqualTo("rcpt@example.test");
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+        assertThat(records(dir, RecordType.Delivery)).isEmpty();
+    }
+
+    @Test
+    void undeliverableMessageExpiresAtMaxAge() throws Exception {
+        int nobody = FreePorts.tcp(); // nothing listens there
+        app = MtaFixture.start(MtaFixture.policy(dir, nobody, "retry_interval = '1s', max_age = '3s',", ""));
+
+        assertThat(swaks("rcpt@example.test", "expire-1").ok()).isTrue();
+
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Expiration).size() == 1);
+        assertThat(records(dir, RecordType.TransientFailure)).isNotEmpty();
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
+    void nullQueueDiscardsAtReception() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
+                kumo.on('smtp_server_message_received', function(msg, conn_meta)
+                  if msg:recipient() == 'discard@example.test' then msg:set_meta('queue', 'null') end
+                end)
+                """));
+
+        ToolResult r = swaks("discard@example.test", "null-1");
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        assertThat(swaks("keep@example.test", "keep-1").ok()).isTrue();
+
+        // the kept message is delivered; the discarded one never reaches the spool, the logs or the sink
+        assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Test-Id")).contains("keep-1");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
+        assertThat(records(dir, RecordType.Reception)).extracting(LogRecord::firstRecipient)
+                .containsExactly("keep@example.test");
+        assertThat(sink.messages()).hasSize(1);
+    }
+
+    @Test
+    void policyErrorDefersWith451AndIsLogged() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
+                kumo.on('smtp_server_message_received', function(msg, conn_meta)
+                  msg:set_meta('tenant', 'acme')
+                  if msg:recipient() == 'broken@example.test' then error('tenant lookup failed') end
+                end)
+                """));
+
+        ToolResult r = swaks("broken@example.test", "error-1");
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.stdout()).contains("451").contains("tenant lookup failed");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Rejection).size() == 1);
+        assertThat(records(dir, RecordType.Rejection).getFirst().response().content()).contains("tenant lookup failed");
+        assertThat(app.spool().count()).isZero();
+        // a good message still goes through, in the tenant's queue
+        assertThat(swaks("fine@example.test", "error-2").ok()).isTrue();
+        sink.awaitMessages(1, WAIT);
+        assertThat(records(dir, RecordType.Reception).getFirst().queue()).isEqualTo("acme@example.test");
+    }
+
+    @Test
+    void restartDeliversWhatTheSpoolHeld() throws Exception {
+        int port = FreePorts.tcp(); // the sink is down at first
+        Path policy = MtaFixture.policy(dir, port, "retry_interval = '1h',", "");
+        app = MtaFixture.start(policy);
+        assertThat(swaks("rcpt@example.test", "restart-1").ok()).isTrue();
+        await().atMost(WAIT).until(() -> !records(dir, RecordType.TransientFailure).isEmpty());
+        assertThat(app.spool().count()).isEqualTo(1);
+        app.shutdown(Duration.ofSeconds(5));
+
+        sink = SmtpSink.builder().port(port).start();
+        app = MtaFixture.start(policy);
+
+        assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Test-Id")).contains("restart-1");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
+        assertThat(records(dir, RecordType.Delivery).getFirst().numAttempts()).isEqualTo(2);
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
+    void maxMessageRatePacesDeliveriesOfAQueue() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "max_message_rate = '2/s',", ""));
+        var recipients = String.join(",", java.util.stream.IntStream.range(0, 6)
+                .mapToObj(i -> "r" + i + "@example.test").toList());
+
+        assertThat(swaks(recipients, "rate-1").ok()).isTrue();
+
+        sink.awaitMessages(6, WAIT);
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 6);
+        List<java.time.Instant> times = records(dir, RecordType.Delivery).stream().map(LogRecord::eventTime)
+                .sorted().toList();
+        // a burst of 2, then one every 500 ms: the sixth leaves about 2 s after the first
+        assertThat(Duration.between(times.getFirst(), times.getLast())).isGreaterThan(Duration.ofMillis(1700));
+    }
+}

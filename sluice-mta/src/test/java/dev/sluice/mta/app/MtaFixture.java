@@ -1,0 +1,72 @@
+package dev.sluice.mta.app;
+
+import dev.sluice.mta.log.LogReader;
+import dev.sluice.mta.log.LogRecord;
+import dev.sluice.mta.log.RecordType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A policy for an in-JVM MtaApp: spool and logs under {@code dir}, ESMTP on a free port, mail to {@code sinkPort}. */
+final class MtaFixture {
+    private MtaFixture() {}
+
+    /**
+     * @param queueExtra extra make_queue_config fields, e.g. {@code retry_interval = '1s',}
+     * @param extraLua   more top-level Lua (event handlers)
+     */
+    static Path policy(Path dir, int sinkPort, String queueExtra, String extraLua) {
+        String lua = """
+                local kumo = require 'kumo'
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
+                  kumo.configure_local_logs { log_dir = '%1$s/logs', headers = { 'X-Test-Id' } }
+                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
+                end)
+                kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
+                  return kumo.make_queue_config {
+                    %3$s
+                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } },
+                  }
+                end)
+                kumo.on('get_egress_path_config', function(domain, source, site)
+                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
+                end)
+                %4$s
+                """.formatted(dir.toAbsolutePath(), sinkPort, queueExtra, extraLua);
+        try {
+            Path file = dir.resolve("policy.lua");
+            Files.writeString(file, lua);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static MtaApp start(Path policy) throws Exception {
+        return MtaApp.start(MtaApp.Options.of(policy).withDefaultSpool(policy.resolveSibling("default-spool")));
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    static List<LogRecord> records(Path dir) {
+        Path logs = dir.resolve("logs");
+        if (!Files.isDirectory(logs)) {
+            return List.of();
+        }
+        try {
+            return LogReader.readAll(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<LogRecord> records(Path dir, RecordType type) {
+        return records(dir).stream().filter(r -> r.type() == type).toList();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.sluice.mta.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.mta.ingress.InjectResult;
+import dev.sluice.mta.ingress.ReceptionContext;
+import dev.sluice.mta.log.LogWriters;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.MessageId;
+import dev.sluice.mta.policy.ReceptionEvents;
+import dev.sluice.mta.spool.Spool;
+import dev.sluice.mta.spool.SpoolConfig;
+import dev.sluice.policy.Policy;
+import dev.sluice.policy.PolicyOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The acknowledgement order: no Accepted before the spool's store completed, and one store per transaction. */
+class PolicyInjectorTest {
+    @TempDir
+    Path dir;
+
+    private final ExecutorService executor = Executors.newFixedThreadPool(2);
+    private final HeldSpool spool = new HeldSpool();
+    private final List<Message> scheduled = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        executor.shutdownNow();
+    }
+
+    /** A spool whose stores complete only when the test says so. */
+    static final class HeldSpool implements Spool {
+        final List<List<Message>> stores = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<Void> store(List<Message> messages) {
+            stores.add(List.copyOf(messages));
+            var f = new CompletableFuture<Void>();
+            pending.add(f);
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<Void> updateMeta(Message message) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> remove(MessageId id) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void loadAll(Consumer<Message> sink) {}
+
+        @Override
+        public long count() {
+            return 0;
+        }
+
+        @Override
+        public SpoolConfig config() {
+            return null;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private PolicyInjector injector(Policy policy) throws Exception {
+        return new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> scheduled.add(m),
+                LogWriters.start(List.of(), UUID.randomUUID()), executor, Clock.systemUTC());
+    }
+
+    private Policy policy(String lua) throws Exception {
+        Path file = dir.resolve("p.lua");
+        Files.writeString(file, "local kumo = require 'kumo'\n" + lua);
+        return Policy.load(new PolicyOptions(file, 1, List.of(), null));
+    }
+
+    private static final ReceptionContext CONTEXT = new ReceptionContext("ESMTP",
+            new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 25), "client.test", Map.of());
+
+    private static List<Message> transaction(String... recipients) {
+        return Message.perRecipient(Instant.now(), "s@example.test", List.of(recipients), Map.of(),
+                "Subject: x\r\n\r\nbody\r\n".getBytes());
+    }
+
+    @Test
+    void acceptsOnlyAfterTheStoreCompletedAndStoresTheTransactionAtOnce() throws Exception {
+        try (Policy p = policy("")) {
+            var future = injector(p).inject(transaction("a@x.test", "b@y.test"), CONTEXT);
+
+            await().until(() -> spool.stores.size() == 1);
+            assertThat(spool.stores.getFirst()).hasSize(2);
+            // a wrongly ordered injector would answer while the store is held back
+            await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> !future.isDone());
+            assertThat(scheduled).isEmpty();
+
+            spool.pending.getFirst().complete(null);
+            assertThat(future.get()).allMatch(r -> r instanceof InjectResult.Accepted);
+            assertThat(scheduled).hasSize(2);
+        }
+    }
+
+    @Test
+    void aFailedStoreIsATemporaryFailureAndNothingIsScheduled() throws Exception {
+        try (Policy p = policy("")) {
+            var future = injector(p).inject(transaction("a@x.test"), CONTEXT);
+            await().until(() -> spool.pending.size() == 1);
+            spool.pending.getFirst().completeExceptionally(new java.io.IOException("disk on fire"));
+            assertThat(future.get()).singleElement().isInstanceOf(InjectResult.TemporaryFailure.class);
+            assertThat(scheduled).isEmpty();
+        }
+    }
+
+    @Test
+    void policyErrorDefersOnlyThatRecipient() throws Exception {
+        try (Policy p = policy("""
+                kumo.on('smtp_server_message_received', function(msg)
+                  if msg:recipient() == 'bad@x.test' then error('no such tenant') end
+                end)
+                """)) {
+            var future = injector(p).inject(transaction("bad@x.test", "good@x.test"), CONTEXT);
+            await().until(() -> spool.pending.size() == 1);
+            assertThat(spool.stores.getFirst()).extracting(Message::recipient).containsExactly("good@x.test");
+            spool.pending.getFirst().complete(null);
+            List<InjectResult> results = future.get();
+            assertThat(results.get(0)).isInstanceOfSatisfying(InjectResult.TemporaryFailure.class,
+                    t -> assertThat(t.text()).contains("no such tenant"));
+            assertThat(results.get(1)).isInstanceOf(InjectResult.Accepted.class);
+        }
+    }
+
+    @Test
+    void nullQueueIsAcceptedWithoutTouchingTheSpool() throws Exception {
+        try (Policy p = policy("kumo.on('smtp_server_message_received', function(msg) msg:set_meta('queue', 'null') end)")) {
+            var results = injector(p).inject(transaction("a@x.test"), CONTEXT).get();
+            assertThat(results).singleElement().isInstanceOf(InjectResult.Accepted.class);
+            assertThat(spool.stores).isEmpty();
+            assertThat(scheduled).isEmpty();
+        }
+    }
+}
