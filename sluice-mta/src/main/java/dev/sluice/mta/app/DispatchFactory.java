@@ -1,17 +1,18 @@
 package dev.sluice.mta.app;
 
+import dev.sluice.mta.dispatch.SmtpDispatch;
 import dev.sluice.mta.queue.Dispatch;
 
 /**
  * Builds the MTA's {@link Dispatch} once the shared services exist; {@link MtaApp} passes
  * {@code listener -> factory.create(services, listener)} to the scheduled queues. The default is
- * {@link DirectDispatch}; the ready-queue dispatcher plugs in here.
+ * {@link #SMTP}: ready queues per (source, site) with connection limits and reuse.
  */
 @FunctionalInterface
 public interface DispatchFactory {
     Dispatch create(MtaServices services, Dispatch.Listener listener);
 
-    /** One connection per message ({@link DirectDispatch}). */
-    DispatchFactory DIRECT = (s, listener) -> new DirectDispatch(s.connector(), s.loops(), s.hostname(), s.tls(),
-            listener);
+    /** Ready queues with connection_limit connections each, reused up to max_deliveries_per_connection. */
+    DispatchFactory SMTP = (s, listener) -> new SmtpDispatch(s.connector(), s.loops(), s.hostname(), listener,
+            s.registry());
 }

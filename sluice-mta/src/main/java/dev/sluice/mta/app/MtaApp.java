@@ -67,12 +67,12 @@ public final class MtaApp implements AutoCloseable {
     /**
      * @param policyFile   the policy
      * @param defaultSpool where the spool goes when the policy defines none (RocksDB, flush = true)
-     * @param dispatch     builds dispatch; {@link DispatchFactory#DIRECT} for one connection per message
+     * @param dispatch     builds dispatch; {@link DispatchFactory#SMTP} by default
      * @param tls          trust for STARTTLS to destinations
      */
     public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls) {
         public static Options of(Path policyFile) {
-            return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.DIRECT,
+            return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
                     ClientTlsContexts.systemDefault());
         }
 

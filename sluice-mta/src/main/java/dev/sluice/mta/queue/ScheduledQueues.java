@@ -1,5 +1,7 @@
 package dev.sluice.mta.queue;
 
+import dev.sluice.policy.egress.TokenBucket;
+
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.egress.smtp.DeliveryResult;

@@ -1,8 +1,7 @@
-package dev.sluice.mta.queue;
+package dev.sluice.policy.egress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.policy.egress.ThrottleSpec;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
