@@ -1,6 +1,11 @@
 package dev.sluice.mta.app;
 
 import dev.sluice.egress.connect.ConnectMetrics;
+import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.mta.accounting.AccountingDb;
+import dev.sluice.mta.accounting.AccountingKind;
+import dev.sluice.mta.accounting.AccountingLuaModule;
+import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.DnsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
@@ -117,6 +122,7 @@ public final class MtaApp implements AutoCloseable {
     private Spool spool;
     private LogWriters logs;
     private ScheduledQueues queues;
+    private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
     private ExecutorService policyExecutor;
     private EventLoopGroup loops;
@@ -144,8 +150,9 @@ public final class MtaApp implements AutoCloseable {
         var httpModule = new HttpListenerModule();
         var logsModule = new LogsPolicyModule();
         var spoolDefinitions = new SpoolDefinitions();
+        var accountingModule = new AccountingLuaModule();
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
-                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module()),
+                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule),
                 registry));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
@@ -160,6 +167,10 @@ public final class MtaApp implements AutoCloseable {
                 FreeSpaceMonitor.DEFAULT_INTERVAL);
         Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
                 spoolConfig.path().toAbsolutePath().getFileName() + ".nodeid");
+        if (accountingModule.path().isPresent()) {
+            accounting = AccountingDb.open(accountingModule.path().get());
+            LOG.info("accounting database at {}", accounting.path());
+        }
         logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile));
 
         policyExecutor = Executors.newFixedThreadPool(Math.max(2, policy.poolSize()),
@@ -174,10 +185,13 @@ public final class MtaApp implements AutoCloseable {
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> options.dispatch().create(services, listener));
+                Clock.systemUTC(), listener -> options.dispatch().create(services, countingDeliveries(listener)));
         requeueSpooled();
 
-        var injector = new PolicyInjector(new ReceptionEvents(policy), spool, queues::insert, logs, policyExecutor,
+        var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
+                    count(AccountingKind.RECEIVED); // called once per Reception record, after the spool write
+                    queues.insert(m, q);
+                }, logs, policyExecutor,
                 Clock.systemUTC());
         Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
         var relay = new PolicyRelayPolicy(policy);
@@ -190,10 +204,41 @@ public final class MtaApp implements AutoCloseable {
             var server = new HttpServer(c);
             HttpIngress.install(server, injector, admission);
             MetricsRoutes.install(server, registry);
+            QueueSummaryRoutes.install(server, queues);
+            if (accounting != null) {
+                AccountingRoutes.install(server, accounting);
+            }
             http.add(server);
             server.start(); // logs "http listener on ADDR"
         }
         LOG.info("initialization complete");
+    }
+
+    /** Counts each Delivery outcome before passing it on to the scheduled queues. */
+    private dev.sluice.mta.queue.Dispatch.Listener countingDeliveries(dev.sluice.mta.queue.Dispatch.Listener next) {
+        return (ready, outcome) -> {
+            if (outcome.result() instanceof DeliveryResult.Delivered) {
+                count(AccountingKind.DELIVERED);
+            }
+            next.completed(ready, outcome);
+        };
+    }
+
+    private void count(AccountingKind kind) {
+        AccountingDb db = accounting;
+        if (db == null) {
+            return;
+        }
+        try {
+            db.record(kind, Clock.systemUTC().instant());
+        } catch (RuntimeException e) {
+            LOG.warn("accounting: {}", e.getMessage()); // statistics never stop a message
+        }
+    }
+
+    /** The accounting database, if the policy configured one. */
+    public Optional<AccountingDb> accounting() {
+        return Optional.ofNullable(accounting);
     }
 
     private void requeueSpooled() throws java.io.IOException {
@@ -262,6 +307,9 @@ public final class MtaApp implements AutoCloseable {
         }
         if (spool != null) {
             quietly(spool::close);
+        }
+        if (accounting != null) {
+            quietly(accounting::close);
         }
         if (policyExecutor != null) {
             policyExecutor.shutdownNow();

@@ -123,6 +123,18 @@ public final class ScheduledQueues implements AutoCloseable {
         return waiting.get();
     }
 
+    /**
+     * Messages waiting in each scheduled queue now (queue name → count), sorted by name. A weakly consistent
+     * look at the delay queue: it does not block the scheduler and may miss a message moving at that instant.
+     */
+    public java.util.SortedMap<String, Integer> snapshot() {
+        java.util.SortedMap<String, Integer> out = new java.util.TreeMap<>();
+        for (Entry e : due) {
+            out.merge(e.queue().name(), 1, Integer::sum);
+        }
+        return out;
+    }
+
     /** Messages in dispatch now. */
     public int inFlight() {
         return dispatch.inFlight();

@@ -1,0 +1,36 @@
+package dev.sluice.mta.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.mta.dispatch.SmtpDispatch;
+import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.net.http.HttpResponse;
+import dev.sluice.net.http.HttpServer;
+
+/**
+ * {@code GET /api/admin/queue-summary/v1} (trusted peers):
+ * {@code {"scheduled": {"queue": count}, "ready": {"name": {"waiting": n, "connections": c}}}}.
+ * Ready queues are listed when dispatch is {@link SmtpDispatch} (the only dispatch the CLI runs).
+ */
+public final class QueueSummaryRoutes {
+    public static final String PATH = "/api/admin/queue-summary/v1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private QueueSummaryRoutes() {}
+
+    public static void install(HttpServer server, ScheduledQueues queues) {
+        server.get(PATH, HttpServer.Access.TRUSTED, request -> HttpResponse.json(200, render(queues)));
+    }
+
+    static String render(ScheduledQueues queues) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode scheduled = root.putObject("scheduled");
+        queues.snapshot().forEach(scheduled::put);
+        ObjectNode ready = root.putObject("ready");
+        if (queues.dispatch() instanceof SmtpDispatch smtp) {
+            smtp.queues().forEach((name, status) -> ready.putObject(name)
+                    .put("waiting", status.waiting()).put("connections", status.connections()));
+        }
+        return JSON.writeValueAsString(root);
+    }
+}
