@@ -91,6 +91,9 @@ class MtaRoutesTest {
         LogRecord delivery = records(RecordType.Delivery).getFirst();
         assertThat(delivery.id()).isEqualTo(reception.id());
         assertThat(reception.firstRecipient()).isEqualTo("rcpt@example.test");
+        assertThat(reception.receptionProtocol()).isEqualTo("ESMTP");
+        // as in KumoMTA, only delivery attempts carry the egress source_address; reception has none
+        assertThat(reception.sourceAddress()).isNull();
         assertThat(delivery.egressSource()).isEqualTo("ip-1");
         assertThat(delivery.egressPool()).isEqualTo("pool-1");
         assertThat(delivery.response().code()).isEqualTo(250);
