@@ -109,6 +109,11 @@ final class DeliverCommand implements java.util.concurrent.Callable<Integer> {
                     err.println(pe.getMessage());
                     return 2;
                 }
+                if (cause instanceof java.io.IOException io) {
+                    // a socks5_proxy_password or socks5_proxy_tls_ca key source: configuration, not delivery
+                    err.println("egress source '" + source + "': cannot read a key source: " + ioText(io));
+                    return 2;
+                }
                 throw e;
             }
             print(out, delivery);
@@ -140,6 +145,11 @@ final class DeliverCommand implements java.util.concurrent.Callable<Integer> {
                 + (result.response().enhanced() == null ? "" : " " + result.response().enhanced())
                 + " " + result.response().content().replace('\n', ' ')));
         out.flush();
+    }
+
+    private static String ioText(java.io.IOException e) {
+        return e instanceof java.nio.file.NoSuchFileException ? "no such file " + e.getMessage()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private static String label(DeliveryResult r) {

@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.testkit.NetNamespace;
 import dev.sluice.testkit.SluiceProcess;
 import dev.sluice.testkit.Tool;
 import dev.sluice.testkit.ToolResult;
@@ -13,9 +14,14 @@ final class SluiceCommand {
     private SluiceCommand() {}
 
     static ToolResult run(String... args) {
+        return runIn(null, args);
+    }
+
+    /** {@code ip netns exec NS bin/sluice args...}; null runs it in the test's own namespace. */
+    static ToolResult runIn(NetNamespace namespace, String... args) {
         var cmd = new ArrayList<String>();
         cmd.add(SluiceProcess.home().resolve("bin/sluice").toString());
         cmd.addAll(List.of(args));
-        return Tool.run(null, cmd, Map.of("SLUICE_NO_BUILD", "1"), Duration.ofMinutes(1));
+        return Tool.run(namespace, cmd, Map.of("SLUICE_NO_BUILD", "1"), Duration.ofMinutes(1));
     }
 }

@@ -32,8 +32,8 @@ final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         ch.config().setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
-        EpollInterestGuard.pin(ch);
-        listener.config().tcpKeepalive().applyTo(ch);
+        EpollInterestGuard.pin(ch); // no-op when the listening channel pinned it before registration
+        listener.socket().accepted(ch);
         Session session = new Session(listener, ch);
         if (listener.sslContext() != null) {
             SslHandler ssl = listener.sslContext().newHandler(ch.alloc());

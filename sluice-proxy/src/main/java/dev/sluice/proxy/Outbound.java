@@ -3,7 +3,9 @@ package dev.sluice.proxy;
 import dev.sluice.net.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import java.net.InetAddress;
@@ -16,23 +18,32 @@ import java.net.InetAddress;
 final class Outbound {
     private Outbound() {}
 
-    static Bootstrap bootstrap(Session session, InetAddress family) {
+    /**
+     * @param bindFirst the socket is bound to a source address before connect (BIND): only then does
+     *     IP_BIND_ADDRESS_NO_PORT matter, so CONNECT alone saves the setsockopt
+     */
+    static Bootstrap bootstrap(Session session, InetAddress family, boolean bindFirst) {
         ProxyListenerConfig cfg = session.listener.config();
-        Bootstrap b = Transports.clientBootstrap(family)
+        ChannelFactory<SocketChannel> sockets = Transports.socketChannelFactory(family);
+        Bootstrap b = new Bootstrap()
+                .channelFactory(() -> {
+                    SocketChannel ch = sockets.newChannel();
+                    EpollInterestGuard.pin(ch); // before registration: no epoll_ctl of its own
+                    return ch;
+                })
                 .group(session.client.eventLoop())
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY: Netty's socket channels set it themselves when created
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.timeout().toMillis()))
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new CountingRecvByteBufAllocator())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         cfg.tcpKeepalive().applyTo(ch);
-                        EpollInterestGuard.pin(ch);
                     }
                 });
-        if (Transports.isEpoll()) {
+        if (bindFirst && Transports.isEpoll()) {
             b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
         }
         return b;

@@ -32,8 +32,8 @@ public final class ProxyServer implements AutoCloseable {
     private final SessionRegistry sessions = new SessionRegistry();
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
-    private EventLoopGroup boss;
-    private EventLoopGroup workers;
+    /** Accepts and relays: one loop per core; a separate accept thread only adds a wakeup per session. */
+    private EventLoopGroup loops;
     private boolean started;
 
     /**
@@ -59,8 +59,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
-        boss = Transports.newEventLoopGroup(1);
-        workers = Transports.newEventLoopGroup(0);
+        loops = Transports.newEventLoopGroup(eventLoopThreads());
         try {
             for (ProxyListenerConfig cfg : configs) {
                 bound.add(bind(cfg));
@@ -80,14 +79,16 @@ public final class ProxyServer implements AutoCloseable {
                     : Tls.serverContext(cfg.tlsCertificatePem(), cfg.tlsPrivateKeyPem());
         }
         ListenerHolder holder = new ListenerHolder();
+        ListenerSocket socket = ListenerSocket.forListener(cfg.tcpKeepalive());
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
+                .group(loops)
                 .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
+                .handler(ListenerSocket.PIN_ACCEPTED)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY: Netty's epoll and NIO socket channels set it themselves when created
                 .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
                     @Override
                     protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
@@ -100,15 +101,25 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 });
         Channel ch = b.bind(cfg.listen()).sync().channel();
+        socket.bound(ch);
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         String label = IpLiterals.format(addr);
-        holder.listener = new Listener(cfg, label, new AccessPolicy(cfg), authenticator, metrics, sslContext, sessions);
+        holder.listener = new Listener(cfg, label, new AccessPolicy(cfg), authenticator, metrics, sslContext, sessions, socket);
         log.info(cfg.useTls() ? "proxy listener (TLS) on {}" : "proxy listener on {}", label);
         if (!addr.getAddress().isLoopbackAddress() && !cfg.requireAuth() && cfg.allowedClients() == null) {
             log.warn("proxy listener {} is an open proxy: not loopback, require_auth is off and allowed_clients is not set", label);
         }
         return addr;
+    }
+
+    /**
+     * Event loop threads: the number of CPUs (Netty's default of twice that only adds context switches to a relay
+     * that spends its time in the kernel); the system property {@code sluice.proxy.threads} overrides it.
+     */
+    static int eventLoopThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Integer.getInteger("sluice.proxy.threads", cores));
     }
 
     /** Set after bind (the label needs the real port); no connection is accepted before bind() returns to us. */
@@ -148,11 +159,9 @@ public final class ProxyServer implements AutoCloseable {
             log.info("proxy shutdown: closing {} sessions still in progress", sessions.size());
             sessions.abortAll("proxy shutting down");
         }
-        if (workers != null) {
-            workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            workers = null;
-            boss = null;
+        if (loops != null) {
+            loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            loops = null;
         }
     }
 

@@ -18,8 +18,10 @@ import java.nio.channels.ClosedChannelException;
 /**
  * Bidirectional relay between the client and the destination. Each direction ends when its source reaches EOF:
  * the other side's output is shut down after everything queued has been written; the session ends when both
- * directions are done, or when either socket closes or fails. Bytes move either by user-space copy (with
- * auto-read back-pressure) or, for plain TCP clients with use_splice, by {@link SpliceRelay}.
+ * directions are done, or when either socket closes or fails. Bytes move by user-space copy (with auto-read
+ * back-pressure); for plain TCP clients with use_splice, a direction that has copied {@link #SPLICE_AFTER_BYTES}
+ * switches to splice(2) ({@link SpliceRelay}). Most proxied sessions (SMTP) are short: copying their few KiB costs
+ * less than two kernel pipes per session, and a bulk transfer still goes zero-copy after its first 64 KiB.
  */
 final class Relay {
     enum Direction {
@@ -28,24 +30,27 @@ final class Relay {
         Direction(String label) { this.label = label; }
     }
 
+    /** Bytes a direction copies before it switches to splice (when splicing is possible at all). */
+    static final long SPLICE_AFTER_BYTES = 64 * 1024;
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Relay.class);
     private final Session session;
     private final Channel client;
     private final Channel dest;
-    private final boolean splice;
+    private final boolean spliceable;
     private final Side clientSide;
     private final Side destSide;
-    private long spliceBaseClient;
-    private long spliceBaseDest;
     private boolean ended;
 
-    private Relay(Session session, Channel dest, boolean splice) {
+    private Relay(Session session, Channel dest, boolean spliceable) {
         this.session = session;
         this.client = session.client;
         this.dest = dest;
-        this.splice = splice;
-        this.clientSide = new Side(Direction.CLIENT_TO_DEST, dest);
-        this.destSide = new Side(Direction.DEST_TO_CLIENT, client);
+        this.spliceable = spliceable;
+        this.clientSide = new Side(Direction.CLIENT_TO_DEST, client, dest);
+        this.destSide = new Side(Direction.DEST_TO_CLIENT, dest, client);
+        clientSide.other = destSide;
+        destSide.other = clientSide;
     }
 
     static Relay create(Session session, Channel dest) {
@@ -61,16 +66,10 @@ final class Relay {
     }
 
     void start() {
-        session.relayPath = splice ? "splice" : "copy";
         session.relay = this;
         dest.pipeline().addLast(destSide);
         client.closeFuture().addListener(f -> closed());
         dest.closeFuture().addListener(f -> closed());
-        if (splice) {
-            spliceBaseClient = CountingRecvByteBufAllocator.bytesOf(client);
-            spliceBaseDest = CountingRecvByteBufAllocator.bytesOf(dest);
-            SpliceRelay.start(client, dest, this::failed);
-        }
         dest.flush();
         client.config().setAutoRead(true);
         dest.config().setAutoRead(true);
@@ -86,16 +85,11 @@ final class Relay {
         }
         side.inputDone = true;
         Channel target = side.target;
-        if (splice) {
+        if (side.spliced) {
             // Netty stops splicing at EOF after one pass, which can leave the tail in the socket; fetch it.
-            Channel source = side.direction == Direction.CLIENT_TO_DEST ? client : dest;
-            ByteBuf rest = SpliceRelay.drainAfterEof(source);
+            ByteBuf rest = SpliceRelay.drainAfterEof(side.source);
             if (rest.isReadable()) {
-                if (side.direction == Direction.CLIENT_TO_DEST) {
-                    session.bytesClientToDest += rest.readableBytes();
-                } else {
-                    session.bytesDestToClient += rest.readableBytes();
-                }
+                side.copied += rest.readableBytes();
                 target.write(rest);
             } else {
                 rest.release();
@@ -106,15 +100,25 @@ final class Relay {
                 failed(w.cause());
                 return;
             }
+            side.outputDone = true;
+            if (side.other.outputDone) {
+                // Both directions are done: closing sends the last FIN without a separate shutdown.
+                end(null);
+                return;
+            }
             shutdownOutput(target).addListener(s -> {
-                side.outputDone = true;
-                if (clientSide.outputDone && destSide.outputDone) {
-                    end(null);
+                if (!s.isSuccess()) {
+                    failed(s.cause());
                 }
             });
         });
     }
 
+    /**
+     * Half-closes {@code ch}. On epoll the socket is shut down directly: everything queued has been written (the
+     * caller waited for its flush) and nothing more will be, so Netty's shutdownOutput, which builds an exception
+     * with a stack trace to fail queued writes, has nothing to do but cost.
+     */
     private static ChannelFuture shutdownOutput(Channel ch) {
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
         if (ssl != null) {
@@ -123,8 +127,25 @@ final class Relay {
             ssl.closeOutbound().addListener(f -> ((DuplexChannel) ch).shutdownOutput().addListener(x -> done.trySuccess()));
             return done;
         }
+        if (ch instanceof AbstractEpollStreamChannel e) {
+            if (!e.isOpen()) {
+                return ch.newFailedFuture(CLOSED);
+            }
+            try {
+                if (!e.isOutputShutdown()) {
+                    ((io.netty.channel.unix.Socket) e.fd()).shutdown(false, true);
+                }
+                return ch.newSucceededFuture();
+            } catch (IOException ex) {
+                return ch.newFailedFuture(ex);
+            }
+        }
         return ((DuplexChannel) ch).shutdownOutput();
     }
+
+    /** Shared and stackless: a closed channel is an ordinary end, not worth a stack walk. */
+    private static final ClosedChannelException CLOSED = io.netty.channel.StacklessClosedChannelException.newInstance(
+            Relay.class, "shutdownOutput");
 
     void failed(Throwable cause) {
         end(cause);
@@ -142,16 +163,28 @@ final class Relay {
         if (cause != null && !(cause instanceof ClosedChannelException)) {
             log.debug("relay of {} ended by an error", session.client, cause);
         }
-        if (splice) {
-            session.bytesClientToDest += CountingRecvByteBufAllocator.bytesOf(client) - spliceBaseClient;
-            session.bytesDestToClient += CountingRecvByteBufAllocator.bytesOf(dest) - spliceBaseDest;
-        }
+        clientSide.account();
+        destSide.account();
+        session.bytesClientToDest = clientSide.copied + clientSide.splicedBytes();
+        session.bytesDestToClient = destSide.copied + destSide.splicedBytes();
+        session.relayPath = clientSide.spliced || destSide.spliced ? "splice" : "copy";
         ProxyMetrics m = session.listener.metrics();
         String l = session.listener.label();
-        m.relayBytes.labelValues(l, session.relayPath, Direction.CLIENT_TO_DEST.label).inc(session.bytesClientToDest);
-        m.relayBytes.labelValues(l, session.relayPath, Direction.DEST_TO_CLIENT.label).inc(session.bytesDestToClient);
-        client.close();
-        dest.close();
+        for (Side s : new Side[] {clientSide, destSide}) {
+            if (s.copied > 0 || !s.spliced) {
+                m.relayBytes.labelValues(l, "copy", s.direction.label).inc(s.copied);
+            }
+            if (s.spliced) {
+                m.relayBytes.labelValues(l, "splice", s.direction.label).inc(s.splicedBytes());
+            }
+        }
+        // close() on a closed channel still builds its exception: skip the ones already closed.
+        if (client.isOpen()) {
+            client.close();
+        }
+        if (dest.isOpen()) {
+            dest.close();
+        }
         if (cause == null || cause instanceof ClosedChannelException) {
             session.finish(new SessionOutcome.Relayed());
         } else {
@@ -163,16 +196,35 @@ final class Relay {
         }
     }
 
-    /** One direction, installed on its source channel. Copies bytes when not splicing; tracks EOF and errors. */
+    /** One direction, installed on its source channel. Copies bytes until it splices; tracks EOF and errors. */
     private final class Side extends ChannelInboundHandlerAdapter {
         final Direction direction;
+        final Channel source;
         final Channel target;
+        Side other;
         boolean inputDone;
         boolean outputDone;
+        /** Bytes moved through user space (before splicing, pipelined handshake bytes, the tail after EOF). */
+        long copied;
+        boolean spliced;
+        /** The source's read count when splicing started, and when the relay ended. */
+        private long spliceBase;
+        private long spliceEnd;
 
-        Side(Direction direction, Channel target) {
+        Side(Direction direction, Channel source, Channel target) {
             this.direction = direction;
+            this.source = source;
             this.target = target;
+        }
+
+        long splicedBytes() {
+            return spliced ? spliceEnd - spliceBase : 0;
+        }
+
+        void account() {
+            if (spliced) {
+                spliceEnd = CountingRecvByteBufAllocator.bytesOf(source);
+            }
         }
 
         @Override
@@ -181,20 +233,31 @@ final class Relay {
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
-            int n = buf.readableBytes();
-            if (direction == Direction.CLIENT_TO_DEST) {
-                session.bytesClientToDest += n;
-            } else {
-                session.bytesDestToClient += n;
-            }
+            copied += buf.readableBytes();
             target.write(buf).addListener(w -> {
                 if (!w.isSuccess()) {
                     failed(w.cause());
                 }
             });
+            if (spliceable && !spliced && copied >= SPLICE_AFTER_BYTES && !ended && source.isActive() && target.isActive()) {
+                startSplice();
+                return;
+            }
             if (!target.isWritable()) {
                 ctx.channel().config().setAutoRead(false);
             }
+        }
+
+        /**
+         * From here on the epoll transport splices this direction: its read loop serves the splice before reading
+         * into buffers again, and the splice writes queue behind the bytes copied so far, so order is kept. Netty
+         * paces a splicing source itself (auto-read off while a splice-out is pending).
+         */
+        private void startSplice() {
+            spliced = true;
+            spliceBase = CountingRecvByteBufAllocator.bytesOf(source);
+            SpliceRelay.start(source, target, Relay.this::failed);
+            source.config().setAutoRead(true);
         }
 
         @Override
@@ -204,8 +267,8 @@ final class Relay {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            // This channel drained: let the side that writes into it read again.
-            if (ctx.channel().isWritable() && !splice) {
+            // This channel drained: let the side that writes into it read again (unless that side splices).
+            if (ctx.channel().isWritable() && !other.spliced) {
                 target.config().setAutoRead(true);
             }
             ctx.fireChannelWritabilityChanged();

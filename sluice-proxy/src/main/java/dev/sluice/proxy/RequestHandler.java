@@ -83,7 +83,7 @@ final class RequestHandler extends SocksStep {
         }
         busy = true;
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
-        ChannelFuture reg = Outbound.bootstrap(session, source.getAddress()).register();
+        ChannelFuture reg = Outbound.bootstrap(session, source.getAddress(), true).register();
         Channel ch = reg.channel();
         session.outbound = ch;
         reg.addListener(r -> {
@@ -132,7 +132,7 @@ final class RequestHandler extends SocksStep {
         if (session.state == Session.State.BOUND) {
             f = session.outbound.connect(destination);
         } else {
-            f = Outbound.bootstrap(session, destination.getAddress()).connect(destination);
+            f = Outbound.bootstrap(session, destination.getAddress(), false).connect(destination);
             session.outbound = f.channel();
         }
         InetSocketAddress source = session.boundSource;

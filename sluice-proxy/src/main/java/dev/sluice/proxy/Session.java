@@ -101,10 +101,11 @@ final class Session {
         }
         finished = true;
         timer.cancel();
-        if (outbound != null) {
+        // close() builds an exception even on a closed channel: the relay usually closed both already.
+        if (outbound != null && outbound.isOpen()) {
             outbound.close();
         }
-        if (outcome instanceof SessionOutcome.Relayed) {
+        if (outcome instanceof SessionOutcome.Relayed && client.isOpen()) {
             client.close();
         }
         ProxyMetrics m = listener.metrics();

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Zero-copy relay with splice(2) through a kernel pipe. The only user of the epoll transport's spliceTo, which is
- * deprecated in Netty 4.2 but still present; it needs both channels on one event loop (4.2 epoll is always
+ * deprecated in Netty 4.2 but still present; it needs both channels on one event loop (each direction starts
+ * splicing on its own, see {@link Relay}) (4.2 epoll is always
  * level-triggered, as spliceTo requires).
  * EOF still reaches the pipeline as ChannelInputShutdownEvent (via EPOLLRDHUP), so {@link Relay} half-closes as
  * with copying; bytes are counted by {@link CountingRecvByteBufAllocator}.
@@ -20,12 +21,10 @@ import java.util.function.Consumer;
 final class SpliceRelay {
     private SpliceRelay() {}
 
+    /** Splices everything {@code source} reads from now on into {@code target}. */
     @SuppressWarnings("deprecation")
-    static void start(Channel client, Channel dest, Consumer<Throwable> onFailure) {
-        AbstractEpollStreamChannel c = (AbstractEpollStreamChannel) client;
-        AbstractEpollStreamChannel d = (AbstractEpollStreamChannel) dest;
-        watch(c.spliceTo(d, Integer.MAX_VALUE), onFailure);
-        watch(d.spliceTo(c, Integer.MAX_VALUE), onFailure);
+    static void start(Channel source, Channel target, Consumer<Throwable> onFailure) {
+        watch(((AbstractEpollStreamChannel) source).spliceTo((AbstractEpollStreamChannel) target, Integer.MAX_VALUE), onFailure);
     }
 
     /**

@@ -8,6 +8,8 @@
  *
  * <p>Per connection the pipeline is: [SslHandler] → Netty SOCKS5 encoder → the decoder of the current step →
  * the step's handler ({@code GreetingHandler}, {@code PasswordAuthHandler}, {@code RequestHandler}); after a
- * successful CONNECT the SOCKS codec is removed and {@code Relay} (copy, or {@code SpliceRelay}) moves the bytes.
+ * successful CONNECT the SOCKS codec is removed and {@code Relay} moves the bytes: by copying, and with use_splice
+ * each direction switches to {@code SpliceRelay} once it has copied 64 KiB. Accept and I/O share one event loop
+ * group, one loop per CPU; {@code ListenerSocket} sets client keepalive once on the listening socket.
  */
 package dev.sluice.proxy;

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class SluiceProcess extends Peer {
     public static final String READY_LINE = "initialization complete";
-    private static final Pattern LISTENER = Pattern.compile("(\\S+) listener on (\\S+):(\\d+)");
+    private static final Pattern LISTENER = Pattern.compile("(\\S+) listener(?: \\(TLS\\))? on (\\S+):(\\d+)");
     private static final long POLL_MILLIS = 50;
 
     private SluiceProcess(PeerSpec spec) {

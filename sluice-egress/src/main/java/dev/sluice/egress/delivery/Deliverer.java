@@ -10,11 +10,10 @@ import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.egress.route.DestinationPlanner.Destination;
 import dev.sluice.egress.route.DestinationPlanner.Plan;
 import dev.sluice.egress.route.EgressRoutes;
-import dev.sluice.egress.smtp.ClientTlsContexts;
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.egress.smtp.Envelope;
 import dev.sluice.egress.smtp.SmtpClient;
-import dev.sluice.egress.smtp.SmtpClientOptions;
+import dev.sluice.egress.smtp.SmtpOptionsFactory;
 import dev.sluice.egress.smtp.SmtpConnection;
 import dev.sluice.egress.smtp.SmtpOpenException;
 import dev.sluice.egress.smtp.TransactionResult;
@@ -67,8 +66,8 @@ public final class Deliverer {
 
     /**
      * @param mxOverride destinations to use instead of the queue's mx_list or the MX records (empty = none)
-     * @return fails only when the policy itself fails (PolicyException as the cause); delivery failures are
-     *         results
+     * @return fails only when the configuration does: the policy (PolicyException as the cause) or a key source
+     *         of the source that cannot be read (IOException); delivery failures are results
      */
     public CompletableFuture<Delivery> deliver(String sourceName, Envelope envelope, List<MxHost> mxOverride) {
         String domain = domainOf(envelope.recipients().get(0));
@@ -134,7 +133,7 @@ public final class Deliverer {
         var transcript = new Transcript();
         connected.channel().pipeline().addLast(Transcript.NAME, transcript);
         CompletableFuture<SmtpConnection> open = SmtpClient.open(connected.channel(),
-                options(prepared.source(), plan.path(), destination.host()));
+                SmtpOptionsFactory.forPath(prepared.source(), plan.path(), hostname, destination.host()));
         connected.resume();
         return open.thenCompose(smtp -> sendBatches(smtp, envelope.batches(plan.path().maxRecipientsPerBatch()), 0,
                         new LinkedHashMap<>())
@@ -169,17 +168,6 @@ public final class Deliverer {
         }
         return new DeliveryResult.Transient(new dev.sluice.egress.smtp.SmtpResponse(421, null,
                 "Sluice internal: " + cause.getMessage(), null));
-    }
-
-    private SmtpClientOptions options(EgressSource source, EgressPath path, String tlsName) {
-        String ehlo = path.ehloDomain().or(source::ehloDomain).orElse(hostname);
-        return SmtpClientOptions.defaults(ehlo)
-                .withEnableTls(path.enableTls())
-                .withEnablePipelining(path.enablePipelining())
-                .withEnableRset(path.enableRset())
-                .withTimeouts(path.timeouts())
-                .withMaxRecipientsPerBatch(path.maxRecipientsPerBatch())
-                .withTls(ClientTlsContexts.systemDefault(), tlsName);
     }
 
     static String domainOf(String address) {

@@ -1,0 +1,104 @@
+package dev.sluice.mta.dispatch;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * KumoMTA's delivery metrics, with its names and its {@code service} label: each value is kept twice, once
+ * under {@code service="smtp_client"} (all ready queues) and once under
+ * {@code service="smtp_client:<source>-><site>"} (one ready queue). Counters get the client's {@code _total}
+ * suffix, as every Sluice counter. Register once per registry.
+ */
+public final class DispatchMetrics {
+    public static final String SERVICE = "smtp_client";
+
+    private final Gauge connections;
+    private final Counter connectionsEver;
+    private final Gauge ready;
+    private final Counter readyFull;
+    private final Counter delivered;
+    private final Counter transfail;
+    private final Counter fail;
+
+    public DispatchMetrics(PrometheusRegistry registry) {
+        connections = Gauge.builder().name("connection_count").help("number of active connections")
+                .labelNames("service").register(registry);
+        connectionsEver = Counter.builder().name("total_connection_count")
+                .help("total number of active connections ever made").labelNames("service").register(registry);
+        ready = Gauge.builder().name("ready_count").help("number of messages in the ready queue")
+                .labelNames("service").register(registry);
+        readyFull = Counter.builder().name("ready_full")
+                .help("number of times a message could not fit in the ready queue").labelNames("service").register(registry);
+        delivered = Counter.builder().name("total_messages_delivered").help("total number of messages ever delivered")
+                .labelNames("service").register(registry);
+        transfail = Counter.builder().name("total_messages_transfail")
+                .help("total number of message delivery attempts that transiently failed").labelNames("service").register(registry);
+        fail = Counter.builder().name("total_messages_fail")
+                .help("total number of message delivery attempts that permanently failed").labelNames("service").register(registry);
+    }
+
+    /** The service label of one ready queue. */
+    public static String service(String source, String site) {
+        return SERVICE + ":" + source + "->" + site;
+    }
+
+    void connectionOpened(String service) {
+        connections.labelValues(SERVICE).inc();
+        connections.labelValues(service).inc();
+        connectionsEver.labelValues(SERVICE).inc();
+        connectionsEver.labelValues(service).inc();
+    }
+
+    void connectionClosed(String service) {
+        connections.labelValues(SERVICE).dec();
+        connections.labelValues(service).dec();
+    }
+
+    void readyChanged(String service, int delta) {
+        if (delta == 0) return;
+        ready.labelValues(SERVICE).inc(delta);
+        ready.labelValues(service).inc(delta);
+    }
+
+    void readyFull(String service) {
+        readyFull.labelValues(SERVICE).inc();
+        readyFull.labelValues(service).inc();
+    }
+
+    void outcome(String service, dev.sluice.egress.smtp.DeliveryResult result) {
+        Counter c = switch (result) {
+            case dev.sluice.egress.smtp.DeliveryResult.Delivered d -> delivered;
+            case dev.sluice.egress.smtp.DeliveryResult.Transient t -> transfail;
+            case dev.sluice.egress.smtp.DeliveryResult.Permanent p -> fail;
+        };
+        c.labelValues(SERVICE).inc();
+        c.labelValues(service).inc();
+    }
+
+    // read access for tests and the status command
+
+    public double connections(String service) {
+        return connections.labelValues(service).get();
+    }
+
+    public double readyCount(String service) {
+        return ready.labelValues(service).get();
+    }
+
+    public double delivered(String service) {
+        return delivered.labelValues(service).get();
+    }
+
+    public double transientFailures(String service) {
+        return transfail.labelValues(service).get();
+    }
+
+    public double permanentFailures(String service) {
+        return fail.labelValues(service).get();
+    }
+
+    public double connectionsEver(String service) {
+        return connectionsEver.labelValues(service).get();
+    }
+}

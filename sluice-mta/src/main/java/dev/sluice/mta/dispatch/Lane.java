@@ -1,0 +1,215 @@
+package dev.sluice.mta.dispatch;
+
+import dev.sluice.egress.connect.ConnectFailedException;
+import dev.sluice.egress.connect.ConnectFailure;
+import dev.sluice.egress.connect.Connected;
+import dev.sluice.egress.connect.EgressRoute;
+import dev.sluice.egress.route.DestinationPlanner.Destination;
+import dev.sluice.egress.route.DestinationPlanner.Plan;
+import dev.sluice.egress.route.EgressRoutes;
+import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.egress.smtp.EnhancedStatusCode;
+import dev.sluice.egress.smtp.Envelope;
+import dev.sluice.egress.smtp.SmtpClient;
+import dev.sluice.egress.smtp.SmtpConnection;
+import dev.sluice.egress.smtp.SmtpOpenException;
+import dev.sluice.egress.smtp.SmtpOptionsFactory;
+import dev.sluice.egress.smtp.SmtpResponse;
+import dev.sluice.egress.smtp.TransactionResult;
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.queue.DeliveryOutcome;
+import dev.sluice.mta.queue.ReadyMessage;
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One connection of a ready queue: connects through the plan's destinations in order (the first that
+ * connects wins), opens the SMTP session, then sends one message per transaction until the queue has
+ * none (idle, until the SMTP client's idle timeout QUITs), max_deliveries_per_connection is reached, the
+ * connection breaks, or the queue drains. Opened for one message, which it owns until it is reported.
+ */
+final class Lane {
+    /** A reused connection that died before MAIL FROM does not count against a message this often. */
+    private static final int MAX_REQUEUES = 3;
+
+    private final ReadyQueue queue;
+    private final Entry first;
+    private volatile Channel channel;
+    private volatile SmtpConnection smtp;
+    private Connected connected;
+    private Destination destination;
+    /** Set under the queue's lock when the queue told this lane to stop taking messages. */
+    boolean retiring;
+
+    Lane(ReadyQueue queue, Entry first) {
+        this.queue = queue;
+        this.first = first;
+    }
+
+    void start() {
+        ReadyMessage m = first.message;
+        Plan plan = m.plan();
+        DeliveryOutcome unroutable = unroutable(m);
+        if (unroutable != null) {
+            queue.dispatch.complete(queue, first, unroutable);
+            queue.laneGone(this);
+            return;
+        }
+        EgressRoute route;
+        try {
+            route = EgressRoutes.from(m.source());
+        } catch (IOException | RuntimeException e) {
+            queue.dispatch.complete(queue, first, Outcomes.transientFailure(451, new EnhancedStatusCode(4, 3, 0),
+                    "Sluice internal: egress source " + m.source().name() + ": " + e.getMessage()));
+            queue.laneGone(this);
+            return;
+        }
+        tryConnect(route, plan, 0, new ArrayList<>());
+    }
+
+    /** The outcome of a message whose plan has no destination (KumoMTA's texts, as the Deliverer has them), else null. */
+    static DeliveryOutcome unroutable(ReadyMessage m) {
+        Plan plan = m.plan();
+        if (!plan.destinations().isEmpty()) return null;
+        if (!plan.prohibited().isEmpty()) {
+            return Outcomes.permanentFailure(550, new EnhancedStatusCode(5, 4, 4), plan.prohibitedText());
+        }
+        return Outcomes.transientFailure(451, new EnhancedStatusCode(4, 4, 4), "no address to deliver to for "
+                + m.message().recipientDomain()
+                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
+    }
+
+    private void tryConnect(EgressRoute route, Plan plan, int index, List<ConnectFailure> failures) {
+        if (index == plan.destinations().size()) {
+            queue.connectFailed(this, first, failures);
+            return;
+        }
+        Destination d = plan.destinations().get(index);
+        queue.dispatch.connector.connect(route, d.address(), plan.path().timeouts().connect(), queue.dispatch.loops.next())
+                .whenComplete((c, error) -> {
+                    if (error != null) {
+                        failures.add(ConnectFailedException.failureOf(error));
+                        tryConnect(route, plan, index + 1, failures);
+                    } else {
+                        onConnected(c, d, plan);
+                    }
+                });
+    }
+
+    private void onConnected(Connected c, Destination d, Plan plan) {
+        connected = c;
+        destination = d;
+        channel = c.channel();
+        String service = queue.service;
+        queue.dispatch.metrics.connectionOpened(service);
+        channel.closeFuture().addListener(f -> {
+            queue.dispatch.metrics.connectionClosed(service);
+            queue.laneGone(this);
+        });
+        if (queue.isDraining()) {
+            queue.dispatch.complete(queue, first, Outcomes.shuttingDown());
+            channel.close();
+            return;
+        }
+        var options = SmtpOptionsFactory.forPath(first.message.source(), plan.path(), queue.dispatch.hostname, d.host());
+        var open = SmtpClient.open(channel, options);
+        c.resume();
+        open.whenComplete((s, error) -> {
+            if (error != null) {
+                // the SMTP client closed the channel; the close listener frees the lane
+                queue.dispatch.complete(queue, first, outcome(openFailure(error), null));
+                return;
+            }
+            smtp = s;
+            send(first);
+        });
+    }
+
+    private static DeliveryResult openFailure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof SmtpOpenException open) return open.asResult();
+        return new DeliveryResult.Transient(new SmtpResponse(421, null, "Sluice internal: " + cause.getMessage(), null));
+    }
+
+    private void send(Entry e) {
+        Message m = e.message.message();
+        Envelope envelope;
+        try {
+            envelope = Envelope.of(m.sender(), List.of(m.recipient()), m.data());
+        } catch (IllegalArgumentException bad) {
+            queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
+                    new EnhancedStatusCode(5, 1, 3), "Sluice internal: " + bad.getMessage(), null)), null));
+            next();
+            return;
+        }
+        int before = smtp.deliveries();
+        smtp.send(envelope).whenComplete((TransactionResult r, Throwable error) -> {
+            if (error != null) {
+                // a bug, not a protocol outcome: do not reuse the connection (closing it frees the lane)
+                queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Transient(new SmtpResponse(421, null,
+                        "Sluice internal: " + error.getMessage(), null)), null));
+                channel.close();
+                return;
+            }
+            DeliveryResult result = r.recipients().getFirst().result();
+            boolean neverSent = result instanceof DeliveryResult.Transient && smtp.deliveries() == before
+                    && !smtp.isUsable() && e != first && e.requeues < MAX_REQUEUES;
+            if (neverSent) {
+                // an idle connection died just before this message: not this message's fault
+                e.requeues++;
+                queue.requeueFront(e);
+            } else {
+                queue.dispatch.complete(queue, e, outcome(result, tls()));
+            }
+            next();
+        });
+    }
+
+    private void next() {
+        int max = first.message.plan().path().maxDeliveriesPerConnection();
+        Entry e = queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max);
+        if (e != null) {
+            send(e);
+        } else if (retiring) {
+            quit();
+        }
+        // else idle: the queue hands the next message to offer(), or the client's idle timer QUITs
+    }
+
+    /** A message for this idle lane (from the queue's pump). */
+    void offer(Entry e) {
+        channel.eventLoop().execute(() -> {
+            if (!smtp.isUsable()) {
+                // the idle timer or the server closed it meanwhile
+                queue.requeueFront(e);
+                return;
+            }
+            send(e);
+        });
+    }
+
+    void quit() {
+        SmtpConnection s = smtp;
+        if (s != null) {
+            s.quit();
+        } else if (channel != null) {
+            channel.close();
+        }
+    }
+
+    void close() {
+        Channel c = channel;
+        if (c != null) c.close();
+    }
+
+    private String tls() {
+        return smtp.tls().map(t -> t.protocol() + " " + t.cipherSuite()).orElse(null);
+    }
+
+    private DeliveryOutcome outcome(DeliveryResult result, String tls) {
+        return new DeliveryOutcome(result, connected.source(), destination, tls);
+    }
+}
