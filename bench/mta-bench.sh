@@ -293,8 +293,10 @@ phase() { # ROW SIZE COUNT  (MTA_PID, PROXY_PID, MTA_ADDR set)
   c1=$(tree_ticks "${roots[@]}")
   wait "$src_pid" 2>/dev/null || log "$row $size: smtp-source exited non-zero: $(tail -3 "$WORK/source-$row-$size.log")"
   got=$(( $(sink_count) - base ))
+  # the 1-minute load average at the end: other work on the machine shows here
   R[$row:$size]=$(awk -v n="$got" -v t0="$t0" -v t1="$t1" -v c="$((c1 - c0))" -v hz="$CLK_TCK" \
-    'BEGIN { e = t1 - t0; printf "%.0f %.3f %d %.2f", n / e, (c / hz) * 1000 / (n ? n : 1), n, e }')
+    -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+    'BEGIN { e = t1 - t0; printf "%.0f %.3f %d %.2f %s", n / e, (c / hz) * 1000 / (n ? n : 1), n, e, load }')
   log "$row $size x $count: $(awk '{ printf "%s msg/s, %s ms CPU/msg, %d delivered in %s s", $1, $2, $3, $4 }' <<<"${R[$row:$size]}")"
 }
 
@@ -353,6 +355,7 @@ run_row() { # ROW
   return 0
 }
 
+log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 log "work directory $WORK (sluice spools and postfix queue_directory inside it; filesystem: $(df -P "$WORK" | awk 'NR==2 { print $1 }'))"
 DONE=()
 for row in $ROWS; do
@@ -361,19 +364,19 @@ done
 
 # ---------------------------------------------------------------- report
 IFS=, read -r -a sizes <<<"$SIZES"; IFS=, read -r -a counts <<<"$MESSAGES"
-echo "| MTA | messages | msg/s | CPU ms/msg | delivered | elapsed s | fsyncs/msg | peak RSS |"
-echo "|---|---|---:|---:|---:|---:|---:|---|"
+echo "| MTA | messages | msg/s | CPU ms/msg | delivered | elapsed s | load avg | fsyncs/msg | peak RSS |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
 for row in "${DONE[@]}"; do
   tot_n=0; tot_e=0; tot_c=0
   for i in "${!sizes[@]}"; do
-    read -r rate cpu n e <<<"${R[$row:${sizes[$i]}]}"
+    read -r rate cpu n e load <<<"${R[$row:${sizes[$i]}]}"
     tot_n=$((tot_n + n)); tot_e=$(awk -v a="$tot_e" -v b="$e" 'BEGIN { print a + b }')
     tot_c=$(awk -v a="$tot_c" -v b="$cpu" -v n="$n" 'BEGIN { print a + b * n }')
-    echo "| $row | ${counts[$i]} x $(( ${sizes[$i]} / 1024 )) KB | $rate | $cpu | $n | $e | ${FSYNC[$row]:-n/a} | ${PEAK[$row]} |"
+    echo "| $row | ${counts[$i]} x $(( ${sizes[$i]} / 1024 )) KB | $rate | $cpu | $n | $e | $load | ${FSYNC[$row]:-n/a} | ${PEAK[$row]} |"
   done
   R[$row:all]=$(awk -v n="$tot_n" -v e="$tot_e" -v c="$tot_c" 'BEGIN { printf "%.0f %.3f %d %.2f", n / e, c / n, n, e }')
   read -r rate cpu n e <<<"${R[$row:all]}"
-  echo "| $row | all | $rate | $cpu | $n | $e | | |"
+  echo "| $row | all | $rate | $cpu | $n | $e | | | |"
 done
 if [[ -n "${R[postfix:all]:-}" ]]; then
   echo
