@@ -54,14 +54,21 @@ descendants() { # PID -> its live descendant PIDs, one per line
     }'
 }
 
+forget() { # PID: reaped, so the exit trap must not signal it (the number may belong to someone else by then)
+  local keep=() p
+  for p in ${STARTED[@]+"${STARTED[@]}"}; do [[ $p == "$1" ]] || keep+=("$p"); done
+  STARTED=(${keep[@]+"${keep[@]}"})
+}
+
 stop_pid() { # one PID we started and what it left behind: TERM, then KILL after 10 s
   local pid=$1 kids i
-  kill -0 "$pid" 2>/dev/null || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; forget "$pid"; return 0; }
   kids=$(descendants "$pid")
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  forget "$pid"
   for i in $kids; do kill -KILL "$i" 2>/dev/null || true; done
 }
 
@@ -87,7 +94,7 @@ stop_postfix() {
 cleanup() {
   local pid
   stop_postfix
-  for pid in "${STARTED[@]}"; do stop_pid "$pid"; done
+  for pid in ${STARTED[@]+"${STARTED[@]}"}; do stop_pid "$pid"; done
   if [[ -n "${KEEP_WORK:-}" ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -283,7 +290,8 @@ phase() { # ROW SIZE COUNT  (MTA_PID, PROXY_PID, MTA_ADDR set)
     got=$(sink_count)
     (( got >= target )) && break
     if (( $(date +%s) > deadline )); then
-      log "$row $size: time bound reached with $((got - base))/$count at the sink"; break
+      log "$row $size: time bound reached with $((got - base))/$count at the sink"
+      kill -TERM "$src_pid" 2>/dev/null || true; break
     fi
     # Postfix's memory is many short-lived processes: sample their summed Pss every ~0.5 s
     [[ $row == postfix ]] && (( ++ticks % 10 == 0 )) && sample_peak "${roots[@]}"
@@ -292,6 +300,7 @@ phase() { # ROW SIZE COUNT  (MTA_PID, PROXY_PID, MTA_ADDR set)
   t1=$(date +%s.%N)
   c1=$(tree_ticks "${roots[@]}")
   wait "$src_pid" 2>/dev/null || log "$row $size: smtp-source exited non-zero: $(tail -3 "$WORK/source-$row-$size.log")"
+  forget "$src_pid"
   got=$(( $(sink_count) - base ))
   # the 1-minute load average at the end: other work on the machine shows here
   R[$row:$size]=$(awk -v n="$got" -v t0="$t0" -v t1="$t1" -v c="$((c1 - c0))" -v hz="$CLK_TCK" \
@@ -310,13 +319,14 @@ fsync_pass() { # ROW: strace the MTA (and proxy) during FSYNC_MESSAGES messages 
   st_pid=$!; STARTED+=("$st_pid")
   sleep 2   # attaching to every thread takes a moment
   base=$(sink_count); target=$(( base + n ))
-  smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f bench@example.test -t rcpt@example.test "$MTA_ADDR" \
-    >"$WORK/source-fsync-$row.log" 2>&1 || true
+  timeout "$MAX_SECONDS" smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f bench@example.test \
+    -t rcpt@example.test "$MTA_ADDR" >"$WORK/source-fsync-$row.log" 2>&1 || true
   deadline=$(( $(date +%s) + MAX_SECONDS ))
   while (( $(sink_count) < target && $(date +%s) <= deadline )); do sleep 0.1; done
   sleep 1   # deletions after delivery (RocksDB) and Postfix's queue-file removal
   kill -INT "$st_pid" 2>/dev/null || true
   wait "$st_pid" 2>/dev/null || true
+  forget "$st_pid"
   calls=$(awk '$NF ~ /^(fsync|fdatasync|sync_file_range|syncfs|sync|msync)$/ { s += $4 } END { print s + 0 }' \
     "$WORK/strace-$row.txt")
   FSYNC[$row]=$(awk -v c="$calls" -v n="$n" 'BEGIN { printf "%.2f", c / n }')
