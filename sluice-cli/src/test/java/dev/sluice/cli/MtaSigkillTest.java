@@ -50,9 +50,9 @@ class MtaSigkillTest {
     Path dir;
 
     /**
-     * {@code retry} is 1h for the first run (the sink is down: no churn) and short for the second, where
-     * bin/sluice mta still opens one connection per message (DirectDispatch, no connection_limit) and
-     * smtp-sink leaves some of thousands of simultaneous connections without a banner.
+     * {@code retry} is 1h for the first run (the sink is down: no churn) and short for the second, so that a
+     * message whose attempt fails after the restart (e.g. the sink slow to greet under the burst) is retried
+     * within the test's wait rather than an hour later.
      */
     private Path policy(int sinkPort, boolean flush, String retry) throws IOException {
         Path file = dir.resolve("policy-" + retry.replaceAll("\\W", "") + ".lua");
