@@ -1,5 +1,9 @@
 package dev.sluice.mta.spool;
 
+import java.io.UncheckedIOException;
+
+import dev.sluice.mta.message.Message;
+
 import dev.sluice.mta.message.MessageId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,6 +59,27 @@ final class GroupCommitter implements AutoCloseable {
         this.ids = ids;
         this.thread = Thread.ofPlatform().name("spool-writer-" + name).daemon(true).unstarted(this::run);
         thread.start();
+    }
+
+    /** The spool's {@code store}: the messages' meta is encoded here, on the caller's thread. */
+    CompletableFuture<Void> store(List<Message> messages) {
+        try {
+            return submit(SpoolOp.stores(messages));
+        } catch (UncheckedIOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    CompletableFuture<Void> updateMeta(Message message) {
+        try {
+            return submit(List.of(new SpoolOp.UpdateMeta(message.id(), MetaCodec.encode(message))));
+        } catch (UncheckedIOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    CompletableFuture<Void> remove(MessageId id) {
+        return submit(List.of(new SpoolOp.Remove(id)));
     }
 
     CompletableFuture<Void> submit(List<SpoolOp> ops) {

@@ -3,7 +3,6 @@ package dev.sluice.mta.spool;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,25 +117,17 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public CompletableFuture<Void> store(List<Message> messages) {
-        try {
-            return committer.submit(SpoolOp.stores(messages));
-        } catch (UncheckedIOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return committer.store(messages);
     }
 
     @Override
     public CompletableFuture<Void> updateMeta(Message message) {
-        try {
-            return committer.submit(List.of(new SpoolOp.UpdateMeta(message.id(), MetaCodec.encode(message))));
-        } catch (UncheckedIOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return committer.updateMeta(message);
     }
 
     @Override
     public CompletableFuture<Void> remove(MessageId id) {
-        return committer.submit(List.of(new SpoolOp.Remove(id)));
+        return committer.remove(id);
     }
 
     @Override
