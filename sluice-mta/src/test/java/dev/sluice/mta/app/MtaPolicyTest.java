@@ -165,23 +165,25 @@ class MtaPolicyTest {
                 end)
                 """.formatted(sink.port())));
 
-        // 20 messages in one transaction: two full WRR rounds
+        // 100 messages in one transaction: ten full WRR rounds of 5/2/3
         var args = new java.util.ArrayList<>(java.util.List.of("--server", hostPort(app.esmtpAddresses().getFirst()),
                 "--from", "sender@example.test", "--to"));
-        args.add(String.join(",", java.util.stream.IntStream.range(0, 20).mapToObj(i -> "r" + i + "@example.test").toList()));
+        args.add(String.join(",", java.util.stream.IntStream.range(0, 100).mapToObj(i -> "r" + i + "@example.test").toList()));
+        // swaks would list all 100 in one To: line, longer than line_length_hard_limit (998)
+        args.addAll(java.util.List.of("--header", "To: undisclosed-recipients:;"));
         ToolResult r = CommandTool.SWAKS.run(args);
         assertThat(r.ok()).as(r.describe()).isTrue();
 
-        sink.awaitMessages(20, WAIT);
-        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 20);
+        sink.awaitMessages(100, WAIT);
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 100);
         Map<String, Long> bySource = records(dir, RecordType.Delivery).stream()
                 .collect(Collectors.groupingBy(LogRecord::egressSource, Collectors.counting()));
-        assertThat(bySource).containsExactlyInAnyOrderEntriesOf(Map.of("ip-2", 10L, "ip-3", 4L, "ip-4", 6L));
+        assertThat(bySource).containsExactlyInAnyOrderEntriesOf(Map.of("ip-2", 50L, "ip-3", 20L, "ip-4", 30L));
         // each delivery left from its source's address, as the sink saw it
         Map<String, Long> byAddress = sink.messages().stream()
                 .collect(Collectors.groupingBy(m -> m.clientAddr(), Collectors.counting()));
-        assertThat(byAddress).containsExactlyInAnyOrderEntriesOf(Map.of("127.0.0.2", 10L, "127.0.0.3", 4L,
-                "127.0.0.4", 6L));
+        assertThat(byAddress).containsExactlyInAnyOrderEntriesOf(Map.of("127.0.0.2", 50L, "127.0.0.3", 20L,
+                "127.0.0.4", 30L));
         records(dir, RecordType.Delivery).forEach(d -> assertThat(d.sourceAddress().address())
                 .startsWith(Map.of("ip-2", "127.0.0.2:", "ip-3", "127.0.0.3:", "ip-4", "127.0.0.4:")
                         .get(d.egressSource())));
