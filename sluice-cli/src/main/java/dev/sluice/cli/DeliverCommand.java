@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.egress.connect.ConnectFailure;
 import dev.sluice.egress.connect.ConnectMetrics;
 import dev.sluice.egress.connect.Connector;
@@ -21,7 +23,6 @@ import dev.sluice.policy.egress.EgressPolicyModule;
 import dev.sluice.policy.egress.MxHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,7 +79,7 @@ final class DeliverCommand implements java.util.concurrent.Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new ParameterException(spec.commandLine(), "cannot read --message " + message + ": " + e.getMessage());
         }
-        String hostname = InetAddress.getLocalHost().getHostName();
+        String hostname = Hostnames.local();
         Envelope envelope;
         List<MxHost> mxOverride;
         try {

@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.egress.smtp.Envelope;
 import dev.sluice.egress.smtp.RecipientResult;
@@ -17,7 +19,6 @@ import io.netty.channel.EventLoopGroup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ final class InjectCommand implements java.util.concurrent.Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        String hostname = InetAddress.getLocalHost().getHostName();
+        String hostname = Hostnames.local();
         SmtpClientOptions options = SmtpClientOptions.defaults(hostname).withEnableTls(TlsMode.Disabled);
         EventLoopGroup loops = Transports.newEventLoopGroup(1);
         int accepted = 0;

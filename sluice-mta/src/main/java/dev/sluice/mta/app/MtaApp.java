@@ -1,5 +1,7 @@
 package dev.sluice.mta.app;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.egress.connect.ConnectMetrics;
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.mta.accounting.AccountingDb;
@@ -45,7 +47,6 @@ import dev.sluice.policy.egress.EgressPolicyModule;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -180,7 +181,7 @@ public final class MtaApp implements AutoCloseable {
         var health = new SourceHealth(registry);
         var routeHealth = new RouteHealth();
         var connector = new Connector(resolvers, health, routeHealth, new ConnectMetrics(registry));
-        String hostname = InetAddress.getLocalHost().getHostName();
+        String hostname = Hostnames.local();
         var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,

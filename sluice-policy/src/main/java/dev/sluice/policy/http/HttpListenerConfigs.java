@@ -1,5 +1,7 @@
 package dev.sluice.policy.http;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.net.Tls;
 import dev.sluice.net.http.HttpListenerConfig;
@@ -9,9 +11,7 @@ import dev.sluice.policy.ConfigTable;
 import dev.sluice.policy.KeySource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Set;
 
 /**
@@ -39,7 +39,7 @@ public final class HttpListenerConfigs {
      */
     public static HttpListenerConfig fromTable(ConfigTable t) {
         InetSocketAddress listen = listenAddress(t);
-        String hostname = t.string("hostname", localHostname());
+        String hostname = t.string("hostname", Hostnames.local());
         long bodyLimit = t.integer("request_body_limit", (int) HttpListenerConfig.DEFAULT_REQUEST_BODY_LIMIT);
         if (bodyLimit <= 0) {
             throw new ConfigException(t.name() + ": key 'request_body_limit' must be positive, got " + bodyLimit);
@@ -87,15 +87,6 @@ public final class HttpListenerConfigs {
             String what = source instanceof KeySource.File f ? f.path().toString() : "the key data";
             throw new ConfigException(t.name() + ": key '" + key + "': cannot read " + what + " ("
                     + e.getClass().getSimpleName() + ")");
-        }
-    }
-
-    /** The system host name, KumoMTA's default for listener host names, or "localhost" when it has none. */
-    static String localHostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
         }
     }
 }

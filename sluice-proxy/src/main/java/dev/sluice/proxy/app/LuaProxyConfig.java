@@ -1,5 +1,7 @@
 package dev.sluice.proxy.app;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.net.CidrSet;
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.net.TcpKeepalive;

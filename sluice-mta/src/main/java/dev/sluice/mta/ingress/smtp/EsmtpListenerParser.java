@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.net.Cidr;
 import dev.sluice.net.CidrSet;
 import dev.sluice.net.SocketAddresses;
@@ -9,8 +11,6 @@ import dev.sluice.policy.ConfigTable;
 import dev.sluice.policy.KeySource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,21 +40,12 @@ public final class EsmtpListenerParser {
     public static EsmtpListenerConfig parse(ConfigTable t) {
         try {
             var listen = SocketAddresses.parseIpPort(t.string("listen", EsmtpListenerConfig.DEFAULT_LISTEN));
-            EsmtpParams params = applyParams(t, EsmtpParams.defaults(localHostname()));
+            EsmtpParams params = applyParams(t, EsmtpParams.defaults(Hostnames.local()));
             return new EsmtpListenerConfig(listen, t.integer("max_connections", EsmtpListenerConfig.DEFAULT_MAX_CONNECTIONS),
                     params, overrides(t, "via"), overrides(t, "peer"), load(t.keySource("tls_certificate").orElse(null)),
                     load(t.keySource("tls_private_key").orElse(null)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.name() + ": " + e.getMessage());
-        }
-    }
-
-    /** The system host name (KumoMTA's default {@code hostname}), "localhost" when it cannot be found. */
-    public static String localHostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
         }
     }
 

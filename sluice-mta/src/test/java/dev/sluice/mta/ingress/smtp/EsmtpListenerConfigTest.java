@@ -1,5 +1,7 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.net.Hostnames;
+
 import dev.sluice.mta.ingress.Admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +44,7 @@ class EsmtpListenerConfigTest {
         assertThat(config.maxConnections()).isEqualTo(32768);
         assertThat(config.tlsCertificatePem()).isNull();
         EsmtpParams p = config.params();
-        assertThat(p.hostname()).isEqualTo(EsmtpListenerParser.localHostname());
+        assertThat(p.hostname()).isEqualTo(Hostnames.local());
         assertThat(p.banner()).isEqualTo("Sluice ESMTP");
         assertThat(p.relayHosts().contains(InetAddress.getByName("127.0.0.1"))).isTrue();
         assertThat(p.relayHosts().contains(InetAddress.getByName("::1"))).isTrue();

@@ -1,13 +1,13 @@
-package dev.sluice.proxy.app;
+package dev.sluice.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** The system host name, KumoMTA's default for listener host names, or "localhost" when it has none. */
-final class Hostnames {
+public final class Hostnames {
     private Hostnames() {}
 
-    static String local() {
+    public static String local() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
