@@ -22,6 +22,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/procs.sh
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
 ROWS=${ROWS:-"direct sluice haproxy microsocks"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -43,16 +45,6 @@ log() { printf '[egress-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-descendants() { # PID -> its live descendant PIDs, one per line
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      want[root] = 1
-      for (round = 0; round < 16; round++)
-        for (p in parent) if ((parent[p] in want) && !(p in want)) want[p] = 1
-      for (p in want) if (p != root) print p
-    }'
-}
 
 stop_pid() { # one PID we started and what it left behind: TERM, then KILL after 5 s
   local pid=$1 kids i
@@ -79,28 +71,8 @@ pid_set() { # PID -> "PID+CHILD+..." (the load tool sums /proc/PID/stat utime+st
   (IFS=+; echo "${pids[*]}")
 }
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_listening() { # PORT SECONDS
-  local i
-  for i in $(seq 1 $(( $2 * 10 ))); do
-    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
-wait_for_line() { # FILE PATTERN SECONDS PID
-  local i
-  for i in $(seq 1 $(( $3 * 10 ))); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 
 # ---------------------------------------------------------------- java + build
 . "$ROOT/bin/lib/jdk.sh"

@@ -23,6 +23,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/procs.sh
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
 ROWS=${ROWS:-"sluice sluice+proxy postfix"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -43,16 +45,6 @@ log() { printf '[mta-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-descendants() { # PID -> its live descendant PIDs, one per line
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      want[root] = 1
-      for (round = 0; round < 16; round++)
-        for (p in parent) if ((parent[p] in want) && !(p in want)) want[p] = 1
-      for (p in want) if (p != root) print p
-    }'
-}
 
 forget() { # PID: reaped, so the exit trap must not signal it (the number may belong to someone else by then)
   local keep=() p
@@ -100,28 +92,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_listening() { # PORT SECONDS
-  local i
-  for i in $(seq 1 $(( $2 * 10 ))); do
-    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
-wait_for_line() { # FILE PATTERN SECONDS PID
-  local i
-  for i in $(seq 1 $(( $3 * 10 ))); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 
 # CPU ticks of a process tree: utime+stime of every live member, plus cutime+cstime of the root (children it has
 # reaped; Postfix's master reaps its exiting smtpd/cleanup/smtp processes). A delta over a phase is its CPU.

@@ -15,6 +15,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/procs.sh
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
 BULK_SECONDS=${BULK_SECONDS:-5}
 SESSION_SECONDS=${SESSION_SECONDS:-5}
 SESSION_CLIENTS=${SESSION_CLIENTS:-64}
@@ -34,16 +36,6 @@ log() { printf '[proxy-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-descendants() { # PID -> all live descendant PIDs, one per line (one ps snapshot, walked breadth-first)
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      want[root] = 1
-      for (round = 0; round < 16; round++)          # process trees here are at most a few levels deep
-        for (p in parent) if ((parent[p] in want) && !(p in want)) want[p] = 1
-      for (p in want) if (p != root) print p
-    }'
-}
 
 stop_pid() { # stops one PID we started (and the children it leaves behind), TERM then KILL
   local pid=$1 kids i
@@ -85,28 +77,8 @@ pss_kb() { # PID -> summed PSS (kB) of the process and its descendants (dante fo
 
 nprocs() { local pid=$1; echo $(( 1 + $(descendants "$pid" | wc -l) )); }
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_listening() { # PORT SECONDS
-  local port=$1 i
-  for i in $(seq 1 $(( $2 * 10 ))); do
-    [[ -n "$(ss -ltnH "sport = :$port" 2>/dev/null)" ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
-wait_for_line() { # FILE PATTERN SECONDS PID
-  local i
-  for i in $(seq 1 $(( $3 * 10 ))); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 
 # ---------------------------------------------------------------- java + build
 java_major() { "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'; }
