@@ -54,9 +54,16 @@ public record Envelope(String sender, List<String> recipients, byte[] message, b
     }
 
     private static void checkAddress(String a) {
+        String problem = addressProblem(a);
+        if (problem != null) throw new IllegalArgumentException(problem);
+    }
+
+    /** Why {@code a} cannot go in an envelope, or null when it can. */
+    public static String addressProblem(String a) {
         // A CR, LF or bracket would let an address inject commands into the session.
         if (a.chars().anyMatch(c -> c == '\r' || c == '\n' || c == '<' || c == '>')) {
-            throw new IllegalArgumentException("invalid address: " + a.replace("\r", "\\r").replace("\n", "\\n"));
+            return "invalid address: " + a.replace("\r", "\\r").replace("\n", "\\n");
         }
+        return null;
     }
 }

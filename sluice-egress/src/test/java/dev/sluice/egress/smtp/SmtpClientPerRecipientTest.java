@@ -7,6 +7,7 @@ import dev.sluice.policy.egress.TlsMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.Peers;
+import dev.sluice.testkit.PerRecipientSmtpd;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

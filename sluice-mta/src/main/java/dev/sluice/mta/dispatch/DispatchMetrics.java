@@ -1,5 +1,8 @@
 package dev.sluice.mta.dispatch;
 
+import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.policy.egress.EgressSource;
+import dev.sluice.policy.egress.ProxyProtocol;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -8,7 +11,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * KumoMTA's delivery metrics, with its names and its {@code service} label: each value is kept twice, once
  * under {@code service="smtp_client"} (all ready queues) and once under
  * {@code service="smtp_client:<source>-><site>"} (one ready queue). Counters get the client's {@code _total}
- * suffix, as every Sluice counter. Register once per registry.
+ * suffix, as every Sluice counter. Sluice adds the same outcomes and connections per forward proxy
+ * ({@code egress_proxy_*{proxy="host:port", protocol="socks5"|"haproxy"}}), since several sources usually share
+ * one proxy host and a sick proxy shows there first; direct sources have no proxy series. Register once per
+ * registry.
  */
 public final class DispatchMetrics {
     public static final String SERVICE = "smtp_client";
@@ -20,6 +26,8 @@ public final class DispatchMetrics {
     private final Counter delivered;
     private final Counter transfail;
     private final Counter fail;
+    private final Counter proxyOutcomes;
+    private final Gauge proxyConnections;
 
     public DispatchMetrics(PrometheusRegistry registry) {
         connections = Gauge.builder().name("connection_count").help("number of active connections")
@@ -36,6 +44,20 @@ public final class DispatchMetrics {
                 .help("total number of message delivery attempts that transiently failed").labelNames("service").register(registry);
         fail = Counter.builder().name("total_messages_fail")
                 .help("total number of message delivery attempts that permanently failed").labelNames("service").register(registry);
+        proxyOutcomes = Counter.builder().name("egress_proxy_messages")
+                .help("delivery attempts through a forward proxy, by result (delivered, transfail, fail)")
+                .labelNames("proxy", "protocol", "result").register(registry);
+        proxyConnections = Gauge.builder().name("egress_proxy_connection_count")
+                .help("SMTP connections open through a forward proxy").labelNames("proxy", "protocol").register(registry);
+    }
+
+    /** The proxy labels (server, protocol) of a source, or null for a direct one. */
+    static String[] proxyLabels(EgressSource source) {
+        return switch (source.protocol()) {
+            case ProxyProtocol.Socks5 s -> new String[] {s.server().toString(), s.kind()};
+            case ProxyProtocol.HaProxy h -> new String[] {h.server().toString(), h.kind()};
+            case ProxyProtocol.Direct d -> null;
+        };
     }
 
     /** The service label of one ready queue. */
@@ -43,14 +65,16 @@ public final class DispatchMetrics {
         return SERVICE + ":" + source + "->" + site;
     }
 
-    void connectionOpened(String service) {
+    void connectionOpened(String service, String[] proxy) {
+        if (proxy != null) proxyConnections.labelValues(proxy).inc();
         connections.labelValues(SERVICE).inc();
         connections.labelValues(service).inc();
         connectionsEver.labelValues(SERVICE).inc();
         connectionsEver.labelValues(service).inc();
     }
 
-    void connectionClosed(String service) {
+    void connectionClosed(String service, String[] proxy) {
+        if (proxy != null) proxyConnections.labelValues(proxy).dec();
         connections.labelValues(SERVICE).dec();
         connections.labelValues(service).dec();
     }
@@ -66,14 +90,23 @@ public final class DispatchMetrics {
         readyFull.labelValues(service).inc();
     }
 
-    void outcome(String service, dev.sluice.egress.smtp.DeliveryResult result) {
+    void outcome(String service, String[] proxy, DeliveryResult result) {
         Counter c = switch (result) {
-            case dev.sluice.egress.smtp.DeliveryResult.Delivered d -> delivered;
-            case dev.sluice.egress.smtp.DeliveryResult.Transient t -> transfail;
-            case dev.sluice.egress.smtp.DeliveryResult.Permanent p -> fail;
+            case DeliveryResult.Delivered d -> delivered;
+            case DeliveryResult.Transient t -> transfail;
+            case DeliveryResult.Permanent p -> fail;
         };
         c.labelValues(SERVICE).inc();
         c.labelValues(service).inc();
+        if (proxy != null) proxyOutcomes.labelValues(proxy[0], proxy[1], resultLabel(result)).inc();
+    }
+
+    private static String resultLabel(DeliveryResult result) {
+        return switch (result) {
+            case DeliveryResult.Delivered d -> "delivered";
+            case DeliveryResult.Transient t -> "transfail";
+            case DeliveryResult.Permanent p -> "fail";
+        };
     }
 
     // read access for tests and the status command
@@ -96,6 +129,15 @@ public final class DispatchMetrics {
 
     public double permanentFailures(String service) {
         return fail.labelValues(service).get();
+    }
+
+    /** Attempts through {@code proxy} ("host:port") that came to {@code result}: delivered, transfail or fail. */
+    public double proxyOutcomes(String proxy, String protocol, String result) {
+        return proxyOutcomes.labelValues(proxy, protocol, result).get();
+    }
+
+    public double proxyConnections(String proxy, String protocol) {
+        return proxyConnections.labelValues(proxy, protocol).get();
     }
 
     public double connectionsEver(String service) {

@@ -1,6 +1,10 @@
 package dev.sluice.mta.dispatch;
 
+import dev.sluice.mta.message.Message;
 import dev.sluice.mta.queue.ReadyMessage;
+import dev.sluice.policy.egress.EgressPath;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A submitted message while the dispatcher holds it; {@link #claim()} makes its completion happen once. */
@@ -21,5 +25,33 @@ final class Entry {
 
     boolean isDone() {
         return done.get();
+    }
+
+    /**
+     * Whether {@code other} can ride in the same SMTP transaction as this one (it is already in the same ready
+     * queue, so the same source and site): the recipients of one reception, that is the same sender, the same
+     * reception instant, the same path config and the same bytes. A policy that rewrote one recipient's data
+     * keeps that recipient out of the batch. The cheap checks come first; the data is usually the very same
+     * array (it is shared at reception), and after a restart the comparison stops at the first difference.
+     */
+    boolean batchesWith(Entry other) {
+        Message a = message.message();
+        Message b = other.message.message();
+        if (!a.sender().equals(b.sender()) || !a.created().equals(b.created())) return false;
+        EgressPath pa = message.plan().path();
+        EgressPath pb = other.message.plan().path();
+        if (pa != pb && !pa.equals(pb)) return false;
+        byte[] da = a.data();
+        byte[] db = b.data();
+        return da == db || Arrays.equals(da, db);
+    }
+
+    /** Whether {@code batch} already has this recipient: one transaction never names a mailbox twice. */
+    boolean recipientIn(List<Entry> batch) {
+        String r = message.message().recipient();
+        for (Entry e : batch) {
+            if (e.message.message().recipient().equalsIgnoreCase(r)) return true;
+        }
+        return false;
     }
 }

@@ -27,34 +27,42 @@ import java.util.concurrent.CompletionException;
 
 /**
  * One connection of a ready queue: connects through the plan's destinations in order (the first that
- * connects wins), opens the SMTP session, then sends one message per transaction until the queue has
- * none (idle, until the SMTP client's idle timeout QUITs), max_deliveries_per_connection is reached, the
- * connection breaks, or the queue drains. Opened for one message, which it owns until it is reported.
+ * connects wins), opens the SMTP session, then sends one batch per transaction (a message and the waiting
+ * recipients of the same reception, each still its own message with its own outcome) until the queue has
+ * none (idle, until the SMTP client's idle timeout QUITs), max_deliveries_per_connection transactions are
+ * reached, the connection breaks, or the queue drains. Opened for one batch, which it owns until reported.
  */
 final class Lane {
     /** A reused connection that died before MAIL FROM does not count against a message this often. */
     private static final int MAX_REQUEUES = 3;
 
     private final ReadyQueue queue;
-    private final Entry first;
+    private final List<Entry> first;
     private volatile Channel channel;
     private volatile SmtpConnection smtp;
     private Connected connected;
     private Destination destination;
     /** Set under the queue's lock when the queue told this lane to stop taking messages. */
     boolean retiring;
+    /** The batch handed to this lane and not sent yet (guarded by the queue's lock); null once sending. */
+    List<Entry> pending;
 
-    Lane(ReadyQueue queue, Entry first) {
+    Lane(ReadyQueue queue, List<Entry> first) {
         this.queue = queue;
         this.first = first;
+        this.pending = first;
+    }
+
+    private ReadyMessage head() {
+        return first.getFirst().message;
     }
 
     void start() {
-        ReadyMessage m = first.message;
+        ReadyMessage m = head();
         Plan plan = m.plan();
         DeliveryOutcome unroutable = unroutable(m);
         if (unroutable != null) {
-            queue.dispatch.complete(queue, first, unroutable);
+            completeAll(first, unroutable);
             queue.laneGone(this);
             return;
         }
@@ -62,7 +70,7 @@ final class Lane {
         try {
             route = EgressRoutes.from(m.source());
         } catch (IOException | RuntimeException e) {
-            queue.dispatch.complete(queue, first, Outcomes.transientFailure(451, new EnhancedStatusCode(4, 3, 0),
+            completeAll(first, Outcomes.transientFailure(451, new EnhancedStatusCode(4, 3, 0),
                     "Sluice internal: egress source " + m.source().name() + ": " + e.getMessage()));
             queue.laneGone(this);
             return;
@@ -104,27 +112,27 @@ final class Lane {
         destination = d;
         channel = c.channel();
         String service = queue.service;
-        queue.dispatch.metrics.connectionOpened(service);
+        queue.dispatch.metrics.connectionOpened(service, queue.proxy);
         channel.closeFuture().addListener(f -> {
-            queue.dispatch.metrics.connectionClosed(service);
+            queue.dispatch.metrics.connectionClosed(service, queue.proxy);
             queue.laneGone(this);
         });
         if (queue.isDraining()) {
-            queue.dispatch.complete(queue, first, Outcomes.shuttingDown());
+            completeAll(first, Outcomes.shuttingDown());
             channel.close();
             return;
         }
-        var options = SmtpOptionsFactory.forPath(first.message.source(), plan.path(), queue.dispatch.hostname, d.host());
+        var options = SmtpOptionsFactory.forPath(head().source(), plan.path(), queue.dispatch.hostname, d.host());
         var open = SmtpClient.open(channel, options);
         c.resume();
         open.whenComplete((s, error) -> {
             if (error != null) {
                 // the SMTP client closed the channel; the close listener frees the lane
-                queue.dispatch.complete(queue, first, outcome(openFailure(error), null));
+                completeAll(first, outcome(openFailure(error), null));
                 return;
             }
             smtp = s;
-            send(first);
+            send(queue.startSending(this, first));
         });
     }
 
@@ -134,60 +142,94 @@ final class Lane {
         return new DeliveryResult.Transient(new SmtpResponse(421, null, "Sluice internal: " + cause.getMessage(), null));
     }
 
-    private void send(Entry e) {
-        Message m = e.message.message();
+    private void send(List<Entry> batch) {
+        List<Entry> sendable = new ArrayList<>(batch.size());
+        for (Entry e : batch) {
+            String bad = Envelope.addressProblem(e.message.message().recipient());
+            if (bad == null) {
+                sendable.add(e);
+            } else {
+                queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
+                        new EnhancedStatusCode(5, 1, 3), "Sluice internal: " + bad, null)), null));
+            }
+        }
+        if (sendable.isEmpty()) {
+            next();
+            return;
+        }
+        Message m = sendable.getFirst().message.message();
         Envelope envelope;
         try {
-            envelope = Envelope.of(m.sender(), List.of(m.recipient()), m.data());
-        } catch (IllegalArgumentException bad) {
-            queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
-                    new EnhancedStatusCode(5, 1, 3), "Sluice internal: " + bad.getMessage(), null)), null));
+            envelope = Envelope.of(m.sender(), recipients(sendable), m.data());
+        } catch (IllegalArgumentException bad) { // the sender's address: no recipient of the batch can go
+            completeAll(sendable, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
+                    new EnhancedStatusCode(5, 1, 7), "Sluice internal: " + bad.getMessage(), null)), null));
             next();
             return;
         }
         int before = smtp.deliveries();
+        boolean reused = before > 0;
         smtp.send(envelope).whenComplete((TransactionResult r, Throwable error) -> {
             if (error != null) {
                 // a bug, not a protocol outcome: do not reuse the connection (closing it frees the lane)
-                queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Transient(new SmtpResponse(421, null,
+                completeAll(sendable, outcome(new DeliveryResult.Transient(new SmtpResponse(421, null,
                         "Sluice internal: " + error.getMessage(), null)), null));
                 channel.close();
                 return;
             }
-            DeliveryResult result = r.recipients().getFirst().result();
-            boolean neverSent = result instanceof DeliveryResult.Transient && smtp.deliveries() == before
-                    && !smtp.isUsable() && e != first && e.requeues < MAX_REQUEUES;
+            boolean neverSent = reused && r.recipients().getFirst().result() instanceof DeliveryResult.Transient
+                    && smtp.deliveries() == before && !smtp.isUsable();
             if (neverSent) {
-                // an idle connection died just before this message: not this message's fault
-                e.requeues++;
-                queue.requeueFront(e);
+                // an idle connection died just before this batch: not its messages' fault
+                List<Entry> again = new ArrayList<>();
+                for (Entry e : sendable) {
+                    if (e.requeues++ < MAX_REQUEUES) {
+                        again.add(e);
+                    } else {
+                        queue.dispatch.complete(queue, e, outcome(r.recipients().getFirst().result(), tls()));
+                    }
+                }
+                if (!again.isEmpty()) queue.requeueFront(this, again);
             } else {
-                queue.dispatch.complete(queue, e, outcome(result, tls()));
+                String tls = tls();
+                for (int i = 0; i < sendable.size(); i++) {
+                    queue.dispatch.complete(queue, sendable.get(i), outcome(r.recipients().get(i).result(), tls));
+                }
             }
             next();
         });
     }
 
+    private static List<String> recipients(List<Entry> batch) {
+        List<String> out = new ArrayList<>(batch.size());
+        for (Entry e : batch) out.add(e.message.message().recipient());
+        return out;
+    }
+
+    private void completeAll(List<Entry> batch, DeliveryOutcome outcome) {
+        for (Entry e : batch) queue.dispatch.complete(queue, e, outcome);
+    }
+
     private void next() {
-        int max = first.message.plan().path().maxDeliveriesPerConnection();
-        Entry e = queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max);
-        if (e != null) {
-            send(e);
+        int max = head().plan().path().maxDeliveriesPerConnection();
+        List<Entry> batch = queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max);
+        if (batch != null) {
+            send(batch);
         } else if (retiring) {
             quit();
         }
-        // else idle: the queue hands the next message to offer(), or the client's idle timer QUITs
+        // else idle: the queue hands the next batch to offer(), or the client's idle timer QUITs
     }
 
-    /** A message for this idle lane (from the queue's pump). */
-    void offer(Entry e) {
+    /** A batch for this idle lane (from the queue's pump). */
+    void offer(List<Entry> batch) {
         channel.eventLoop().execute(() -> {
             if (!smtp.isUsable()) {
                 // the idle timer or the server closed it meanwhile
-                queue.requeueFront(e);
+                queue.requeueFront(this, batch);
                 return;
             }
-            send(e);
+            send(queue.startSending(this, batch));
         });
     }
 

@@ -129,7 +129,8 @@ public final class SmtpDispatch implements Dispatch {
         outstanding.remove(e);
         String service = queue != null ? queue.service
                 : DispatchMetrics.service(e.message.source().name(), e.message.plan().siteName());
-        metrics.outcome(service, outcome.result());
+        metrics.outcome(service, queue != null ? queue.proxy : DispatchMetrics.proxyLabels(e.message.source()),
+                outcome.result());
         try {
             listener.completed(e.message, outcome);
         } catch (RuntimeException ex) {

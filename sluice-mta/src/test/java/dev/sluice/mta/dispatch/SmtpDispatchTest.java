@@ -26,6 +26,7 @@ import dev.sluice.proxy.ProxyServer;
 import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.FreePorts;
 import dev.sluice.testkit.Peers;
+import dev.sluice.testkit.PerRecipientSmtpd;
 import dev.sluice.testkit.SmtpSink;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -167,6 +168,75 @@ class SmtpDispatchTest {
         DeliveryOutcome first = recorder.outcomes().getFirst();
         assertThat(first.source().address()).startsWith("127.0.0.1:");
         assertThat(first.destination().address()).isEqualTo(sink.address());
+    }
+
+    /** One reception: the recipients share sender, data and reception instant, as ingress makes them. */
+    private List<ReadyMessage> reception(String tag, List<String> recipients, EgressSource source,
+                                         DestinationPlanner.Plan plan) {
+        byte[] data = ("Subject: " + tag + "\r\nX-Seq: " + tag + "\r\n\r\nbody of " + tag + "\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        return Message.perRecipient(Instant.now(), "sender@origin.test", recipients, Map.of(), data).stream()
+                .map(m -> new ReadyMessage(m, "example.test", "pool", source, plan, 1)).toList();
+    }
+
+    private static List<String> addresses(String prefix, int count) {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= count; i++) out.add(prefix + i + "@example.test");
+        return out;
+    }
+
+    @Test
+    void recipientsOfOneReceptionShareTransactionsOfAtMostMaxRecipientsPerBatch() {
+        SmtpSink sink = peers.add(verboseSink(SmtpSink.builder()));
+        var plan = plan(path("connection_limit", 4L, "max_recipients_per_batch", 10L), sink.address());
+        dispatch();
+        List<ReadyMessage> a = reception("A", addresses("a", 25), direct(), plan);
+        List<ReadyMessage> b = reception("B", addresses("b", 5), direct(), plan);
+        // interleaved, as two receptions arriving together would be: B's different data never joins A's batch
+        for (int i = 0; i < a.size(); i++) {
+            dispatch.submit(a.get(i));
+            if (i < b.size()) dispatch.submit(b.get(i));
+        }
+
+        awaitReports(30);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).as(recorder.outcomes().toString()).isEqualTo(30);
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(sink.messages().stream().mapToInt(m -> m.rcptTo().size()).sum()).isEqualTo(30));
+        List<DumpedMessage> dumped = sink.messages();
+        Map<String, List<String>> bySeq = new HashMap<>();
+        for (DumpedMessage m : dumped) {
+            assertThat(m.rcptTo()).as("RCPT TOs in one transaction").hasSizeLessThanOrEqualTo(10);
+            bySeq.computeIfAbsent(m.header("X-Seq").orElseThrow(), k -> new ArrayList<>()).addAll(m.rcptTo());
+        }
+        assertThat(bySeq.get("A")).as("A's recipients, each once").hasSize(25)
+                .allMatch(r -> r.contains("<a")).doesNotHaveDuplicates();
+        assertThat(bySeq.get("B")).as("B's recipients, each once").hasSize(5)
+                .allMatch(r -> r.contains("<b")).doesNotHaveDuplicates();
+        // one transaction per message would be 30; batching needs 3 for A (10 + 10 + 5) and 1 for B
+        assertThat(dumped).as("transactions").hasSizeBetween(4, 6);
+    }
+
+    @Test
+    void eachRecipientOfABatchGetsItsOwnOutcome() {
+        PerRecipientSmtpd server = peers.add(PerRecipientSmtpd.start(5));
+        var plan = plan(path(), server.address());
+        dispatch();
+        List<ReadyMessage> batch = reception("mixed", List.of("ok1@example.test", "reject1@example.test",
+                "defer1@example.test", "ok2@example.test"), direct(), plan);
+        batch.forEach(dispatch::submit);
+
+        awaitReports(4);
+        Map<String, DeliveryResult> byRecipient = new HashMap<>();
+        recorder.reports.forEach(r -> byRecipient.put(r.message().message().recipient(), r.outcome().result()));
+        assertThat(byRecipient.get("ok1@example.test")).isInstanceOf(DeliveryResult.Delivered.class);
+        assertThat(byRecipient.get("ok2@example.test")).isInstanceOf(DeliveryResult.Delivered.class);
+        assertThat(byRecipient.get("reject1@example.test")).isInstanceOf(DeliveryResult.Permanent.class);
+        assertThat(byRecipient.get("reject1@example.test").response().code()).isEqualTo(550);
+        assertThat(byRecipient.get("defer1@example.test")).isInstanceOf(DeliveryResult.Transient.class);
+        assertThat(byRecipient.get("defer1@example.test").response().code()).isEqualTo(451);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(server.messages()).hasSize(1));
+        assertThat(server.messages().getFirst().rcptTo()).as("one transaction carried both accepted recipients")
+                .hasSize(2);
     }
 
     @Test
@@ -375,6 +445,48 @@ class SmtpDispatchTest {
             assertThat(o.result().response().content()).contains("prohibited_hosts");
         });
         assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void deliveriesAndFailuresAreCountedPerProxy() throws Exception {
+        SmtpSink sink = peers.add(SmtpSink.start());
+        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
+                null, new PrometheusRegistry());
+        proxies.add(proxy);
+        String proxyAddress = IpLiterals.format(proxy.start().getFirst());
+        EgressSource ip7 = EgressSourceParser.parse("make_egress_source", Map.of("name", "ip-7",
+                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", "127.0.0.7"));
+        EgressSource ip8 = EgressSourceParser.parse("make_egress_source", Map.of("name", "ip-8",
+                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", "127.0.0.8"));
+        // no connection reuse: the second round must open new connections through the proxy
+        var plan = plan(path("connection_limit", 2L, "max_deliveries_per_connection", 1L), sink.address());
+        dispatch();
+
+        submit(3, ip7, plan);
+        submit(2, ip8, plan);
+        submit(1, direct(), plan);
+        awaitReports(6);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).isEqualTo(6);
+        proxy.close();
+        submit(2, ip7, plan);
+        awaitReports(8);
+
+        DispatchMetrics m = dispatch.metrics();
+        assertThat(m.proxyOutcomes(proxyAddress, "socks5", "delivered")).as("both sources through the proxy")
+                .isEqualTo(5.0);
+        assertThat(m.proxyOutcomes(proxyAddress, "socks5", "transfail")).as("after the proxy went away").isEqualTo(2.0);
+        assertThat(m.proxyOutcomes(proxyAddress, "socks5", "fail")).isZero();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(m.proxyConnections(proxyAddress, "socks5")).isZero());
+        String exposition = scrape(registry);
+        assertThat(exposition).contains("egress_proxy_messages_total{protocol=\"socks5\",proxy=\"" + proxyAddress
+                + "\",result=\"delivered\"} 5.0");
+        assertThat(exposition).doesNotContain("protocol=\"direct\"");
+    }
+
+    private static String scrape(PrometheusRegistry registry) throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     @Test

@@ -1,12 +1,5 @@
-package dev.sluice.egress.smtp;
+package dev.sluice.testkit;
 
-import dev.sluice.testkit.AiosmtpdSink;
-import dev.sluice.testkit.DumpedMessage;
-import dev.sluice.testkit.FreePorts;
-import dev.sluice.testkit.Peer;
-import dev.sluice.testkit.PeerLogs;
-import dev.sluice.testkit.PeerSpec;
-import dev.sluice.testkit.Readiness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,7 +14,7 @@ import java.util.stream.Stream;
  * aiosmtpd answering each RCPT by its local part (defer* 451, reject* 550, slow* late 250, else 250):
  * neither smtp-sink nor the testkit's aiosmtpd sink can treat recipients of one transaction differently.
  */
-final class PerRecipientSmtpd extends Peer {
+public final class PerRecipientSmtpd extends Peer {
     private final Path dumpDir;
 
     private PerRecipientSmtpd(PeerSpec spec, Path dumpDir) {
@@ -29,7 +22,7 @@ final class PerRecipientSmtpd extends Peer {
         this.dumpDir = dumpDir;
     }
 
-    static PerRecipientSmtpd start(int slowSeconds) {
+    public static PerRecipientSmtpd start(int slowSeconds) {
         try {
             Path dir = Files.createTempDirectory(PeerLogs.dir(), "per-rcpt-smtpd");
             Path dump = Files.createDirectory(dir.resolve("dump"));
@@ -48,7 +41,7 @@ final class PerRecipientSmtpd extends Peer {
     }
 
     /** Saved messages (complete files only), oldest first. */
-    List<DumpedMessage> messages() {
+    public List<DumpedMessage> messages() {
         try (Stream<Path> files = Files.list(dumpDir)) {
             return files.filter(f -> f.toString().endsWith(".eml")).sorted().map(DumpedMessage::parse).toList();
         } catch (IOException e) {
