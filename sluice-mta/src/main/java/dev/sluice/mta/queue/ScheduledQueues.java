@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
  * MX, path config per site) and submits a {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
  * the dispatch listener: delivered and bounced messages leave the spool, transient failures are rescheduled
- * with exponential back-off (attempts and due time persisted in the spooled meta).
+ * with exponential back-off (attempts and due time persisted in the spooled meta, honoured after a restart).
  */
 public final class ScheduledQueues implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduledQueues.class);
@@ -112,10 +112,32 @@ public final class ScheduledQueues implements AutoCloseable {
         schedule(message, queue, 0, Duration.ZERO);
     }
 
-    /** A message found in the spool at start-up: due now, attempts as persisted. */
+    /**
+     * A message found in the spool at start-up, with the attempts persisted: a message never tried is due
+     * now; a deferred one keeps its persisted due time, but waits no longer than its back-off under the queue
+     * config in force now (an operator who lowered retry_interval and restarted sees it apply at once).
+     */
     public void resume(Message message) {
         QueueName queue = QueueName.of(message);
-        schedule(message, queue, attemptsOf(message), Duration.ZERO);
+        int attempts = attemptsOf(message);
+        schedule(message, queue, attempts, resumeDelay(message, queue, attempts));
+    }
+
+    private Duration resumeDelay(Message m, QueueName q, int attempts) {
+        if (attempts == 0 || !(m.meta(META_DUE) instanceof String text)) return Duration.ZERO;
+        Duration left;
+        try {
+            left = Duration.between(clock.instant(), Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Duration.ZERO;
+        }
+        if (left.isNegative()) return Duration.ZERO;
+        try {
+            QueueConfig config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+            return min(left, RetrySchedule.base(config, attempts));
+        } catch (PolicyException | RuntimeException e) {
+            return left; // the policy's trouble shows at the attempt; keep the schedule it had
+        }
     }
 
     /** Messages waiting in the scheduled queues (not in dispatch). */

@@ -74,6 +74,25 @@ class MtaAppTest {
     }
 
     @Test
+    void recipientsOfOneTransactionLeaveInOneTransactionWithARecordEach() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", ""));
+
+        ToolResult r = swaks("a@example.test,b@example.test,c@example.test", "batch-1");
+
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 3);
+        List<DumpedMessage> got = sink.messages();
+        assertThat(got).as("one transaction").hasSize(1);
+        assertThat(got.getFirst().rcptTo()).hasSize(3);
+        List<LogRecord> deliveries = records(dir, RecordType.Delivery);
+        assertThat(deliveries).extracting(d -> d.recipient().getFirst())
+                .containsExactlyInAnyOrder("a@example.test", "b@example.test", "c@example.test");
+        assertThat(deliveries).extracting(LogRecord::id).doesNotHaveDuplicates();
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
     void transientFailureIsRetriedUntilDelivered() throws Exception {
         int port = FreePorts.tcp();
         sink = SmtpSink.builder().port(port).softReject("RCPT").start();
@@ -166,23 +185,47 @@ class MtaAppTest {
         assertThat(records(dir, RecordType.Reception).getFirst().queue()).isEqualTo("acme@example.test");
     }
 
-    @Test
-    void restartDeliversWhatTheSpoolHeld() throws Exception {
-        int port = FreePorts.tcp(); // the sink is down at first
-        Path policy = MtaFixture.policy(dir, port, "retry_interval = '1h',", "");
+    /** First run with the sink down: the message is deferred once; returns its TransientFailure record. */
+    private LogRecord deferredOnceThenShutDown(Path policy, String testId) throws Exception {
         app = MtaFixture.start(policy);
-        assertThat(swaks("rcpt@example.test", "restart-1").ok()).isTrue();
+        assertThat(swaks("rcpt@example.test", testId).ok()).isTrue();
         await().atMost(WAIT).until(() -> !records(dir, RecordType.TransientFailure).isEmpty());
         assertThat(app.spool().count()).isEqualTo(1);
         app.shutdown(Duration.ofSeconds(5));
+        return records(dir, RecordType.TransientFailure).getFirst();
+    }
+
+    @Test
+    void restartDeliversWhatTheSpoolHeldAtItsPersistedRetryTime() throws Exception {
+        int port = FreePorts.tcp(); // the sink is down at first
+        Path policy = MtaFixture.policy(dir, port, "retry_interval = '6s',", "");
+        LogRecord deferred = deferredOnceThenShutDown(policy, "restart-1");
 
         sink = SmtpSink.builder().port(port).start();
         app = MtaFixture.start(policy);
 
         assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Test-Id")).contains("restart-1");
         await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
-        assertThat(records(dir, RecordType.Delivery).getFirst().numAttempts()).isEqualTo(2);
+        LogRecord delivery = records(dir, RecordType.Delivery).getFirst();
+        assertThat(delivery.numAttempts()).isEqualTo(2);
+        // the retry was due 6 s (less 10 % jitter) after the failure: a restart neither forgets nor hurries it
+        assertThat(Duration.between(deferred.eventTime(), delivery.eventTime()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(5000));
         await().atMost(WAIT).until(() -> app.spool().count() == 0);
+    }
+
+    @Test
+    void aLoweredRetryIntervalAppliesToWhatTheSpoolHeldAfterRestart() throws Exception {
+        int port = FreePorts.tcp();
+        deferredOnceThenShutDown(MtaFixture.policy(dir, port, "retry_interval = '1h',", ""), "restart-2");
+
+        sink = SmtpSink.builder().port(port).start();
+        app = MtaFixture.start(MtaFixture.policy(dir, port, "retry_interval = '1s',", ""));
+
+        // persisted due an hour away, but the queue now retries after a second
+        assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Test-Id")).contains("restart-2");
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 1);
+        assertThat(records(dir, RecordType.Delivery).getFirst().numAttempts()).isEqualTo(2);
     }
 
     @Test
@@ -194,8 +237,8 @@ class MtaAppTest {
 
         assertThat(swaks(recipients, "rate-1").ok()).isTrue();
 
-        sink.awaitMessages(6, WAIT);
         await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 6);
+        assertThat(sink.messages().stream().mapToInt(m -> m.rcptTo().size()).sum()).isEqualTo(6);
         List<java.time.Instant> times = records(dir, RecordType.Delivery).stream().map(LogRecord::eventTime)
                 .sorted().toList();
         // a burst of 2, then one every 500 ms: the sixth leaves the queue about 2 s after reception (measured
