@@ -3,6 +3,9 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.mta.log.LogReader;
+import dev.sluice.mta.log.LogRecord;
+import dev.sluice.mta.log.RecordType;
 import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.FreePorts;
 import dev.sluice.testkit.Peers;
@@ -60,7 +63,7 @@ class MtaSigkillTest {
                 local kumo = require 'kumo'
                 kumo.on('init', function()
                   kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = %3$s }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
+                  kumo.configure_local_logs { log_dir = '%1$s/logs', headers = { 'X-Seq' } }
                   kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
                 end)
                 kumo.on('get_queue_config', function(domain)
@@ -197,6 +200,13 @@ class MtaSigkillTest {
         // drain, then count what arrived more than once
         second.terminate();
         assertThat(second.awaitExit(Duration.ofMinutes(1))).isZero();
+        // the log tells what happened to every acknowledged message: its Reception record was written
+        // before its 250, so the SIGKILL cannot have taken it
+        Set<String> received = new HashSet<>();
+        for (LogRecord r : LogReader.readAll(dir.resolve("logs"))) {
+            if (r.type() == RecordType.Reception && r.headers().get("X-Seq") instanceof String seq) received.add(seq);
+        }
+        assertThat(received).as("Reception records of acknowledged messages").containsAll(acked);
         Map<String, Integer> counts = seqCounts(sink);
         long duplicates = counts.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
         long unacknowledgedArrived = counts.keySet().stream().filter(s -> !acked.contains(s)).count();

@@ -84,27 +84,34 @@ public final class PolicyInjector implements Injector {
         List<Message> keep = received.stream()
                 .filter(r -> r instanceof Received.Keep).map(r -> ((Received.Keep) r).message()).toList();
         CompletableFuture<Void> stored = keep.isEmpty() ? CompletableFuture.completedFuture(null) : spool.store(keep);
-        return stored.handle((ok, error) -> {
-            if (error != null) {
-                LOG.error("spool write of {} message(s) failed; answering 451: {}", keep.size(), error.toString());
-            }
-            List<InjectResult> results = new ArrayList<>(received.size());
-            for (Received r : received) {
-                switch (r) {
-                    case Received.Done d -> results.add(d.result());
-                    case Received.Keep k when error != null ->
-                            results.add(new InjectResult.TemporaryFailure(451, "4.3.0", "spool write failed, try again later"));
-                    case Received.Keep k -> {
-                        log(LogRecord.builder(RecordType.Reception, clock.instant()).message(k.message())
-                                .queue(k.queue().name()).response(250, "2.0.0", "OK", null)
-                                .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), k.message());
-                        schedule.accept(k.message(), k.queue());
-                        results.add(new InjectResult.Accepted(k.message().id()));
-                    }
+        // the Reception records reach the log file before the acknowledgement: a SIGKILL cannot leave an
+        // acknowledged message without one
+        return stored.handle((ok, error) -> results(received, keep, error, context))
+                .thenCompose(results -> keep.isEmpty() ? CompletableFuture.completedFuture(results)
+                        : logs.written().handle((v, e) -> results));
+    }
+
+    private List<InjectResult> results(List<Received> received, List<Message> keep, Throwable error,
+                                       ReceptionContext context) {
+        if (error != null) {
+            LOG.error("spool write of {} message(s) failed; answering 451: {}", keep.size(), error.toString());
+        }
+        List<InjectResult> results = new ArrayList<>(received.size());
+        for (Received r : received) {
+            switch (r) {
+                case Received.Done d -> results.add(d.result());
+                case Received.Keep k when error != null ->
+                        results.add(new InjectResult.TemporaryFailure(451, "4.3.0", "spool write failed, try again later"));
+                case Received.Keep k -> {
+                    log(LogRecord.builder(RecordType.Reception, clock.instant()).message(k.message())
+                            .queue(k.queue().name()).response(250, "2.0.0", "OK", null)
+                            .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), k.message());
+                    schedule.accept(k.message(), k.queue());
+                    results.add(new InjectResult.Accepted(k.message().id()));
                 }
             }
-            return results;
-        });
+        }
+        return results;
     }
 
     private static PeerAddress peer(ReceptionContext context) {

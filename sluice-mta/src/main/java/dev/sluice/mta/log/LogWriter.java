@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +40,8 @@ public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
     private static final Duration IDLE_FLUSH = Duration.ofMillis(100);
     private static final Duration MAX_FLUSH_INTERVAL = Duration.ofSeconds(1);
+    /** Items written after a barrier before its flush: bounds an acknowledgement's wait under load. */
+    private static final int FLUSH_BATCH = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LogConfig config;
@@ -186,6 +189,26 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Completes once every record logged before the call is written to the open segment's file: in the
+     * operating system, so a SIGKILL of the MTA no longer loses it (it is not synced: power loss still can).
+     * Ingress waits for this before it acknowledges, so every acknowledged message has its Reception record.
+     * Barriers that queue up together share one flush. Blocks only while the queue is full, as {@link #log}.
+     */
+    public CompletableFuture<Void> written() {
+        if (closed) {
+            return CompletableFuture.completedFuture(null);
+        }
+        var done = new CompletableFuture<Void>();
+        try {
+            queue.put(new Barrier(done));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done.complete(null);
+        }
+        return done;
+    }
+
     /** Writes what is queued, closes the open segment (a complete zstd frame, marked done) and stops the thread. */
     @Override
     public void close() throws InterruptedException {
@@ -209,8 +232,7 @@ public final class LogWriter implements AutoCloseable {
                 switch (item) {
                     case Entry e -> write(e.record());
                     case Barrier b -> {
-                        flushSegment();
-                        b.done().complete(null);
+                        if (!writeUpToFlush(b)) return;
                     }
                     case Stop s -> {
                         closeSegment();
@@ -227,6 +249,33 @@ public final class LogWriter implements AutoCloseable {
             closeSegment();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A barrier: writes what queued up behind it too (a bounded batch, so a busy queue cannot starve it), then
+     * flushes once and completes every barrier of the batch. False when a stop came in the batch.
+     */
+    private boolean writeUpToFlush(Barrier first) {
+        List<Item> batch = new ArrayList<>();
+        queue.drainTo(batch, FLUSH_BATCH);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        done.add(first.done());
+        boolean stop = false;
+        for (Item item : batch) {
+            switch (item) {
+                case Entry e -> write(e.record());
+                case Barrier b -> done.add(b.done());
+                case Stop s -> stop = true;
+            }
+        }
+        if (stop) {
+            closeSegment();
+        } else {
+            flushSegment();
+        }
+        done.forEach(d -> d.complete(null));
+        if (stop) releaseLateCallers();
+        return !stop;
     }
 
     /** Calls that raced with close(): barriers are released, records that came too late are counted. */

@@ -71,6 +71,13 @@ public final class LogWriters implements AutoCloseable {
         }
     }
 
+    /** Completes when every writer has what was logged before the call in its file ({@link LogWriter#written}). */
+    public java.util.concurrent.CompletableFuture<Void> written() {
+        if (writers.size() == 1) return writers.getFirst().written();
+        return java.util.concurrent.CompletableFuture.allOf(writers.stream().map(LogWriter::written)
+                .toArray(java.util.concurrent.CompletableFuture[]::new));
+    }
+
     @Override
     public void close() throws InterruptedException {
         for (LogWriter w : writers) {

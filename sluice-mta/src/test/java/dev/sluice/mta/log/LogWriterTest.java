@@ -107,6 +107,24 @@ class LogWriterTest {
     }
 
     @Test
+    void whenWrittenCompletesEveryRecordLoggedBeforeIsInTheFile() throws Exception {
+        LogConfig c = config(LogConfig.DEFAULT_MAX_FILE_SIZE, null);
+        try (LogWriter w = LogWriter.start(c, LogRecordTest.NODE)) {
+            // more than one flush batch, with barriers in between, as many acknowledging sessions would make
+            List<java.util.concurrent.CompletableFuture<Void>> barriers = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                w.log(record(i));
+                if (i % 50 == 49) barriers.add(w.written());
+            }
+            barriers.forEach(java.util.concurrent.CompletableFuture::join);
+            // read at once, the writer still open: no idle flush has to have happened
+            List<LogRecord> read = LogReader.readAll(c.logDir());
+            assertThat(read).hasSize(600);
+            assertThat(read.getLast().id()).isEqualTo(record(599).id());
+        }
+    }
+
+    @Test
     void aSegmentIsReadableWhileItIsWritten() throws Exception {
         LogConfig c = config(LogConfig.DEFAULT_MAX_FILE_SIZE, null);
         List<String> seen = new ArrayList<>();
