@@ -450,14 +450,10 @@ class SmtpDispatchTest {
     @Test
     void deliveriesAndFailuresAreCountedPerProxy() throws Exception {
         SmtpSink sink = peers.add(SmtpSink.start());
-        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
-                null, new PrometheusRegistry());
-        proxies.add(proxy);
-        String proxyAddress = IpLiterals.format(proxy.start().getFirst());
-        EgressSource ip7 = EgressSourceParser.parse("make_egress_source", Map.of("name", "ip-7",
-                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", "127.0.0.7"));
-        EgressSource ip8 = EgressSourceParser.parse("make_egress_source", Map.of("name", "ip-8",
-                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", "127.0.0.8"));
+        ProxyServer proxy = startProxy();
+        String proxyAddress = IpLiterals.format(proxy.boundAddresses().getFirst());
+        EgressSource ip7 = socks5Source("ip-7", proxyAddress, "127.0.0.7");
+        EgressSource ip8 = socks5Source("ip-8", proxyAddress, "127.0.0.8");
         // no connection reuse: the second round must open new connections through the proxy
         var plan = plan(path("connection_limit", 2L, "max_deliveries_per_connection", 1L), sink.address());
         dispatch();
@@ -483,6 +479,20 @@ class SmtpDispatchTest {
         assertThat(exposition).doesNotContain("protocol=\"direct\"");
     }
 
+    /** An in-JVM sluice proxy on a free loopback port, closed after the test. */
+    private ProxyServer startProxy() throws Exception {
+        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
+                null, new PrometheusRegistry());
+        proxies.add(proxy);
+        proxy.start();
+        return proxy;
+    }
+
+    private static EgressSource socks5Source(String name, String proxyAddress, String sourceAddress) {
+        return EgressSourceParser.parse("make_egress_source", Map.of("name", name,
+                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", sourceAddress));
+    }
+
     private static String scrape(PrometheusRegistry registry) throws java.io.IOException {
         var out = new java.io.ByteArrayOutputStream();
         io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
@@ -492,12 +502,8 @@ class SmtpDispatchTest {
     @Test
     void socks5SourceLeavesFromTheProxysBoundAddress() throws Exception {
         SmtpSink sink = peers.add(SmtpSink.start());
-        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
-                null, new PrometheusRegistry());
-        proxies.add(proxy);
-        String proxyAddress = IpLiterals.format(proxy.start().getFirst());
-        EgressSource source = EgressSourceParser.parse("make_egress_source", Map.of("name", "ip-7",
-                "socks5_proxy_server", proxyAddress, "socks5_proxy_source_address", "127.0.0.7"));
+        String proxyAddress = IpLiterals.format(startProxy().boundAddresses().getFirst());
+        EgressSource source = socks5Source("ip-7", proxyAddress, "127.0.0.7");
         var plan = plan(path("connection_limit", 2L), sink.address());
         dispatch();
 
