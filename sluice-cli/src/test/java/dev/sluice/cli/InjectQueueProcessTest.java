@@ -11,7 +11,6 @@ import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,23 +30,8 @@ class InjectQueueProcessTest {
     Path dir;
 
     private Path policy(int sinkPort) throws IOException {
-        Path file = dir.resolve("policy.lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
-                kumo.on('get_queue_config', function(domain)
-                  return kumo.make_queue_config { retry_interval = '3s', max_retry_interval = '3s',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                """.formatted(dir.toAbsolutePath(), sinkPort));
-        return file;
+        return MtaTestPolicy.of(dir, sinkPort).httpListener()
+                .queue("retry_interval = '3s', max_retry_interval = '3s',").write();
     }
 
     private static String hostPort(InetSocketAddress a) {

@@ -14,7 +14,6 @@ import dev.sluice.testkit.SluiceProcess;
 import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,30 +39,12 @@ class MtaFaultsTest {
 
     /** Retries every 1-2 s so a repaired fault shows within seconds. */
     private Path policy(String sourceFields, int sinkPort, String events) throws IOException {
-        Path file = dir.resolve("policy.lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = true }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                  kumo.define_egress_source { name = 'ip-1', %2$s }
-                  kumo.define_egress_pool { name = 'pool-1', entries = { { name = 'ip-1' } } }
-                end)
-                kumo.on('get_queue_config', function()
-                  return kumo.make_queue_config { egress_pool = 'pool-1', retry_interval = '1s',
-                    max_retry_interval = '2s', protocol = { smtp = { mx_list = { '127.0.0.1:%3$d' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                %4$s
-                """.formatted(dir.toAbsolutePath(), sourceFields, sinkPort, events));
-        return file;
+        return MtaTestPolicy.of(dir, sinkPort).flush(true).source(sourceFields)
+                .queue("retry_interval = '1s', max_retry_interval = '2s',").events(events).write();
     }
 
     private SluiceProcess mta(Path policy) {
-        return peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString()).workDir(dir).start());
+        return MtaTestPolicy.start(peers, dir, policy);
     }
 
     private List<LogRecord> records(RecordType type) throws IOException {

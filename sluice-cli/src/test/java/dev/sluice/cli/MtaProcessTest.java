@@ -14,7 +14,6 @@ import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,28 +32,12 @@ class MtaProcessTest {
     Path dir;
 
     private Path policy(int sinkPort) throws IOException {
-        Path file = dir.resolve("policy.lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = true }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
-                kumo.on('get_queue_config', function(domain)
-                  return kumo.make_queue_config { retry_interval = '2s', max_retry_interval = '2s',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                """.formatted(dir.toAbsolutePath(), sinkPort));
-        return file;
+        return MtaTestPolicy.of(dir, sinkPort).flush(true).httpListener()
+                .queue("retry_interval = '2s', max_retry_interval = '2s',").write();
     }
 
     private SluiceProcess mta(Path policy) {
-        return peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString()).workDir(dir).start());
+        return MtaTestPolicy.start(peers, dir, policy);
     }
 
     private static ToolResult swaks(SluiceProcess mta, String testId) {

@@ -16,7 +16,6 @@ import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,29 +39,11 @@ class MtaRoutesTest {
 
     /** A policy whose only source is {@code ip-1} with these make_egress_source fields. */
     private Path policy(String sourceFields, int sinkPort) throws IOException {
-        Path file = dir.resolve("policy.lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = false }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                  kumo.define_egress_source { name = 'ip-1', %2$s }
-                  kumo.define_egress_pool { name = 'pool-1', entries = { { name = 'ip-1' } } }
-                end)
-                kumo.on('get_queue_config', function()
-                  return kumo.make_queue_config { egress_pool = 'pool-1', retry_interval = '2s',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:%3$d' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                """.formatted(dir.toAbsolutePath(), sourceFields, sinkPort));
-        return file;
+        return MtaTestPolicy.of(dir, sinkPort).source(sourceFields).queue("retry_interval = '2s',").write();
     }
 
     private SluiceProcess mta(Path policy) {
-        return peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString()).workDir(dir).start());
+        return MtaTestPolicy.start(peers, dir, policy);
     }
 
     static String hostPort(InetSocketAddress a) {

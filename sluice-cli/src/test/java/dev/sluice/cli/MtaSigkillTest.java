@@ -55,30 +55,15 @@ class MtaSigkillTest {
     /**
      * {@code retry} is 1h for the first run (the sink is down: no churn) and short for the second, so that a
      * message whose attempt fails after the restart (e.g. the sink slow to greet under the burst) is retried
-     * within the test's wait rather than an hour later.
+     * within the test's wait rather than an hour later. Reception records carry X-Seq.
      */
     private Path policy(int sinkPort, boolean flush, String retry) throws IOException {
-        Path file = dir.resolve("policy-" + retry.replaceAll("\\W", "") + ".lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = %3$s }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs', headers = { 'X-Seq' } }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                end)
-                kumo.on('get_queue_config', function(domain)
-                  return kumo.make_queue_config { %4$s,
-                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                """.formatted(dir.toAbsolutePath(), sinkPort, flush, retry));
-        return file;
+        return MtaTestPolicy.of(dir, sinkPort).flush(flush).logHeaders("'X-Seq'").queue(retry + ",")
+                .write("policy-" + retry.replaceAll("\\W", "") + ".lua");
     }
 
     private SluiceProcess mta(Path policy) {
-        return peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString()).workDir(dir).start());
+        return MtaTestPolicy.start(peers, dir, policy);
     }
 
     /** One client's share of the sequence numbers and what happened to each. */
