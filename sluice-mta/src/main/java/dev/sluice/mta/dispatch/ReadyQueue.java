@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * The messages of one (egress source, site) waiting for a connection, and the connections ({@link Lane}s)
  * that carry them: FIFO, at most max_ready waiting, at most the path's connection_limit lanes (connecting,
  * busy, idle or quitting). A lane sends batches: the next message together with the waiting recipients of the
- * same reception ({@link Entry#batchesWith}), up to max_recipients_per_batch RCPT TOs in one transaction. A lane is opened for a waiting message when no idle lane can take it; after a
- * whole plan failed to connect no lane is opened for the back-off. State is guarded by this object's lock;
+ * same reception ({@link Entry#batchesWith}), up to max_recipients_per_batch RCPT TOs in one transaction. A
+ * lane is opened for a waiting message when no idle lane can take it; after a whole plan failed to connect no
+ * lane is opened for the back-off. State is guarded by this object's lock;
  * outcomes are reported outside it.
  */
 final class ReadyQueue {
@@ -86,9 +87,8 @@ final class ReadyQueue {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
             ArrayDeque<Entry> parked = new ArrayDeque<>();
-            Map<Lane, Integer> room = null;
+            Map<Lane, Integer> room = pendingRoom();
             while (!draining && !waiting.isEmpty()) {
-                if (room == null) room = pendingRoom();
                 if (parkFor(waiting.peekFirst(), room)) {
                     parked.addLast(waiting.pollFirst());
                     continue;

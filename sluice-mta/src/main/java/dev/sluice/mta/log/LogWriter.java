@@ -40,7 +40,7 @@ public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
     private static final Duration IDLE_FLUSH = Duration.ofMillis(100);
     private static final Duration MAX_FLUSH_INTERVAL = Duration.ofSeconds(1);
-    /** Items written after a barrier before its flush: bounds an acknowledgement's wait under load. */
+    /** Items the writer takes at once; a barrier's flush waits for at most this many: bounds an ack's wait. */
     private static final int FLUSH_BATCH = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -220,30 +220,42 @@ public final class LogWriter implements AutoCloseable {
         thread.join();
     }
 
+    /**
+     * Takes what is queued in batches of up to {@link #FLUSH_BATCH} items: writes the records, then flushes once
+     * for every barrier of the batch (its callers wait for it), or when {@link #MAX_FLUSH_INTERVAL} has passed.
+     */
     private void run() {
+        List<Item> batch = new ArrayList<>();
+        List<CompletableFuture<Void>> barriers = new ArrayList<>();
         try {
             while (true) {
                 long timeout = pollTimeoutNanos();
-                Item item = timeout == Long.MAX_VALUE ? queue.take() : queue.poll(timeout, TimeUnit.NANOSECONDS);
-                if (item == null) {
+                Item first = timeout == Long.MAX_VALUE ? queue.take() : queue.poll(timeout, TimeUnit.NANOSECONDS);
+                if (first == null) {
                     idle();
                     continue;
                 }
-                switch (item) {
-                    case Entry e -> write(e.record());
-                    case Barrier b -> {
-                        if (!writeUpToFlush(b)) return;
-                    }
-                    case Stop s -> {
-                        closeSegment();
-                        releaseLateCallers();
-                        return;
+                batch.add(first);
+                queue.drainTo(batch, FLUSH_BATCH - 1);
+                for (int i = 0; i < batch.size(); i++) {
+                    switch (batch.get(i)) {
+                        case Entry e -> write(e.record());
+                        case Barrier b -> barriers.add(b.done());
+                        case Stop s -> {
+                            closeSegment();
+                            barriers.forEach(d -> d.complete(null));
+                            releaseLateCallers(batch.subList(i + 1, batch.size()));
+                            return;
+                        }
                     }
                 }
-                if (segment != null && segment.dirty
+                batch.clear();
+                if (!barriers.isEmpty() || segment != null && segment.dirty
                         && System.nanoTime() - segment.lastFlushNanos >= MAX_FLUSH_INTERVAL.toNanos()) {
                     flushSegment();
                 }
+                barriers.forEach(d -> d.complete(null));
+                barriers.clear();
             }
         } catch (InterruptedException e) {
             closeSegment();
@@ -252,36 +264,14 @@ public final class LogWriter implements AutoCloseable {
     }
 
     /**
-     * A barrier: writes what queued up behind it too (a bounded batch, so a busy queue cannot starve it), then
-     * flushes once and completes every barrier of the batch. False when a stop came in the batch.
+     * Calls that raced with close(), the rest of the stop's batch first: barriers are released, records that came
+     * too late are counted.
      */
-    private boolean writeUpToFlush(Barrier first) {
-        List<Item> batch = new ArrayList<>();
-        queue.drainTo(batch, FLUSH_BATCH);
-        List<CompletableFuture<Void>> done = new ArrayList<>();
-        done.add(first.done());
-        boolean stop = false;
-        for (Item item : batch) {
-            switch (item) {
-                case Entry e -> write(e.record());
-                case Barrier b -> done.add(b.done());
-                case Stop s -> stop = true;
-            }
-        }
-        if (stop) {
-            closeSegment();
-        } else {
-            flushSegment();
-        }
-        done.forEach(d -> d.complete(null));
-        if (stop) releaseLateCallers();
-        return !stop;
-    }
-
-    /** Calls that raced with close(): barriers are released, records that came too late are counted. */
-    private void releaseLateCallers() {
+    private void releaseLateCallers(List<Item> taken) {
+        List<Item> late = new ArrayList<>(taken);
+        queue.drainTo(late);
         int dropped = 0;
-        for (Item item; (item = queue.poll()) != null; ) {
+        for (Item item : late) {
             if (item instanceof Barrier b) {
                 b.done().complete(null);
             } else if (item instanceof Entry) {

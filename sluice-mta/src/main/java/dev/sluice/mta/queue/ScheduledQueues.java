@@ -133,7 +133,7 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         if (left.isNegative()) return Duration.ZERO;
         try {
-            QueueConfig config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+            QueueConfig config = configFor(q);
             return min(left, RetrySchedule.base(config, attempts));
         } catch (PolicyException | RuntimeException e) {
             return left; // the policy's trouble shows at the attempt; keep the schedule it had
@@ -202,7 +202,7 @@ public final class ScheduledQueues implements AutoCloseable {
         int attempt = e.attempts() + 1;
         QueueConfig config;
         try {
-            config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+            config = configFor(q);
         } catch (PolicyException | RuntimeException ex) {
             deferAfterLocalError(e, QueueConfig.DEFAULT, null, null, "get_queue_config failed: " + ex.getMessage());
             return;
@@ -261,6 +261,11 @@ public final class ScheduledQueues implements AutoCloseable {
                 });
     }
 
+    /** The policy's get_queue_config for {@code q} (cached by the resolver). */
+    private QueueConfig configFor(QueueName q) throws PolicyException {
+        return resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+    }
+
     private EgressPath path(String domain, EgressSource source, String site) {
         try {
             return resolver.path(domain, source.name(), site);
@@ -314,7 +319,7 @@ public final class ScheduledQueues implements AutoCloseable {
                 QueueName q = QueueName.of(m);
                 QueueConfig config;
                 try {
-                    config = resolver.queueConfig(q.domain(), q.tenant(), q.campaign(), q.routingDomain());
+                    config = configFor(q);
                 } catch (PolicyException | RuntimeException ex) {
                     config = QueueConfig.DEFAULT; // cached in the usual case; never lose the message over this
                 }
