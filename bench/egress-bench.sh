@@ -23,7 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/procs.sh
-. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
 ROWS=${ROWS:-"direct sluice haproxy microsocks"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -45,17 +45,6 @@ log() { printf '[egress-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-
-stop_pid() { # one PID we started and what it left behind: TERM, then KILL after 5 s
-  local pid=$1 kids i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kids=$(descendants "$pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for i in $kids; do kill -KILL "$i" 2>/dev/null || true; done
-}
 
 cleanup() {
   local pid

@@ -24,7 +24,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/procs.sh
-. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
 ROWS=${ROWS:-"sluice sluice+proxy postfix"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -39,30 +39,13 @@ PROXY_SOURCE=127.0.0.2
 WORK=$(mktemp -d "$WORK_PARENT/mta-bench.XXXXXX")
 chmod 755 "$WORK"
 STARTED=()          # PIDs this script started, stopped on exit
+STOP_SECONDS=10     # a draining MTA may take a while after TERM
 POSTFIX_DIR=""      # set while our Postfix instance may be running
 
 log() { printf '[mta-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-
-forget() { # PID: reaped, so the exit trap must not signal it (the number may belong to someone else by then)
-  local keep=() p
-  for p in ${STARTED[@]+"${STARTED[@]}"}; do [[ $p == "$1" ]] || keep+=("$p"); done
-  STARTED=(${keep[@]+"${keep[@]}"})
-}
-
-stop_pid() { # one PID we started and what it left behind: TERM, then KILL after 10 s
-  local pid=$1 kids i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; forget "$pid"; return 0; }
-  kids=$(descendants "$pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-  for i in $kids; do kill -KILL "$i" 2>/dev/null || true; done
-}
 
 postfix_master_pid() { # our instance's master, from its own pid file
   [[ -n "$POSTFIX_DIR" && -f "$POSTFIX_DIR/queue/pid/master.pid" ]] || return 1

@@ -16,7 +16,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/procs.sh
-. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line
+. "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
 BULK_SECONDS=${BULK_SECONDS:-5}
 SESSION_SECONDS=${SESSION_SECONDS:-5}
 SESSION_CLIENTS=${SESSION_CLIENTS:-64}
@@ -36,17 +36,6 @@ log() { printf '[proxy-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
-
-stop_pid() { # stops one PID we started (and the children it leaves behind), TERM then KILL
-  local pid=$1 kids i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kids=$(descendants "$pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for i in $kids; do kill -KILL "$i" 2>/dev/null || true; done
-}
 
 cleanup() {
   local pid
