@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sluice.net.CidrSet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,6 +122,42 @@ class EsmtpDeadlinesTest {
             for (var c : held) {
                 c.close();
             }
+        }
+    }
+
+    @Test
+    void behind_haproxy_the_address_in_the_proxy_header_is_what_counts() throws Exception {
+        InetSocketAddress a = servers.start(p -> p.withRequireProxyProtocol(true).withMaxConnectionsPerIp(1)
+                .withRelayHosts(CidrSet.of("10.0.0.0/8")));
+        byte[] from5 = "PROXY TCP4 192.0.2.5 127.0.0.1 40000 25\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] from6 = "PROXY TCP4 192.0.2.6 127.0.0.1 40001 25\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (var first = new SmtpTestClient(a, from5)) {
+            assertThat(first.reply().code()).isEqualTo(220);
+            try (var second = new SmtpTestClient(a, from5)) {
+                var r = second.reply();
+                assertThat(r.code()).isEqualTo(421);
+                assertThat(r.text()).isEqualTo("4.7.0 " + TestServers.HOST + " Error: too many connections from 192.0.2.5");
+            }
+            try (var other = new SmtpTestClient(a, from6)) {
+                assertThat(other.reply().code()).as("same TCP peer, another proxied client").isEqualTo(220);
+            }
+        }
+    }
+
+    @Test
+    void a_proxy_header_trickled_past_the_command_deadline_is_dropped_without_a_banner() throws Exception {
+        InetSocketAddress a = servers.start(p -> p.withRequireProxyProtocol(true)
+                .withClientTimeout(Duration.ofSeconds(30)).withCommandDeadline(Duration.ofSeconds(2)));
+        try (var c = new SmtpTestClient(a)) {
+            String header = "PROXY TCP4 192.0.2.5 127.0.0.1 40000 25\r\n";
+            long start = System.nanoTime();
+            for (int i = 0; i < 6; i++) { // 3 s for 6 bytes: each read well within client_timeout
+                c.send(header.substring(i, i + 1));
+                Thread.sleep(500);
+            }
+            assertThat(c.closedByServer()).as("closed without a word").isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at the deadline, not at client_timeout")
+                    .isLessThan(Duration.ofSeconds(15));
         }
     }
 
