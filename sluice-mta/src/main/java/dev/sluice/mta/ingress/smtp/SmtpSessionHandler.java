@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +50,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean awaiting;
     private long deadlineNanos;
     private Duration awaitedLimit;
-    private boolean timerScheduled;
+    private ScheduledFuture<?> timer;
     private long timerNanos;
 
     SmtpSessionHandler(SmtpSession session, CommandDispatcher dispatcher, MessageReceiver receiver, SmtpFramer framer,
@@ -102,31 +103,40 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** The server waits for the next command (or the message data): it must be complete within {@code limit}. */
     private void awaitInput(ChannelHandlerContext ctx, Duration limit) {
-        if (closing) {
+        if (closing || !ctx.channel().isActive()) {
             return;
         }
         long now = ctx.executor().ticker().nanoTime();
         awaiting = true;
         awaitedLimit = limit;
         deadlineNanos = now + limit.toNanos();
-        if (!timerScheduled || timerNanos - deadlineNanos > 0) {
+        if (timer == null || timerNanos - deadlineNanos > 0) {
+            cancelTimer();
             schedule(ctx, now);
         }
     }
 
     private void schedule(ChannelHandlerContext ctx, long now) {
-        timerScheduled = true;
         timerNanos = deadlineNanos;
-        // a superseded timer still runs, finds timerNanos moved on and leaves it to the new one
-        long at = deadlineNanos;
-        ctx.executor().schedule(() -> onTimer(ctx, at), deadlineNanos - now, TimeUnit.NANOSECONDS);
+        timer = ctx.executor().schedule(() -> onTimer(ctx), deadlineNanos - now, TimeUnit.NANOSECONDS);
     }
 
-    private void onTimer(ChannelHandlerContext ctx, long scheduledFor) {
-        if (scheduledFor != timerNanos || !timerScheduled) {
-            return;
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
-        timerScheduled = false;
+    }
+
+    /** A closed session leaves no timer behind (it would hold the pipeline until the deadline). */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+
+    private void onTimer(ChannelHandlerContext ctx) {
+        timer = null;
         if (!awaiting || closing || !ctx.channel().isActive()) {
             return;
         }
@@ -136,13 +146,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!greeted) {
-            log.debug("no PROXY header from {} within {}", session.peer(), awaitedLimit);
+            log.debug("no PROXY header from {} within {} ms", session.peer(), awaitedLimit.toMillis());
             closing = true;
             ctx.close(); // as for a missing header: drop without a word
             return;
         }
-        log.info("closing SMTP session {} from {}: {} not complete within {} s", session.connectionId(),
-                session.peer(), inData ? "message data" : "command", awaitedLimit.toSeconds());
+        log.info("closing SMTP session {} from {}: {} not complete within {} ms ({})", session.connectionId(),
+                session.peer(), inData ? "message data" : "command line", awaitedLimit.toMillis(),
+                inData ? "data_deadline" : "command_deadline");
         close(ctx, SmtpReply.of(421, "4.4.2", session.hostname() + " Error: timeout exceeded"));
     }
 
