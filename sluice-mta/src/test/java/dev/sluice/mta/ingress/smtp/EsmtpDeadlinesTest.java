@@ -151,11 +151,16 @@ class EsmtpDeadlinesTest {
         try (var c = new SmtpTestClient(a)) {
             String header = "PROXY TCP4 192.0.2.5 127.0.0.1 40000 25\r\n";
             long start = System.nanoTime();
-            for (int i = 0; i < 6; i++) { // 3 s for 6 bytes: each read well within client_timeout
-                c.send(header.substring(i, i + 1));
+            boolean closed = false;
+            for (int i = 0; i < 6 && !closed; i++) { // 3 s for 6 bytes: each read well within client_timeout
+                try {
+                    c.send(header.substring(i, i + 1));
+                } catch (java.net.SocketException e) {
+                    closed = true; // already closed (a slow machine overslept)
+                }
                 Thread.sleep(500);
             }
-            assertThat(c.closedByServer()).as("closed without a word").isTrue();
+            assertThat(closed || c.closedByServer()).as("closed without a word").isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at the deadline, not at client_timeout")
                     .isLessThan(Duration.ofSeconds(15));
         }
