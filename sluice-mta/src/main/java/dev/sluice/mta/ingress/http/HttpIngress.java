@@ -13,7 +13,8 @@ import java.util.concurrent.Executors;
 /**
  * The MTA's HTTP ingress routes, for trusted hosts only (as KumoMTA):
  * <ul>
- *   <li>{@code POST /api/inject/v1} — KumoMTA's injection API, see {@link InjectRequest} and {@link InjectResponse};</li>
+ *   <li>{@code POST /api/inject/v1} — KumoMTA's injection API, see {@link InjectRequest} and {@link InjectResponse};
+ *       only with {@code Content-Type: application/json} ({@link JsonOnly}: 415 otherwise);</li>
  *   <li>{@code GET /api/check-liveness/v1} — 200 "OK", or 503 with the {@link Admission}'s reason.</li>
  * </ul>
  * {@code /metrics} is {@link dev.sluice.net.http.MetricsRoutes}' job.
@@ -36,8 +37,8 @@ public final class HttpIngress {
         Objects.requireNonNull(injector, "injector");
         Objects.requireNonNull(admission, "admission");
         executor.execute(Templates.Jinja::warmUp);
-        server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new InjectHandler(injector, admission,
-                server::boundAddress, server.config().hostname(), executor, clock));
+        server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new JsonOnly(new InjectHandler(injector,
+                admission, server::boundAddress, server.config().hostname(), executor, clock)));
         server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> admission.refuseReason()
                 .map(reason -> HttpResponse.text(503, reason + "\n"))
                 .orElseGet(() -> HttpResponse.text(200, "OK\n")));

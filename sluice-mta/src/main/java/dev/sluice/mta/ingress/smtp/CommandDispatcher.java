@@ -43,7 +43,7 @@ public final class CommandDispatcher {
         } catch (CharacterCodingException e) {
             return Replies.BAD_ENCODING.now();
         }
-        if (line.isBlank()) {
+        if (line.isBlank() || hasControlCharacter(line)) {
             return Replies.BAD_SYNTAX.now();
         }
         int space = line.indexOf(' ');
@@ -56,5 +56,20 @@ public final class CommandDispatcher {
                     + "\" not recognized").now();
         }
         return handler.onCommand(session, verb, argument);
+    }
+
+    /**
+     * NUL, CR and the other C0/C1 controls (and DEL) have no place in a command line; a tab is let through, as
+     * Postfix's tokenizer takes it for a space. Refused before any handler sees the line, so that no name with a
+     * NUL in it reaches the Received header, the log or the policy.
+     */
+    static boolean hasControlCharacter(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (Character.isISOControl(c) && c != '\t') {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -21,10 +21,14 @@ import java.util.function.UnaryOperator;
 /** Reads the table of {@code kumo.start_esmtp_listener{...}} (KumoMTA section 3.4) into an {@link EsmtpListenerConfig}. */
 public final class EsmtpListenerParser {
 
-    /** Keys a {@code peer}/{@code via} block may set. */
+    /**
+     * Keys a {@code peer}/{@code via} block may set. {@code command_deadline}, {@code data_deadline} and
+     * {@code max_connections_per_ip} are Sluice's own (KumoMTA has only the per-read {@code client_timeout}).
+     */
     static final Set<String> PARAM_KEYS = Set.of("hostname", "banner", "relay_hosts", "require_proxy_protocol", "meta",
             "client_timeout", "data_processing_timeout", "max_messages_per_connection", "max_recipients_per_message",
-            "max_message_size", "line_length_hard_limit", "invalid_line_endings");
+            "max_message_size", "line_length_hard_limit", "invalid_line_endings", "command_deadline", "data_deadline",
+            "max_connections_per_ip");
 
     /** KumoMTA keys Sluice accepts but does not act on (listed by {@code sluice check}). */
     static final Set<String> IGNORED_KEYS = Set.of("tls_required_client_ca", "data_buffer_size", "batch_handling",
@@ -59,7 +63,7 @@ public final class EsmtpListenerParser {
             p = new EsmtpParams(p.hostname(), t.string("banner", null), p.relayHosts(), p.maxMessageSize(),
                     p.maxRecipientsPerMessage(), p.maxMessagesPerConnection(), p.lineLengthHardLimit(),
                     p.invalidLineEndings(), p.clientTimeout(), p.dataProcessingTimeout(), p.requireProxyProtocol(),
-                    p.meta());
+                    p.meta(), p.commandDeadline(), p.dataDeadline(), p.maxConnectionsPerIp());
         }
         if (t.has("relay_hosts")) {
             p = p.withRelayHosts(cidrs(t, "relay_hosts"));
@@ -71,16 +75,22 @@ public final class EsmtpListenerParser {
             p = new EsmtpParams(p.hostname(), p.banner(), p.relayHosts(), p.maxMessageSize(),
                     p.maxRecipientsPerMessage(), p.maxMessagesPerConnection(), p.lineLengthHardLimit(),
                     p.invalidLineEndings(), p.clientTimeout(), p.dataProcessingTimeout(), p.requireProxyProtocol(),
-                    meta(t));
+                    meta(t), p.commandDeadline(), p.dataDeadline(), p.maxConnectionsPerIp());
         }
         if (t.has("client_timeout")) {
             p = p.withClientTimeout(t.duration("client_timeout", null));
         }
         if (t.has("data_processing_timeout")) {
-            p = new EsmtpParams(p.hostname(), p.banner(), p.relayHosts(), p.maxMessageSize(),
-                    p.maxRecipientsPerMessage(), p.maxMessagesPerConnection(), p.lineLengthHardLimit(),
-                    p.invalidLineEndings(), p.clientTimeout(), t.duration("data_processing_timeout", null),
-                    p.requireProxyProtocol(), p.meta());
+            p = p.withDataProcessingTimeout(t.duration("data_processing_timeout", null));
+        }
+        if (t.has("command_deadline")) {
+            p = p.withCommandDeadline(t.duration("command_deadline", null));
+        }
+        if (t.has("data_deadline")) {
+            p = p.withDataDeadline(t.duration("data_deadline", null));
+        }
+        if (t.has("max_connections_per_ip")) {
+            p = p.withMaxConnectionsPerIp(t.integer("max_connections_per_ip", 0));
         }
         if (t.has("max_messages_per_connection")) {
             p = p.withMaxMessagesPerConnection(t.integer("max_messages_per_connection", 0));

@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} closes everything.
  *
  * <p>Per connection the pipeline is: [PROXY decoder + {@link ProxyHeaderHandler}] → idle timeout →
- * {@link SmtpFramer} → {@link SmtpSessionHandler}; STARTTLS puts an SslHandler in front.
+ * {@link SmtpFramer} → {@link SmtpSessionHandler} (command and data deadlines, the per-client-address limit);
+ * STARTTLS puts an SslHandler in front.
  */
 public final class EsmtpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EsmtpServer.class);
@@ -47,6 +49,7 @@ public final class EsmtpServer implements AutoCloseable {
     private final AtomicLong connectionCounter = new AtomicLong();
     private final ChannelGroup sessions = new DefaultChannelGroup("esmtp-sessions", GlobalEventExecutor.INSTANCE);
     private final MessageReceiver receiver = new MessageReceiver();
+    private final ClientConnectionCounts connectionCounts = new ClientConnectionCounts();
     private CommandDispatcher dispatcher;
     private SslContext sslContext;
     private Channel serverChannel;
@@ -128,12 +131,17 @@ public final class EsmtpServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("framer", framer);
         ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext,
-                config));
+                config, connectionCounts));
     }
 
     /** Sessions open right now. */
     public int activeConnections() {
         return active.get();
+    }
+
+    /** Sessions counted against max_connections_per_ip for {@code client} right now. */
+    public int connectionsFrom(InetAddress client) {
+        return connectionCounts.openFrom(client);
     }
 
     /** Messages received whose reply waits for the injector (SIGTERM drain waits for this to reach 0). */

@@ -20,7 +20,7 @@ final class HeloCommand implements CommandHandler {
     @Override
     public CompletionStage<SmtpReply> onCommand(SmtpSession session, String verb, String argument) {
         String name = argument.strip();
-        if (name.isEmpty() || name.contains(" ")) {
+        if (name.isEmpty() || name.chars().anyMatch(Character::isWhitespace)) {
             return Replies.syntax(Replies.usage(verb, false)).now();
         }
         boolean extended = verb.equals("EHLO");

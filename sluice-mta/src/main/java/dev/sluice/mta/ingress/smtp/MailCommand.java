@@ -30,10 +30,19 @@ final class MailCommand implements CommandHandler {
         if (!path.params().isEmpty() && (!session.esmtp() || !path.paramsWellFormed())) {
             return usage.now();
         }
-        if (!path.address().isEmpty() && !PathArgument.isMailbox(path.address())) {
-            return SmtpReply.of(501, "5.1.7", "Error: bad sender address syntax").now();
+        // SMTPUTF8 decides which address syntax is allowed, so it is looked at first (as Postfix does)
+        boolean smtputf8 = path.params().stream().anyMatch(p -> p.equalsIgnoreCase("SMTPUTF8"));
+        if (!path.address().isEmpty()) {
+            switch (MailboxSyntax.check(path.address(), smtputf8)) {
+                case BAD_SYNTAX -> {
+                    return Replies.BAD_SENDER.now();
+                }
+                case NEEDS_SMTPUTF8 -> {
+                    return Replies.NEEDS_SMTPUTF8.now();
+                }
+                case OK -> { }
+            }
         }
-        boolean smtputf8 = false;
         String body = null;
         for (String param : path.params()) {
             int eq = param.indexOf('=');
@@ -41,12 +50,12 @@ final class MailCommand implements CommandHandler {
             String value = eq < 0 ? null : param.substring(eq + 1);
             switch (key) {
                 case "SIZE" -> {
-                    if (value == null || !value.chars().allMatch(Character::isDigit) || value.length() > 18) {
+                    if (value == null || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                         return usage.now();
                     }
-                    if (Long.parseLong(value) > session.params().maxMessageSize()) {
-                        return SmtpReply.of(552, "5.3.4", "Error: message size exceeds fixed maximum message size")
-                                .now();
+                    // more digits than a long holds is still a size, only a very large one
+                    if (value.length() > 18 || Long.parseLong(value) > session.params().maxMessageSize()) {
+                        return SmtpReply.of(552, "5.3.4", "Message size exceeds fixed limit").now();
                     }
                 }
                 case "BODY" -> {

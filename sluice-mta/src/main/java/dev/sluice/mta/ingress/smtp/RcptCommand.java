@@ -1,7 +1,6 @@
 package dev.sluice.mta.ingress.smtp;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -37,8 +36,16 @@ final class RcptCommand implements CommandHandler {
             return SmtpReply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented").now();
         }
         String address = path.address();
-        if (!PathArgument.isMailbox(address) && !address.toLowerCase(Locale.ROOT).equals("postmaster")) {
-            return SmtpReply.of(501, "5.1.3", "Error: bad recipient address syntax").now();
+        if (!address.equalsIgnoreCase("postmaster")) {
+            switch (MailboxSyntax.check(address, session.smtputf8())) {
+                case BAD_SYNTAX -> {
+                    return Replies.BAD_RECIPIENT.now();
+                }
+                case NEEDS_SMTPUTF8 -> {
+                    return Replies.NEEDS_SMTPUTF8.now();
+                }
+                case OK -> { }
+            }
         }
         if (session.recipientCount() >= session.params().maxRecipientsPerMessage()) {
             return SmtpReply.of(452, "4.5.3", "too many recipients").now();

@@ -11,6 +11,10 @@ final class Replies {
     static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "line too long");
     static final SmtpReply BAD_SYNTAX = SmtpReply.of(500, "5.5.2", "Error: bad syntax");
     static final SmtpReply BAD_ENCODING = SmtpReply.of(500, "5.5.2", "Error: command is not valid UTF-8");
+    // Postfix's texts
+    static final SmtpReply BAD_SENDER = SmtpReply.of(501, "5.1.7", "Bad sender address syntax");
+    static final SmtpReply BAD_RECIPIENT = SmtpReply.of(501, "5.1.3", "Bad recipient address syntax");
+    static final SmtpReply NEEDS_SMTPUTF8 = SmtpReply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
 
     static SmtpReply syntax(String usage) {
         return SmtpReply.of(501, "5.5.4", "Syntax: " + usage);

@@ -8,8 +8,12 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * the dispatcher or the {@link MessageReceiver}, writes replies in order and carries out their
  * {@link SmtpReply.Action}. While a reply is pending the framer is paused, so pipelined commands are answered in
  * the order they came.
+ *
+ * <p>Besides the per-read idle timeout, a whole command line must arrive within {@code command_deadline} and the
+ * whole message data within {@code data_deadline}, counted from when the server starts waiting for them, so a
+ * client cannot hold a session by trickling a byte at a time; then {@code 421 4.4.2 <host> Error: timeout
+ * exceeded} and close (Postfix's reply). Before the banner, a client address over {@code max_connections_per_ip}
+ * gets {@code 421 4.7.0 <host> Error: too many connections from <ip>} instead.
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
@@ -28,32 +38,123 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final SmtpFramer framer;
     private final SslContext sslContext;
     private final EsmtpListenerConfig config;
+    private final ClientConnectionCounts connectionCounts;
     private boolean greeted;
     private boolean busy;
     private boolean closing;
+    /** Reading message data: the data deadline applies instead of the command deadline. */
+    private boolean inData;
+
+    // The deadline of the input awaited now. One timer at a time: moving the deadline on is a field write, and the
+    // timer, when it fires early, sleeps again until the deadline in force then (as IdleStateHandler does).
+    private boolean awaiting;
+    private long deadlineNanos;
+    private Duration awaitedLimit;
+    private ScheduledFuture<?> timer;
+    private long timerNanos;
 
     SmtpSessionHandler(SmtpSession session, CommandDispatcher dispatcher, MessageReceiver receiver, SmtpFramer framer,
-                       SslContext sslContext, EsmtpListenerConfig config) {
+                       SslContext sslContext, EsmtpListenerConfig config, ClientConnectionCounts connectionCounts) {
         this.session = session;
         this.dispatcher = dispatcher;
         this.receiver = receiver;
         this.framer = framer;
         this.sslContext = sslContext;
         this.config = config;
+        this.connectionCounts = connectionCounts;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (!session.params().requireProxyProtocol()) {
             greet(ctx);
+        } else {
+            awaitInput(ctx, session.params().commandDeadline()); // the PROXY header is bounded like a command
         }
         ctx.fireChannelActive();
     }
 
     private void greet(ChannelHandlerContext ctx) {
         greeted = true;
-        write(ctx, SmtpReply.of(220, null, session.hostname() + " " + session.params().banner()));
+        InetAddress client = session.peer().getAddress();
+        EsmtpParams params = session.params();
+        if (!params.relayHosts().contains(client)) {
+            if (!connectionCounts.tryOpen(client, params.maxConnectionsPerIp())) {
+                log.info("refusing SMTP session {} from {}: more than max_connections_per_ip = {} from this address",
+                        session.connectionId(), session.peer(), params.maxConnectionsPerIp());
+                close(ctx, SmtpReply.of(421, "4.7.0", session.hostname() + " Error: too many connections from "
+                        + client.getHostAddress()));
+                return;
+            }
+            ctx.channel().closeFuture().addListener(f -> connectionCounts.close(client));
+        }
+        write(ctx, SmtpReply.of(220, null, session.hostname() + " " + params.banner()));
         ctx.flush();
+        awaitInput(ctx, params.commandDeadline());
+    }
+
+    /** Writes the reply and closes; nothing the client sends afterwards is looked at. */
+    private void close(ChannelHandlerContext ctx, SmtpReply reply) {
+        closing = true;
+        awaiting = false;
+        framer.pause();
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.encode())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The server waits for the next command (or the message data): it must be complete within {@code limit}. */
+    private void awaitInput(ChannelHandlerContext ctx, Duration limit) {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = ctx.executor().ticker().nanoTime();
+        awaiting = true;
+        awaitedLimit = limit;
+        deadlineNanos = now + limit.toNanos();
+        if (timer == null || timerNanos - deadlineNanos > 0) {
+            cancelTimer();
+            schedule(ctx, now);
+        }
+    }
+
+    private void schedule(ChannelHandlerContext ctx, long now) {
+        timerNanos = deadlineNanos;
+        timer = ctx.executor().schedule(() -> onTimer(ctx), deadlineNanos - now, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** A closed session leaves no timer behind (it would hold the pipeline until the deadline). */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+
+    private void onTimer(ChannelHandlerContext ctx) {
+        timer = null;
+        if (!awaiting || closing || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = ctx.executor().ticker().nanoTime();
+        if (deadlineNanos - now > 0) {
+            schedule(ctx, now);
+            return;
+        }
+        if (!greeted) {
+            log.debug("no PROXY header from {} within {} ms", session.peer(), awaitedLimit.toMillis());
+            closing = true;
+            ctx.close(); // as for a missing header: drop without a word
+            return;
+        }
+        log.info("closing SMTP session {} from {}: {} not complete within {} ms ({})", session.connectionId(),
+                session.peer(), inData ? "message data" : "command line", awaitedLimit.toMillis(),
+                inData ? "data_deadline" : "command_deadline");
+        close(ctx, SmtpReply.of(421, "4.4.2", session.hostname() + " Error: timeout exceeded"));
     }
 
     @Override
@@ -97,6 +198,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (closing || !greeted) {
             return;
         }
+        awaiting = false;
+        if (input instanceof SmtpInput.DataEnd) {
+            inData = false;
+        }
         CompletionStage<SmtpReply> reply = switch (input) {
             case SmtpInput.CommandLine line -> dispatcher.dispatch(session, line.line());
             case SmtpInput.LineTooLong tooLong -> Replies.LINE_TOO_LONG.now();
@@ -105,6 +210,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<SmtpReply> future = reply.toCompletableFuture();
         if (future.isDone()) {
             apply(ctx, future.join());
+            awaitNext(ctx);
             return;
         }
         busy = true;
@@ -112,11 +218,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         future.whenComplete((r, error) -> ctx.executor().execute(() -> {
             busy = false;
             apply(ctx, error == null ? r : SmtpReply.of(451, "4.3.0", "local error in processing"));
+            awaitNext(ctx);
             if (!closing) {
                 framer.resume();
             }
             ctx.flush();
         }));
+    }
+
+    private void awaitNext(ChannelHandlerContext ctx) {
+        awaitInput(ctx, inData ? session.params().dataDeadline() : session.params().commandDeadline());
     }
 
     /** Replies to pipelined commands go out together, in one flush per read. */
@@ -129,12 +240,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void apply(ChannelHandlerContext ctx, SmtpReply reply) {
         switch (reply.action()) {
             case CONTINUE -> write(ctx, reply);
-            case CLOSE -> {
-                closing = true;
-                framer.pause();
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.encode())).addListener(ChannelFutureListener.CLOSE);
-            }
+            case CLOSE -> close(ctx, reply);
             case START_DATA -> {
+                inData = true;
                 framer.startData(session.params().maxMessageSize(), session.params().invalidLineEndings());
                 write(ctx, reply);
             }

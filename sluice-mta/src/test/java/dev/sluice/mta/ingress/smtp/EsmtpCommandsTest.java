@@ -256,7 +256,7 @@ class EsmtpCommandsTest {
             c.cmd("RSET");
             var r = c.cmd("MAIL FROM:<no-at-sign>");
             assertThat(r.code()).isEqualTo(501);
-            assertThat(r.text()).startsWith("5.1.7");
+            assertThat(r.text()).isEqualTo("5.1.7 Bad sender address syntax");
             sessionGoesOn(c);
         }
     }
@@ -411,7 +411,7 @@ class EsmtpCommandsTest {
             c.cmd("EHLO example.com");
             var r = c.cmd("MAIL FROM: <anne@example.com> SIZE=10000");
             assertThat(r.code()).isEqualTo(552);
-            assertThat(r.text()).isEqualTo("5.3.4 Error: message size exceeds fixed maximum message size");
+            assertThat(r.text()).isEqualTo("5.3.4 Message size exceeds fixed limit"); // Postfix's text
             sessionGoesOn(c);
         }
     }

@@ -56,6 +56,34 @@ class EsmtpListenerConfigTest {
         assertThat(p.invalidLineEndings()).isEqualTo(InvalidLineEndings.DENY);
         assertThat(p.clientTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(p.requireProxyProtocol()).isFalse();
+        // Sluice's own, near Postfix's smtpd_timeout and smtpd_client_connection_count_limit
+        assertThat(p.commandDeadline()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(p.dataDeadline()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(p.maxConnectionsPerIp()).isEqualTo(50);
+    }
+
+    @Test
+    void deadlines_and_the_per_address_limit_are_listener_options_a_peer_block_may_change() throws Exception {
+        var config = load("""
+                kumo.start_esmtp_listener {
+                  command_deadline = '2 minutes', data_deadline = '15 minutes', max_connections_per_ip = 20,
+                  peer = { ['10.0.0.0/8'] = { max_connections_per_ip = 500, data_deadline = '1 hour' } },
+                }
+                """).getFirst();
+        EsmtpParams p = config.params();
+        assertThat(p.commandDeadline()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(p.dataDeadline()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(p.maxConnectionsPerIp()).isEqualTo(20);
+        EsmtpParams peer = config.paramsFor(InetAddress.getByName("10.1.2.3"), null);
+        assertThat(peer.maxConnectionsPerIp()).isEqualTo(500);
+        assertThat(peer.dataDeadline()).isEqualTo(Duration.ofHours(1));
+        assertThat(peer.commandDeadline()).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ max_connections_per_ip = 0 }"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("max_connections_per_ip");
+        assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ command_deadline = '0s' }"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("command_deadline");
+        assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ peer = { ['10.0.0.0/8'] = { data_deadline = 'x' } } }"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("data_deadline");
     }
 
     @Test
