@@ -125,6 +125,7 @@ final class RequestHandler extends SocksStep {
             session.refuse(Socks5CommandStatus.FAILURE, "CONNECT after CONNECT");
             return;
         }
+        session.destination = destination; // in the session's log line, refused or not
         Optional<String> rule = session.listener.policy().refuseConnect(session.identities, destination);
         if (rule.isPresent()) {
             session.refuse(Socks5CommandStatus.FORBIDDEN, "CONNECT " + IpLiterals.format(destination) + " not allowed by " + rule.get());
@@ -132,7 +133,6 @@ final class RequestHandler extends SocksStep {
         }
         busy = true;
         session.phase = "CONNECT " + IpLiterals.format(destination);
-        session.destination = destination;
         session.listener.metrics().outbound.labelValues(session.listener.label(), IpLiterals.format(destination)).inc();
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
                 "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));
