@@ -117,6 +117,19 @@ class ClientCloseTest {
     }
 
     @Test
+    void tlsClientClosingDuringTheGreetingIsReleasedAtOnce() throws Exception {
+        start(null, b -> b.useTls(true));
+        try (var tls = RelayTest.tlsSocket(proxy)) {
+            tls.getOutputStream().write(new byte[] {5, 2, 0});
+            tls.getOutputStream().flush();
+            await().atMost(RELEASED_WITHIN).until(() -> server.activeSessions() == 1);
+        } // close_notify, then FIN
+        await().atMost(RELEASED_WITHIN).until(() -> server.activeSessions() == 0);
+        assertThat(lines()).filteredOn(l -> l.contains("outcome=")).singleElement()
+                .satisfies(l -> assertThat(l).contains("outcome=closed by client during the greeting"));
+    }
+
+    @Test
     void halfAnAuthRequestThenCloseIsReleasedAtOnce() throws Exception {
         start((u, p, m) -> CompletableFuture.completedFuture(AuthDecision.granted(u)), b -> b);
         var c = client();
