@@ -124,6 +124,32 @@ class HandshakeHandlersTest {
     }
 
     @Test
+    void clientInputClosingDuringTheGreetingEndsTheSessionAtOnce() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 2, 0); // half a greeting
+        ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertThat(out(ch)).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+        var l = java.util.Map.of("listener", "127.0.0.1:1080");
+        assertThat(TestSupport.metric(registry, "proxy_connections_failed_total", l)).isEqualTo(1);
+        assertThat(TestSupport.metric(registry, "proxy_active_connections", l)).isZero();
+    }
+
+    @Test
+    void clientInputClosingWhileTheAuthenticatorDecidesWaitsForTheAnswer() {
+        CompletableFuture<AuthDecision> pending = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> pending, b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 'a', 1, 'b');
+        ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertThat(ch.isOpen()).as("the request is whole; its answer is still owed").isTrue();
+        pending.complete(AuthDecision.denied());
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
     void authenticatorAnswerArrivingLaterOnAnotherThreadIsHonoured() throws Exception {
         CompletableFuture<AuthDecision> pending = new CompletableFuture<>();
         EmbeddedChannel ch = channel((u, p, m) -> pending, b -> b.requireAuth(true));
