@@ -97,7 +97,7 @@ PEER_PID=""; PEER_ADDR=""
 start_sluice() {
   [[ -x "$ROOT/bin/sluice" ]] || { log "bin/sluice not found: skipping"; return 1; }
   local port; port=$(free_port)
-  (cd "$ROOT" && SLUICE_NO_BUILD=1 exec bin/sluice proxy --listen "127.0.0.1:$port") >"$WORK/sluice.log" 2>&1 &
+  (cd "$ROOT" && SLUICE_NO_BUILD=1 exec bin/sluice proxy --listen "127.0.0.1:$port" --allow-destination 127.0.0.0/8) >"$WORK/sluice.log" 2>&1 &
   PEER_PID=$!; STARTED+=("$PEER_PID"); PEER_ADDR="127.0.0.1:$port"
   if ! wait_for_line "$WORK/sluice.log" 'proxy listener on' 60 "$PEER_PID"; then
     log "sluice proxy did not log 'proxy listener on'; its output:"; tail -20 "$WORK/sluice.log" >&2

@@ -169,7 +169,7 @@ EOF
 
 start_sluice_proxy() {
   local port; port=$(free_port)
-  (cd "$ROOT" && SLUICE_NO_BUILD=1 exec bin/sluice proxy --listen "127.0.0.1:$port") >"$WORK/proxy.log" 2>&1 &
+  (cd "$ROOT" && SLUICE_NO_BUILD=1 exec bin/sluice proxy --listen "127.0.0.1:$port" --allow-destination 127.0.0.0/8) >"$WORK/proxy.log" 2>&1 &
   PROXY_PID=$!; STARTED+=("$PROXY_PID")
   wait_for_line "$WORK/proxy.log" 'proxy listener on' 60 "$PROXY_PID" || { tail -20 "$WORK/proxy.log" >&2; return 1; }
   wait_listening "$port" 10 || return 1

@@ -10,7 +10,8 @@
 # Environment (all optional):
 #   BULK_SECONDS=5 SESSION_SECONDS=5 SESSION_CLIENTS=64 HOLD_SESSIONS=3000 HOLD_SECONDS=2 LATENCY_SECONDS=2
 #   PROXIES="direct sluice microsocks dante"   which rows to run, in order
-#   SLUICE_PROXY_CMD="bin/sluice proxy --listen 127.0.0.1:PORT"   PORT is replaced; run from the repo root
+#   SLUICE_PROXY_CMD="bin/sluice proxy --listen 127.0.0.1:PORT --allow-destination 127.0.0.0/8"   PORT is replaced;
+#                                     run from the repo root (the targets are on loopback, refused unless allowed)
 #   JAVA_HOME (JDK >= 21; else the newest under /usr/lib/jvm)   KEEP_WORK=1 keeps logs in the work directory
 set -euo pipefail
 
@@ -24,7 +25,7 @@ HOLD_SESSIONS=${HOLD_SESSIONS:-3000}
 HOLD_SECONDS=${HOLD_SECONDS:-2}
 LATENCY_SECONDS=${LATENCY_SECONDS:-2}
 PROXIES=${PROXIES:-"direct sluice microsocks dante"}
-SLUICE_PROXY_CMD_DEFAULT="bin/sluice proxy --listen 127.0.0.1:PORT"
+SLUICE_PROXY_CMD_DEFAULT="bin/sluice proxy --listen 127.0.0.1:PORT --allow-destination 127.0.0.0/8"
 SLUICE_PROXY_CMD=${SLUICE_PROXY_CMD:-}
 FD_LIMIT=20000
 CLK_TCK=$(getconf CLK_TCK)

@@ -1,5 +1,6 @@
 -- Sluice example: deliver every message through a SOCKS5 proxy (`sluice proxy` on 127.0.0.1:1080),
 -- leaving from 127.0.0.7, to a local sink on 127.0.0.1:2526. See the README, "Watch it deliver".
+-- The sink is on the proxy's own host, so that proxy needs `--allow-destination 127.0.0.0/8`.
 local kumo = require 'kumo'
 
 kumo.on('init', function()

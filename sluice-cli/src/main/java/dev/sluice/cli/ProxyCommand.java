@@ -24,6 +24,11 @@ import picocli.CommandLine.Model.CommandSpec;
             "  sluice proxy --proxy-config proxy.lua",
             "or use the legacy flags, one SOCKS5 listener per --listen:",
             "  sluice proxy --listen 127.0.0.1:5000 [--listen [::1]:5000] [--no-splice] [--timeout-seconds 60]",
+            "               [--allow-destination 127.0.0.0/8 ...]",
+            "",
+            "CONNECT to this host (loopback, 0.0.0.0/8 and ::, link-local, multicast, this host's own",
+            "addresses) is refused with reply 0x02 unless --allow-destination (or allowed_destinations",
+            "in the Lua listener table) lists it.",
             ""
         })
 final class ProxyCommand implements Callable<Integer> {
@@ -51,13 +56,21 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Legacy: time allowed for each handshake step (default 60).")
     Long timeoutSeconds;
 
+    @Option(
+            names = "--allow-destination",
+            paramLabel = "CIDR",
+            description = "Legacy: let clients CONNECT to these addresses although they are this host's own "
+                    + "(loopback, link-local, its interfaces, ...), which is refused by default (repeatable).")
+    List<String> allowDestination = List.of();
+
     @Override
     public Integer call() throws Exception {
-        boolean legacy = !listen.isEmpty() || noSplice || timeoutSeconds != null;
+        boolean legacy = !listen.isEmpty() || noSplice || timeoutSeconds != null || !allowDestination.isEmpty();
         if (proxyConfig != null && legacy) {
             throw new ParameterException(
                     spec.commandLine(),
-                    "--proxy-config cannot be combined with --listen, --no-splice or --timeout-seconds");
+                    "--proxy-config cannot be combined with --listen, --no-splice, --timeout-seconds or --allow-destination"
+                            + " (use allowed_destinations in the listener table)");
         }
         if (proxyConfig == null && listen.isEmpty()) {
             throw new ParameterException(
@@ -70,7 +83,8 @@ final class ProxyCommand implements Callable<Integer> {
                 proxyConfig != null
                         ? ProxyApp.Options.fromConfig(proxyConfig)
                         : ProxyApp.Options.legacy(
-                                listen, !noSplice, Duration.ofSeconds(timeoutSeconds == null ? 60 : timeoutSeconds));
+                                listen, !noSplice, Duration.ofSeconds(timeoutSeconds == null ? 60 : timeoutSeconds),
+                                allowDestination);
         try {
             return ProxyApp.run(options);
         } catch (IllegalArgumentException e) {

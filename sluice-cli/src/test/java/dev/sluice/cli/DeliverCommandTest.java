@@ -112,7 +112,7 @@ class DeliverCommandTest {
     @Test
     void throughSluiceProxyWithBindOfTheSourceAddress() throws IOException {
         var sink = peers.add(SmtpSink.start());
-        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
         String server = hostPort(proxy.proxyListener());
 
         var r = deliver(policy("socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7'"
@@ -127,7 +127,7 @@ class DeliverCommandTest {
     @Test
     void proxyNameWithTwoAddressesWhereTheFirstRefusesUsesTheSecond() throws IOException {
         var sink = peers.add(SmtpSink.start());
-        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
         int port = proxy.proxyListener().getPort();
         Path policy = policy("socks5_proxy_server = 'socks5.proxy.test:%d', socks5_proxy_source_address = '127.0.0.7'"
                 .formatted(port));
@@ -174,7 +174,7 @@ class DeliverCommandTest {
         Files.writeString(config, """
                 local proxy = require 'proxy'
                 kumo.on('proxy_init', function()
-                  proxy.start_proxy_listener { listen = '127.0.0.1:0', use_tls = true, %s }
+                  proxy.start_proxy_listener { listen = '127.0.0.1:0', use_tls = true, allowed_destinations = { '127.0.0.0/8' }, %s }
                 end)
                 """.formatted(certKeyFields));
         var proxy = peers.add(SluiceProcess.start("proxy", "--proxy-config", config.toString()));
@@ -223,7 +223,8 @@ class DeliverCommandTest {
         Files.writeString(config, """
                 local proxy = require 'proxy'
                 kumo.on('proxy_init', function()
-                  proxy.start_proxy_listener { listen = '127.0.0.1:0', require_auth = true, timeout = '10 seconds' }
+                  proxy.start_proxy_listener { listen = '127.0.0.1:0', require_auth = true, timeout = '10 seconds',
+                                               allowed_destinations = { '127.0.0.0/8' } }
                 end)
                 kumo.on('proxy_server_auth_rfc1929', function(user, password, conn_meta)
                   return user == 'ip1' and password == 'right-password'
@@ -294,7 +295,7 @@ class DeliverCommandTest {
     @Test
     void bindOfAnAddressTheProxyHostLacksIsSummarisedAsUnplumbedOnTheProxy() throws IOException {
         var sink = peers.add(SmtpSink.start());
-        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
 
         // 192.0.2.1 (TEST-NET-1) is on no interface here: the proxy's bind fails locally, no packet leaves
         var r = deliver(policy("socks5_proxy_server = '%s', socks5_proxy_source_address = '192.0.2.1'"
@@ -366,7 +367,7 @@ class DeliverCommandTest {
     @Test
     void ipv4SourceForAnIpv6DestinationIsAFamilyMismatch() throws IOException {
         var sink = peers.add(SmtpSink.builder().host("::1").start());
-        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "::1"));
 
         var r = deliver(policy("socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7'"
                 .formatted(hostPort(proxy.proxyListener()))), sink.hostPort());

@@ -112,7 +112,7 @@ class DeliverSeedsTest {
     @Test
     void seed001Socks5BlockThroughSluiceProxyLeavesFrom10001() throws IOException {
         peers.add(SluiceProcess.builder().namespace(ns).host("10.0.5.10").port(5000)
-                .args("proxy", "--listen", "10.0.5.10:5000").start());
+                .args("proxy", "--listen", "10.0.5.10:5000", "--allow-destination", SINK + "/32").start()); // the sink is on this host
         var r = deliverInNamespace(policyLoading("seed001_socks5.lua"));
         assertDeliveredFrom10001(r, "10\\.0\\.0\\.1:\\d+ via socks5 10\\.0\\.5\\.10:5000");
     }

@@ -76,7 +76,7 @@ class MtaFaultsTest {
     @Test
     void proxyThatGoesAwayDefersWithProxyConnectionIssuesAndDeliversWhenItReturns() throws Exception {
         SmtpSink sink = peers.add(SmtpSink.start());
-        SluiceProcess proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        SluiceProcess proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
         String server = hostPort(proxy.proxyListener());
         SluiceProcess mta = mta(policy("socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7'"
                 .formatted(server), sink.port(), ""));
@@ -91,7 +91,7 @@ class MtaFaultsTest {
                 .contains("proxy connection issues");
         assertThat(sink.messages()).hasSize(1);
 
-        peers.add(SluiceProcess.start("proxy", "--listen", server));
+        peers.add(SluiceProcess.start("proxy", "--listen", server, "--allow-destination", "127.0.0.0/8"));
         var messages = sink.awaitMessages(2, WAIT);
         assertThat(messages.getLast().header("X-Test-Id")).contains("while-down");
         assertThat(messages.getLast().clientAddr()).isEqualTo("127.0.0.7");

@@ -84,7 +84,7 @@ class MtaRoutesTest {
     @Test
     void throughSluiceProxyTheSinkSeesTheBoundAddressAndTheLogsNameTheProxy() throws Exception {
         SmtpSink sink = peers.add(SmtpSink.start());
-        SluiceProcess proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        SluiceProcess proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
         String server = hostPort(proxy.proxyListener());
         SluiceProcess mta = mta(policy("socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7'"
                 .formatted(server), sink.port()));

@@ -106,7 +106,7 @@ class MtaSeedsTest {
     @Test
     void seed001Socks5ThroughSluiceProxyLeavesFrom10001() throws IOException {
         peers.add(SluiceProcess.builder().namespace(ns).host("10.0.5.10").port(5000)
-                .args("proxy", "--listen", "10.0.5.10:5000").start());
+                .args("proxy", "--listen", "10.0.5.10:5000", "--allow-destination", SINK + "/32").start()); // the sink is on this host
         SluiceProcess mta = mtaWithSeed("seed001_socks5.lua");
 
         SourceAddress source = sendAndAwaitDelivery(mta).sourceAddress();

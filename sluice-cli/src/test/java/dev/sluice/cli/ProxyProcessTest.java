@@ -2,6 +2,7 @@ package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.sluice.testkit.CommandPeer;
 import dev.sluice.testkit.CommandTool;
@@ -58,7 +59,9 @@ class ProxyProcessTest {
 
     @Test
     void legacyListenersRelayCurlOverIpv4AndIpv6() {
-        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--listen", "[::1]:0"));
+        // the web server is on this host, which the proxy refuses unless told otherwise
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--listen", "[::1]:0",
+                "--allow-destination", "127.0.0.0/8"));
         var v4 = proxy.awaitLine("proxy listener on 127\\.0\\.0\\.1:\\d+", Duration.ofSeconds(5));
         var v6 = proxy.awaitLine("proxy listener on \\[::1\\]:\\d+", Duration.ofSeconds(5));
 
@@ -76,7 +79,8 @@ class ProxyProcessTest {
         Files.writeString(config, """
                 local proxy = require 'proxy'
                 kumo.on('proxy_init', function()
-                  proxy.start_proxy_listener { listen = '127.0.0.1:0', require_auth = true, timeout = '5 seconds' }
+                  proxy.start_proxy_listener { listen = '127.0.0.1:0', require_auth = true, timeout = '5 seconds',
+                                               allowed_destinations = { '127.0.0.0/8' } }
                   proxy.start_http_listener { listen = '127.0.0.1:0' }
                 end)
                 kumo.on('proxy_server_auth_rfc1929', function(user, password, conn_meta)
@@ -142,7 +146,7 @@ class ProxyProcessTest {
     void sigtermStopsAcceptingLetsTheRelayFinishAndExitsZero() throws Exception {
         try (var echo = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Thread.ofVirtual().start(() -> echoOnce(echo));
-            var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+            var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
             InetSocketAddress socks = proxy.proxyListener();
 
             try (Socket client = new Socket(socks.getAddress(), socks.getPort())) {
@@ -166,6 +170,90 @@ class ProxyProcessTest {
             }
             assertThat(proxy.awaitExit(Duration.ofSeconds(20))).as(proxy.describe()).isZero();
         }
+    }
+
+    /** A proxy beside other services on this host must not be a way into them (issue 9, item 6). */
+    @Test
+    void defaultProxyRefusesConnectToThisHostsOwnServices() {
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        String socks = hostPort(proxy.proxyListener());
+
+        var r = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", socks, url());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(97); // curl: proxy handshake error
+        assertThat(r.stdout()).doesNotContain("hello through sluice");
+        proxy.awaitLine("outcome=refused\\(0x02\\): CONNECT " + java.util.regex.Pattern.quote(web.hostPort())
+                + " not allowed by the default destination rule: 127\\.0\\.0\\.1 is loopback", Duration.ofSeconds(5));
+    }
+
+    @Test
+    void badAllowDestinationIsAUsageError() {
+        var r = SluiceCommand.run("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/33");
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--allow-destination").contains("127.0.0.0/33");
+    }
+
+    /**
+     * curl with -U offers "no authentication" and username/password; a proxy with nothing to check a password must
+     * choose "no authentication" instead of asking and then refusing every credential (issue 9, item 7).
+     */
+    @Test
+    void curlOfferingCredentialsToAProxyWithoutAuthConnects() {
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0", "--allow-destination", "127.0.0.0/8"));
+        String socks = hostPort(proxy.proxyListener());
+
+        var r = CommandTool.CURL.run("-sS", "--max-time", "10", "--socks5", socks, "-U", "user:pass", url());
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).isEqualTo("hello through sluice\n");
+    }
+
+    @Test
+    void requireAuthWithoutAnAuthHandlerIsAConfigErrorAtStart() throws IOException {
+        Path config = dir.resolve("noauth.lua");
+        Files.writeString(config, """
+                local proxy = require 'proxy'
+                kumo.on('proxy_init', function()
+                  proxy.start_proxy_listener { listen = '127.0.0.1:0', require_auth = true }
+                end)
+                """);
+        var r = SluiceCommand.run("proxy", "--proxy-config", config.toString());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains(config + ":3: start_proxy_listener: require_auth = true, but there is no "
+                + "kumo.on('proxy_server_auth_rfc1929', ...) handler");
+        assertThat(r.stderr()).doesNotContain("proxy listener on");
+    }
+
+    /**
+     * A client that sends half a greeting and closes is released at once (no CLOSE-WAIT socket left until the 60 s
+     * step timeout), logged as closed by the client; and neither it nor a client that stays silent holds SIGTERM up
+     * for the 30 s drain (issue 9, item 8).
+     */
+    @Test
+    void clientsStuckInTheHandshakeDoNotHoldTheProxyOrItsShutdown() throws Exception {
+        var proxy = peers.add(SluiceProcess.start("proxy", "--listen", "127.0.0.1:0"));
+        InetSocketAddress socks = proxy.proxyListener();
+        try (Socket closing = new Socket(socks.getAddress(), socks.getPort());
+                Socket silent = new Socket(socks.getAddress(), socks.getPort())) {
+            closing.getOutputStream().write(new byte[] {5, 2, 0}); // claims two methods, sends one
+            closing.shutdownOutput();
+            proxy.awaitLine("client=127\\.0\\.0\\.1:" + closing.getLocalPort() + " .*outcome=closed by client during the greeting",
+                    Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(5)).until(() -> closeWaitSockets(socks.getPort()).isEmpty());
+
+            long t0 = System.nanoTime();
+            proxy.terminate();
+            assertThat(proxy.awaitExit(Duration.ofSeconds(10))).as(proxy.describe()).isZero();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            assertThat(silent.getInputStream().read()).as("the silent client was closed").isEqualTo(-1);
+        }
+    }
+
+    /** `ss` lines for TCP sockets in CLOSE-WAIT whose local port is {@code port}. */
+    private static List<String> closeWaitSockets(int port) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ss", "-Htn", "state", "close-wait", "( sport = :" + port + " )")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
     private static void echoOnce(ServerSocket server) {

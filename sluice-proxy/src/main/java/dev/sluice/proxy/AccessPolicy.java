@@ -1,7 +1,9 @@
 package dev.sluice.proxy;
 
 import dev.sluice.net.CidrSet;
+import dev.sluice.net.IpLiterals;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -9,9 +11,12 @@ import java.util.Set;
 /** The listener's ACLs. A refusal names the rule that refused, for the log line. */
 final class AccessPolicy {
     private final ProxyListenerConfig config;
+    private final HostAddresses host;
 
-    AccessPolicy(ProxyListenerConfig config) {
+    /** @param host what counts as this host for the default refusal of destinations */
+    AccessPolicy(ProxyListenerConfig config, HostAddresses host) {
         this.config = config;
+        this.host = host;
     }
 
     boolean clientAllowed(InetAddress client) {
@@ -32,8 +37,18 @@ final class AccessPolicy {
         return Optional.empty();
     }
 
-    /** Empty when the CONNECT is allowed, else the name of the refusing rule. */
-    Optional<String> refuseConnect(List<String> identities, int port) {
+    /**
+     * Empty when the CONNECT is allowed, else the name of the refusing rule. A destination on this host
+     * ({@link HostAddresses}) is refused unless {@code allowed_destinations} lists it.
+     */
+    Optional<String> refuseConnect(List<String> identities, InetSocketAddress destination) {
+        InetAddress address = IpLiterals.unmapV4(destination.getAddress());
+        Optional<String> local = host.classify(address);
+        if (local.isPresent() && !allowedExplicitly(address)) {
+            return Optional.of("the default destination rule: " + address.getHostAddress() + " is " + local.get()
+                    + " (allow it with allowed_destinations or --allow-destination)");
+        }
+        int port = destination.getPort();
         if (!allowed(config.allowedDestinationPorts(), port)) {
             return Optional.of("allowed_destination_ports");
         }
@@ -44,6 +59,10 @@ final class AccessPolicy {
             }
         }
         return Optional.empty();
+    }
+
+    private boolean allowedExplicitly(InetAddress a) {
+        return config.allowedDestinations() != null && config.allowedDestinations().contains(a);
     }
 
     private static boolean allowed(CidrSet set, InetAddress a) {

@@ -9,8 +9,10 @@ import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 
 /**
- * Method selection, KumoProxy order: username/password offered → always sub-negotiate (even when auth is not
- * required); else require_auth → 0xFF; else "no auth" offered → 0x00; else 0xFF.
+ * Method selection. With an authenticator, KumoProxy's order: username/password offered → always sub-negotiate
+ * (even when auth is not required); else require_auth → 0xFF; else "no auth" offered → 0x00; else 0xFF. Without
+ * one, nothing could check a password, so it is never asked for: "no auth" offered → 0x00, else 0xFF
+ * (require_auth without an authenticator is refused when the server is built).
  */
 final class GreetingHandler extends SocksStep {
 
@@ -21,6 +23,12 @@ final class GreetingHandler extends SocksStep {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         session.timer.arm(() -> session.fail("timeout waiting for the greeting"));
+    }
+
+    /** A greeting is answered (or fails) as soon as it is whole: until then the client owes bytes. */
+    @Override
+    boolean waitingForClient() {
+        return true;
     }
 
     @Override
@@ -35,7 +43,8 @@ final class GreetingHandler extends SocksStep {
             return;
         }
         var methods = greeting.authMethods();
-        if (methods.contains(Socks5AuthMethod.PASSWORD)) {
+        boolean canCheckPasswords = session.listener.authenticator() != null;
+        if (canCheckPasswords && methods.contains(Socks5AuthMethod.PASSWORD)) {
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.PASSWORD));
             var next = new Rfc1929RequestDecoder();
             advance(ctx, next, new PasswordAuthHandler(session, next));
@@ -49,7 +58,8 @@ final class GreetingHandler extends SocksStep {
             advance(ctx, next, new RequestHandler(session, next));
         } else {
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
-            session.fail("no acceptable authentication method offered: " + methods);
+            session.fail("no acceptable authentication method offered: " + methods
+                    + (canCheckPasswords ? "" : " (no authenticator: username/password is not offered)"));
         }
     }
 }

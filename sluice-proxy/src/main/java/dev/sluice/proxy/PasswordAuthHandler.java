@@ -27,7 +27,13 @@ final class PasswordAuthHandler extends SocksStep {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        session.phase = "authentication";
         session.timer.arm(() -> session.fail("timeout waiting for the username/password request"));
+    }
+
+    @Override
+    boolean waitingForClient() {
+        return !waiting;
     }
 
     @Override

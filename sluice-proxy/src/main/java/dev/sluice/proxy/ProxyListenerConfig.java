@@ -23,6 +23,9 @@ import java.util.Set;
  * @param allowedClients client addresses allowed to connect at all; null = any
  * @param allowedSourceAddresses addresses a client may BIND; null = any
  * @param allowedDestinationPorts destination ports a client may CONNECT to; null = any
+ * @param allowedDestinations destinations a client may CONNECT to although the default refuses them (loopback,
+ *     unspecified, link-local, multicast, this host's own addresses); null = none. Other destinations are not
+ *     restricted by it
  * @param identityRules extra rules per authenticated identity (identities without an entry get only the above)
  */
 public record ProxyListenerConfig(
@@ -38,6 +41,7 @@ public record ProxyListenerConfig(
         CidrSet allowedClients,
         CidrSet allowedSourceAddresses,
         Set<Integer> allowedDestinationPorts,
+        CidrSet allowedDestinations,
         Map<String, IdentityRules> identityRules) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -65,7 +69,10 @@ public record ProxyListenerConfig(
         return new Builder(listen);
     }
 
-    /** Mutable builder with KumoProxy defaults (timeout 60 s, splice on, no TLS, no auth, keepalive on, no ACL). */
+    /**
+     * Mutable builder with KumoProxy defaults (timeout 60 s, splice on, no TLS, no auth, keepalive on, no ACL), and
+     * Sluice's default refusal of destinations on this host (see {@link #allowedDestinations}).
+     */
     public static final class Builder {
         private InetSocketAddress listen;
         private String hostname = "localhost";
@@ -79,6 +86,7 @@ public record ProxyListenerConfig(
         private CidrSet allowedClients;
         private CidrSet allowedSourceAddresses;
         private Set<Integer> allowedDestinationPorts;
+        private CidrSet allowedDestinations;
         private Map<String, IdentityRules> identityRules = Map.of();
 
         private Builder(InetSocketAddress listen) {
@@ -97,11 +105,12 @@ public record ProxyListenerConfig(
         public Builder allowedClients(CidrSet v) { allowedClients = v; return this; }
         public Builder allowedSourceAddresses(CidrSet v) { allowedSourceAddresses = v; return this; }
         public Builder allowedDestinationPorts(Set<Integer> v) { allowedDestinationPorts = v; return this; }
+        public Builder allowedDestinations(CidrSet v) { allowedDestinations = v; return this; }
         public Builder identityRules(Map<String, IdentityRules> v) { identityRules = v; return this; }
 
         public ProxyListenerConfig build() {
             return new ProxyListenerConfig(listen, hostname, timeout, useSplice, useTls, tlsCertificatePem, tlsPrivateKeyPem,
-                    requireAuth, tcpKeepalive, allowedClients, allowedSourceAddresses, allowedDestinationPorts, identityRules);
+                    requireAuth, tcpKeepalive, allowedClients, allowedSourceAddresses, allowedDestinationPorts, allowedDestinations, identityRules);
         }
     }
 }

@@ -37,8 +37,11 @@ public final class ProxyServer implements AutoCloseable {
     private boolean started;
 
     /**
-     * @param authenticator decides RFC 1929 credentials; null = refuse every username/password (KumoProxy default)
+     * @param authenticator decides RFC 1929 credentials; null = none: clients are not asked for a username/password
+     *     (a client offering "no authentication" gets it, one offering only username/password gets 0xFF), and no
+     *     listener may set {@code require_auth}
      * @param registry where the {@code proxy_*} metrics are registered (once per registry)
+     * @throws IllegalArgumentException a listener sets require_auth but there is no authenticator
      */
     public ProxyServer(List<ProxyListenerConfig> listeners, Authenticator authenticator, PrometheusRegistry registry) {
         this(listeners, authenticator, new ProxyMetrics(registry));
@@ -46,8 +49,14 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer(List<ProxyListenerConfig> listeners, Authenticator authenticator, ProxyMetrics metrics) {
         this.configs = List.copyOf(listeners);
-        this.authenticator = authenticator == null ? Authenticator.DENY_ALL : authenticator;
+        this.authenticator = authenticator;
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        for (ProxyListenerConfig cfg : configs) {
+            if (cfg.requireAuth() && authenticator == null) {
+                throw new IllegalArgumentException("listener " + IpLiterals.format(cfg.listen())
+                        + ": require_auth is set but nothing checks the credentials (no proxy_server_auth_rfc1929 handler)");
+            }
+        }
     }
 
     /**
@@ -105,12 +114,30 @@ public final class ProxyServer implements AutoCloseable {
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         String label = IpLiterals.format(addr);
-        holder.listener = new Listener(cfg, label, new AccessPolicy(cfg), authenticator, metrics, sslContext, sessions, socket);
+        // This host's addresses as of now: a destination among them is refused unless allowed_destinations lists it.
+        var policy = new AccessPolicy(cfg, HostAddresses.current());
+        holder.listener = new Listener(cfg, label, policy, authenticator, metrics, sslContext, sessions, socket);
         log.info(cfg.useTls() ? "proxy listener (TLS) on {}" : "proxy listener on {}", label);
-        if (!addr.getAddress().isLoopbackAddress() && !cfg.requireAuth() && cfg.allowedClients() == null) {
-            log.warn("proxy listener {} is an open proxy: not loopback, require_auth is off and allowed_clients is not set", label);
-        }
+        warnIfOpen(cfg, addr, label);
         return addr;
+    }
+
+    /**
+     * An open proxy: no auth, no client ACL, and either reachable from other hosts, or (on loopback) widened to reach
+     * this host's own services, which every local user then reaches as if from the proxy.
+     */
+    private static void warnIfOpen(ProxyListenerConfig cfg, InetSocketAddress addr, String label) {
+        if (cfg.requireAuth() || cfg.allowedClients() != null) {
+            return;
+        }
+        boolean widened = cfg.allowedDestinations() != null && !cfg.allowedDestinations().isEmpty();
+        if (!addr.getAddress().isLoopbackAddress()) {
+            log.warn("proxy listener {} is an open proxy: not loopback, require_auth is off and allowed_clients is not set{}",
+                    label, widened ? "; allowed_destinations " + cfg.allowedDestinations() + " opens this host's own services to it" : "");
+        } else if (widened) {
+            log.warn("proxy listener {} is an open proxy into this host: require_auth is off, allowed_clients is not set, "
+                    + "and allowed_destinations {} lets every local user reach those services through it", label, cfg.allowedDestinations());
+        }
     }
 
     /**
@@ -138,14 +165,15 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, lets sessions in progress finish for up to {@code grace}, then closes the rest and
-     * releases the event loops.
+     * Stops accepting, ends sessions still in their handshake, lets relays in progress finish for up to
+     * {@code grace}, then closes the rest and releases the event loops.
      */
     public synchronized void shutdown(Duration grace) {
         for (Channel ch : serverChannels) {
             ch.close().syncUninterruptibly();
         }
         serverChannels.clear();
+        sessions.abortHandshakes("proxy shutting down before the handshake was done");
         long deadline = System.nanoTime() + grace.toNanos();
         while (sessions.size() > 0 && System.nanoTime() < deadline) {
             try {

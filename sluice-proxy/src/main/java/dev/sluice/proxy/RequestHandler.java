@@ -31,7 +31,13 @@ final class RequestHandler extends SocksStep {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        session.phase = session.state == Session.State.BOUND ? "the request after BIND" : "the request";
         session.timer.arm(() -> session.fail("timeout waiting for a request"));
+    }
+
+    @Override
+    boolean waitingForClient() {
+        return !busy;
     }
 
     @Override
@@ -82,6 +88,7 @@ final class RequestHandler extends SocksStep {
             return;
         }
         busy = true;
+        session.phase = "BIND " + IpLiterals.format(source);
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
         ChannelFuture reg = Outbound.bootstrap(session, source.getAddress(), true).register();
         Channel ch = reg.channel();
@@ -118,13 +125,14 @@ final class RequestHandler extends SocksStep {
             session.refuse(Socks5CommandStatus.FAILURE, "CONNECT after CONNECT");
             return;
         }
-        Optional<String> rule = session.listener.policy().refuseConnect(session.identities, destination.getPort());
+        session.destination = destination; // in the session's log line, refused or not
+        Optional<String> rule = session.listener.policy().refuseConnect(session.identities, destination);
         if (rule.isPresent()) {
             session.refuse(Socks5CommandStatus.FORBIDDEN, "CONNECT " + IpLiterals.format(destination) + " not allowed by " + rule.get());
             return;
         }
         busy = true;
-        session.destination = destination;
+        session.phase = "CONNECT " + IpLiterals.format(destination);
         session.listener.metrics().outbound.labelValues(session.listener.label(), IpLiterals.format(destination)).inc();
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
                 "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));

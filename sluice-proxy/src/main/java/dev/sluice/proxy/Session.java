@@ -36,6 +36,8 @@ final class Session {
     String relayPath = "-";
     /** Set once CONNECT succeeded; from then on the relay decides how the session ends. */
     Relay relay;
+    /** What the handshake is at, for the log line of a client that closes: "the greeting", "CONNECT 1.2.3.4:25", ... */
+    String phase = "the greeting";
     private boolean finished;
 
     Session(Listener listener, Channel client) {
@@ -51,7 +53,7 @@ final class Session {
         listener.metrics().active.labelValues(listener.label()).inc();
         client.closeFuture().addListener(f -> {
             if (relay == null) {
-                finish(new SessionOutcome.Failed("client closed during handshake"));
+                finish(new SessionOutcome.ClosedByClient(phase)); // no-op when we closed it (the session ended first)
             }
         });
     }
@@ -65,7 +67,6 @@ final class Session {
         if (finished) {
             return;
         }
-        log.info("proxy session {} refused with 0x{}: {}", IpLiterals.format(remote()), Integer.toHexString(status.byteValue() & 0xFF), reason);
         // finish first: the write may complete, and the close fire, before writeAndFlush returns
         finish(new SessionOutcome.Refused(status, reason));
         client.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
@@ -77,9 +78,20 @@ final class Session {
         if (finished) {
             return;
         }
-        log.info("proxy session {} failed: {}", IpLiterals.format(remote()), reason);
         finish(new SessionOutcome.Failed(reason));
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The client closed its side during the handshake: nothing more will come from it, so the session ends now
+     * instead of holding the socket (in CLOSE-WAIT) until the step timeout.
+     */
+    void clientClosed() {
+        if (finished) {
+            return;
+        }
+        finish(new SessionOutcome.ClosedByClient(phase));
+        client.close();
     }
 
     /** Shutdown: close whatever is left. */
@@ -90,11 +102,21 @@ final class Session {
         });
     }
 
+    /** Shutdown: a session still in its handshake ends now (relays may finish within the grace). */
+    void abortHandshake(String reason) {
+        client.eventLoop().execute(() -> {
+            if (relay == null && !finished) {
+                finish(new SessionOutcome.Failed(reason));
+                client.close();
+            }
+        });
+    }
+
     boolean finished() {
         return finished;
     }
 
-    /** Ends the session exactly once: metrics, the log line, and closing the outbound socket. */
+    /** Ends the session exactly once: metrics, its one log line (with the reason), and closing the outbound socket. */
     void finish(SessionOutcome outcome) {
         if (finished) {
             return;

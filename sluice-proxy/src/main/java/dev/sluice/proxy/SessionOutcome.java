@@ -12,7 +12,7 @@ sealed interface SessionOutcome {
 
     /** A request got a failure reply (ACL, bind/connect error, unsupported). Counted as completed, as KumoProxy does. */
     record Refused(Socks5CommandStatus reply, String reason) implements SessionOutcome {
-        @Override public String toString() { return "refused(" + reply.byteValue() + "): " + reason; }
+        @Override public String toString() { return String.format("refused(0x%02x): %s", reply.byteValue() & 0xFF, reason); }
     }
 
     /** Handshake or auth failure, handshake timeout, malformed input, relay I/O error. Counted as failed. */
@@ -20,7 +20,12 @@ sealed interface SessionOutcome {
         @Override public String toString() { return "failed: " + reason; }
     }
 
+    /** The client closed its side (FIN or reset) before the handshake was done. Counted as failed. */
+    record ClosedByClient(String during) implements SessionOutcome {
+        @Override public String toString() { return "closed by client during " + during; }
+    }
+
     default boolean completed() {
-        return !(this instanceof Failed);
+        return this instanceof Relayed || this instanceof Refused;
     }
 }

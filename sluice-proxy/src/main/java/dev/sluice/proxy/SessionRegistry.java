@@ -19,6 +19,13 @@ final class SessionRegistry {
         return live.size();
     }
 
+    /** Ends every session that has not reached its relay yet. */
+    void abortHandshakes(String reason) {
+        for (Session s : live) {
+            s.abortHandshake(reason);
+        }
+    }
+
     void abortAll(String reason) {
         for (Session s : live) {
             s.abort(reason);

@@ -29,7 +29,7 @@ class HandshakeHandlersTest {
     EmbeddedChannel channel(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) {
         ProxyListenerConfig c = cfg.apply(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 1080))
                 .timeout(Duration.ofSeconds(2))).build();
-        Listener l = new Listener(c, "127.0.0.1:1080", new AccessPolicy(c), auth, metrics, null, new SessionRegistry());
+        Listener l = new Listener(c, "127.0.0.1:1080", new AccessPolicy(c, HostAddresses.of(java.util.List.of())), auth, metrics, null, new SessionRegistry());
         EmbeddedChannel ch = new EmbeddedChannel();
         ListenerInitializer.startSocks(new Session(l, ch));
         channels.add(ch);
@@ -67,17 +67,38 @@ class HandshakeHandlersTest {
         assertThat(ch.isOpen()).isTrue();
     }
 
+    static final Authenticator GRANT_ALL = (u, p, m) -> CompletableFuture.completedFuture(AuthDecision.granted(u));
+
     @Test
-    void passwordOfferedIsSelectedEvenWhenAuthIsNotRequired() {
-        EmbeddedChannel ch = channel();
+    void withAnAuthenticatorPasswordOfferedIsSelectedEvenWhenAuthIsNotRequired() {
+        EmbeddedChannel ch = channel(GRANT_ALL, b -> b);
         in(ch, 5, 2, 0, 2);
         assertThat(out(ch)).isEqualTo("0502");
         assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNotNull();
     }
 
+    /** curl -U user:pass offers 0x00 and 0x02: with nothing to check the password, it must get 0x00 and go on. */
+    @Test
+    void withoutAnAuthenticatorNoAuthIsChosenAlthoughPasswordIsOffered() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 2, 0, 2);
+        assertThat(out(ch)).isEqualTo("0500");
+        assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNull();
+        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
+        assertThat(ch.isOpen()).isTrue();
+    }
+
+    @Test
+    void withoutAnAuthenticatorOnlyPasswordOfferedIsFF() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 1, 2);
+        assertThat(out(ch)).isEqualTo("05ff");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
     @Test
     void requireAuthWithoutPasswordMethodIsFFAndClose() {
-        EmbeddedChannel ch = channel(null, b -> b.requireAuth(true));
+        EmbeddedChannel ch = channel(GRANT_ALL, b -> b.requireAuth(true));
         in(ch, 5, 1, 0);
         assertThat(out(ch)).isEqualTo("05ff");
         assertThat(ch.isOpen()).isFalse();
@@ -99,6 +120,32 @@ class HandshakeHandlersTest {
         ch.runScheduledPendingTasks();
         ch.runPendingTasks();
         assertThat(out(ch)).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void clientInputClosingDuringTheGreetingEndsTheSessionAtOnce() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 2, 0); // half a greeting
+        ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertThat(out(ch)).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+        var l = java.util.Map.of("listener", "127.0.0.1:1080");
+        assertThat(TestSupport.metric(registry, "proxy_connections_failed_total", l)).isEqualTo(1);
+        assertThat(TestSupport.metric(registry, "proxy_active_connections", l)).isZero();
+    }
+
+    @Test
+    void clientInputClosingWhileTheAuthenticatorDecidesWaitsForTheAnswer() {
+        CompletableFuture<AuthDecision> pending = new CompletableFuture<>();
+        EmbeddedChannel ch = channel((u, p, m) -> pending, b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 'a', 1, 'b');
+        ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertThat(ch.isOpen()).as("the request is whole; its answer is still owed").isTrue();
+        pending.complete(AuthDecision.denied());
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
         assertThat(ch.isOpen()).isFalse();
     }
 

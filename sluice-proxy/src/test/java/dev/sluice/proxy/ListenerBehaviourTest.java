@@ -73,7 +73,8 @@ class ListenerBehaviourTest {
 
     @Test
     void eachSessionEndsWithOneLogLine() throws Exception {
-        server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.91", 0)).build()), null, registry);
+        server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.91", 0))
+                .allowedDestinations(ProxyServerTest.LOOPBACK).build()), null, registry);
         InetSocketAddress proxy = server.start().get(0);
         try (var target = new TestSupport.Target(InetAddress.getByName("127.0.0.92"), TestSupport::echo);
                 var c = new Socks5TestClient(proxy)) {

@@ -31,6 +31,7 @@ class ProxyServerTest {
     // bind to port 0 there fails. Distinct loopback addresses have their own port space.
     static final InetAddress LO = addr("127.0.0.72");
     static final String PROXY_IP = "127.0.0.71";
+    static final CidrSet LOOPBACK = CidrSet.of("127.0.0.0/8", "::1");
 
     static InetAddress addr(String ip) {
         try {
@@ -50,7 +51,9 @@ class ProxyServerTest {
             CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
 
     void start(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) throws Exception {
-        var b = ProxyListenerConfig.builder(new InetSocketAddress(PROXY_IP, 0)).timeout(Duration.ofSeconds(5));
+        // The targets are on loopback, which the proxy refuses by default (DestinationRuleTest).
+        var b = ProxyListenerConfig.builder(new InetSocketAddress(PROXY_IP, 0)).timeout(Duration.ofSeconds(5))
+                .allowedDestinations(LOOPBACK);
         server = new ProxyServer(List.of(cfg.apply(b).build()), auth, registry);
         proxy = server.start().get(0);
         label = PROXY_IP + ":" + proxy.getPort();
@@ -359,12 +362,32 @@ class ProxyServerTest {
     }
 
     @Test
-    void offeringPasswordAlwaysSubNegotiatesAndWithoutAuthenticatorIsDenied() throws Exception {
-        start(); // no authenticator, auth not required
+    void withAnAuthenticatorOfferingPasswordAlwaysSubNegotiates() throws Exception {
+        start(alice, b -> b); // auth not required
         var c = client();
         assertThat(c.greet(0x00, 0x02)).isEqualTo(0x02);
         assertThat(c.auth("anyone", "anything")).isEqualTo(0x01);
         assertThat(c.closedWithoutBytes()).isTrue();
+    }
+
+    @Test
+    void withoutAnAuthenticatorOfferingPasswordGetsNoAuthAndRelays() throws Exception {
+        start(); // no authenticator, auth not required
+        var target = target(LO);
+        var c = client();
+        assertThat(c.greet(0x00, 0x02)).isEqualTo(0x00);
+        assertThat(c.request(CONNECT, target.address()).rep()).isZero();
+        c.out.write("hi".getBytes());
+        c.socket.shutdownOutput();
+        assertThat(new String(c.readToEof())).isEqualTo("hi");
+    }
+
+    @Test
+    void requireAuthWithoutAnAuthenticatorIsRefusedWhenTheServerIsBuilt() {
+        var cfg = ProxyListenerConfig.builder(new InetSocketAddress(PROXY_IP, 0)).requireAuth(true).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ProxyServer(List.of(cfg), null, registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("require_auth").hasMessageContaining("proxy_server_auth_rfc1929");
     }
 
     @Test

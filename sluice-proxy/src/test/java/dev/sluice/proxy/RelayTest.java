@@ -80,7 +80,8 @@ class RelayTest {
     private void bulk(boolean splice, boolean tls, String path) throws Exception {
         InetAddress proxyIp = InetAddress.getByName("127.0.0.81");
         server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress(proxyIp, 0))
-                .useSplice(splice).useTls(tls).hostname("proxy.test").build()), null, registry);
+                .useSplice(splice).useTls(tls).hostname("proxy.test")
+                .allowedDestinations(ProxyServerTest.LOOPBACK).build()), null, registry);
         InetSocketAddress proxy = server.start().get(0);
         String label = "127.0.0.81:" + proxy.getPort();
         try (var target = new TestSupport.Target(InetAddress.getByName("127.0.0.82"), RelayTest::readAllThenAnswer);
@@ -141,7 +142,7 @@ class RelayTest {
     @CsvSource({"true,splice", "false,copy"})
     void destinationHalfClosingFirstStillLetsTheClientFinish(boolean splice, String path) throws Exception {
         server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.83", 0))
-                .useSplice(splice).build()), null, registry);
+                .useSplice(splice).allowedDestinations(ProxyServerTest.LOOPBACK).build()), null, registry);
         InetSocketAddress proxy = server.start().get(0);
         String label = "127.0.0.83:" + proxy.getPort();
         byte[] up = random(3, 1024 * 1024);

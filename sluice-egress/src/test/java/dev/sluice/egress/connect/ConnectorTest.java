@@ -11,6 +11,7 @@ import dev.sluice.egress.dns.TestZoneResolver;
 import dev.sluice.egress.health.HealthRules;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.RouteHealth;
+import dev.sluice.net.CidrSet;
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Tls;
 import dev.sluice.net.Transports;
@@ -94,7 +95,9 @@ class ConnectorTest {
         }
     }
 
+    /** A sluice proxy that may relay to loopback, where the test sinks are (it refuses this host by default). */
     private String sluiceProxy(ProxyListenerConfig.Builder listener, Authenticator auth) throws Exception {
+        listener.allowedDestinations(CidrSet.of("127.0.0.0/8", "::1"));
         ProxyServer p = new ProxyServer(List.of(listener.build()), auth, new PrometheusRegistry());
         proxies.add(p);
         return IpLiterals.format(p.start().getFirst());

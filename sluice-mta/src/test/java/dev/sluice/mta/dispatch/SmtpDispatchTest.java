@@ -15,6 +15,7 @@ import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.ReadyMessage;
+import dev.sluice.net.CidrSet;
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Transports;
 import dev.sluice.policy.egress.EgressPath;
@@ -479,9 +480,10 @@ class SmtpDispatchTest {
         assertThat(exposition).doesNotContain("protocol=\"direct\"");
     }
 
-    /** An in-JVM sluice proxy on a free loopback port, closed after the test. */
+    /** An in-JVM sluice proxy on a free loopback port that may relay to loopback (the sinks), closed after the test. */
     private ProxyServer startProxy() throws Exception {
-        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0)).build()),
+        ProxyServer proxy = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.1", 0))
+                        .allowedDestinations(CidrSet.of("127.0.0.0/8")).build()),
                 null, new PrometheusRegistry());
         proxies.add(proxy);
         proxy.start();

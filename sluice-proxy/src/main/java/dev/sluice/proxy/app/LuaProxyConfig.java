@@ -40,7 +40,8 @@ final class LuaProxyConfig implements LuaModule {
     static final ConfigSchema PROXY_LISTENER = ConfigSchema.of("start_proxy_listener",
             Set.of("listen", "hostname", "timeout", "use_splice", "use_tls", "tls_certificate", "tls_private_key",
                     "require_auth", "tcp_keepalive",
-                    "allowed_clients", "allowed_source_addresses", "allowed_destination_ports", "identity_rules"),
+                    "allowed_clients", "allowed_source_addresses", "allowed_destination_ports", "allowed_destinations",
+                    "identity_rules"),
             Set.of());
     static final ConfigSchema TCP_KEEPALIVE =
             ConfigSchema.of("tcp_keepalive", Set.of("enabled", "time", "interval", "retries"), Set.of());
@@ -49,6 +50,11 @@ final class LuaProxyConfig implements LuaModule {
 
     private final List<ProxyListenerConfig> listeners = new CopyOnWriteArrayList<>();
     private final List<HttpListenerConfig> httpListeners = new CopyOnWriteArrayList<>();
+    /** Whether the file has a proxy_server_auth_rfc1929 handler; null while the file is still loading. */
+    private volatile Boolean authHandler;
+
+    static final String NO_AUTHENTICATOR = "start_proxy_listener: require_auth = true, but there is no "
+            + "kumo.on('" + LuaAuthenticator.EVENT + "', ...) handler to check the credentials";
 
     private LuaProxyConfig() {}
 
@@ -61,13 +67,21 @@ final class LuaProxyConfig implements LuaModule {
         var module = new LuaProxyConfig();
         Policy policy = Policy.load(new PolicyOptions(file, 0, List.of(module), registry));
         try {
+            boolean canAuthenticate = policy.hasHandler(LuaAuthenticator.EVENT);
+            module.authHandler = canAuthenticate;
             policy.runOnce("proxy_init");
             if (module.listeners.isEmpty()) {
                 throw new PolicyException(file + ": proxy_init started no proxy listener "
                         + "(call proxy.start_proxy_listener{listen = 'ip:port'} in kumo.on('proxy_init', ...))",
                         "proxy_init");
             }
-            return new ProxySetup(module.listeners, module.httpListeners, new LuaAuthenticator(policy), policy);
+            if (!canAuthenticate && module.listeners.stream().anyMatch(ProxyListenerConfig::requireAuth)) {
+                // a listener started while the file was loading, where the handlers were not known yet
+                throw new PolicyException(file + ": " + NO_AUTHENTICATOR, "proxy_init");
+            }
+            // Without a handler nothing can check a password, so clients are not asked for one.
+            return new ProxySetup(module.listeners, module.httpListeners,
+                    canAuthenticate ? new LuaAuthenticator(policy) : null, policy);
         } catch (PolicyException | RuntimeException e) {
             policy.close();
             throw e;
@@ -77,7 +91,11 @@ final class LuaProxyConfig implements LuaModule {
     @Override
     public void install(Registrar registrar) {
         LuaFunction startProxyListener = args -> {
-            listeners.add(proxyListener(ConfigTable.of(PROXY_LISTENER, first(args))));
+            ProxyListenerConfig listener = proxyListener(ConfigTable.of(PROXY_LISTENER, first(args)));
+            if (listener.requireAuth() && Boolean.FALSE.equals(authHandler)) {
+                throw new ConfigException(NO_AUTHENTICATOR); // at the caller's file:line
+            }
+            listeners.add(listener);
             return null;
         };
         registrar.function("proxy", "start_proxy_listener", startProxyListener);
@@ -109,6 +127,7 @@ final class LuaProxyConfig implements LuaModule {
                 .allowedClients(cidrs(t, "allowed_clients"))
                 .allowedSourceAddresses(cidrs(t, "allowed_source_addresses"))
                 .allowedDestinationPorts(ports(t, "allowed_destination_ports"))
+                .allowedDestinations(cidrs(t, "allowed_destinations"))
                 .identityRules(identityRules(t));
         b.tlsCertificatePem(load(t.keySource("tls_certificate").orElse(null)));
         b.tlsPrivateKeyPem(load(t.keySource("tls_private_key").orElse(null)));

@@ -1,12 +1,12 @@
 package dev.sluice.proxy.app;
 
+import dev.sluice.net.CidrSet;
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.net.http.HttpServer;
 import dev.sluice.net.http.MetricsRoutes;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.policy.PolicyException;
-import dev.sluice.proxy.AuthDecision;
 import dev.sluice.proxy.ProxyListenerConfig;
 import dev.sluice.proxy.ProxyServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,18 +28,22 @@ public final class ProxyApp {
 
     private ProxyApp() {}
 
-    /** Either a Lua config file, or KumoProxy's legacy flags. */
-    public record Options(Path config, List<String> listen, boolean useSplice, Duration timeout) {
+    /**
+     * Either a Lua config file, or KumoProxy's legacy flags (plus Sluice's {@code --allow-destination} CIDRs, which
+     * clients may CONNECT to although they are on this host).
+     */
+    public record Options(Path config, List<String> listen, boolean useSplice, Duration timeout, List<String> allowDestinations) {
         public Options {
             listen = List.copyOf(listen);
+            allowDestinations = List.copyOf(allowDestinations);
         }
 
         public static Options fromConfig(Path config) {
-            return new Options(Objects.requireNonNull(config), List.of(), true, null);
+            return new Options(Objects.requireNonNull(config), List.of(), true, null, List.of());
         }
 
-        public static Options legacy(List<String> listen, boolean useSplice, Duration timeout) {
-            return new Options(null, listen, useSplice, timeout);
+        public static Options legacy(List<String> listen, boolean useSplice, Duration timeout, List<String> allowDestinations) {
+            return new Options(null, listen, useSplice, timeout, allowDestinations);
         }
     }
 
@@ -95,18 +98,29 @@ public final class ProxyApp {
         return server;
     }
 
-    /** KumoProxy's legacy mode: one listener per --listen, no auth, no HTTP listener. */
+    /**
+     * KumoProxy's legacy mode: one listener per --listen, no auth (so no client is asked for a password), no HTTP
+     * listener.
+     *
+     * @throws IllegalArgumentException a bad --listen address or --allow-destination CIDR
+     */
     static ProxySetup legacySetup(Options options) {
+        CidrSet allowed = options.allowDestinations().isEmpty() ? null : allowDestinations(options.allowDestinations());
         var listeners = options.listen().stream()
                 .map(text -> ProxyListenerConfig.builder(SocketAddresses.parseIpPort(text))
                         .useSplice(options.useSplice())
                         .timeout(options.timeout())
+                        .allowedDestinations(allowed)
                         .build())
                 .toList();
-        return new ProxySetup(
-                listeners,
-                List.of(),
-                (user, password, meta) -> CompletableFuture.completedFuture(new AuthDecision.Denied()),
-                () -> {});
+        return new ProxySetup(listeners, List.of(), null, () -> {});
+    }
+
+    private static CidrSet allowDestinations(List<String> cidrs) {
+        try {
+            return CidrSet.parse(cidrs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--allow-destination: " + e.getMessage(), e);
+        }
     }
 }
