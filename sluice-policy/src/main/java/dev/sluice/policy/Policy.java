@@ -19,10 +19,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,13 +84,14 @@ public final class Policy implements AutoCloseable {
     private final Set<String> ranOnce = new HashSet<>();
     /** Runs the Lua calls; grows past the pool size only by threads stuck in abandoned calls. */
     private final ExecutorService runners;
-    /** Abandons overrunning calls and fails callers that waited too long for a state. */
-    private final ScheduledThreadPoolExecutor alarms;
+    /** How often the watchdog looks for overrunning calls and callers that waited too long for a state. */
+    private final long scanNanos;
+    private volatile Thread watchdog; // started by load(), ends with close()
 
     private final Object lock = new Object();
     // guarded by lock
     private final ArrayDeque<LuaState> idle = new ArrayDeque<>();
-    private final ArrayDeque<CompletableFuture<LuaState>> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int pooled; // states of the pool, idle or lent, abandoned ones not counted
     private boolean closing; // no new callers
     private boolean closed; // idle states closed; a state coming back closes
@@ -106,7 +106,7 @@ public final class Policy implements AutoCloseable {
     private final Counter eventTimeout;
     private final Histogram eventLatency;
 
-    /** One call of an event in a lent state; its thread and its alarm race to settle it (phase). */
+    /** One call of an event in a lent state; its thread and the watchdog race to settle it (phase). */
     private final class Call {
         final String event;
         final LuaState state;
@@ -114,7 +114,6 @@ public final class Policy implements AutoCloseable {
         final long deadline;
         final CompletableFuture<Object> result;
         final AtomicInteger phase = new AtomicInteger(RUNNING);
-        volatile ScheduledFuture<?> alarm;
 
         Call(String event, LuaState state, CompletableFuture<Object> result) {
             this.event = event;
@@ -123,6 +122,9 @@ public final class Policy implements AutoCloseable {
             this.result = result;
         }
     }
+
+    /** A caller waiting for a free state until {@code deadline}. */
+    private record Waiter(CompletableFuture<LuaState> future, String event, long deadline) {}
 
     private Policy(PolicyOptions opts, byte[] code, List<LuaState> states, PrometheusRegistry registry) {
         this.file = opts.file().toString();
@@ -154,12 +156,9 @@ public final class Policy implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.alarms = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "sluice-lua-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        alarms.setRemoveOnCancelPolicy(true);
+        // a tenth of the limit, between 10 ms and 250 ms: abandonment and waiting are that precise
+        this.scanNanos = Math.clamp(callTimeout.toNanos() / 10, TimeUnit.MILLISECONDS.toNanos(10),
+                TimeUnit.MILLISECONDS.toNanos(250));
     }
 
     /** Loads the file into {@code poolSize} states. Throws with {@code file:line: reason} when the file fails. */
@@ -176,12 +175,15 @@ public final class Policy implements AutoCloseable {
             throw e;
         }
         PrometheusRegistry registry = opts.registry() == null ? new PrometheusRegistry() : opts.registry();
+        Policy policy;
         try {
-            return new Policy(opts, code, states, registry);
+            policy = new Policy(opts, code, states, registry);
         } catch (RuntimeException e) { // e.g. lua_count already registered by a live policy
             states.forEach(LuaState::close);
             throw e;
         }
+        policy.watchdog = Thread.ofPlatform().name("sluice-lua-watchdog").daemon().start(policy::watch);
+        return policy;
     }
 
     /** The policy file as given in the options. */
@@ -326,7 +328,6 @@ public final class Policy implements AutoCloseable {
 
     /** A free state, now or once one comes back; fails after twice the call timeout plus the grace. */
     private CompletableFuture<LuaState> borrow(String event) {
-        CompletableFuture<LuaState> waiter;
         synchronized (lock) {
             if (closing) {
                 return CompletableFuture.failedFuture(new IllegalStateException("policy " + file + " is closed"));
@@ -335,33 +336,20 @@ public final class Policy implements AutoCloseable {
             if (state != null) {
                 return CompletableFuture.completedFuture(state);
             }
-            waiter = new CompletableFuture<>();
+            Waiter waiter = new Waiter(new CompletableFuture<>(), event, System.nanoTime() + borrowWait().toNanos());
             waiters.add(waiter);
+            return waiter.future();
         }
-        Duration wait = callTimeout.multipliedBy(2).plus(ABANDON_GRACE);
-        try {
-            ScheduledFuture<?> alarm = alarms.schedule(() -> {
-                boolean removed;
-                synchronized (lock) {
-                    removed = waiters.remove(waiter);
-                    lock.notifyAll();
-                }
-                if (removed) {
-                    waiter.completeExceptionally(new PolicyException(file + ": no Lua state free for "
-                            + seconds(wait) + " to run " + event + " (all " + size + " busy)", event));
-                }
-            }, wait.toNanos(), TimeUnit.NANOSECONDS);
-            waiter.whenComplete((s, e) -> alarm.cancel(false));
-        } catch (RejectedExecutionException closed) {
-            // close() is failing every waiter
-        }
-        return waiter;
+    }
+
+    private Duration borrowWait() {
+        return callTimeout.multipliedBy(2).plus(ABANDON_GRACE);
     }
 
     /** Back to the next waiter, or idle; closed once the policy is. */
     private void release(LuaState state) {
         while (true) {
-            CompletableFuture<LuaState> waiter;
+            Waiter waiter;
             synchronized (lock) {
                 if (closed) {
                     pooled--;
@@ -382,7 +370,7 @@ public final class Policy implements AutoCloseable {
                 state.close();
                 return;
             }
-            if (waiter.complete(state)) {
+            if (waiter.future().complete(state)) {
                 return;
             } // else that caller gave up (interrupted): try the next one
         }
@@ -391,13 +379,40 @@ public final class Policy implements AutoCloseable {
     private Call start(String event, LuaState state, CompletableFuture<Object> result) {
         Call call = new Call(event, state, result);
         running.add(call);
-        try {
-            call.alarm = alarms.schedule(() -> abandon(call),
-                    callTimeout.plus(ABANDON_GRACE).toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closed) {
-            // closing: the hook still bounds the Lua code
-        }
         return call;
+    }
+
+    /**
+     * The watchdog thread: every scan, abandons the calls still running {@link #ABANDON_GRACE} past their limit
+     * (the hook could not stop them) and fails the callers that waited too long for a state.
+     */
+    private void watch() {
+        long grace = ABANDON_GRACE.toNanos();
+        while (true) {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+            }
+            LockSupport.parkNanos(this, scanNanos);
+            long now = System.nanoTime();
+            for (Call call : running) {
+                if (now - call.deadline - grace >= 0) {
+                    abandon(call);
+                }
+            }
+            List<Waiter> expired = new ArrayList<>();
+            synchronized (lock) {
+                waiters.removeIf(w -> now - w.deadline() >= 0 && expired.add(w));
+                if (!expired.isEmpty()) {
+                    lock.notifyAll();
+                }
+            }
+            for (Waiter w : expired) {
+                w.future().completeExceptionally(new PolicyException(file + ": no Lua state free for "
+                        + seconds(borrowWait()) + " to run " + w.event() + " (all " + size + " busy)", w.event()));
+            }
+        }
     }
 
     /** On a runner thread: the Lua code, then settle the call unless it was abandoned meanwhile. */
@@ -420,10 +435,6 @@ public final class Policy implements AutoCloseable {
             call.state.close();
             return;
         }
-        ScheduledFuture<?> alarm = call.alarm;
-        if (alarm != null) {
-            alarm.cancel(false);
-        }
         running.remove(call);
         if (error instanceof PolicyException e && e.timedOut()) {
             eventTimeout.labelValues(call.event).inc();
@@ -437,7 +448,7 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    /** The alarm: the call is still running past its limit and the grace, so the hook could not stop it. */
+    /** The call is still running past its limit and the grace: the hook could not stop it. */
     private void abandon(Call call) {
         if (!call.phase.compareAndSet(RUNNING, ABANDONED)) {
             return;
@@ -501,7 +512,7 @@ public final class Policy implements AutoCloseable {
      */
     public void close(Duration wait) {
         List<LuaState> toClose;
-        List<CompletableFuture<LuaState>> stranded;
+        List<Waiter> stranded;
         synchronized (lock) {
             if (closing) {
                 return;
@@ -529,7 +540,7 @@ public final class Policy implements AutoCloseable {
         }
         toClose.forEach(LuaState::close);
         IllegalStateException closedError = new IllegalStateException("policy " + file + " is closed");
-        stranded.forEach(w -> w.completeExceptionally(closedError));
+        stranded.forEach(w -> w.future().completeExceptionally(closedError));
         for (Call call : running) {
             if (call.phase.compareAndSet(RUNNING, ABANDONED)) {
                 running.remove(call);
@@ -539,7 +550,9 @@ public final class Policy implements AutoCloseable {
             }
         }
         runners.shutdown();
-        alarms.shutdownNow();
+        if (watchdog != null) {
+            LockSupport.unpark(watchdog);
+        }
         registry.unregister(luaCount);
         registry.unregister(abandonedCount);
         registry.unregister(eventStarted);
