@@ -49,7 +49,8 @@ class PolicyTimeoutTest {
                 "  while true do end",
                 "end)",
                 "kumo.on('ok', function() return 'fine' end)");
-        try (Policy policy = load(file, 1, Duration.ofMillis(300), registry)) {
+        Policy policy = load(file, 1, Duration.ofMillis(300), registry);
+        try {
             PolicyException e = failure(policy.callAsync("smtp_server_message_received", "m"));
             assertThat(e.getMessage()).isEqualTo(file + ":2: policy call exceeded 0.3 s");
             assertThat(e.timedOut()).isTrue();
@@ -62,6 +63,8 @@ class PolicyTimeoutTest {
                 assertThat(p.getLabels().get("event")).isEqualTo("smtp_server_message_received");
                 assertThat(p.getValue()).isEqualTo(1.0);
             });
+        } finally {
+            closeWithin(policy);
         }
     }
 
@@ -74,12 +77,15 @@ class PolicyTimeoutTest {
                 "  end",
                 "end)",
                 "kumo.on('ok', function() return 'fine' end)");
-        try (Policy policy = load(file, 1, Duration.ofMillis(300), null)) {
+        Policy policy = load(file, 1, Duration.ofMillis(300), null);
+        try {
             PolicyException e = failure(policy.callAsync("loop"));
             assertThat(e.getMessage()).matches(java.util.regex.Pattern.quote(file.toString())
                     + ":[234]: policy call exceeded 0.3 s");
             assertThat(e.timedOut()).isTrue();
             assertThat(policy.call("ok")).isEqualTo("fine");
+        } finally {
+            closeWithin(policy);
         }
     }
 
@@ -97,12 +103,15 @@ class PolicyTimeoutTest {
                 "  error(err, 0)",
                 "end)",
                 "kumo.on('ok', function() return 'fine' end)");
-        try (Policy policy = load(file, 1, Duration.ofMillis(300), null)) {
+        Policy policy = load(file, 1, Duration.ofMillis(300), null);
+        try {
             assertThat(failure(policy.callAsync("wrapped")).getMessage())
                     .contains(file + ":2: policy call exceeded 0.3 s");
             assertThat(failure(policy.callAsync("created")).getMessage())
                     .isEqualTo(file + ":6: policy call exceeded 0.3 s");
             assertThat(policy.call("ok")).isEqualTo("fine");
+        } finally {
+            closeWithin(policy);
         }
     }
 
@@ -113,10 +122,13 @@ class PolicyTimeoutTest {
                 "  debug.sethook()",
                 "  while true do end",
                 "end)");
-        try (Policy policy = load(file, 1, Duration.ofMillis(300), null)) {
-            assertThatThrownBy(() -> policy.call("unhook")).isInstanceOf(PolicyException.class)
-                    .hasMessage(file + ":2: debug.sethook is not available to a policy: Sluice bounds each policy"
+        Policy policy = load(file, 1, Duration.ofMillis(300), null);
+        try {
+            assertThat(failure(policy.callAsync("unhook")).getMessage())
+                    .isEqualTo(file + ":2: debug.sethook is not available to a policy: Sluice bounds each policy"
                             + " call with it");
+        } finally {
+            closeWithin(policy);
         }
     }
 
@@ -131,7 +143,8 @@ class PolicyTimeoutTest {
         Path file = PolicyFiles.write(dir, "p.lua",
                 "kumo.on('block', function() test.block() end)",
                 "kumo.on('ok', function() return 'fine' end)");
-        try (Policy policy = load(file, 1, Duration.ofMillis(200), registry, blocking)) {
+        Policy policy = load(file, 1, Duration.ofMillis(200), registry, blocking);
+        try {
             PolicyException e = failure(policy.callAsync("block"));
             assertThat(e.timedOut()).isTrue();
             assertThat(e.getMessage()).isEqualTo(file + ": policy call exceeded 0.2 s in block and did not stop"
@@ -146,6 +159,7 @@ class PolicyTimeoutTest {
             assertThat(policy.call("ok")).isEqualTo("fine");
         } finally {
             unblock.countDown();
+            closeWithin(policy);
         }
     }
 
@@ -154,7 +168,8 @@ class PolicyTimeoutTest {
         Path file = PolicyFiles.write(dir, "p.lua",
                 "kumo.on('loop', function() while true do end end)",
                 "kumo.on('ok', function() return 'fine' end)");
-        try (Policy policy = load(file, 2, Duration.ofSeconds(3), null)) {
+        Policy policy = load(file, 2, Duration.ofSeconds(3), null);
+        try {
             assertThat(policy.exhausted()).isEmpty();
             CompletableFuture<Object> first = policy.callAsync("loop");
             CompletableFuture<Object> second = policy.callAsync("loop");
@@ -168,6 +183,8 @@ class PolicyTimeoutTest {
             assertThat(failure(second).timedOut()).isTrue();
             assertThat(waiting.get(GENEROUS, TimeUnit.SECONDS)).isEqualTo("fine");
             assertThat(policy.exhausted()).isEmpty();
+        } finally {
+            closeWithin(policy);
         }
     }
 
@@ -211,6 +228,16 @@ class PolicyTimeoutTest {
         } finally {
             unblock.countDown();
         }
+    }
+
+    /**
+     * Closes the policy, failing rather than hanging when close does not return (an unbounded close waits for an
+     * endless loop forever).
+     */
+    private static void closeWithin(Policy policy) throws InterruptedException {
+        Thread closer = Thread.ofPlatform().daemon().start(policy::close);
+        closer.join(TimeUnit.SECONDS.toMillis(GENEROUS));
+        assertThat(closer.isAlive()).as("close() still waiting after " + GENEROUS + " s").isFalse();
     }
 
     private static double gauge(PrometheusRegistry registry, String name) {
