@@ -2,12 +2,14 @@ package dev.sluice.cli;
 
 import dev.sluice.mta.app.MtaApp;
 import dev.sluice.policy.PolicyException;
+import dev.sluice.policy.PolicyOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice mta}: the mail transfer agent (listeners, spool, queues, delivery) until SIGTERM. */
@@ -35,10 +37,22 @@ final class MtaCommand implements Callable<Integer> {
             description = "How long SIGTERM lets transactions and deliveries in flight finish (default 30).")
     long drainSeconds = 30;
 
+    @Option(names = "--policy-timeout-seconds", paramLabel = "N",
+            description = {"How long one policy call (an event handler, the file's top-level code) may run (default 5,",
+                "decimals allowed). Past it the call fails with 'file:line: policy call exceeded N s': its message",
+                "gets 451 or is deferred, other messages go on."})
+    double policyTimeoutSeconds = PolicyOptions.DEFAULT_CALL_TIMEOUT.toSeconds();
+
     @Override
     public Integer call() throws Exception {
+        long timeoutMillis = Math.round(policyTimeoutSeconds * 1000);
+        if (!(timeoutMillis > 0)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--policy-timeout-seconds must be positive, got " + policyTimeoutSeconds);
+        }
         try {
-            var options = policyFile == null ? MtaApp.Options.defaultPolicy() : MtaApp.Options.of(policyFile);
+            var options = (policyFile == null ? MtaApp.Options.defaultPolicy() : MtaApp.Options.of(policyFile))
+                    .withPolicyTimeout(Duration.ofMillis(timeoutMillis));
             return MtaApp.run(options, Duration.ofSeconds(Math.max(0, drainSeconds)));
         } catch (PolicyException e) {
             // a bad policy: `file:line: reason`, and the usage exit code so scripts can tell it from a crash

@@ -3,6 +3,7 @@ package dev.sluice.policy;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,18 +18,36 @@ import party.iroiro.luajava.LuaException;
 import party.iroiro.luajava.lua54.Lua54;
 import party.iroiro.luajava.lua54.Lua54Natives;
 
-/** One Lua 5.4 state with the kumo module and the policy file loaded. Not thread-safe: one borrower at a time. */
+/**
+ * One Lua 5.4 state with the kumo module and the policy file loaded. Not thread-safe: one borrower at a time.
+ *
+ * <p>Every run of Lua code in it is bounded by a deadline: the bootstrap installs a count hook that asks
+ * {@link #overdue} every {@link #HOOK_COUNT} instructions, and once the deadline has passed raises the
+ * overrun error at the policy line that is running (see bootstrap.lua). Code blocked outside Lua (a C or Java
+ * function) is not interrupted by the hook; {@link Policy} abandons such a state.
+ */
 final class LuaState implements AutoCloseable {
     private static final Logger POLICY_LOG = LoggerFactory.getLogger("policy");
     private static final byte[] BOOTSTRAP = readBootstrap();
+    /** Lua instructions between two deadline checks: about a millisecond of busy Lua, a negligible cost. */
+    static final int HOOK_COUNT = 100_000;
 
     private final Lua lua = new Lua54();
     private int apiRef;
     private String file = "";
+    // The bound of the code running now, read by the hook on the thread running it.
+    private boolean bounded;
+    private long deadline;
+    private String overrunText;
+    private boolean tripped;
 
     private LuaState() {}
 
-    static LuaState load(Path file, List<LuaModule> modules) throws PolicyException {
+    /**
+     * Loads {@code code} (the contents of {@code file}) into a new state, its top-level code bounded by
+     * {@code limit}.
+     */
+    static LuaState load(Path file, byte[] code, List<LuaModule> modules, Duration limit) throws PolicyException {
         LuaState state = new LuaState();
         try {
             state.file = file.toString();
@@ -37,7 +56,7 @@ final class LuaState implements AutoCloseable {
             for (LuaModule module : modules) {
                 module.install(state::define);
             }
-            state.runFile(file);
+            state.runFile(file, code, limit);
             return state;
         } catch (PolicyException | RuntimeException e) {
             state.close();
@@ -45,9 +64,23 @@ final class LuaState implements AutoCloseable {
         }
     }
 
-    /** Calls the handler(s) for {@code event}; returns the converted result, or null when none is registered. */
-    Object dispatch(String event, Object[] args) throws PolicyException {
+    /** Reads the policy file, naming it in the error. */
+    static byte[] read(Path file) throws PolicyException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new PolicyException("cannot read policy file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Calls the handler(s) for {@code event}; returns the converted result, or null when none is registered.
+     * Past {@code deadline} ({@link System#nanoTime}) the hook stops the handler with
+     * {@code file:line: <overrun>}, reported as a {@linkplain PolicyException#timedOut() timeout}.
+     */
+    Object dispatch(String event, Object[] args, long deadline, String overrun) throws PolicyException {
         int top = lua.getTop();
+        bound(deadline, overrun);
         try {
             lua.checkStack(args.length + 4);
             lua.refGet(apiRef);
@@ -57,12 +90,35 @@ final class LuaState implements AutoCloseable {
                 LuaValues.push(lua, arg);
             }
             lua.pCall(args.length + 1, 1);
+            if (tripped) { // over time, yet the handler returned (it caught the overrun error): still a failure
+                throw PolicyException.timedOut(file + ": " + overrun, event);
+            }
             return LuaValues.toJava(lua, -1);
         } catch (LuaException e) {
-            throw new PolicyException(fullPath(e.getMessage()), event);
+            String message = fullPath(e.getMessage());
+            throw tripped ? PolicyException.timedOut(message, event) : new PolicyException(message, event);
         } finally {
+            bounded = false;
             lua.setTop(top);
         }
+    }
+
+    private void bound(long deadline, String overrun) {
+        this.deadline = deadline;
+        this.overrunText = overrun;
+        this.tripped = false;
+        this.bounded = true;
+    }
+
+    /** The hook's question: null while the running code is within its deadline, else the error text. */
+    private int overdue(Lua l) {
+        if (bounded && System.nanoTime() - deadline >= 0) {
+            tripped = true;
+            l.push(overrunText);
+        } else {
+            l.pushNil();
+        }
+        return 1;
     }
 
     Set<String> handlerNames() {
@@ -96,6 +152,10 @@ final class LuaState implements AutoCloseable {
             lua.setField(-2, event);
         }
         lua.setField(-2, "multiple");
+        lua.push(this::overdue);
+        lua.setField(-2, "overdue");
+        lua.push(HOOK_COUNT);
+        lua.setField(-2, "hook_count");
         Path dir = file.toAbsolutePath().getParent();
         lua.push(dir == null ? "." : dir.toString());
         lua.setField(-2, "policy_dir");
@@ -103,20 +163,20 @@ final class LuaState implements AutoCloseable {
         return lua.ref();
     }
 
-    private void runFile(Path file) throws PolicyException {
-        byte[] code;
-        try {
-            code = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new PolicyException("cannot read policy file " + file + ": " + e.getMessage(), e);
-        }
+    private void runFile(Path file, byte[] code, Duration limit) throws PolicyException {
         int top = lua.getTop();
+        bound(System.nanoTime() + limit.toNanos(), "loading the policy exceeded " + Policy.seconds(limit));
         try {
             lua.load(direct(code), "@" + file);
             lua.pCall(0, 0);
+            if (tripped) {
+                throw PolicyException.timedOut(file + ": loading the policy exceeded " + Policy.seconds(limit), null);
+            }
         } catch (LuaException e) {
-            throw new PolicyException(fullPath(e.getMessage()), (String) null);
+            String message = fullPath(e.getMessage());
+            throw tripped ? PolicyException.timedOut(message, null) : new PolicyException(message, (String) null);
         } finally {
+            bounded = false;
             lua.setTop(top);
         }
     }

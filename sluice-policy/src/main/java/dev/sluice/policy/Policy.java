@@ -4,17 +4,27 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A policy file loaded into a pool of real Lua 5.4 states.
@@ -32,69 +42,148 @@ import java.util.concurrent.atomic.AtomicInteger;
  * handler in that one state only; register handlers at the top level of the file.)
  * {@link #hasHandler} reflects the handlers registered by the top-level code.
  *
- * <p>{@link #call} blocks the calling thread; never call it from a Netty event loop, use
- * {@link #callAsync}, which runs the call on a small executor owned by the policy (one thread per
- * state). Java functions installed by {@link LuaModule}s run on whichever thread is borrowing a state,
+ * <p>The Lua code runs on threads owned by the policy; {@link #call} blocks its caller until the result is
+ * there (never call it from a Netty event loop), {@link #callAsync} does not block at all, not even while every
+ * state is busy. Java functions installed by {@link LuaModule}s run on whichever thread runs the state,
  * concurrently across states.
+ *
+ * <h2>Every call is bounded in time</h2>
+ * A call (and the file's top-level code when a state is loaded) may run for {@link PolicyOptions#callTimeout()}
+ * (default 5 s). Lua code still running then is stopped by a count hook with
+ * {@code file:line: policy call exceeded N s}, naming the line that was running: that call fails with a
+ * {@linkplain PolicyException#timedOut() timed-out} {@link PolicyException}, logged and counted in
+ * {@code lua_event_timeout}, and the state goes back to the pool. A call blocked outside Lua (a C function such
+ * as {@code os.execute}, a Java function) cannot be stopped: {@link #ABANDON_GRACE} after its limit its caller
+ * gets the timed-out failure, the state is abandoned ({@code lua_abandoned_count}; closed by its thread if the
+ * call ever returns) and a fresh state loaded from the same code takes its place, so the pool never stays
+ * exhausted. A caller waits for a free state at most twice the limit plus the grace, then fails with
+ * "no Lua state free". {@link #exhausted()} says when every state has been held longer than
+ * {@link #busyBound()}, for the liveness check.
  *
  * <p>Values crossing into Lua: String, Number, Boolean, null, Map (table), List (array table); results
  * coming back: null, Boolean, Long/Double, String, {@code List<Object>} for arrays and
  * {@code Map<String,Object>} for other tables (nested tables preserved).
  */
 public final class Policy implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Policy.class);
+    /** How long past its limit a call that the hook could not stop keeps its state before it is abandoned. */
+    public static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
+
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int ABANDONED = 2;
+
     private final String file;
-    private final List<LuaState> states;
-    /** Idle states; after close, a single CLOSED lease that every waiting borrower passes on. */
-    private final BlockingQueue<Lease> idle;
+    private final Path path;
+    private final byte[] code;
+    private final List<LuaModule> modules;
+    private final Duration callTimeout;
+    private final String overrun;
+    private final int size;
     private final Set<String> handlerNames;
     private final Set<String> ranOnce = new HashSet<>();
-    private final ExecutorService executor;
+    /** Runs the Lua calls; grows past the pool size only by threads stuck in abandoned calls. */
+    private final ExecutorService runners;
+    /** How often the watchdog looks for overrunning calls and callers that waited too long for a state. */
+    private final long scanNanos;
+    private volatile Thread watchdog; // started by load(), ends with close()
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private final ArrayDeque<LuaState> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int pooled; // states of the pool, idle or lent, abandoned ones not counted
+    private boolean closing; // no new callers
+    private boolean closed; // idle states closed; a state coming back closes
+
+    private final Set<Call> running = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger abandoned = new AtomicInteger();
+
     private final PrometheusRegistry registry;
     private final Gauge luaCount;
+    private final Gauge abandonedCount;
     private final Counter eventStarted;
+    private final Counter eventTimeout;
     private final Histogram eventLatency;
-    private volatile boolean closed;
 
-    private Policy(PolicyOptions opts, List<LuaState> states, PrometheusRegistry registry) {
+    /** One call of an event in a lent state; its thread and the watchdog race to settle it (phase). */
+    private final class Call {
+        final String event;
+        final LuaState state;
+        final long started = System.nanoTime();
+        final long deadline;
+        final CompletableFuture<Object> result;
+        final AtomicInteger phase = new AtomicInteger(RUNNING);
+
+        Call(String event, LuaState state, CompletableFuture<Object> result) {
+            this.event = event;
+            this.state = state;
+            this.deadline = started + callTimeout.toNanos();
+            this.result = result;
+        }
+    }
+
+    /** A caller waiting for a free state until {@code deadline}. */
+    private record Waiter(CompletableFuture<LuaState> future, String event, long deadline) {}
+
+    private Policy(PolicyOptions opts, byte[] code, List<LuaState> states, PrometheusRegistry registry) {
         this.file = opts.file().toString();
-        this.states = List.copyOf(states);
-        this.idle = new ArrayBlockingQueue<>(states.size());
-        states.forEach(s -> idle.add(new Lease(s)));
+        this.path = opts.file();
+        this.code = code;
+        this.modules = opts.modules();
+        this.callTimeout = opts.callTimeout();
+        this.overrun = "policy call exceeded " + seconds(callTimeout);
+        this.size = states.size();
+        this.idle.addAll(states);
+        this.pooled = states.size();
         this.handlerNames = Set.copyOf(states.getFirst().handlerNames());
         this.registry = registry;
         this.luaCount = Gauge.builder().name("lua_count").help("the number of lua contexts currently alive").register(registry);
+        this.abandonedCount = Gauge.builder().name("lua_abandoned_count")
+                .help("lua contexts abandoned in a call that did not stop at the policy call timeout and has not returned yet")
+                .register(registry);
         this.eventStarted = Counter.builder().name("lua_event_started")
                 .help("incremented each time a lua event callback starts").labelNames("event").register(registry);
+        this.eventTimeout = Counter.builder().name("lua_event_timeout")
+                .help("lua event callbacks stopped or abandoned at the policy call timeout").labelNames("event")
+                .register(registry);
         this.eventLatency = Histogram.builder().name("lua_event_latency")
                 .help("how long a given lua event callback took, in seconds").labelNames("event").register(registry);
         luaCount.set(states.size());
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(states.size(), r -> {
+        this.runners = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sluice-lua-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        // a tenth of the limit, between 10 ms and 250 ms: abandonment and waiting are that precise
+        this.scanNanos = Math.clamp(callTimeout.toNanos() / 10, TimeUnit.MILLISECONDS.toNanos(10),
+                TimeUnit.MILLISECONDS.toNanos(250));
     }
 
     /** Loads the file into {@code poolSize} states. Throws with {@code file:line: reason} when the file fails. */
     public static Policy load(PolicyOptions opts) throws PolicyException {
         int size = opts.effectivePoolSize();
+        byte[] code = LuaState.read(opts.file()); // replacements of abandoned states run exactly this code
         List<LuaState> states = new ArrayList<>(size);
         try {
             for (int i = 0; i < size; i++) {
-                states.add(LuaState.load(opts.file(), opts.modules()));
+                states.add(LuaState.load(opts.file(), code, opts.modules(), opts.callTimeout()));
             }
         } catch (PolicyException | RuntimeException e) {
             states.forEach(LuaState::close);
             throw e;
         }
         PrometheusRegistry registry = opts.registry() == null ? new PrometheusRegistry() : opts.registry();
+        Policy policy;
         try {
-            return new Policy(opts, states, registry);
+            policy = new Policy(opts, code, states, registry);
         } catch (RuntimeException e) { // e.g. lua_count already registered by a live policy
             states.forEach(LuaState::close);
             throw e;
         }
+        policy.watchdog = Thread.ofPlatform().name("sluice-lua-watchdog").daemon().start(policy::watch);
+        return policy;
     }
 
     /** The policy file as given in the options. */
@@ -103,7 +192,12 @@ public final class Policy implements AutoCloseable {
     }
 
     public int poolSize() {
-        return states.size();
+        return size;
+    }
+
+    /** How long one call may run. */
+    public Duration callTimeout() {
+        return callTimeout;
     }
 
     /** Whether the file registered a handler for {@code event} at load time (as seen in the first state). */
@@ -114,31 +208,72 @@ public final class Policy implements AutoCloseable {
     /**
      * Runs the handler(s) of {@code event} in one borrowed state, blocking until a state is free and the
      * handler returns. Returns the converted result, or null when there is no handler.
+     *
+     * @throws PolicyException the handler failed, ran over the call timeout ({@link PolicyException#timedOut()}),
+     *                         or no state became free in time
      */
     public Object call(String event, Object... args) throws PolicyException {
-        LuaState state = borrow();
+        CompletableFuture<LuaState> lease = borrow(event);
+        LuaState state;
         try {
-            eventStarted.labelValues(event).inc();
-            long start = System.nanoTime();
-            try {
-                return state.dispatch(event, args);
-            } finally {
-                eventLatency.labelValues(event).observe((System.nanoTime() - start) / 1e9);
+            state = lease.get();
+        } catch (InterruptedException e) {
+            if (!lease.cancel(false) && !lease.isCompletedExceptionally()) {
+                release(lease.join()); // it arrived as we were interrupted
             }
-        } finally {
-            idle.add(new Lease(state));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a Lua state", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+        Call call = start(event, state, new CompletableFuture<>());
+        try {
+            runners.execute(() -> run(call, args));
+        } catch (RejectedExecutionException closing) {
+            run(call, args);
+        }
+        try {
+            return call.result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the call goes on; its state comes back to the pool on its own
+            throw new IllegalStateException("interrupted while waiting for policy call " + event, e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
         }
     }
 
-    /** {@link #call} on the policy's executor; completes exceptionally with {@link PolicyException}. */
+    /**
+     * {@link #call} without blocking the caller; completes exceptionally with {@link PolicyException} (or
+     * {@link IllegalStateException} once closed).
+     */
     public CompletableFuture<Object> callAsync(String event, Object... args) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return call(event, args);
-            } catch (PolicyException e) {
-                throw new CompletionException(e);
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        borrow(event).whenComplete((state, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
             }
-        }, executor);
+            Call call = start(event, state, result);
+            try {
+                runners.execute(() -> run(call, args));
+            } catch (RejectedExecutionException closing) {
+                run(call, args);
+            }
+        });
+        return result;
+    }
+
+    private static PolicyException rethrow(Throwable cause) {
+        if (cause instanceof PolicyException e) {
+            return e;
+        }
+        if (cause instanceof RuntimeException e) {
+            throw e;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(cause);
     }
 
     /**
@@ -156,55 +291,277 @@ public final class Policy implements AutoCloseable {
         call(event, args);
     }
 
-    private LuaState borrow() {
-        if (closed) {
-            throw new IllegalStateException("policy " + file + " is closed");
+    /**
+     * Why no policy call can start now, or empty: every state of the pool has been held by a call for longer
+     * than {@link #busyBound()} (or every state was abandoned and none could be replaced). The message names
+     * the events holding them.
+     */
+    public Optional<String> exhausted() {
+        int states;
+        synchronized (lock) {
+            if (!idle.isEmpty() || closing) {
+                return Optional.empty();
+            }
+            states = pooled;
         }
-        Lease lease;
-        try {
-            lease = idle.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a Lua state", e);
+        if (states == 0) {
+            return Optional.of("policy " + file + ": no Lua state left (" + abandoned.get()
+                    + " abandoned in calls that did not stop)");
         }
-        if (lease == Lease.CLOSED) {
-            idle.add(Lease.CLOSED); // wake the next waiter too
-            throw new IllegalStateException("policy " + file + " is closed");
+        long now = System.nanoTime();
+        List<Call> busy = running.stream().filter(c -> c.phase.get() == RUNNING).toList();
+        long bound = busyBound().toNanos();
+        if (busy.size() < states || busy.stream().anyMatch(c -> now - c.started < bound)) {
+            return Optional.empty();
         }
-        return lease.state();
+        return Optional.of("policy " + file + ": all " + states + " Lua states busy for more than "
+                + seconds(busyBound()) + " ("
+                + busy.stream().map(c -> c.event + " " + seconds(Duration.ofNanos(now - c.started)))
+                        .collect(Collectors.joining(", ")) + ")");
+    }
+
+    /** One second, or half the call timeout if that is shorter: far longer than any normal call. */
+    public Duration busyBound() {
+        Duration half = callTimeout.dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(1)) < 0 ? half : Duration.ofSeconds(1);
+    }
+
+    /** A free state, now or once one comes back; fails after twice the call timeout plus the grace. */
+    private CompletableFuture<LuaState> borrow(String event) {
+        synchronized (lock) {
+            if (closing) {
+                return CompletableFuture.failedFuture(new IllegalStateException("policy " + file + " is closed"));
+            }
+            LuaState state = idle.poll();
+            if (state != null) {
+                return CompletableFuture.completedFuture(state);
+            }
+            Waiter waiter = new Waiter(new CompletableFuture<>(), event, System.nanoTime() + borrowWait().toNanos());
+            waiters.add(waiter);
+            return waiter.future();
+        }
+    }
+
+    private Duration borrowWait() {
+        return callTimeout.multipliedBy(2).plus(ABANDON_GRACE);
+    }
+
+    /** Back to the next waiter, or idle; closed once the policy is. */
+    private void release(LuaState state) {
+        while (true) {
+            Waiter waiter;
+            synchronized (lock) {
+                if (closed) {
+                    pooled--;
+                    luaCount.set(pooled);
+                    waiter = null;
+                } else {
+                    waiter = waiters.poll();
+                    if (waiter == null) {
+                        idle.add(state);
+                    }
+                    lock.notifyAll();
+                    if (waiter == null) {
+                        return;
+                    }
+                }
+            }
+            if (waiter == null) {
+                state.close();
+                return;
+            }
+            if (waiter.future().complete(state)) {
+                return;
+            } // else that caller gave up (interrupted): try the next one
+        }
+    }
+
+    private Call start(String event, LuaState state, CompletableFuture<Object> result) {
+        Call call = new Call(event, state, result);
+        running.add(call);
+        return call;
     }
 
     /**
-     * Rejects new calls, lets running calls and callers already waiting for a state finish, then closes
-     * every state and unregisters the metrics.
+     * The watchdog thread: every scan, abandons the calls still running {@link #ABANDON_GRACE} past their limit
+     * (the hook could not stop them) and fails the callers that waited too long for a state.
      */
-    @Override
-    public synchronized void close() {
-        if (closed) {
+    private void watch() {
+        long grace = ABANDON_GRACE.toNanos();
+        while (true) {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+            }
+            LockSupport.parkNanos(this, scanNanos);
+            long now = System.nanoTime();
+            for (Call call : running) {
+                if (now - call.deadline - grace >= 0) {
+                    abandon(call);
+                }
+            }
+            List<Waiter> expired = new ArrayList<>();
+            synchronized (lock) {
+                waiters.removeIf(w -> now - w.deadline() >= 0 && expired.add(w));
+                if (!expired.isEmpty()) {
+                    lock.notifyAll();
+                }
+            }
+            for (Waiter w : expired) {
+                w.future().completeExceptionally(new PolicyException(file + ": no Lua state free for "
+                        + seconds(borrowWait()) + " to run " + w.event() + " (all " + size + " busy)", w.event()));
+            }
+        }
+    }
+
+    /** On a runner thread: the Lua code, then settle the call unless it was abandoned meanwhile. */
+    private void run(Call call, Object[] args) {
+        eventStarted.labelValues(call.event).inc();
+        Object value = null;
+        Throwable error = null;
+        try {
+            value = call.state.dispatch(call.event, args, call.deadline, overrun);
+        } catch (PolicyException | RuntimeException | Error e) {
+            error = e;
+        }
+        long took = System.nanoTime() - call.started;
+        eventLatency.labelValues(call.event).observe(took / 1e9);
+        if (!call.phase.compareAndSet(RUNNING, DONE)) {
+            // abandoned: its caller has had its answer; the state was replaced
+            abandonedCount.set(abandoned.decrementAndGet());
+            LOG.warn("{}: the abandoned {} call returned after {}; its Lua state is closed", file, call.event,
+                    seconds(Duration.ofNanos(took)));
+            call.state.close();
             return;
         }
-        closed = true;
-        executor.shutdown();
-        for (int i = 0; i < states.size(); i++) {
-            borrowForClose().close();
-            luaCount.set(states.size() - i - 1);
+        running.remove(call);
+        if (error instanceof PolicyException e && e.timedOut()) {
+            eventTimeout.labelValues(call.event).inc();
+            LOG.warn("{} ({} stopped at the policy call timeout)", e.getMessage(), call.event);
         }
-        idle.add(Lease.CLOSED);
+        release(call.state);
+        if (error == null) {
+            call.result.complete(value);
+        } else {
+            call.result.completeExceptionally(error);
+        }
+    }
+
+    /** The call is still running past its limit and the grace: the hook could not stop it. */
+    private void abandon(Call call) {
+        if (!call.phase.compareAndSet(RUNNING, ABANDONED)) {
+            return;
+        }
+        running.remove(call);
+        abandonedCount.set(abandoned.incrementAndGet());
+        eventTimeout.labelValues(call.event).inc();
+        String message = file + ": " + overrun + " in " + call.event
+                + " and did not stop (blocked outside Lua); its Lua state is abandoned and replaced";
+        LOG.error("{}", message);
+        call.result.completeExceptionally(PolicyException.timedOut(message, call.event));
+        replace();
+    }
+
+    /** A fresh state, from the same code, in place of an abandoned one. */
+    private void replace() {
+        synchronized (lock) {
+            pooled--;
+            luaCount.set(pooled);
+            lock.notifyAll();
+            if (closing) {
+                return;
+            }
+        }
+        try {
+            runners.execute(() -> {
+                LuaState state;
+                try {
+                    state = LuaState.load(path, code, modules, callTimeout);
+                } catch (PolicyException | RuntimeException e) {
+                    LOG.error("{}: could not replace an abandoned Lua state, {} left: {}", file, pooled(), e.getMessage());
+                    return;
+                }
+                synchronized (lock) {
+                    pooled++;
+                    luaCount.set(pooled);
+                }
+                release(state);
+            });
+        } catch (RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
+    private int pooled() {
+        synchronized (lock) {
+            return pooled;
+        }
+    }
+
+    /** Closes waiting at most the call timeout plus the grace (how long a running call may still hold a state). */
+    @Override
+    public void close() {
+        close(callTimeout.plus(ABANDON_GRACE));
+    }
+
+    /**
+     * Rejects new calls, lets running calls and callers already waiting for a state finish for at most
+     * {@code wait}, then closes every state and unregisters the metrics. A call still running then is abandoned:
+     * its caller fails, its thread closes the state if the call ever returns.
+     */
+    public void close(Duration wait) {
+        List<LuaState> toClose;
+        List<Waiter> stranded;
+        synchronized (lock) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            long end = System.nanoTime() + wait.toNanos();
+            while (idle.size() < pooled || !waiters.isEmpty()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            closed = true;
+            toClose = new ArrayList<>(idle);
+            idle.clear();
+            pooled -= toClose.size();
+            stranded = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        toClose.forEach(LuaState::close);
+        IllegalStateException closedError = new IllegalStateException("policy " + file + " is closed");
+        stranded.forEach(w -> w.future().completeExceptionally(closedError));
+        for (Call call : running) {
+            if (call.phase.compareAndSet(RUNNING, ABANDONED)) {
+                running.remove(call);
+                abandoned.incrementAndGet();
+                LOG.warn("{}: {} still running at close; its Lua state is abandoned", file, call.event);
+                call.result.completeExceptionally(closedError);
+            }
+        }
+        runners.shutdown();
+        if (watchdog != null) {
+            LockSupport.unpark(watchdog);
+        }
         registry.unregister(luaCount);
+        registry.unregister(abandonedCount);
         registry.unregister(eventStarted);
+        registry.unregister(eventTimeout);
         registry.unregister(eventLatency);
     }
 
-    private LuaState borrowForClose() {
-        try {
-            return idle.take().state();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while closing policy " + file, e);
-        }
-    }
-
-    private record Lease(LuaState state) {
-        static final Lease CLOSED = new Lease(null);
+    /** "5 s", "0.25 s". */
+    static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + " s";
     }
 }

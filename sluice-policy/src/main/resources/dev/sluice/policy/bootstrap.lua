@@ -5,6 +5,50 @@ local native = ...
 local handlers = {}          -- event name -> list of handler functions
 local multiple = native.multiple
 
+-- Every policy call is bounded in time (Policy's call timeout). A count hook asks Java every
+-- native.hook_count instructions whether the call's deadline has passed; once it has, the hook
+-- raises "file:line: policy call exceeded N s" at the running line, and from then on at every
+-- instruction of policy code, so a pcall in the policy cannot swallow it and carry on.
+-- Code of this file is exempt, so dispatch can still report the error.
+local sethook, getinfo = debug.sethook, debug.getinfo
+local hook_count = native.hook_count
+local overrun = nil          -- the error text once the running call is over its deadline
+
+local function hook()
+  if overrun == nil then
+    overrun = native.overdue()
+    if overrun == nil then return end
+  end
+  sethook(hook, '', 1)
+  local info = getinfo(2, 'S')
+  if info == nil or info.source == '=sluice-bootstrap' then return end
+  error(overrun, 2)
+end
+
+local function arm()
+  overrun = nil
+  sethook(hook, '', hook_count)
+end
+arm()
+
+-- Hooks are per coroutine: give each new one the same bound.
+local co_create, co_wrap = coroutine.create, coroutine.wrap
+coroutine.create = function(f)
+  local co = co_create(f)
+  sethook(co, hook, '', hook_count)
+  return co
+end
+coroutine.wrap = function(f)
+  if type(f) ~= 'function' then return co_wrap(f) end
+  return co_wrap(function(...)
+    sethook(hook, '', hook_count)
+    return f(...)
+  end)
+end
+debug.sethook = function()
+  error('debug.sethook is not available to a policy: Sluice bounds each policy call with it', 2)
+end
+
 -- A callable placeholder for an API Sluice does not implement: calling it (at any depth,
 -- e.g. kumo.api.admin.bounce()) raises "<path> is not implemented" at the caller's line.
 local function stub(path)
@@ -92,6 +136,7 @@ end
 -- Single-handler events have one entry; multi-handler events run in registration order
 -- until one returns a non-nil value (get_queue_config), or all of them (pre_init).
 local function dispatch(name, ...)
+  if overrun ~= nil then arm() end -- the previous call ran over: back to the normal count
   local list = handlers[name]
   if list == nil then return nil end
   for i = 1, #list do

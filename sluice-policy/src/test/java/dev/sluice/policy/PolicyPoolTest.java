@@ -77,7 +77,7 @@ class PolicyPoolTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).until(() -> waiter.getState() == Thread.State.WAITING);
         Thread closer = new Thread(policy::close);
         closer.start();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).until(() -> closer.getState() == Thread.State.WAITING);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).until(() -> closer.getState() == Thread.State.TIMED_WAITING); // bounded by the call timeout
         release.countDown();
         closer.join();
         assertThat(slow.get()).isEqualTo("released");

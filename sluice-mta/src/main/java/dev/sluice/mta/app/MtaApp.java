@@ -75,11 +75,13 @@ public final class MtaApp implements AutoCloseable {
      * @param defaultSpool where the spool goes when the policy defines none (RocksDB, flush = true)
      * @param dispatch     builds dispatch; {@link DispatchFactory#SMTP} by default
      * @param tls          trust for STARTTLS to destinations
+     * @param policyTimeout how long one policy call may run ({@link PolicyOptions#callTimeout()})
      */
-    public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls) {
+    public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls,
+                          Duration policyTimeout) {
         public static Options of(Path policyFile) {
             return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
-                    ClientTlsContexts.systemDefault());
+                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT);
         }
 
         /**
@@ -100,15 +102,19 @@ public final class MtaApp implements AutoCloseable {
         }
 
         public Options withDispatch(DispatchFactory factory) {
-            return new Options(policyFile, defaultSpool, factory, tls);
+            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout);
         }
 
         public Options withDefaultSpool(Path dir) {
-            return new Options(policyFile, dir, dispatch, tls);
+            return new Options(policyFile, dir, dispatch, tls, policyTimeout);
         }
 
         public Options withTls(ClientTlsContexts contexts) {
-            return new Options(policyFile, defaultSpool, dispatch, contexts);
+            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout);
+        }
+
+        public Options withPolicyTimeout(Duration timeout) {
+            return new Options(policyFile, defaultSpool, dispatch, tls, timeout);
         }
     }
 
@@ -154,7 +160,7 @@ public final class MtaApp implements AutoCloseable {
         var accountingModule = new AccountingLuaModule();
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
                 esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule),
-                registry));
+                registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
         }
@@ -195,6 +201,8 @@ public final class MtaApp implements AutoCloseable {
                 }, logs, policyExecutor,
                 Clock.systemUTC());
         Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
+        // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
+        Admission liveness = admission.and(policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
             var server = new EsmtpServer(c, injector, relay, admission);
@@ -203,7 +211,7 @@ public final class MtaApp implements AutoCloseable {
         }
         for (HttpListenerConfig c : httpModule.listeners()) {
             var server = new HttpServer(c);
-            HttpIngress.install(server, injector, admission);
+            HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues);
             if (accounting != null) {
@@ -319,7 +327,9 @@ public final class MtaApp implements AutoCloseable {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         }
         if (policy != null) {
-            quietly(policy::close);
+            // calls still running past the drain are abandoned, never waited for
+            Policy p = policy;
+            quietly(() -> p.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         }
         for (int i = closeLast.size() - 1; i >= 0; i--) {
             quietly(closeLast.get(i)::close);

@@ -13,4 +13,12 @@ public interface Admission {
 
     /** Empty when new messages are welcome, else why not (shown to the client). */
     Optional<String> refuseReason();
+
+    /** Both checks: this one's refusal if any, else {@code other}'s. */
+    default Admission and(Admission other) {
+        return () -> {
+            Optional<String> reason = refuseReason();
+            return reason.isPresent() ? reason : other.refuseReason();
+        };
+    }
 }

@@ -3,6 +3,7 @@ package dev.sluice.policy.egress;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Objects;
@@ -17,11 +18,19 @@ import java.util.function.Function;
  * {@code define_egress_*} definition is used; with neither, the lookup fails naming the source or pool. The
  * built-ins {@code unspecified} never call an event. Queue configs and paths fall back to the defaults.
  *
+ * <p>A handler call that ran over the policy call timeout ({@link PolicyException#timedOut()}) is remembered for
+ * {@link #TIMED_OUT_TTL} per event and subject: until then the same lookup fails at once with that error instead
+ * of holding a Lua state for the whole timeout again, so a handler that loops for one domain costs one timeout
+ * a minute, not one per message of that domain (the messages are deferred, other domains flow). Other failures
+ * are not remembered.
+ *
  * <p>Every method may run a Lua handler and so blocks: never call it on a Netty event loop. Thread-safe;
  * two threads missing the cache at once may both run the handler.
  */
 public final class EgressConfigResolver {
     private static final int CAPACITY = 4096;
+    /** How long a timed-out lookup fails at once without running its handler again. */
+    public static final Duration TIMED_OUT_TTL = Duration.ofMinutes(1);
 
     private final Policy policy;
     private final EgressDefinitions definitions;
@@ -29,10 +38,14 @@ public final class EgressConfigResolver {
     private final TtlCache<String, EgressPool> pools;
     private final TtlCache<QueueKey, QueueConfig> queues;
     private final TtlCache<PathKey, EgressPath> paths;
+    private final TtlCache<TimedOut, PolicyException> timedOut;
 
     private record QueueKey(String domain, String tenant, String campaign, String routingDomain) {}
 
     private record PathKey(String routingDomain, String source, String site) {}
+
+    /** A lookup whose handler ran over the call timeout: {@code key} is the cache key of its result. */
+    private record TimedOut(String event, Object key) {}
 
     public EgressConfigResolver(Policy policy, EgressDefinitions definitions) {
         this(policy, definitions, InstantSource.system());
@@ -46,6 +59,7 @@ public final class EgressConfigResolver {
         this.pools = new TtlCache<>(clock, CAPACITY);
         this.queues = new TtlCache<>(clock, CAPACITY);
         this.paths = new TtlCache<>(clock, CAPACITY);
+        this.timedOut = new TtlCache<>(clock, CAPACITY);
     }
 
     /**
@@ -63,7 +77,7 @@ public final class EgressConfigResolver {
             return cached;
         }
         String event = "get_egress_source";
-        EgressSource source = convert(event, name, policy.call(event, name),
+        EgressSource source = convert(event, name, call(event, name, name),
                 EgressSource.class, v -> EgressSourceParser.parse("make_egress_source", v));
         if (source == null) {
             source = definitions.source(name).orElseThrow(() -> missing(event, "source", name,
@@ -86,7 +100,7 @@ public final class EgressConfigResolver {
             return cached;
         }
         String event = "get_egress_pool";
-        EgressPool pool = convert(event, name, policy.call(event, name),
+        EgressPool pool = convert(event, name, call(event, name, name),
                 EgressPool.class, v -> EgressPool.parse("make_egress_pool", v));
         if (pool == null) {
             pool = definitions.pool(name).orElseThrow(() -> missing(event, "pool", name, "kumo.define_egress_pool"));
@@ -115,7 +129,7 @@ public final class EgressConfigResolver {
             return cached;
         }
         String event = "get_queue_config";
-        QueueConfig config = convert(event, domain, policy.call(event, domain, tenant, campaign, routingDomain),
+        QueueConfig config = convert(event, domain, call(event, key, domain, tenant, campaign, routingDomain),
                 QueueConfig.class, QueueConfig::parse);
         if (config == null) {
             config = QueueConfig.DEFAULT;
@@ -132,7 +146,7 @@ public final class EgressConfigResolver {
             return cached;
         }
         String event = "get_egress_path_config";
-        EgressPath path = convert(event, routingDomain, policy.call(event, routingDomain, sourceName, siteName),
+        EgressPath path = convert(event, routingDomain, call(event, key, routingDomain, sourceName, siteName),
                 EgressPath.class, EgressPath::parse);
         if (path == null) {
             path = EgressPath.DEFAULT;
@@ -147,6 +161,25 @@ public final class EgressConfigResolver {
         pools.clear();
         queues.clear();
         paths.clear();
+        timedOut.clear();
+    }
+
+    /** Runs {@code event}, unless it timed out for {@code key} within {@link #TIMED_OUT_TTL}: then fails at once. */
+    private Object call(String event, Object key, Object... args) throws PolicyException {
+        TimedOut failure = new TimedOut(event, key);
+        PolicyException earlier = timedOut.get(failure);
+        if (earlier != null) {
+            throw PolicyException.timedOut(earlier.getMessage() + " (within the last "
+                    + TIMED_OUT_TTL.toSeconds() + " s; not run again until then)", event);
+        }
+        try {
+            return policy.call(event, args);
+        } catch (PolicyException e) {
+            if (e.timedOut()) {
+                timedOut.put(failure, e, TIMED_OUT_TTL);
+            }
+            throw e;
+        }
     }
 
     /**

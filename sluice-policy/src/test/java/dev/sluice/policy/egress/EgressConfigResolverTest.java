@@ -213,6 +213,36 @@ class EgressConfigResolverTest {
     }
 
     @Test
+    void aQueueConfigThatTimesOutFailsAtOnceForAMinuteWhileOtherDomainsResolve() throws Exception {
+        Path file = TestPolicies.write(dir, "p.lua",
+                "kumo.on('get_queue_config', function(domain)",
+                "  test.count('queue:' .. domain)",
+                "  if domain == 'loop.test' then while true do end end",
+                "  return kumo.make_queue_config { egress_pool = 'pool-1' }",
+                "end)");
+        try (Policy policy = policies.load(file, Duration.ofMillis(300))) {
+            var r = resolver(policy);
+            assertThatThrownBy(() -> r.queueConfig("loop.test", null, null, null))
+                    .isInstanceOf(PolicyException.class)
+                    .hasMessage(file + ":3: policy call exceeded 0.3 s");
+            // the next messages of that domain fail at once, without holding a Lua state for 0.3 s again
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> r.queueConfig("loop.test", null, null, null))
+                        .isInstanceOf(PolicyException.class)
+                        .hasMessage(file + ":3: policy call exceeded 0.3 s (within the last 60 s; not run again"
+                                + " until then)")
+                        .matches(e -> ((PolicyException) e).timedOut());
+            }
+            assertThat(policies.count("queue:loop.test")).isEqualTo(1);
+            assertThat(r.queueConfig("ok.test", null, null, null).poolName()).isEqualTo("pool-1");
+            advance(EgressConfigResolver.TIMED_OUT_TTL);
+            assertThatThrownBy(() -> r.queueConfig("loop.test", null, null, null))
+                    .hasMessage(file + ":3: policy call exceeded 0.3 s");
+            assertThat(policies.count("queue:loop.test")).isEqualTo(2);
+        }
+    }
+
+    @Test
     void handlerErrorsKeepFileAndLine() throws Exception {
         Path file = TestPolicies.write(dir, "p.lua",
                 "kumo.on('get_egress_path_config', function()",

@@ -31,6 +31,10 @@ final class TestPolicies {
         return Policy.load(new PolicyOptions(file, 2, List.of(egress, counter), null));
     }
 
+    Policy load(Path file, java.time.Duration callTimeout) throws PolicyException {
+        return Policy.load(new PolicyOptions(file, 2, List.of(egress, counter), null, callTimeout));
+    }
+
     static Path write(Path dir, String name, String... lines) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, String.join("\n", lines) + "\n");

@@ -15,7 +15,8 @@ import java.util.concurrent.Executors;
  * <ul>
  *   <li>{@code POST /api/inject/v1} — KumoMTA's injection API, see {@link InjectRequest} and {@link InjectResponse};
  *       only with {@code Content-Type: application/json} ({@link JsonOnly}: 415 otherwise);</li>
- *   <li>{@code GET /api/check-liveness/v1} — 200 "OK", or 503 with the {@link Admission}'s reason.</li>
+ *   <li>{@code GET /api/check-liveness/v1} — 200 "OK", or 503 with the liveness {@link Admission}'s reason
+ *   (the inject admission plus what only operators see, e.g. every Lua state stuck).</li>
  * </ul>
  * {@code /metrics} is {@link dev.sluice.net.http.MetricsRoutes}' job.
  */
@@ -30,16 +31,27 @@ public final class HttpIngress {
     private HttpIngress() {}
 
     public static void install(HttpServer server, Injector injector, Admission admission) {
-        install(server, injector, admission, GENERATORS, Clock.systemUTC());
+        install(server, injector, admission, admission);
+    }
+
+    /** @param liveness what {@code /api/check-liveness/v1} reports; include {@code admission} in it */
+    public static void install(HttpServer server, Injector injector, Admission admission, Admission liveness) {
+        install(server, injector, admission, liveness, GENERATORS, Clock.systemUTC());
     }
 
     static void install(HttpServer server, Injector injector, Admission admission, Executor executor, Clock clock) {
+        install(server, injector, admission, admission, executor, clock);
+    }
+
+    static void install(HttpServer server, Injector injector, Admission admission, Admission liveness,
+                        Executor executor, Clock clock) {
         Objects.requireNonNull(injector, "injector");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(liveness, "liveness");
         executor.execute(Templates.Jinja::warmUp);
         server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new JsonOnly(new InjectHandler(injector,
                 admission, server::boundAddress, server.config().hostname(), executor, clock)));
-        server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> admission.refuseReason()
+        server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> liveness.refuseReason()
                 .map(reason -> HttpResponse.text(503, reason + "\n"))
                 .orElseGet(() -> HttpResponse.text(200, "OK\n")));
     }
