@@ -12,11 +12,13 @@ import party.iroiro.luajava.Lua;
  *
  * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String,
  * a table whose keys are exactly 1..n (n ≥ 1) → {@code List<Object>}, any other table (including
- * an empty one) → {@code Map<String,Object>} with keys as strings, Java objects pushed earlier →
+ * an empty one) → {@code Map<String,Object>} with keys as strings, a {@link LuaObject}'s table → that
+ * object, Java objects pushed earlier →
  * themselves, functions and other Lua values → {@link LuaOpaque}.
  *
  * <p>Java to Lua: null, Boolean, integral Number (integer), other Number (float), CharSequence,
- * Map (table), Collection or Object[] (array table); anything else is pushed as a Java object.
+ * Map (table), Collection or Object[] (array table), {@link LuaObject} (its table), {@link LuaFunction}
+ * (a Lua function); anything else is pushed as a Java object.
  */
 final class LuaValues {
     private static final int MAX_DEPTH = 64;
@@ -62,6 +64,10 @@ final class LuaValues {
     private static Object tableToJava(Lua lua, int index, int depth) {
         if (depth >= MAX_DEPTH) {
             throw new IllegalArgumentException("table nested more than " + MAX_DEPTH + " levels deep (a cycle?)");
+        }
+        LuaObject object = LuaObjects.recognise(lua, index);
+        if (object != null) {
+            return object;
         }
         lua.checkStack(4);
         Map<Object, Object> entries = new LinkedHashMap<>();
@@ -117,6 +123,8 @@ final class LuaValues {
             case Byte b -> lua.push((long) b);
             case Number n -> lua.push(n.doubleValue());
             case CharSequence s -> lua.push(s.toString());
+            case LuaObject o -> LuaObjects.push(lua, o);
+            case LuaFunction f -> lua.push(LuaState.javaFunction(f));
             case Map<?, ?> m -> {
                 lua.createTable(0, m.size());
                 for (Map.Entry<?, ?> e : m.entrySet()) {

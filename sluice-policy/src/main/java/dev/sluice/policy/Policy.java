@@ -54,8 +54,11 @@ public final class Policy implements AutoCloseable {
     private final Counter eventStarted;
     private final Histogram eventLatency;
     private volatile boolean closed;
+    private final dev.sluice.policy.kumo.KumoLibrary library;
 
-    private Policy(PolicyOptions opts, List<LuaState> states, PrometheusRegistry registry) {
+    private Policy(PolicyOptions opts, List<LuaState> states, PrometheusRegistry registry,
+            dev.sluice.policy.kumo.KumoLibrary library) {
+        this.library = library;
         this.file = opts.file().toString();
         this.states = List.copyOf(states);
         this.idle = new ArrayBlockingQueue<>(states.size());
@@ -80,9 +83,11 @@ public final class Policy implements AutoCloseable {
     public static Policy load(PolicyOptions opts) throws PolicyException {
         int size = opts.effectivePoolSize();
         List<LuaState> states = new ArrayList<>(size);
+        var library = new dev.sluice.policy.kumo.KumoLibrary();
+        List<LuaModule> modules = library.modulesWith(opts.modules());
         try {
             for (int i = 0; i < size; i++) {
-                states.add(LuaState.load(opts.file(), opts.modules()));
+                states.add(LuaState.load(opts.file(), modules));
             }
         } catch (PolicyException | RuntimeException e) {
             states.forEach(LuaState::close);
@@ -90,7 +95,7 @@ public final class Policy implements AutoCloseable {
         }
         PrometheusRegistry registry = opts.registry() == null ? new PrometheusRegistry() : opts.registry();
         try {
-            return new Policy(opts, states, registry);
+            return new Policy(opts, states, registry, library);
         } catch (RuntimeException e) { // e.g. lua_count already registered by a live policy
             states.forEach(LuaState::close);
             throw e;
@@ -100,6 +105,11 @@ public final class Policy implements AutoCloseable {
     /** The policy file as given in the options. */
     public String file() {
         return file;
+    }
+
+    /** Where each {@code kumo.validation_failed()} call so far was made ({@code file:line}); empty when none. */
+    public List<String> validationFailures() {
+        return library.validationFailures();
     }
 
     public int poolSize() {

@@ -1,0 +1,30 @@
+package dev.sluice.policy.kumo;
+
+import dev.sluice.policy.LuaModule;
+import dev.sluice.policy.kumo.serde.SerdeModule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pure parts of KumoMTA's {@code kumo} API that need no MTA: data formats, regexes, strings,
+ * encodings, digests, UUIDs, domain maps, memoization, tracebacks and validation failures. One
+ * library per policy: it holds what is shared by the policy's Lua states (memoize caches, the
+ * validation failures recorded by {@code kumo.validation_failed()}).
+ */
+public final class KumoLibrary {
+    private final ValidationModule validation = new ValidationModule();
+
+    /** The library's modules followed by {@code extra} (so a caller's module may replace a function). */
+    public List<LuaModule> modulesWith(List<LuaModule> extra) {
+        List<LuaModule> modules = new ArrayList<>(List.of(
+                new SerdeModule(),
+                validation));
+        modules.addAll(extra);
+        return modules;
+    }
+
+    /** What {@code kumo.validation_failed()} recorded, as {@code file:line} of each call, oldest first. */
+    public List<String> validationFailures() {
+        return validation.failures();
+    }
+}
