@@ -1,6 +1,7 @@
 package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.LuaModule;
+import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +14,21 @@ import java.util.List;
  */
 public final class KumoLibrary {
     private final ValidationModule validation = new ValidationModule();
+    private final MemoizeModule memoize = new MemoizeModule();
 
     /** The library's modules followed by {@code extra} (so a caller's module may replace a function). */
     public List<LuaModule> modulesWith(List<LuaModule> extra) {
         List<LuaModule> modules = new ArrayList<>(List.of(
                 new SerdeModule(),
+                memoize,
                 validation));
         modules.addAll(extra);
         return modules;
+    }
+
+    /** Bumps the config epoch: empties the memoize caches made with {@code invalidate_with_epoch = true}. */
+    public void bumpConfigEpoch() {
+        memoize.bumpConfigEpoch();
     }
 
     /** What {@code kumo.validation_failed()} recorded, as {@code file:line} of each call, oldest first. */
