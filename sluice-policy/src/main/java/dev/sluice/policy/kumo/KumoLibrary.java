@@ -1,7 +1,9 @@
 package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.LuaModule;
+import dev.sluice.policy.kumo.domainmap.DomainMapModule;
 import dev.sluice.policy.kumo.memoize.MemoizeModule;
+import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,8 @@ public final class KumoLibrary {
     public List<LuaModule> modulesWith(List<LuaModule> extra) {
         List<LuaModule> modules = new ArrayList<>(List.of(
                 new SerdeModule(),
+                new RegexModule(),
+                new DomainMapModule(),
                 memoize,
                 validation));
         modules.addAll(extra);
