@@ -10,7 +10,8 @@ import party.iroiro.luajava.Lua;
 /**
  * Converts values between the Lua stack and plain Java objects.
  *
- * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String,
+ * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String
+ * (byte-exact; {@link LuaBytes} when it is not valid UTF-8),
  * a table whose keys are exactly 1..n (n ≥ 1) → {@code List<Object>}, any other table (including
  * an empty one) → {@code Map<String,Object>} with keys as strings, a {@link LuaObject}'s table → that
  * object, Java objects pushed earlier →
@@ -41,7 +42,7 @@ final class LuaValues {
                 return lua.isInteger(index) ? (Object) lua.toInteger(index) : (Object) lua.toNumber(index);
             }
             case STRING -> {
-                return lua.toString(index);
+                return LuaStrings.toJava(lua, index);
             }
             case TABLE -> {
                 return tableToJava(lua, index, depth);
@@ -122,7 +123,8 @@ final class LuaValues {
             case Short s -> lua.push((long) s);
             case Byte b -> lua.push((long) b);
             case Number n -> lua.push(n.doubleValue());
-            case CharSequence s -> lua.push(s.toString());
+            case CharSequence s -> LuaStrings.push(lua, s.toString());
+            case LuaBytes b -> LuaStrings.pushBytes(lua, b.bytes());
             case LuaObject o -> LuaObjects.push(lua, o);
             case LuaFunction f -> lua.push(LuaState.javaFunction(f));
             case Map<?, ?> m -> {

@@ -1,10 +1,14 @@
 package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.LuaModule;
+import dev.sluice.policy.kumo.digest.DigestModule;
 import dev.sluice.policy.kumo.domainmap.DomainMapModule;
+import dev.sluice.policy.kumo.encode.EncodeModule;
 import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
+import dev.sluice.policy.kumo.string.StringModule;
+import dev.sluice.policy.kumo.uuid.UuidModule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +27,10 @@ public final class KumoLibrary {
         List<LuaModule> modules = new ArrayList<>(List.of(
                 new SerdeModule(),
                 new RegexModule(),
+                new StringModule(),
+                new EncodeModule(),
+                new DigestModule(),
+                new UuidModule(),
                 new DomainMapModule(),
                 memoize,
                 validation));

@@ -1,6 +1,7 @@
 package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.ConfigException;
+import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaObject;
 import dev.sluice.policy.LuaOpaque;
 import java.util.List;
@@ -19,10 +20,28 @@ public final class LuaArgs {
         Object v = get(args, i);
         return switch (v) {
             case String s -> s;
+            case LuaBytes b -> b.lossyText();
             case Long l -> l.toString();
             case Double d -> d.toString();
             case null, default -> throw bad(function, i, "a string", v);
         };
+    }
+
+    /** Argument {@code i} as the exact bytes of a Lua string (numbers converted as Lua would). */
+    public static byte[] bytes(List<Object> args, int i, String function) {
+        Object v = get(args, i);
+        return v instanceof LuaBytes b ? b.bytes() : string(args, i, function).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Bytes as a Lua string: a String when they are UTF-8 without NUL, else exact {@link LuaBytes}. */
+    public static Object luaString(byte[] bytes) {
+        try {
+            String s = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return s.indexOf('\0') < 0 ? s : new LuaBytes(bytes);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new LuaBytes(bytes);
+        }
     }
 
     public static String optString(List<Object> args, int i, String function) {
@@ -68,6 +87,7 @@ public final class LuaArgs {
             case Long l -> "integer";
             case Number n -> "number";
             case String s -> "string";
+            case LuaBytes b -> "string";
             case List<?> l -> "table";
             case Map<?, ?> m -> "table";
             case LuaObject o -> o.typeName();

@@ -1,0 +1,50 @@
+package dev.sluice.policy.kumo.string;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.policy.kumo.LuaSnippets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StringModuleTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void splittingReplacingTrimming() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "local s = kumo.string",
+                "local j = kumo.json_encode",
+                "assert(s.starts_with('mx1.example.net', 'mx1.') and not s.starts_with('a', 'ab'))",
+                "assert(s.ends_with('mx1.example.net', '.net') and not s.ends_with('a', 'ba'))",
+                "assert(j(s.split('a.b..c', '.')) == '[\"a\",\"b\",\"\",\"c\"]')",
+                "assert(j(s.splitn('one two three four', 2, ' ')) == '[\"one\",\"two three four\"]')",
+                "assert(j(s.rsplit('one two three', ' ')) == '[\"three\",\"two\",\"one\"]')",
+                "assert(j(s.rsplitn('one two three four', 2, ' ')) == '[\"four\",\"one two three\"]')",
+                "assert(j(s.split_whitespace('  red\\u{a0}green\\tblue \\n')) == '[\"red\",\"green\",\"blue\"]')",
+                "assert(j(s.split_ascii_whitespace('  red\\u{a0}green\\tblue ')) == '[\"red\\u{a0}green\",\"blue\"]')",
+                "assert(s.replace('a-b-c', '-', '+') == 'a+b+c')",
+                "assert(s.replacen('a-b-c-d', '-', '', 2) == 'abc-d')",
+                "assert(s.trim('\\n \\u{a0}text here\\t\\n') == 'text here')",
+                "assert(s.trim_start('\\n  x  ') == 'x  ' and s.trim_end('  x \\r\\n') == '  x')",
+                "kumo.on('test', function() return s.split('', ',') end)");
+        assertThat(result).isEqualTo(java.util.List.of(""));
+    }
+
+    @Test
+    void wrapFillsLinesUpToTheSoftLimitAndCutsAtTheHardLimit() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "assert(kumo.string.wrap 'short' == 'short')",
+                "local cut = kumo.string.wrap(string.rep('B', 150), 60, 80)",
+                "assert(cut == string.rep('B', 80) .. '\\r\\n\\t' .. string.rep('B', 70), cut)",
+                "kumo.on('test', function() return kumo.string.wrap(string.rep('word ', 8), 20) end)");
+        assertThat(result).isEqualTo("word word word word\r\n\tword word word word");
+    }
+
+    @Test
+    void unimplementedStringFunctionsSaySo() throws Exception {
+        String error = LuaSnippets.loadError(dir, "kumo.string.psl_domain('www.example.com')");
+        assertThat(error).isEqualTo(dir.resolve("policy.lua") + ":1: kumo.string.psl_domain is not implemented");
+    }
+}
