@@ -36,6 +36,18 @@ public interface LuaObject {
     }
 
     /**
+     * A binary operator: {@code op} is {@code "add"}, {@code "sub"}, {@code "eq"}, {@code "lt"} or
+     * {@code "le"}; {@code left} and {@code right} are the operands as Lua passes them (this object is
+     * one of them). Unsupported by default.
+     */
+    default Object operator(String op, Object left, Object right) throws Exception {
+        if (op.equals("eq")) {
+            return left == right;
+        }
+        throw new IllegalArgumentException("attempt to perform '" + op + "' on a " + typeName() + " value");
+    }
+
+    /**
      * A method taking its arguments without the {@code self} that Lua's colon syntax adds: the first
      * argument is dropped when it is {@code self}.
      */

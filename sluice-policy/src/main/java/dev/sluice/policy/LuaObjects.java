@@ -12,7 +12,7 @@ final class LuaObjects {
     static void push(Lua lua, LuaObject object) {
         lua.checkStack(6);
         lua.createTable(0, 0);
-        lua.createTable(0, 6);
+        lua.createTable(0, 12);
         lua.pushJavaObject(object);
         lua.setField(-2, FIELD);
         lua.push(object.typeName());
@@ -34,6 +34,10 @@ final class LuaObjects {
             return length;
         }));
         lua.setField(-2, "__len");
+        for (String op : new String[] {"add", "sub", "eq", "lt", "le"}) {
+            lua.push(LuaState.javaFunction(args -> object.operator(op, LuaObject.arg(args, 0), LuaObject.arg(args, 1))));
+            lua.setField(-2, "__" + op);
+        }
         lua.setMetatable(-2);
     }
 

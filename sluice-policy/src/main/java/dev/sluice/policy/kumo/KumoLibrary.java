@@ -8,6 +8,7 @@ import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
 import dev.sluice.policy.kumo.string.StringModule;
+import dev.sluice.policy.kumo.time.TimeModule;
 import dev.sluice.policy.kumo.uuid.UuidModule;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class KumoLibrary {
                 new EncodeModule(),
                 new DigestModule(),
                 new UuidModule(),
+                new TimeModule(),
                 new DomainMapModule(),
                 memoize,
                 validation));
