@@ -4,6 +4,7 @@ import dev.sluice.policy.LuaModule;
 import dev.sluice.policy.kumo.digest.DigestModule;
 import dev.sluice.policy.kumo.domainmap.DomainMapModule;
 import dev.sluice.policy.kumo.encode.EncodeModule;
+import dev.sluice.policy.kumo.fs.FsModule;
 import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
@@ -33,6 +34,7 @@ public final class KumoLibrary {
                 new DigestModule(),
                 new UuidModule(),
                 new TimeModule(),
+                new FsModule(),
                 new DomainMapModule(),
                 memoize,
                 validation));
