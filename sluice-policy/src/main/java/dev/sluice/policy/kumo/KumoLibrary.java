@@ -35,6 +35,7 @@ public final class KumoLibrary {
                 new UuidModule(),
                 new TimeModule(),
                 new FsModule(),
+                new RequireModule(),
                 new DomainMapModule(),
                 memoize,
                 validation));

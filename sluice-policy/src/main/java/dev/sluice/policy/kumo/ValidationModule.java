@@ -8,8 +8,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * {@code kumo.validation_failed()} (records that the policy found its configuration invalid, so that
  * {@code sluice check} exits non-zero) and {@code kumo.traceback(level)} (the Lua call stack as a list
- * of frame tables: {@code event, name, name_what, source, short_src, line_defined,
- * last_line_defined, what, curr_line, is_tail_call}, as KumoMTA returns it).
+ * of frame tables: {@code name, name_what, source, short_src, line_defined, last_line_defined, what,
+ * curr_line, is_tail_call}, as KumoMTA returns them; level 1 is the caller, 0 adds the native
+ * traceback frame first; KumoMTA's {@code event} field, a debug-hook detail, is left out).
  */
 final class ValidationModule implements LuaModule {
     private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -24,25 +25,30 @@ final class ValidationModule implements LuaModule {
             end)
 
             rawset(kumo, 'traceback', function(level)
-              if level ~= nil and math.type(level) ~= 'integer' then
-                error('kumo.traceback: level must be an integer, got ' .. type(level), 2)
+              level = level or 1
+              if math.type(level) ~= 'integer' or level < 0 then
+                error('kumo.traceback: level must be a non-negative integer, got ' .. tostring(level), 2)
               end
-              -- level 0 is the caller of kumo.traceback, as in KumoMTA (which counts from its caller).
+              -- KumoMTA counts from its own (native) frame: 0 is kumo.traceback itself, 1 its caller.
               local frames = {}
-              local l = (level or 0) + 2
+              if level == 0 then
+                frames[1] = { name = 'traceback', name_what = 'field', source = '=[C]', short_src = '[C]',
+                              what = 'C', is_tail_call = false }
+                level = 1
+              end
+              local l = level + 1
               while true do
                 local info = debug.getinfo(l, 'nSlt')
                 if info == nil then break end
                 frames[#frames + 1] = {
-                  event = nil,
                   name = info.name,
                   name_what = info.namewhat ~= '' and info.namewhat or nil,
                   source = info.source,
                   short_src = info.short_src,
-                  line_defined = info.linedefined,
-                  last_line_defined = info.lastlinedefined,
+                  line_defined = info.linedefined >= 0 and info.linedefined or nil,
+                  last_line_defined = info.lastlinedefined >= 0 and info.lastlinedefined or nil,
                   what = info.what,
-                  curr_line = info.currentline,
+                  curr_line = info.currentline >= 0 and info.currentline or nil,
                   is_tail_call = info.istailcall,
                 }
                 l = l + 1
