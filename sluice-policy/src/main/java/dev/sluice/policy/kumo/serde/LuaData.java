@@ -36,6 +36,7 @@ public final class LuaData {
             case Double d when d.isNaN() || d.isInfinite() -> NODES.nullNode(); // as serde_json writes them
             case Number n -> NODES.numberNode(n.doubleValue());
             case String s -> NODES.textNode(s);
+            case dev.sluice.policy.LuaBytes b -> NODES.textNode(b.lossyText());
             case List<?> list -> {
                 ArrayNode array = NODES.arrayNode(list.size());
                 for (int i = 0; i < list.size(); i++) {

@@ -68,7 +68,7 @@ public final class SerdeModule implements LuaModule {
         }
         functions.put("json_encode_pretty", args -> encode(Format.JSON, LuaArgs.get(args, 0), true));
         functions.put("toml_encode_pretty", args -> encode(Format.TOML, LuaArgs.get(args, 0), true));
-        functions.put("toml_encode_pretty_compact", args -> encode(Format.TOML, LuaArgs.get(args, 0), true));
+        functions.put("toml_encode_pretty_compact", args -> TomlWriter.write(LuaData.toTree(LuaArgs.get(args, 0)), true, true));
         functions.forEach((name, fn) -> r.function("kumo.serde", name, fn));
         // The names KumoMTA had before the serde module, still used by its policy helpers.
         for (String old : new String[] {"json_load", "json_parse", "json_encode", "json_encode_pretty",
@@ -112,9 +112,12 @@ public final class SerdeModule implements LuaModule {
 
     private static String encode(Format f, Object value, boolean pretty) throws JsonProcessingException {
         JsonNode tree = LuaData.toTree(value);
-        if (f == Format.TOML && !tree.isObject()) {
-            throw new ConfigException("kumo.serde.toml_encode: only a table with string keys can be a TOML document, got "
-                    + LuaArgs.typeName(value));
+        if (f == Format.TOML) {
+            if (!tree.isObject()) {
+                throw new ConfigException("kumo.serde.toml_encode: only a table with string keys can be a TOML document, got "
+                        + LuaArgs.typeName(value));
+            }
+            return TomlWriter.write(tree, pretty, false);
         }
         if (f == Format.JSON && pretty) {
             return JSON.writer(PRETTY).writeValueAsString(tree);

@@ -83,6 +83,39 @@ class SerdeModuleTest {
     }
 
     @Test
+    void tomlEncodeWritesSectionsLikeKumoMta() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "local v = {name = 'x y', ports = {25, 587}, ratio = 2.0,",
+                "  tenant = {alpha = {retry = 10}, beta = {}},",
+                "  rules = {{regex = 'a'}, {regex = 'b', action = {kind = 'Suspend'}}}}",
+                "local text = kumo.toml_encode(v)",
+                "local again = kumo.toml_parse(text)",
+                "assert(kumo.json_encode(again) == kumo.json_encode(v), text)",
+                "assert(kumo.serde.toml_encode_pretty({ports = {25, 587}}) == 'ports = [\\n    25,\\n    587,\\n]\\n')",
+                "assert(kumo.serde.toml_encode_pretty_compact({b = {}, a = 1}) == 'a = 1\\nb = {}\\n')",
+                "kumo.on('test', function() return text end)");
+        assertThat(result).isEqualTo("""
+                name = "x y"
+                ports = [25, 587]
+                ratio = 2.0
+
+                [tenant.alpha]
+                retry = 10
+
+                [tenant.beta]
+
+                [[rules]]
+                regex = "a"
+
+                [[rules]]
+                regex = "b"
+
+                [rules.action]
+                kind = "Suspend"
+                """);
+    }
+
+    @Test
     void tomlParseErrorHasTheLine() throws Exception {
         String error = LuaSnippets.loadError(dir, "kumo.toml_parse('a = 1\\nb = = 2\\n')");
         assertThat(error).startsWith(dir.resolve("policy.lua") + ":1: parsing 'a = 1\\nb = = 2\\n' as toml: line 2, column ");
