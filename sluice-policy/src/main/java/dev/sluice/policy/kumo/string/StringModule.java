@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * {@code kumo.string.*}: starts_with, ends_with, split, splitn, rsplit, rsplitn, split_whitespace,
- * split_ascii_whitespace, replace, replacen, trim, trim_start, trim_end, wrap. Patterns are plain
- * text (not Lua patterns); splitting keeps empty pieces, as Rust's {@code str::split} does.
- * Not provided (they stay "not implemented"): psl_domain, psl_suffix (need the Public Suffix List),
+ * split_ascii_whitespace, replace, replacen, trim, trim_start, trim_end, wrap, psl_domain, psl_suffix
+ * (see {@link PublicSuffixList}). Patterns are plain text (not Lua patterns); splitting keeps empty
+ * pieces, as Rust's {@code str::split} does. Not provided (they stay "not implemented"):
  * normalize_smtp_response, eval_template (minijinja).
  */
 public final class StringModule implements LuaModule {
@@ -36,6 +36,8 @@ public final class StringModule implements LuaModule {
         r.function("kumo.string", "trim", a -> trimEnd(trimStart(s(a, 0, "trim"))));
         r.function("kumo.string", "trim_start", a -> trimStart(s(a, 0, "trim_start")));
         r.function("kumo.string", "trim_end", a -> trimEnd(s(a, 0, "trim_end")));
+        r.function("kumo.string", "psl_suffix", a -> PublicSuffixList.system().suffix(s(a, 0, "psl_suffix")));
+        r.function("kumo.string", "psl_domain", a -> PublicSuffixList.system().domain(s(a, 0, "psl_domain")));
         r.function("kumo.string", "wrap", a -> {
             long soft = a.size() > 1 && a.get(1) != null ? LuaArgs.integer(a, 1, "kumo.string.wrap") : 75;
             long hard = a.size() > 2 && a.get(2) != null ? LuaArgs.integer(a, 2, "kumo.string.wrap") : 900;

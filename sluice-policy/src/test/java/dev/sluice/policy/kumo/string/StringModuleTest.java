@@ -44,7 +44,33 @@ class StringModuleTest {
 
     @Test
     void unimplementedStringFunctionsSaySo() throws Exception {
-        String error = LuaSnippets.loadError(dir, "kumo.string.psl_domain('www.example.com')");
-        assertThat(error).isEqualTo(dir.resolve("policy.lua") + ":1: kumo.string.psl_domain is not implemented");
+        String error = LuaSnippets.loadError(dir, "kumo.string.eval_template('x.txt', '{{a}}', {a = 1})");
+        assertThat(error).isEqualTo(dir.resolve("policy.lua") + ":1: kumo.string.eval_template is not implemented");
+    }
+
+    @Test
+    void publicSuffixRulesExactWildcardAndException() {
+        PublicSuffixList psl = new PublicSuffixList(java.util.List.of(
+                "// comment", "com", "uk", "co.uk", "*.ck", "!www.ck", "github.io", "公司.cn", "cn"));
+        assertThat(psl.suffix("www.Example.COM.")).isEqualTo("com");
+        assertThat(psl.domain("www.example.com")).isEqualTo("example.com");
+        assertThat(psl.domain("a.b.example.co.uk")).isEqualTo("example.co.uk");
+        assertThat(psl.suffix("shop.foo.ck")).isEqualTo("foo.ck");
+        assertThat(psl.domain("a.shop.foo.ck")).isEqualTo("shop.foo.ck");
+        assertThat(psl.domain("www.ck")).isEqualTo("www.ck");
+        assertThat(psl.domain("user.github.io")).isEqualTo("user.github.io");
+        assertThat(psl.domain("x.example.xn--55qx5d.cn")).isEqualTo("example.xn--55qx5d.cn");
+        assertThat(psl.suffix("host.unknowntld")).isEqualTo("unknowntld");
+        assertThat(psl.domain("com")).isNull();
+        assertThat(psl.domain("a..com")).isNull();
+    }
+
+    @Test
+    void pslFunctionsUseTheSystemList() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(PublicSuffixList.DEFAULT_FILE));
+        Object result = LuaSnippets.eval(dir,
+                "assert(kumo.string.psl_suffix 'mail.example.co.uk' == 'co.uk')",
+                "kumo.on('test', function() return kumo.string.psl_domain 'www.mail.Example.com' end)");
+        assertThat(result).isEqualTo("example.com");
     }
 }
