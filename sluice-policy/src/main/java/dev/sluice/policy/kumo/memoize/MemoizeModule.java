@@ -19,9 +19,10 @@ import java.util.function.LongSupplier;
  * (tables become fresh tables; {@link dev.sluice.policy.LuaObject}s such as domain maps are shared).
  * Functions cannot be cached or used as arguments.
  *
- * <p>Not done: {@code populate_timeout} is checked but a slow {@code fn} is not interrupted (Sluice's
- * event time limit still applies), so {@code retry_on_populate_timeout} and {@code allow_stale_reads}
- * have no effect; two states missing at once may both call {@code fn}.
+ * <p>One state at a time computes a key; the others wait up to {@code populate_timeout} (default
+ * 120 s), then fail, compute it themselves ({@code retry_on_populate_timeout}) or take the expired value
+ * ({@code allow_stale_reads}). The computing call itself is not interrupted (Sluice's event time limit
+ * applies to it).
  */
 public final class MemoizeModule implements LuaModule {
     private static final Set<String> KEYS = Set.of("name", "ttl", "capacity", "invalidate_with_epoch",
@@ -43,12 +44,16 @@ public final class MemoizeModule implements LuaModule {
               local ok, cache = pcall(natives.cache, params)
               if not ok then reraise(cache) end
               return function(...)
-                local ok, hit = pcall(cache.get, cache, ...)
-                if not ok then reraise(hit) end
-                if hit then return hit.value end
-                local value = fn(...)
-                local stored_ok, err = pcall(cache.put, cache, value, ...)
-                if not stored_ok then reraise(err) end
+                local ok, r = pcall(cache.get, cache, ...)
+                if not ok then reraise(r) end
+                if not r.populate then return r.value end
+                local computed, value = pcall(fn, ...)
+                if not computed then
+                  cache:abandon(...)
+                  error(value, 0)
+                end
+                local stored, err = pcall(cache.put, cache, value, ...)
+                if not stored then reraise(err) end
                 return value
               end
             end)
@@ -97,12 +102,12 @@ public final class MemoizeModule implements LuaModule {
             throw new ConfigException("kumo.memoize: 'capacity' is required and must be a positive integer, got "
                     + LuaArgs.typeName(map.get("capacity")));
         }
-        if (map.get("populate_timeout") != null) {
-            Durations.parse(map.get("populate_timeout"));
-        }
+        Duration populateTimeout = map.get("populate_timeout") == null ? Duration.ofSeconds(120)
+                : Durations.parse(map.get("populate_timeout"));
         boolean staleReads = Boolean.TRUE.equals(map.get("allow_stale_reads"));
         boolean withEpoch = !staleReads && Boolean.TRUE.equals(map.get("invalidate_with_epoch"));
-        return caches.computeIfAbsent(name, n -> new MemoCache(n, ttl, capacity.intValue(),
-                withEpoch ? epoch::get : () -> 0L, clock));
+        var options = new MemoCache.Options(ttl, capacity.intValue(), populateTimeout,
+                Boolean.TRUE.equals(map.get("retry_on_populate_timeout")), staleReads);
+        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::get : () -> 0L, clock));
     }
 }

@@ -62,18 +62,85 @@ class MemoizeModuleTest {
     void entriesExpireAfterTtlAndTheEldestGoesAtCapacityAndEpochEmpties() throws Exception {
         AtomicLong now = new AtomicLong();
         AtomicLong epoch = new AtomicLong();
-        MemoCache cache = new MemoCache("c", Duration.ofSeconds(10), 2, epoch::get, now::get);
+        MemoCache cache = new MemoCache("c", options(false, false), epoch::get, now::get);
+        assertThat(get(cache, "a")).isEqualTo(Map.of("populate", true));
         put(cache, "A", "a");
+        assertThat(get(cache, "b")).isEqualTo(Map.of("populate", true));
         put(cache, "B", "b");
         assertThat(get(cache, "a")).isEqualTo(Map.of("value", "A"));
+        assertThat(get(cache, "c")).isEqualTo(Map.of("populate", true));
         put(cache, "C", "c"); // b is the least recently used
-        assertThat(get(cache, "b")).isNull();
+        assertThat(get(cache, "b")).isEqualTo(Map.of("populate", true));
+        ((dev.sluice.policy.LuaFunction) cache.index("abandon")).call(List.of("b"));
         assertThat(get(cache, "c")).isEqualTo(Map.of("value", "C"));
         now.set(Duration.ofSeconds(10).toNanos());
-        assertThat(get(cache, "a")).isNull();
+        assertThat(get(cache, "a")).isEqualTo(Map.of("populate", true));
+        put(cache, "A2", "a");
+        assertThat(get(cache, "d")).isEqualTo(Map.of("populate", true));
         put(cache, "D", "d");
         epoch.incrementAndGet();
-        assertThat(get(cache, "d")).isNull();
+        assertThat(get(cache, "d")).isEqualTo(Map.of("populate", true));
+    }
+
+    private static MemoCache.Options options(boolean retry, boolean stale) {
+        return new MemoCache.Options(Duration.ofSeconds(10), 2, Duration.ofMillis(200), retry, stale);
+    }
+
+    @Test
+    void aSecondCallerWaitsForTheFirstOnesValueInsteadOfComputingItAgain() throws Exception {
+        MemoCache cache = new MemoCache("c", new MemoCache.Options(Duration.ofMinutes(1), 10, Duration.ofMinutes(1), false, false),
+                () -> 0L, System::nanoTime);
+        assertThat(get(cache, "k")).isEqualTo(Map.of("populate", true));
+        var waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(cache, "k");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        put(cache, "V", "k");
+        assertThat(waiter.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(Map.of("value", "V"));
+    }
+
+    @Test
+    void aWaiterThatTimesOutFailsOrComputesItselfOrTakesTheStaleValue() throws Exception {
+        AtomicLong now = new AtomicLong();
+        MemoCache failing = new MemoCache("slow", options(false, false), () -> 0L, now::get);
+        MemoCache retrying = new MemoCache("retry", options(true, false), () -> 0L, now::get);
+        MemoCache stale = new MemoCache("stale", options(false, true), () -> 0L, now::get);
+        get(stale, "k");
+        put(stale, "OLD", "k");
+        now.set(Duration.ofSeconds(11).toNanos()); // OLD has expired
+        for (MemoCache c : List.of(failing, retrying, stale)) {
+            assertThat(get(c, "k")).isEqualTo(Map.of("populate", true)); // this thread starts computing and never finishes
+        }
+        assertThat(inOtherThread(() -> {
+            try {
+                return get(failing, "k");
+            } catch (Exception e) {
+                return e.getMessage();
+            }
+        })).isEqualTo("kumo.memoize 'slow': timed out after 200 ms waiting for another call to compute the value");
+        assertThat(inOtherThread(() -> get(retrying, "k"))).isEqualTo(Map.of("populate", true));
+        assertThat(inOtherThread(() -> get(stale, "k"))).isEqualTo(Map.of("value", "OLD"));
+    }
+
+    private static Object inOtherThread(java.util.concurrent.Callable<Object> task) throws Exception {
+        try (var executor = java.util.concurrent.Executors.newSingleThreadExecutor()) {
+            return executor.submit(task).get(1, java.util.concurrent.TimeUnit.MINUTES);
+        }
+    }
+
+    @Test
+    void aFailingFunctionLetsTheNextCallTryAgain() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "local n = 0",
+                "local f = kumo.memoize(function() n = n + 1; if n == 1 then error('first fails') end; return n end,",
+                "  {name = 'flaky', ttl = '1h', capacity = 1})",
+                "local ok, err = pcall(f)",
+                "assert(not ok and err:match('policy.lua:2: first fails$'), err)",
+                "kumo.on('test', function() return f() end)");
+        assertThat(result).isEqualTo(2L);
     }
 
     private static void put(MemoCache cache, Object value, Object arg) throws Exception {
