@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * {@code kumo.fs.glob(pattern, [relative_to], [ttl_seconds = 60])} (cached per pattern and
  * relative_to, process-wide), {@code kumo.fs.uncached_glob}, {@code kumo.fs.read_dir(path)},
  * {@code kumo.fs.metadata_for_path(path)}, {@code kumo.fs.symlink_metadata_for_path(path)}, and the
- * deprecated {@code kumo.glob}, {@code kumo.uncached_glob}, {@code kumo.read_dir}.
- * Not provided: {@code kumo.fs.open} (it stays "not implemented"; Lua's io.open works).
+ * deprecated {@code kumo.glob}, {@code kumo.uncached_glob}, {@code kumo.read_dir}; {@code kumo.fs.open}
+ * ({@link LuaFile}; blocking I/O on the borrowing thread, as Lua's io.open).
  */
 public final class FsModule implements LuaModule {
     private record Cached(List<String> paths, long expiresAt) {}
@@ -54,6 +54,7 @@ public final class FsModule implements LuaModule {
         r.function("kumo.fs", "metadata_for_path", args -> metadata(LuaArgs.string(args, 0, "kumo.fs.metadata_for_path"), true));
         r.function("kumo.fs", "symlink_metadata_for_path",
                 args -> metadata(LuaArgs.string(args, 0, "kumo.fs.symlink_metadata_for_path"), false));
+        r.function("kumo.fs", "open", args -> LuaFile.open(LuaArgs.string(args, 0, "kumo.fs.open"), LuaArgs.optString(args, 1, "kumo.fs.open")));
         r.kumoFunction("glob", glob);
         r.kumoFunction("uncached_glob", uncached);
         r.kumoFunction("read_dir", readDir);

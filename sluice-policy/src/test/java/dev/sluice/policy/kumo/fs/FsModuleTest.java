@@ -32,4 +32,23 @@ class FsModuleTest {
                 "kumo.on('test', function() return kumo.fs.glob('*/*/sub/*', base) end)");
         assertThat(result).isEqualTo(List.of("etc/policy/sub/c.toml"));
     }
+
+    @Test
+    void openReadsWritesAndSeeksBytesExactly() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "local name = '" + dir.resolve("data.bin") + "'",
+                "local f = kumo.fs.open(name, 'w+')",
+                "f:write 'hello\\0\\255 there'",
+                "assert(f:seek 'set' == 0)",
+                "assert(f:read(5) == 'hello')",
+                "assert(f:read() == '\\0\\255 there')",
+                "assert(f:seek('end') == 13)",
+                "f:close()",
+                "local a = kumo.fs.open(name, 'a')",
+                "a:write '!'",
+                "a:close()",
+                "assert(not pcall(kumo.fs.open, name .. '.missing'))",
+                "kumo.on('test', function() return kumo.fs.open(name):read() end)");
+        assertThat(result).isEqualTo(new dev.sluice.policy.LuaBytes("hello\0\u00ff there!".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+    }
 }
