@@ -4,10 +4,10 @@ import java.util.List;
 
 /**
  * A Java object that Lua sees as an object with fields and methods, such as a compiled regex or a
- * domain map. Pushed to Lua as a table with a metatable whose {@code __index}, {@code __newindex},
- * {@code __tostring} and {@code __len} call back here; converting that table back to Java yields
- * this very object, so it survives {@link LuaModule} calls and caches such as {@code kumo.memoize}.
- * Instances may be shared by several Lua states (threads) and must be thread-safe.
+ * domain map. Pushed to Lua as a table whose (shared) metatable's {@code __index}, {@code __newindex},
+ * {@code __tostring}, {@code __len} and operators call back here; converting that table back to Java
+ * yields this very object, so it survives {@link LuaModule} calls and caches such as
+ * {@code kumo.memoize}. Instances may be shared by several Lua states (threads) and must be thread-safe.
  */
 public interface LuaObject {
     /** The Lua type name shown by {@code tostring} and in error messages, e.g. {@code "Regex"}. */
@@ -23,6 +23,14 @@ public interface LuaObject {
     /** {@code object[key] = value}; read-only by default. */
     default void newIndex(Object key, Object value) throws Exception {
         throw new IllegalArgumentException("cannot assign to a field of " + typeName() + " (it is read-only)");
+    }
+
+    /**
+     * The object as plain data for {@code kumo.serde.*_encode} (a Map, List, String, number…), or null
+     * when it has none (encoding it is then an error).
+     */
+    default Object toData() {
+        return null;
     }
 
     /** {@code tostring(object)}. */

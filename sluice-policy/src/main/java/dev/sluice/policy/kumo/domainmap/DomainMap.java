@@ -77,6 +77,14 @@ public final class DomainMap implements LuaObject {
         put(k, value);
     }
 
+    /** Every key and its value, wildcards written {@code *.parent}, sorted: what json_encode shows. */
+    @Override
+    public Object toData() {
+        Map<String, Object> data = new java.util.TreeMap<>(exact);
+        wildcards.forEach((k, v) -> data.put("*." + k, v));
+        return data;
+    }
+
     @Override
     public Long length() {
         return (long) (exact.size() + wildcards.size());

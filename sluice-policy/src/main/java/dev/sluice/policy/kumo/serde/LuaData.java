@@ -37,6 +37,7 @@ public final class LuaData {
             case Number n -> NODES.numberNode(n.doubleValue());
             case String s -> NODES.textNode(s);
             case dev.sluice.policy.LuaBytes b -> NODES.textNode(b.lossyText());
+            case dev.sluice.policy.LuaObject o when o.toData() != null -> toTree(o.toData(), path);
             case List<?> list -> {
                 ArrayNode array = NODES.arrayNode(list.size());
                 for (int i = 0; i < list.size(); i++) {

@@ -29,6 +29,7 @@ class DomainMapModuleTest {
                 "assert(d['img.www.shop.example'] == 'shop')",
                 "d['www.shop.example'] = nil",
                 "assert(d['www.shop.example'] == 'shop')",
+                "assert(kumo.json_encode(d) == '{\"*.corp.example\":\"corp\",\"*.shop.example\":\"shop\",\"corp.example\":1}', kumo.json_encode(d))",
                 "kumo.on('test', function() return d['x.corp.example'] end)");
         assertThat(result).isEqualTo("corp");
     }
