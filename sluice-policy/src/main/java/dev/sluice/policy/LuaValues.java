@@ -13,7 +13,7 @@ import party.iroiro.luajava.Lua;
  * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String
  * (byte-exact; {@link LuaBytes} when it is not valid UTF-8),
  * a table whose keys are exactly 1..n (n ≥ 1) → {@code List<Object>}, any other table (including
- * an empty one) → {@code Map<String,Object>} with keys as strings, a {@link LuaObject}'s table → that
+ * an empty one, unless it came from an empty Java list) → {@code Map<String,Object>} with keys as strings, a {@link LuaObject}'s table → that
  * object, Java objects pushed earlier →
  * themselves, functions and other Lua values → {@link LuaOpaque}.
  *
@@ -23,6 +23,8 @@ import party.iroiro.luajava.Lua;
  */
 final class LuaValues {
     private static final int MAX_DEPTH = 64;
+    /** Registry name (and marker field) of the metatable that marks an empty table as a list. */
+    private static final String EMPTY_ARRAY = "sluice.empty_array";
 
     private LuaValues() {}
 
@@ -101,6 +103,10 @@ final class LuaValues {
             }
             return list;
         }
+        if (entries.isEmpty() && lua.getMetaField(index, EMPTY_ARRAY) != 0) {
+            lua.pop(1);
+            return new ArrayList<>();
+        }
         Map<String, Object> map = new LinkedHashMap<>();
         entries.forEach((k, v) -> map.put(String.valueOf(k), v));
         return map;
@@ -143,6 +149,14 @@ final class LuaValues {
 
     private static void pushArray(Lua lua, Collection<?> items, int depth) {
         lua.createTable(items.size(), 0);
+        if (items.isEmpty()) {
+            // Remember that this empty table was a list, so that it converts back to one ([] stays [] in JSON).
+            if (lua.newRegisteredMetatable(EMPTY_ARRAY) != 0) {
+                lua.push(true);
+                lua.setField(-2, EMPTY_ARRAY);
+            }
+            lua.setMetatable(-2);
+        }
         int i = 1;
         for (Object item : items) {
             push(lua, item, depth + 1);

@@ -55,6 +55,15 @@ class SerdeModuleTest {
     }
 
     @Test
+    void anEmptyArrayStaysAnArrayAndAnEmptyTableAnObject() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "local d = kumo.json_parse '{\"hosts\": [], \"meta\": {}}'",
+                "assert(#d.hosts == 0)",
+                "kumo.on('test', function() return kumo.json_encode(d) .. kumo.json_encode({}) end)");
+        assertThat(result).isEqualTo("{\"hosts\":[],\"meta\":{}}{}");
+    }
+
+    @Test
     void jsonEncodePrettyIsIndentedWithSortedKeys() throws Exception {
         Object result = LuaSnippets.eval(dir,
                 "kumo.on('test', function() return kumo.serde.json_encode_pretty({b = {1, 2}, a = 'x', c = {}}) end)");
