@@ -8,15 +8,18 @@ import java.util.regex.PatternSyntaxException;
 /**
  * KumoMTA's patterns are Rust regex (with fancy-regex's look-around and back-references); Sluice runs
  * them on {@link java.util.regex}, whose syntax is close. Translated here: {@code (?P<name>…)} named
- * groups, and {@code [[:alpha:]]}-style ASCII classes. Compiled with Unicode classes so that
- * {@code \d}, {@code \w}, {@code \s} and {@code \b} are Unicode-aware as in Rust.
+ * groups, {@code (?P=name)} back-references, {@code [[:alpha:]]}-style ASCII classes, and {@code $}
+ * (end of text, as in Rust, when the pattern sets no {@code m} flag). Compiled with Unicode classes so
+ * that {@code \d}, {@code \w}, {@code \s} and {@code \b} are Unicode-aware as in Rust.
  *
- * <p>Known differences: {@code $} without {@code (?m)} also matches before a final newline in Java
- * (Rust: only at the very end; use {@code \z} to be exact); Rust's {@code (?U)} (swap greed) and
+ * <p>Known differences: a pattern that turns {@code m} on for part of it keeps Java's {@code $}
+ * everywhere (which also matches before a final newline); Rust's {@code (?U)} (swap greed) and
  * {@code (?R)}-style flags Java lacks are syntax errors; Java accepts some constructs Rust rejects
  * (possessive quantifiers, {@code \G}); Unicode property names follow Java ({@code \p{IsGreek}}).
  */
 public final class RustRegex {
+    private static final Pattern BACKREF = Pattern.compile("\\(\\?P=([A-Za-z_][A-Za-z0-9_]*)\\)");
+    private static final Pattern MULTI_LINE_FLAG = Pattern.compile("\\(\\?[a-zA-Z]*m[a-zA-Z]*[:)]");
     private static final Pattern POSIX_CLASS = Pattern.compile("\\[:(\\^?)(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):]");
 
     private RustRegex() {}
@@ -32,6 +35,7 @@ public final class RustRegex {
 
     static String translate(String pattern) {
         String named = pattern.replace("(?P<", "(?<");
+        named = BACKREF.matcher(named).replaceAll("\\\\k<$1>");
         Matcher m = POSIX_CLASS.matcher(named);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -47,6 +51,38 @@ public final class RustRegex {
             m.appendReplacement(out, Matcher.quoteReplacement(java));
         }
         m.appendTail(out);
+        return MULTI_LINE_FLAG.matcher(out).find() ? out.toString() : endOfText(out.toString());
+    }
+
+    /**
+     * Without the {@code m} flag Rust's {@code $} matches only at the end of the text, Java's also before
+     * a final line terminator: write it {@code \z} (outside character classes, unless escaped).
+     */
+    private static String endOfText(String p) {
+        StringBuilder out = new StringBuilder(p.length() + 4);
+        int classDepth = 0; // character classes nest: [a-z&&[^aeiou]]
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c == '\\' && i + 1 < p.length()) {
+                out.append(c).append(p.charAt(++i));
+            } else if (c == '[') {
+                classDepth++;
+                out.append(c);
+                if (i + 1 < p.length() && p.charAt(i + 1) == '^') {
+                    out.append(p.charAt(++i));
+                }
+                if (i + 1 < p.length() && p.charAt(i + 1) == ']') { // a leading ] is a literal
+                    out.append(p.charAt(++i));
+                }
+            } else if (c == ']' && classDepth > 0) {
+                classDepth--;
+                out.append(c);
+            } else if (c == '$' && classDepth == 0) {
+                out.append("\\z");
+            } else {
+                out.append(c);
+            }
+        }
         return out.toString();
     }
 

@@ -36,6 +36,24 @@ class RegexModuleTest {
     }
 
     @Test
+    void dollarIsTheEndOfTheTextAsInRustAndBackReferencesByName() throws Exception {
+        Object result = LuaSnippets.eval(dir,
+                "assert(not kumo.regex.compile('^ok$'):is_match('ok\\n'))",
+                "assert(kumo.regex.compile('^ok$'):is_match('ok'))",
+                "assert(kumo.regex.compile('[$]'):is_match('a$b') and kumo.regex.compile('\\\\$'):is_match('$'))",
+                "assert(kumo.regex.compile('(?m)^ok$'):is_match('ok\\nno'))",
+                "assert(kumo.regex.compile('(?P<w>\\\\w+) (?P=w)'):is_match('hello hello'))",
+                "kumo.on('test', function() return kumo.regex.compile('(?P<w>a+)b(?P=w)'):find('xaabaa') end)");
+        assertThat(result).isEqualTo("aabaa");
+    }
+
+    @Test
+    void translateLeavesClassesAndEscapesAlone() {
+        assertThat(RustRegex.translate("a$|[x$]|\\$|[]$]|[^]$]|[a-z&&[^$]]$"))
+                .isEqualTo("a\\z|[x$]|\\$|[]$]|[^]$]|[a-z&&[^$]]\\z");
+    }
+
+    @Test
     void escapeMakesEveryMetacharacterLiteral() throws Exception {
         Object result = LuaSnippets.eval(dir,
                 "local text = 'a.b*c (1+1) [x] {2} ^$ | ? # & - ~ \\\\'",
