@@ -140,6 +140,13 @@ class SerdeModuleTest {
     }
 
     @Test
+    void yamlLoadErrorNamesTheFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("bad.yaml"), "a: 1\nb: [1, 2\nc: 3\n");
+        String error = LuaSnippets.loadError(dir, "kumo.serde.yaml_load('" + dir.resolve("bad.yaml") + "')");
+        assertThat(error).startsWith(dir.resolve("policy.lua") + ":1: parsing " + dir.resolve("bad.yaml") + " as yaml: line ");
+    }
+
+    @Test
     void encodingAFunctionIsAnError() throws Exception {
         String error = LuaSnippets.loadError(dir, "kumo.json_encode({f = print})");
         assertThat(error).isEqualTo(dir.resolve("policy.lua") + ":1: cannot serialize value.f: a function has no data representation");
