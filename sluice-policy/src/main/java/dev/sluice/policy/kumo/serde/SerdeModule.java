@@ -88,6 +88,10 @@ public final class SerdeModule implements LuaModule {
             text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException("reading file " + file + ": no such file");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new ConfigException("reading file " + file + ": not valid UTF-8 text");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("reading file " + file + ": permission denied");
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ConfigException("reading file " + file + ": " + e.getMessage());
         }
