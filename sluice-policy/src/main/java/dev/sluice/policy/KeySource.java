@@ -38,7 +38,7 @@ public sealed interface KeySource {
         }
     }
 
-    static KeySource from(Object value) {
+    public static KeySource from(Object value) {
         if (value instanceof String path) {
             return new File(Path.of(path));
         }

@@ -23,5 +23,15 @@ public interface LuaModule {
         default void kumoFunction(String name, LuaFunction fn) {
             function("kumo", name, fn);
         }
+
+        /**
+         * Runs Lua source once in the state (after the bootstrap, before the policy file), for the
+         * parts of a module that must be Lua (calling back Lua functions, reading the Lua stack).
+         * The chunk receives one argument: a table of {@code natives}, Java functions private to it.
+         * Errors it raises at the caller's position ({@code error(msg, 2)}) read {@code file:line: msg}.
+         */
+        default void script(String chunkName, String source, java.util.Map<String, LuaFunction> natives) {
+            throw new UnsupportedOperationException("this registrar cannot run Lua scripts");
+        }
     }
 }

@@ -54,7 +54,7 @@ final class LuaState implements AutoCloseable {
             state.lua.openLibraries();
             state.apiRef = state.runBootstrap(file);
             for (LuaModule module : modules) {
-                module.install(state::define);
+                module.install(state.registrar());
             }
             state.runFile(file, code, limit);
             return state;
@@ -195,6 +195,31 @@ final class LuaState implements AutoCloseable {
         return message;
     }
 
+    private LuaModule.Registrar registrar() {
+        return new LuaModule.Registrar() {
+            @Override
+            public void function(String module, String name, LuaFunction fn) {
+                define(module, name, fn);
+            }
+
+            @Override
+            public void script(String chunkName, String source, java.util.Map<String, LuaFunction> natives) {
+                runScript(chunkName, source, natives);
+            }
+        };
+    }
+
+    private void runScript(String chunkName, String source, java.util.Map<String, LuaFunction> natives) {
+        int top = lua.getTop();
+        try {
+            lua.load(direct(source.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "=" + chunkName);
+            LuaValues.push(lua, natives);
+            lua.pCall(1, 0);
+        } finally {
+            lua.setTop(top);
+        }
+    }
+
     private void define(String module, String name, LuaFunction fn) {
         int top = lua.getTop();
         try {
@@ -210,7 +235,7 @@ final class LuaState implements AutoCloseable {
     }
 
     /** Wraps fn so a Java exception becomes a Lua error positioned at the Lua caller. */
-    private static JFunction javaFunction(LuaFunction fn) {
+    static JFunction javaFunction(LuaFunction fn) {
         return l -> {
             Object result;
             try {

@@ -14,6 +14,7 @@ final class LuaTypes {
             case Long l -> "integer";
             case Number n -> "number";
             case String s -> "string";
+            case LuaBytes b -> "string";
             case List<?> l -> "list";
             case Map<?, ?> m -> "table";
             case LuaOpaque o -> o.luaType();

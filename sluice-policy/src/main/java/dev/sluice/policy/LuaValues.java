@@ -10,16 +10,21 @@ import party.iroiro.luajava.Lua;
 /**
  * Converts values between the Lua stack and plain Java objects.
  *
- * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String,
+ * <p>Lua to Java: nil → null, boolean → Boolean, integer → Long, float → Double, string → String
+ * (byte-exact; {@link LuaBytes} when it is not valid UTF-8),
  * a table whose keys are exactly 1..n (n ≥ 1) → {@code List<Object>}, any other table (including
- * an empty one) → {@code Map<String,Object>} with keys as strings, Java objects pushed earlier →
+ * an empty one, unless it came from an empty Java list) → {@code Map<String,Object>} with keys as strings, a {@link LuaObject}'s table → that
+ * object, Java objects pushed earlier →
  * themselves, functions and other Lua values → {@link LuaOpaque}.
  *
  * <p>Java to Lua: null, Boolean, integral Number (integer), other Number (float), CharSequence,
- * Map (table), Collection or Object[] (array table); anything else is pushed as a Java object.
+ * Map (table), Collection or Object[] (array table), {@link LuaObject} (its table), {@link LuaFunction}
+ * (a Lua function); anything else is pushed as a Java object.
  */
 final class LuaValues {
     private static final int MAX_DEPTH = 64;
+    /** Registry name (and marker field) of the metatable that marks an empty table as a list. */
+    private static final String EMPTY_ARRAY = "sluice.empty_array";
 
     private LuaValues() {}
 
@@ -39,7 +44,7 @@ final class LuaValues {
                 return lua.isInteger(index) ? (Object) lua.toInteger(index) : (Object) lua.toNumber(index);
             }
             case STRING -> {
-                return lua.toString(index);
+                return LuaStrings.toJava(lua, index);
             }
             case TABLE -> {
                 return tableToJava(lua, index, depth);
@@ -62,6 +67,10 @@ final class LuaValues {
     private static Object tableToJava(Lua lua, int index, int depth) {
         if (depth >= MAX_DEPTH) {
             throw new IllegalArgumentException("table nested more than " + MAX_DEPTH + " levels deep (a cycle?)");
+        }
+        LuaObject object = LuaObjects.recognise(lua, index);
+        if (object != null) {
+            return object;
         }
         lua.checkStack(4);
         Map<Object, Object> entries = new LinkedHashMap<>();
@@ -94,6 +103,10 @@ final class LuaValues {
             }
             return list;
         }
+        if (entries.isEmpty() && lua.getMetaField(index, EMPTY_ARRAY) != 0) {
+            lua.pop(1);
+            return new ArrayList<>();
+        }
         Map<String, Object> map = new LinkedHashMap<>();
         entries.forEach((k, v) -> map.put(String.valueOf(k), v));
         return map;
@@ -116,7 +129,10 @@ final class LuaValues {
             case Short s -> lua.push((long) s);
             case Byte b -> lua.push((long) b);
             case Number n -> lua.push(n.doubleValue());
-            case CharSequence s -> lua.push(s.toString());
+            case CharSequence s -> LuaStrings.push(lua, s.toString());
+            case LuaBytes b -> LuaStrings.pushBytes(lua, b.bytes());
+            case LuaObject o -> LuaObjects.push(lua, o);
+            case LuaFunction f -> lua.push(LuaState.javaFunction(f));
             case Map<?, ?> m -> {
                 lua.createTable(0, m.size());
                 for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -133,6 +149,14 @@ final class LuaValues {
 
     private static void pushArray(Lua lua, Collection<?> items, int depth) {
         lua.createTable(items.size(), 0);
+        if (items.isEmpty()) {
+            // Remember that this empty table was a list, so that it converts back to one ([] stays [] in JSON).
+            if (lua.newRegisteredMetatable(EMPTY_ARRAY) != 0) {
+                lua.push(true);
+                lua.setField(-2, EMPTY_ARRAY);
+            }
+            lua.setMetatable(-2);
+        }
         int i = 1;
         for (Object item : items) {
             push(lua, item, depth + 1);

@@ -1,5 +1,7 @@
 package dev.sluice.policy;
 
+import dev.sluice.policy.kumo.KumoLibrary;
+
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -76,7 +78,9 @@ public final class Policy implements AutoCloseable {
     private final String file;
     private final Path path;
     private final byte[] code;
+    /** The kumo library's modules then the caller's: what every state, a replacement too, installs. */
     private final List<LuaModule> modules;
+    private final KumoLibrary library;
     private final Duration callTimeout;
     private final String overrun;
     private final int size;
@@ -126,11 +130,13 @@ public final class Policy implements AutoCloseable {
     /** A caller waiting for a free state until {@code deadline}. */
     private record Waiter(CompletableFuture<LuaState> future, String event, long deadline) {}
 
-    private Policy(PolicyOptions opts, byte[] code, List<LuaState> states, PrometheusRegistry registry) {
+    private Policy(PolicyOptions opts, byte[] code, List<LuaState> states, PrometheusRegistry registry,
+            KumoLibrary library, List<LuaModule> modules) {
+        this.library = library;
         this.file = opts.file().toString();
         this.path = opts.file();
         this.code = code;
-        this.modules = opts.modules();
+        this.modules = modules;
         this.callTimeout = opts.callTimeout();
         this.overrun = "policy call exceeded " + seconds(callTimeout);
         this.size = states.size();
@@ -166,9 +172,11 @@ public final class Policy implements AutoCloseable {
         int size = opts.effectivePoolSize();
         byte[] code = LuaState.read(opts.file()); // replacements of abandoned states run exactly this code
         List<LuaState> states = new ArrayList<>(size);
+        var library = new KumoLibrary();
+        List<LuaModule> modules = library.modulesWith(opts.modules());
         try {
             for (int i = 0; i < size; i++) {
-                states.add(LuaState.load(opts.file(), code, opts.modules(), opts.callTimeout()));
+                states.add(LuaState.load(opts.file(), code, modules, opts.callTimeout()));
             }
         } catch (PolicyException | RuntimeException e) {
             states.forEach(LuaState::close);
@@ -177,7 +185,7 @@ public final class Policy implements AutoCloseable {
         PrometheusRegistry registry = opts.registry() == null ? new PrometheusRegistry() : opts.registry();
         Policy policy;
         try {
-            policy = new Policy(opts, code, states, registry);
+            policy = new Policy(opts, code, states, registry, library, modules);
         } catch (RuntimeException e) { // e.g. lua_count already registered by a live policy
             states.forEach(LuaState::close);
             throw e;
@@ -189,6 +197,11 @@ public final class Policy implements AutoCloseable {
     /** The policy file as given in the options. */
     public String file() {
         return file;
+    }
+
+    /** Where each {@code kumo.validation_failed()} call so far was made ({@code file:line}); empty when none. */
+    public List<String> validationFailures() {
+        return library.validationFailures();
     }
 
     public int poolSize() {
