@@ -35,6 +35,7 @@ import dev.sluice.mta.spool.SpoolConfig;
 import dev.sluice.mta.spool.SpoolDefinitions;
 import dev.sluice.mta.spool.SpoolLuaModule;
 import dev.sluice.mta.spool.SpoolMetrics;
+import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.mta.spool.Spools;
 import dev.sluice.net.Transports;
 import dev.sluice.net.http.HttpListenerConfig;
@@ -75,11 +76,14 @@ public final class MtaApp implements AutoCloseable {
      * @param defaultSpool where the spool goes when the policy defines none (RocksDB, flush = true)
      * @param dispatch     builds dispatch; {@link DispatchFactory#SMTP} by default
      * @param tls          trust for STARTTLS to destinations
+     * @param spoolRecovery whether a damaged spool stops the start ({@link SpoolRecovery#STRICT}, the default) or is
+     *                     salvaged ({@code --salvage-spool})
      */
-    public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls) {
+    public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls,
+                          SpoolRecovery spoolRecovery) {
         public static Options of(Path policyFile) {
             return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
-                    ClientTlsContexts.systemDefault());
+                    ClientTlsContexts.systemDefault(), SpoolRecovery.STRICT);
         }
 
         /**
@@ -100,15 +104,19 @@ public final class MtaApp implements AutoCloseable {
         }
 
         public Options withDispatch(DispatchFactory factory) {
-            return new Options(policyFile, defaultSpool, factory, tls);
+            return new Options(policyFile, defaultSpool, factory, tls, spoolRecovery);
         }
 
         public Options withDefaultSpool(Path dir) {
-            return new Options(policyFile, dir, dispatch, tls);
+            return new Options(policyFile, dir, dispatch, tls, spoolRecovery);
         }
 
         public Options withTls(ClientTlsContexts contexts) {
-            return new Options(policyFile, defaultSpool, dispatch, contexts);
+            return new Options(policyFile, defaultSpool, dispatch, contexts, spoolRecovery);
+        }
+
+        public Options withSpoolRecovery(SpoolRecovery recovery) {
+            return new Options(policyFile, defaultSpool, dispatch, tls, recovery);
         }
     }
 
@@ -161,7 +169,7 @@ public final class MtaApp implements AutoCloseable {
         SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
         var spoolMetrics = new SpoolMetrics(registry);
         closeLast.add(spoolMetrics);
-        spool = Spools.open(spoolConfig, spoolMetrics);
+        spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
         freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
@@ -194,7 +202,9 @@ public final class MtaApp implements AutoCloseable {
                     queues.insert(m, q);
                 }, logs, policyExecutor,
                 Clock.systemUTC());
-        Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
+        Admission admission = Admission.all(
+                () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty(),
+                spool::writeProblem);
         var relay = new PolicyRelayPolicy(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
             var server = new EsmtpServer(c, injector, relay, admission);
