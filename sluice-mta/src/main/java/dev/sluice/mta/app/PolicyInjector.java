@@ -94,7 +94,7 @@ public final class PolicyInjector implements Injector {
     private List<InjectResult> results(List<Received> received, List<Message> keep, Throwable error,
                                        ReceptionContext context) {
         if (error != null) {
-            LOG.error("spool write of {} message(s) failed; answering 451: {}", keep.size(), error.toString());
+            LOG.error("spool write of {} message(s) failed; answering 4xx: {}", keep.size(), error.toString());
         }
         List<InjectResult> results = new ArrayList<>(received.size());
         for (Received r : received) {

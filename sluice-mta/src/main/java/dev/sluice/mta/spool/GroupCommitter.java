@@ -57,6 +57,7 @@ final class GroupCommitter implements AutoCloseable {
     private boolean closed;
     private volatile String problem; // the last write's error while the store refuses writes, else null
     private long lastRecovery;
+    private long failedWhileBroken; // further failed writes after the first, logged at debug only
 
     /**
      * @param ids the ids in the spool; this thread adds and removes ids once their commit succeeded
@@ -186,9 +187,14 @@ final class GroupCommitter implements AutoCloseable {
                 metrics.batchSize.labelValues(name).observe(effective.size());
             }
         } catch (Throwable e) {
-            LOG.error("spool {}: write of {} operations failed: {}", name, effective.size(), e.toString());
             if (problem == null) {
+                LOG.error("spool {}: write of {} operations failed: {}; refusing new messages until the spool"
+                        + " takes writes again", name, effective.size(), e.toString());
                 lastRecovery = System.nanoTime();
+                failedWhileBroken = 0;
+            } else {
+                failedWhileBroken++;
+                LOG.debug("spool {}: write of {} operations failed: {}", name, effective.size(), e.toString());
             }
             problem = "spool " + name + ": writes are failing (" + e.getMessage() + ")";
             for (Pending p : batch) {
@@ -197,7 +203,7 @@ final class GroupCommitter implements AutoCloseable {
             return;
         }
         if (problem != null) {
-            LOG.info("spool {}: writes succeed again", name);
+            LOG.info("spool {}: writes succeed again ({} more failed meanwhile)", name, failedWhileBroken);
             problem = null;
         }
         live.forEach((id, present) -> {
@@ -220,7 +226,8 @@ final class GroupCommitter implements AutoCloseable {
         lastRecovery = System.nanoTime();
         try {
             writer.recover();
-            LOG.info("spool {}: recovered after failed writes; accepting writes again", name);
+            LOG.info("spool {}: recovered after failed writes ({} more failed meanwhile); accepting writes again", name,
+                    failedWhileBroken);
             problem = null;
         } catch (Exception e) {
             LOG.debug("spool {}: recovery failed: {}", name, e.toString());

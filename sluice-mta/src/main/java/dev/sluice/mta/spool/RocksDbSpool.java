@@ -434,6 +434,9 @@ public final class RocksDbSpool implements Spool {
 
     private void write(List<SpoolOp> ops, boolean sync) throws Exception {
         Db d = db;
+        if (d == null) {
+            throw new IOException("the database is closed after a failed write and could not be reopened yet");
+        }
         boolean acknowledges = false;
         try (WriteBatch batch = new WriteBatch()) {
             for (SpoolOp op : ops) {
