@@ -90,6 +90,7 @@ public final class RocksDbSpool implements Spool {
     // replaced only by the constructor and by the writer thread's reopen after a failed write
     private volatile Db db;
     private CommitMark mark;
+    private boolean markFailureLogged;
 
     /** One open database with its column family handles and options. */
     private record Db(RocksDB rocks, DBOptions options, List<ColumnFamilyHandle> handles) {
@@ -166,8 +167,9 @@ public final class RocksDbSpool implements Spool {
             walDamage = e.getMessage();
             if (recovery == SpoolRecovery.STRICT) {
                 throw new SpoolDamagedException("spool " + config.name() + " at " + config.path()
-                        + ": the write-ahead log is damaged (" + walDamage + "); acknowledged messages after the"
-                        + " damage would be lost. Nothing was changed. `sluice mta --salvage-spool` keeps every"
+                        + ": the write-ahead log is damaged (" + walDamage + "); the acknowledged messages after the"
+                        + " damage would be lost" + recorded.map(m -> " (the last acknowledging commit left "
+                        + m.messages() + " message(s) in the spool)").orElse("") + ". Nothing was changed. `sluice mta --salvage-spool` keeps every"
                         + " readable message and moves the damaged files aside.", e);
             }
             try {
@@ -464,7 +466,15 @@ public final class RocksDbSpool implements Spool {
         }
         if (acknowledges) {
             // not for removals alone: their WAL write is not synced, and the mark must never be ahead of the log
-            mark.write(d.rocks().getLatestSequenceNumber(), expectedCount(ops));
+            try {
+                mark.write(d.rocks().getLatestSequenceNumber(), expectedCount(ops));
+            } catch (IOException e) {
+                // the messages are in the log: acknowledge them; only the detection of a truncated log is weaker
+                if (!markFailureLogged) {
+                    markFailureLogged = true;
+                    LOG.warn("spool {}: cannot update {}: {}", config.name(), CommitMark.FILE, e.toString());
+                }
+            }
         }
     }
 
