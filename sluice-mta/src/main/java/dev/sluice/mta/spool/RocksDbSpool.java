@@ -346,7 +346,8 @@ public final class RocksDbSpool implements Spool {
                     try {
                         byte[] body = db.rocks().get(db.data(), key);
                         if (body == null) {
-                            continue; // meta without data: skipped, as loadAll does
+                            LOG.warn("spool {}: message {} has meta but no data; skipped", config.name(), id);
+                            continue;
                         }
                         batch.put(target.data(), key, body);
                         batch.put(target.meta(), key, metaBytes);
