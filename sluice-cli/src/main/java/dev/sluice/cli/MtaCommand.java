@@ -1,8 +1,11 @@
 package dev.sluice.cli;
 
 import dev.sluice.mta.app.MtaApp;
+import dev.sluice.mta.spool.SpoolDamagedException;
+import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.PolicyOptions;
+import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -24,6 +27,10 @@ import picocli.CommandLine.Spec;
             "Without --policy, a bundled policy runs: ESMTP on 127.0.0.1:2525, HTTP on 127.0.0.1:8000,",
             "RocksDB spool in ./data/spool (flush = true), logs in ./data/logs, delivery by MX.",
             "SIGTERM drains: no new mail, transactions in flight finish, everything else stays spooled; exit 0.",
+            "A damaged spool (its write-ahead log lost acknowledged writes) stops the start with an ERROR line",
+            "and exit code 3; --salvage-spool then keeps every readable message, copies the damaged files into",
+            "salvage-NAME-TIME next to the spool, logs what was lost, and runs. Unreadable messages in the",
+            "spool's tables are quarantined without stopping the start: `sluice spool quarantine` lists them.",
             ""
         })
 final class MtaCommand implements Callable<Integer> {
@@ -43,6 +50,13 @@ final class MtaCommand implements Callable<Integer> {
                 "gets 451 or is deferred, other messages go on."})
     double policyTimeoutSeconds = PolicyOptions.DEFAULT_CALL_TIMEOUT.toSeconds();
 
+    @Option(names = "--salvage-spool",
+            description = "Open a damaged spool anyway: keep every readable message, move the damaged files aside.")
+    boolean salvageSpool;
+
+    /** The exit code for a damaged spool, distinct so that a supervisor can stop restarting (RestartPreventExitStatus). */
+    static final int SPOOL_DAMAGED = 3;
+
     @Override
     public Integer call() throws Exception {
         long timeoutMillis = Math.round(policyTimeoutSeconds * 1000);
@@ -53,7 +67,13 @@ final class MtaCommand implements Callable<Integer> {
         try {
             var options = (policyFile == null ? MtaApp.Options.defaultPolicy() : MtaApp.Options.of(policyFile))
                     .withPolicyTimeout(Duration.ofMillis(timeoutMillis));
+            if (salvageSpool) {
+                options = options.withSpoolRecovery(SpoolRecovery.SALVAGE);
+            }
             return MtaApp.run(options, Duration.ofSeconds(Math.max(0, drainSeconds)));
+        } catch (SpoolDamagedException e) {
+            LoggerFactory.getLogger(MtaCommand.class).error("{}", e.getMessage());
+            return SPOOL_DAMAGED;
         } catch (PolicyException e) {
             // a bad policy: `file:line: reason`, and the usage exit code so scripts can tell it from a crash
             spec.commandLine().getErr().println(e.getMessage());

@@ -20,6 +20,8 @@ final class MtaTestPolicy {
     private String sourceFields;
     private String queueFields = "";
     private String events = "";
+    private Path spoolDir;
+    private String spoolFields = "";
 
     private MtaTestPolicy(Path dir, int sinkPort) {
         this.dir = dir;
@@ -37,6 +39,13 @@ final class MtaTestPolicy {
 
     MtaTestPolicy httpListener() {
         this.http = true;
+        return this;
+    }
+
+    /** The spool at {@code dir} instead of the test directory's {@code spool}, with more define_spool fields. */
+    MtaTestPolicy spool(Path dir, String fields) {
+        this.spoolDir = dir;
+        this.spoolFields = fields;
         return this;
     }
 
@@ -68,8 +77,9 @@ final class MtaTestPolicy {
     Path write(String name) throws IOException {
         String d = dir.toAbsolutePath().toString();
         StringBuilder init = new StringBuilder()
-                .append("  kumo.define_spool { name = 'data', path = '").append(d).append("/spool', kind = 'RocksDB', flush = ")
-                .append(flush).append(" }\n")
+                .append("  kumo.define_spool { name = 'data', path = '")
+                .append(spoolDir == null ? d + "/spool" : spoolDir.toAbsolutePath().toString())
+                .append("', kind = 'RocksDB', flush = ").append(flush).append(spoolFields).append(" }\n")
                 .append("  kumo.configure_local_logs { log_dir = '").append(d).append("/logs'").append(logHeaders).append(" }\n")
                 .append("  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }\n");
         if (http) init.append("  kumo.start_http_listener { listen = '127.0.0.1:0' }\n");

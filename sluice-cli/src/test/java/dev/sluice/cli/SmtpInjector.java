@@ -42,6 +42,34 @@ final class SmtpInjector implements Closeable {
         return reply();
     }
 
+    /**
+     * Sends one message with header {@code X-Seq: seq} and a body of about {@code bodyBytes}, stopping at the first
+     * refusal; returns the step and the reply line that ended it: {@code "MAIL 452 4.3.1 ..."} or
+     * {@code "DATA 250 2.0.0 ..."} for the reply after the final dot.
+     */
+    String attempt(String from, String to, String seq, int bodyBytes) throws IOException {
+        send("MAIL FROM:<" + from + ">");
+        String mail = replyLine();
+        if (!mail.startsWith("250")) return "MAIL " + mail;
+        send("RCPT TO:<" + to + ">");
+        String rcpt = replyLine();
+        if (!rcpt.startsWith("250")) return "RCPT " + rcpt;
+        send("DATA");
+        String data = replyLine();
+        if (!data.startsWith("354")) return "DATA " + data;
+        // random base64 lines: a body that does not compress, so it takes its size on disk
+        StringBuilder body = new StringBuilder(bodyBytes + 80);
+        java.util.Random random = new java.util.Random(seq.hashCode());
+        byte[] chunk = new byte[57];
+        while (body.length() < bodyBytes) {
+            random.nextBytes(chunk);
+            body.append(java.util.Base64.getEncoder().encodeToString(chunk)).append("\r\n");
+        }
+        send("From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: fault test " + seq + "\r\nX-Seq: " + seq
+                + "\r\n\r\n" + body + ".");
+        return "DATA " + replyLine();
+    }
+
     void quit() throws IOException {
         send("QUIT");
         reply();
@@ -54,10 +82,15 @@ final class SmtpInjector implements Closeable {
 
     /** Reads a (possibly multi-line) reply and returns its code; a closed connection is an IOException. */
     private int reply() throws IOException {
+        return Integer.parseInt(replyLine().substring(0, 3));
+    }
+
+    /** Reads a (possibly multi-line) reply and returns its last line. */
+    private String replyLine() throws IOException {
         while (true) {
             String line = in.readLine();
             if (line == null) throw new IOException("connection closed by the server");
-            if (line.length() < 4 || line.charAt(3) != '-') return Integer.parseInt(line.substring(0, 3));
+            if (line.length() < 4 || line.charAt(3) != '-') return line;
         }
     }
 

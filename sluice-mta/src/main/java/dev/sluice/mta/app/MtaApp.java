@@ -35,6 +35,7 @@ import dev.sluice.mta.spool.SpoolConfig;
 import dev.sluice.mta.spool.SpoolDefinitions;
 import dev.sluice.mta.spool.SpoolLuaModule;
 import dev.sluice.mta.spool.SpoolMetrics;
+import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.mta.spool.Spools;
 import dev.sluice.net.Transports;
 import dev.sluice.net.http.HttpListenerConfig;
@@ -76,12 +77,14 @@ public final class MtaApp implements AutoCloseable {
      * @param dispatch     builds dispatch; {@link DispatchFactory#SMTP} by default
      * @param tls          trust for STARTTLS to destinations
      * @param policyTimeout how long one policy call may run ({@link PolicyOptions#callTimeout()})
+     * @param spoolRecovery whether a damaged spool stops the start ({@link SpoolRecovery#STRICT}, the default) or is
+     *                     salvaged ({@code --salvage-spool})
      */
     public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls,
-                          Duration policyTimeout) {
+                          Duration policyTimeout, SpoolRecovery spoolRecovery) {
         public static Options of(Path policyFile) {
             return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
-                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT);
+                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT);
         }
 
         /**
@@ -102,19 +105,23 @@ public final class MtaApp implements AutoCloseable {
         }
 
         public Options withDispatch(DispatchFactory factory) {
-            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout);
+            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout, spoolRecovery);
         }
 
         public Options withDefaultSpool(Path dir) {
-            return new Options(policyFile, dir, dispatch, tls, policyTimeout);
+            return new Options(policyFile, dir, dispatch, tls, policyTimeout, spoolRecovery);
         }
 
         public Options withTls(ClientTlsContexts contexts) {
-            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout);
+            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout, spoolRecovery);
         }
 
         public Options withPolicyTimeout(Duration timeout) {
-            return new Options(policyFile, defaultSpool, dispatch, tls, timeout);
+            return new Options(policyFile, defaultSpool, dispatch, tls, timeout, spoolRecovery);
+        }
+
+        public Options withSpoolRecovery(SpoolRecovery recovery) {
+            return new Options(policyFile, defaultSpool, dispatch, tls, policyTimeout, recovery);
         }
     }
 
@@ -167,7 +174,7 @@ public final class MtaApp implements AutoCloseable {
         SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
         var spoolMetrics = new SpoolMetrics(registry);
         closeLast.add(spoolMetrics);
-        spool = Spools.open(spoolConfig, spoolMetrics);
+        spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
         freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
@@ -200,9 +207,11 @@ public final class MtaApp implements AutoCloseable {
                     queues.insert(m, q);
                 }, logs, policyExecutor,
                 Clock.systemUTC());
-        Admission admission = () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty();
+        Admission admission = Admission.all(
+                () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty(),
+                spool::writeProblem);
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
-        Admission liveness = admission.and(policy::exhausted);
+        Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
             var server = new EsmtpServer(c, injector, relay, admission);

@@ -94,12 +94,15 @@ public final class PolicyInjector implements Injector {
     private List<InjectResult> results(List<Received> received, List<Message> keep, Throwable error,
                                        ReceptionContext context) {
         if (error != null) {
-            LOG.error("spool write of {} message(s) failed; answering 451: {}", keep.size(), error.toString());
+            LOG.error("spool write of {} message(s) failed; answering 4xx: {}", keep.size(), error.toString());
         }
         List<InjectResult> results = new ArrayList<>(received.size());
         for (Received r : received) {
             switch (r) {
                 case Received.Done d -> results.add(d.result());
+                case Received.Keep k when error != null && noSpace(error) ->
+                        results.add(new InjectResult.TemporaryFailure(452, "4.3.1",
+                                "insufficient system storage: spool write failed, try again later"));
                 case Received.Keep k when error != null ->
                         results.add(new InjectResult.TemporaryFailure(451, "4.3.0", "spool write failed, try again later"));
                 case Received.Keep k -> {
@@ -112,6 +115,17 @@ public final class PolicyInjector implements Injector {
             }
         }
         return results;
+    }
+
+    /** Whether a spool write failed because its disk is full (ENOSPC, RocksDB's IOError NoSpace). */
+    private static boolean noSpace(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("NoSpace")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static PeerAddress peer(ReceptionContext context) {

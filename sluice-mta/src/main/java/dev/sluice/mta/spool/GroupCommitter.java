@@ -29,7 +29,17 @@ final class GroupCommitter implements AutoCloseable {
     @FunctionalInterface
     interface BatchWriter {
         void write(List<SpoolOp> ops, boolean sync) throws Exception;
+
+        /**
+         * Called on the writer thread after a write failed, at most once per {@link #RETRY}, until it returns
+         * normally: brings the store back into a state that takes writes (RocksDB: reopen, since a failed WAL
+         * write leaves it in a background error state that RocksJava cannot resume).
+         */
+        default void recover() throws Exception {}
     }
+
+    /** How often a failed spool is retried (reopened) while it refuses writes. */
+    static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
     private record Pending(List<SpoolOp> ops, CompletableFuture<Void> done) {}
 
@@ -45,6 +55,9 @@ final class GroupCommitter implements AutoCloseable {
     private final Object lock = new Object();
     private final Thread thread;
     private boolean closed;
+    private volatile String problem; // the last write's error while the store refuses writes, else null
+    private long lastRecovery;
+    private long failedWhileBroken; // further failed writes after the first, logged at debug only
 
     /**
      * @param ids the ids in the spool; this thread adds and removes ids once their commit succeeded
@@ -100,7 +113,17 @@ final class GroupCommitter implements AutoCloseable {
         while (!stop) {
             batch.clear();
             try {
-                batch.add(queue.take());
+                if (problem == null) {
+                    batch.add(queue.take());
+                } else {
+                    // the store failed: retry it even while nothing is submitted (ingress refuses meanwhile)
+                    Pending p = queue.poll(RETRY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    recover();
+                    if (p == null) {
+                        continue;
+                    }
+                    batch.add(p);
+                }
             } catch (InterruptedException e) {
                 break; // only close() interrupts, after a timeout; pending futures fail below
             }
@@ -164,11 +187,24 @@ final class GroupCommitter implements AutoCloseable {
                 metrics.batchSize.labelValues(name).observe(effective.size());
             }
         } catch (Throwable e) {
-            LOG.error("spool {}: write of {} operations failed: {}", name, effective.size(), e.toString());
+            if (problem == null) {
+                LOG.error("spool {}: write of {} operations failed: {}; refusing new messages until the spool"
+                        + " takes writes again", name, effective.size(), e.toString());
+                lastRecovery = System.nanoTime();
+                failedWhileBroken = 0;
+            } else {
+                failedWhileBroken++;
+                LOG.debug("spool {}: write of {} operations failed: {}", name, effective.size(), e.toString());
+            }
+            problem = "spool " + name + ": writes are failing (" + e.getMessage() + ")";
             for (Pending p : batch) {
                 p.done().completeExceptionally(e);
             }
             return;
+        }
+        if (problem != null) {
+            LOG.info("spool {}: writes succeed again ({} more failed meanwhile)", name, failedWhileBroken);
+            problem = null;
         }
         live.forEach((id, present) -> {
             if (present) {
@@ -180,6 +216,27 @@ final class GroupCommitter implements AutoCloseable {
         for (Pending p : batch) {
             p.done().complete(null);
         }
+    }
+
+    /** After a failure, at most once per {@link #RETRY}: let the writer recover its store. */
+    private void recover() {
+        if (problem == null || System.nanoTime() - lastRecovery < RETRY.toNanos()) {
+            return;
+        }
+        lastRecovery = System.nanoTime();
+        try {
+            writer.recover();
+            LOG.info("spool {}: recovered after failed writes ({} more failed meanwhile); accepting writes again", name,
+                    failedWhileBroken);
+            problem = null;
+        } catch (Exception e) {
+            LOG.debug("spool {}: recovery failed: {}", name, e.toString());
+        }
+    }
+
+    /** Why the store refuses writes now (the last write failed and it has not recovered yet); empty if it takes them. */
+    java.util.Optional<String> problem() {
+        return java.util.Optional.ofNullable(problem);
     }
 
     private void failRemaining() {

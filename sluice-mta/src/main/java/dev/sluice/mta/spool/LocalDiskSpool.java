@@ -218,6 +218,11 @@ public final class LocalDiskSpool implements Spool {
     }
 
     @Override
+    public java.util.Optional<String> writeProblem() {
+        return committer.problem();
+    }
+
+    @Override
     public CompletableFuture<Void> store(List<Message> messages) {
         return committer.store(messages);
     }

@@ -40,6 +40,14 @@ public interface Spool extends AutoCloseable {
     /** How many messages are in the spool now (found at open, plus committed stores, minus removals). */
     long count();
 
+    /**
+     * Why the spool refuses writes now: its last write failed (e.g. the disk was full) and it has not recovered
+     * yet. Ingress refuses new messages meanwhile. Empty while writes work.
+     */
+    default java.util.Optional<String> writeProblem() {
+        return java.util.Optional.empty();
+    }
+
     /** The configuration the spool was opened with. */
     SpoolConfig config();
 

@@ -21,6 +21,7 @@ public final class SpoolMetrics implements AutoCloseable {
     final Gauge diskFreePercent;
     final Gauge diskFreeInodes;
     final Gauge diskFreeInodesPercent;
+    final Gauge quarantined;
 
     public SpoolMetrics(PrometheusRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -40,6 +41,14 @@ public final class SpoolMetrics implements AutoCloseable {
                 .help("free inodes on the spool's filesystem").labelNames("name").register(registry);
         diskFreeInodesPercent = Gauge.builder().name("disk_free_inodes_percent")
                 .help("free inodes on the spool's filesystem, in percent").labelNames("name").register(registry);
+        quarantined = Gauge.builder().name("spool_quarantined_messages")
+                .help("messages listed in the spool's quarantine (unreadable, not delivered; `sluice spool quarantine`)")
+                .labelNames("name").register(registry);
+    }
+
+    /** Messages listed in the quarantine of the spool named {@code name}. */
+    public long quarantined(String name) {
+        return (long) quarantined.labelValues(name).get();
     }
 
     /** fsyncs made so far by the spool named {@code name}. */
@@ -56,7 +65,7 @@ public final class SpoolMetrics implements AutoCloseable {
     @Override
     public void close() {
         for (var c : List.of(fsyncs, writes, batchSize, diskFreeBytes, diskFreePercent, diskFreeInodes,
-                diskFreeInodesPercent)) {
+                diskFreeInodesPercent, quarantined)) {
             registry.unregister(c);
         }
     }

@@ -105,6 +105,7 @@ final class InjectHandler implements HttpHandler {
         ReceptionContext context = new ReceptionContext("HTTP", peer, localAddress.get(), null,
                 Map.of("http_auth", peer.getAddress().getHostAddress()));
         List<CompletableFuture<String>> outcomes = new ArrayList<>(generated.messages().size());
+        java.util.concurrent.atomic.AtomicInteger noStorage = new java.util.concurrent.atomic.AtomicInteger();
         for (Message m : generated.messages()) {
             CompletableFuture<List<InjectResult>> future;
             try {
@@ -113,7 +114,13 @@ final class InjectHandler implements HttpHandler {
                 future = CompletableFuture.failedFuture(e);
             }
             // null = accepted, otherwise the error text for this recipient
-            outcomes.add(future.handle((results, error) -> outcome(m, results, error)));
+            outcomes.add(future.handle((results, error) -> {
+                if (results != null && results.size() == 1
+                        && results.getFirst() instanceof InjectResult.TemporaryFailure t && t.code() == 452) {
+                    noStorage.incrementAndGet();
+                }
+                return outcome(m, results, error);
+            }));
         }
         return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
             int success = 0;
@@ -129,7 +136,10 @@ final class InjectHandler implements HttpHandler {
                 }
             }
             InjectResponse response = new InjectResponse(success, failed.size(), failed, errors);
-            return HttpResponse.json(200, response.toJson());
+            // nothing taken because the spool's storage is full: 507 Insufficient Storage, so a client retries
+            boolean storageFull = success == 0 && noStorage.get() > 0 && noStorage.get() == outcomes.size()
+                    && generated.failedRecipients().isEmpty();
+            return HttpResponse.json(storageFull ? 507 : 200, response.toJson());
         });
     }
 

@@ -431,6 +431,24 @@ class InjectApiTest {
     }
 
     @Test
+    void aSpoolWriteThatFailsForLackOfStorageAnswers507NotAFailCountOf200() throws Exception {
+        var injector = new RecordingInjector(m -> CompletableFuture.completedFuture(new InjectResult.TemporaryFailure(452,
+                "4.3.1", "insufficient system storage: spool write failed, try again later")));
+        var f = start(injector);
+
+        var answer = f.curlPost(HttpIngress.INJECT_PATH, """
+                {"envelope_sender": "a@example.com", "content": "Subject: x\\n\\nx",
+                 "recipients": [{"email": "b@example.net"}, {"email": "c@example.net"}]}
+                """);
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(507);
+        JsonNode body = json(answer.body());
+        assertThat(body.get("success_count").asInt()).isZero();
+        assertThat(body.get("fail_count").asInt()).isEqualTo(2);
+        assertThat(body.get("errors").get(0).asText()).contains("452 4.3.1 insufficient system storage");
+    }
+
+    @Test
     void untrustedPeersAreRefusedAndBodiesOverTheLimitGet413() throws Exception {
         var injector = new RecordingInjector();
         var config = dev.sluice.net.http.HttpListenerConfig.plain(
