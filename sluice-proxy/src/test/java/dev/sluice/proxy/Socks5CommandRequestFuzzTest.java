@@ -10,14 +10,16 @@ import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import java.io.ByteArrayOutputStream;
+import java.net.IDN;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * The SOCKS5 request (RFC 1928 section 4) as the proxy decodes it (Netty's {@link Socks5CommandRequestDecoder},
  * as {@link GreetingHandler} and {@link PasswordAuthHandler} install it), against a model: VER 5, CMD, RSV, ATYP
- * 1/3/4, the address, the port. A complete valid request is exactly one successful message; its re-encoding is
- * the bytes it came from (for printable-ASCII domain names; other octets are not canonical in Netty's US-ASCII
- * reading) and the bytes after it pass through. A failed message only for a request the model calls invalid,
+ * 1/3/4, the address, the port; a domain name Netty's IDN check refuses (non-ASCII octets become U+FFFD, which
+ * it refuses) is invalid. A complete valid request is exactly one successful message; its re-encoding is the
+ * bytes it came from (for printable-ASCII names IDN leaves alone) and the bytes after it pass through. A failed message only for a request the model calls invalid,
  * and nothing after it. Every input buffer is released, whatever the chunking.
  */
 class Socks5CommandRequestFuzzTest {
@@ -68,7 +70,8 @@ class Socks5CommandRequestFuzzTest {
         int atyp = input[3] & 0xff;
         assertThat(message.dstAddrType()).isEqualTo(Socks5AddressType.valueOf(input[3]));
         assertThat(message.dstPort()).isEqualTo(((input[length - 2] & 0xff) << 8) | (input[length - 1] & 0xff));
-        boolean canonical = atyp != 3 || printableAscii(input, 5, input[4] & 0xff);
+        boolean canonical = atyp != 3 || (printableAscii(input, 5, input[4] & 0xff)
+                && IDN.toASCII(message.dstAddr()).equals(message.dstAddr()));
         if (canonical) {
             assertThat(Socks5GreetingFuzzTest.encode(message)).as("encode(decode(x)) == x")
                     .isEqualTo(Arrays.copyOf(input, length));
@@ -93,12 +96,23 @@ class Socks5CommandRequestFuzzTest {
                     return 0;
                 }
                 length = 4 + 1 + (b[4] & 0xff) + 2;
+                if (b.length >= length && !idnValid(new String(b, 5, b[4] & 0xff, StandardCharsets.US_ASCII))) {
+                    return -1; // Netty's DefaultSocks5CommandRequest refuses what IDN.toASCII refuses
+                }
             }
             default -> {
                 return -1;
             }
         }
         return b.length < length ? 0 : length;
+    }
+
+    private static boolean idnValid(String domain) {
+        try {
+            return IDN.toASCII(domain).length() <= 255;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static boolean printableAscii(byte[] b, int offset, int length) {

@@ -16,8 +16,8 @@ import java.util.Arrays;
 /**
  * The SOCKS5 greeting as the proxy decodes it (Netty's {@link Socks5InitialRequestDecoder}, as
  * {@link ListenerInitializer} installs it), checked against a model of RFC 1928 section 3: version 5, a method
- * count, that many methods. Whatever the chunking: a version other than 5 is one failed message and nothing
- * after it; a complete greeting is one message whose re-encoding is exactly the bytes it came from, and the bytes
+ * count (1-255), that many methods. Whatever the chunking: a version other than 5 or no methods is one failed
+ * message and nothing after it; a complete greeting is one message whose re-encoding is exactly the bytes it came from, and the bytes
  * after it pass through untouched; fewer bytes give nothing. Every input buffer is released.
  */
 class Socks5GreetingFuzzTest {
@@ -53,7 +53,8 @@ class Socks5GreetingFuzzTest {
             assertThat(messages).isZero();
             return;
         }
-        if (input[0] != 5) {
+        if (input[0] != 5 || (input.length >= 2 && input[1] == 0)) {
+            // RFC 1928: NMETHODS is 1 to 255; Netty refuses a greeting without methods
             assertThat(messages).isEqualTo(1);
             assertThat(message.decoderResult().isFailure()).isTrue();
             assertThat(passed.size()).isZero();

@@ -43,14 +43,23 @@ final class FuzzFeed {
 
     /** Writes {@code data} in chunks whose sizes come from {@code sizes}; stops when the channel closes. */
     void feed(EmbeddedChannel ch, byte[] data, byte[] sizes) {
+        feed(ch, data, sizes, () -> false);
+    }
+
+    /**
+     * Same, and stops once {@code done} says so, as a channel with autoRead off stops reading; returns the
+     * number of bytes written.
+     */
+    int feed(EmbeddedChannel ch, byte[] data, byte[] sizes, java.util.function.BooleanSupplier done) {
         int pos = 0;
         int i = 0;
-        while (pos < data.length && ch.isOpen()) {
+        while (pos < data.length && ch.isOpen() && !done.getAsBoolean()) {
             int size = sizes.length == 0 ? data.length : 1 + (sizes[i++ % sizes.length] & 0xff) % 64;
             int n = Math.min(size, data.length - pos);
             ch.writeInbound(track(Unpooled.buffer(n).writeBytes(data, pos, n)));
             pos += n;
         }
+        return pos;
     }
 
     /** Every buffer fed in or allocated by the handler has been released. */
