@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Frames server bytes into {@link SmtpReply}s: lines "ddd-text" continue a reply, "ddd text" ends it. */
+/**
+ * Frames server bytes into {@link SmtpReply}s: lines "ddd-text" continue a reply, "ddd text" ends it. After a
+ * malformed reply the rest is dropped, so the error is raised once (not again for the leftover bytes at close).
+ */
 final class SmtpReplyDecoder extends ByteToMessageDecoder {
     /** Far above RFC 5321's 512 octets, yet bounded so a broken peer cannot grow our buffer forever. */
     static final int MAX_LINE = 8192;
@@ -17,9 +20,24 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
 
     private final List<String> lines = new ArrayList<>();
     private int code = -1;
+    private boolean failed;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodeReplies(in, out);
+        } catch (DecoderException e) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+    }
+
+    private void decodeReplies(ByteBuf in, List<Object> out) {
         while (true) {
             int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
             if (eol < 0) {
