@@ -60,8 +60,8 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
     }
 
     private SmtpReply accept(String line) {
-        if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
-                || !Character.isDigit(line.charAt(2)) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
+        if (line.length() < 3 || !digit(line.charAt(0)) || !digit(line.charAt(1)) || !digit(line.charAt(2))
+                || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
             throw new DecoderException("malformed SMTP reply line: " + abbreviate(line));
         }
         int c = Integer.parseInt(line.substring(0, 3));
@@ -80,6 +80,11 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
     /** Bytes received but not yet framed (must be none right after the 220 reply to STARTTLS). */
     boolean hasBufferedInput() {
         return actualReadableBytes() > 0 || !lines.isEmpty();
+    }
+
+    /** An ASCII digit: Character.isDigit would take "٢٥٠" (Arabic-Indic digits) as the reply code 250. */
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static String abbreviate(String s) {

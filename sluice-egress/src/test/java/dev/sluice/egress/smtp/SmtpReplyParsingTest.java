@@ -91,4 +91,13 @@ class SmtpReplyParsingTest {
         assertThat((Object) ch.readInbound()).as("nothing decoded after the error").isNull();
         assertThat(ch.finish()).isFalse(); // closing does not raise a second error
     }
+
+    /** The model check of SmtpReplyDecoderFuzzTest: Arabic-Indic digits were read as the reply code 250. */
+    @Test
+    void replyCodeIsThreeAsciiDigits() {
+        EmbeddedChannel ch = decoder();
+        assertThatThrownBy(() -> feed(ch, "\u0662\u0665\u0660 ok\r\n"))
+                .isInstanceOf(DecoderException.class).hasMessageContaining("malformed SMTP reply line");
+        assertThat((Object) ch.readInbound()).isNull();
+    }
 }
