@@ -3,7 +3,8 @@
 #
 #   bench/fuzz.sh                     every target, 10^7 executions each (RUNS), figures at the end
 #   bench/fuzz.sh --runs 100000 ProxyHeaderFuzzTest SmtpFramerFuzzTest
-#   bench/fuzz.sh --seconds 600       every target for 10 minutes each instead (RUNS then unlimited)
+#   bench/fuzz.sh --seconds 600       at most 10 minutes per target (stops at 10^7 executions or then;
+#                                     --runs -1 for no execution limit)
 #   bench/fuzz.sh --quick             what bin/test runs: every target for QUICK_SECONDS (default 3),
 #                                     one mvn run, one JVM per target (Jazzer fuzzes one test per JVM)
 #
@@ -43,9 +44,9 @@ SELECTED=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runs) RUNS="$2"; shift 2 ;;
-        --seconds) SECONDS_EACH="$2"; RUNS=-1; shift 2 ;;
+        --seconds) SECONDS_EACH="$2"; shift 2 ;;
         --quick) QUICK=1; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) SELECTED+=("$1"); shift ;;
     esac
 done
