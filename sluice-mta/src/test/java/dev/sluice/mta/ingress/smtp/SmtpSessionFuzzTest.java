@@ -33,8 +33,10 @@ class SmtpSessionFuzzTest {
     private static final InetSocketAddress LOCAL = new InetSocketAddress("192.0.2.2", 25);
 
     @FuzzTest(maxDuration = "4s")
+    // libFuzzer dictionary syntax: control bytes as \xNN escapes
     @DictionaryEntries({"EHLO ", "HELO ", "MAIL FROM:<", "RCPT TO:<", "@relay.test>", "> SIZE=", " BODY=8BITMIME",
-            " SMTPUTF8", "DATA\r\n", "\r\n.\r\n", "RSET\r\n", "NOOP", "QUIT\r\n", "VRFY ", "HELP", "\r\n"})
+            " SMTPUTF8", "DATA\\x0D\\x0A", "\\x0D\\x0A.\\x0D\\x0A", "RSET", "NOOP", "QUIT", "VRFY ", "HELP",
+            "\\x0D\\x0A"})
     void conversation(FuzzedDataProvider data) throws Exception {
         boolean relayClient = data.consumeBoolean();
         InvalidLineEndings mode = data.pickValue(InvalidLineEndings.values());
