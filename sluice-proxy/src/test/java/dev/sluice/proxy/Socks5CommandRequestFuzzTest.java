@@ -17,8 +17,8 @@ import java.util.Arrays;
 /**
  * The SOCKS5 request (RFC 1928 section 4) as the proxy decodes it (Netty's {@link Socks5CommandRequestDecoder},
  * as {@link GreetingHandler} and {@link PasswordAuthHandler} install it), against a model: VER 5, CMD, RSV, ATYP
- * 1/3/4, the address, the port; a domain name Netty's IDN check refuses (non-ASCII octets become U+FFFD, which
- * it refuses) is invalid. A complete valid request is exactly one successful message; its re-encoding is the
+ * 1/3/4, the address, the port; a domain name (its octets read as ISO-8859-1) that IDN.toASCII refuses is
+ * invalid, as Netty's decoder says. A complete valid request is exactly one successful message; its re-encoding is the
  * bytes it came from (for printable-ASCII names IDN leaves alone) and the bytes after it pass through. A failed message only for a request the model calls invalid,
  * and nothing after it. Every input buffer is released, whatever the chunking.
  */
@@ -96,7 +96,8 @@ class Socks5CommandRequestFuzzTest {
                     return 0;
                 }
                 length = 4 + 1 + (b[4] & 0xff) + 2;
-                if (b.length >= length && !idnValid(new String(b, 5, b[4] & 0xff, StandardCharsets.US_ASCII))) {
+                // Netty reads the name octets one char each (as ISO-8859-1), then applies IDN.toASCII
+                if (b.length >= length && !idnValid(new String(b, 5, b[4] & 0xff, StandardCharsets.ISO_8859_1))) {
                     return -1; // Netty's DefaultSocks5CommandRequest refuses what IDN.toASCII refuses
                 }
             }
