@@ -25,7 +25,7 @@ import java.util.List;
  * addresses at most once, and they are the header's (PROXY over TCP) or the connection's own (LOCAL, UNKNOWN);
  * otherwise the connection is closed or still waiting; the bytes after the header reach the framer untouched;
  * the outcome does not depend on the chunking; a decoded header with addresses re-encoded decodes to the same
- * header; every buffer is released.
+ * header (TLVs aside: Sluice ignores them, and Netty's encoder does not keep every one); every buffer is released.
  */
 class ProxyHeaderFuzzTest {
     static final InetSocketAddress PEER = new InetSocketAddress("192.0.2.1", 40000);
@@ -134,8 +134,6 @@ class ProxyHeaderFuzzTest {
         StringBuilder s = new StringBuilder().append(m.command()).append(' ').append(m.proxiedProtocol()).append(' ')
                 .append(m.sourceAddress()).append(' ').append(m.destinationAddress()).append(' ')
                 .append(m.sourcePort()).append(' ').append(m.destinationPort());
-        m.tlvs().forEach(t -> s.append(" tlv ").append(t.typeByteValue()).append('=')
-                .append(io.netty.buffer.ByteBufUtil.hexDump(t.content())));
         return s.toString();
     }
 
