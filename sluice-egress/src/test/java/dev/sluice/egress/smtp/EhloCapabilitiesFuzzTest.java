@@ -43,7 +43,10 @@ class EhloCapabilitiesFuzzTest {
             assertThat(keyword).isNotEmpty().isEqualTo(keyword.toUpperCase(Locale.ROOT));
             assertThat(keyword).as("RFC 5321 separates keyword and parameters by SP").doesNotContain(" ");
             assertThat(params).isEqualTo(params.strip());
-            assertThat(caps.has(keyword.toLowerCase(Locale.ROOT))).isTrue();
+            assertThat(caps.has(keyword)).isTrue();
+            if (keyword.chars().allMatch(c -> c < 128)) { // case-insensitive lookup (Unicode case maps need not round-trip)
+                assertThat(caps.has(keyword.toLowerCase(Locale.ROOT))).isTrue();
+            }
         });
         caps.sizeLimit().ifPresent(limit -> assertThat(limit).isPositive());
         caps.pipelining();
