@@ -1,6 +1,7 @@
 package dev.sluice.policy;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -42,6 +43,8 @@ public final class Durations {
             case null -> throw new ConfigException("invalid duration: nil");
             case Long l -> ofSeconds(l, value);
             case Integer i -> ofSeconds(i, value);
+            case Number n when !Double.isFinite(n.doubleValue()) ->
+                    throw new ConfigException("invalid duration " + value + ": not a finite number");
             case Number n -> ofSeconds(BigDecimal.valueOf(n.doubleValue()), value);
             case String s -> parseString(s);
             default -> throw new ConfigException("invalid duration " + value + ": expected a string or a number");
@@ -89,6 +92,10 @@ public final class Durations {
         if (seconds.signum() < 0) {
             throw new ConfigException("invalid duration '" + original + "': negative");
         }
-        return Duration.ofNanos(seconds.movePointRight(9).longValue());
+        try {
+            return Duration.ofNanos(seconds.movePointRight(9).setScale(0, RoundingMode.DOWN).longValueExact());
+        } catch (ArithmeticException e) {
+            throw new ConfigException("invalid duration '" + original + "': too large");
+        }
     }
 }

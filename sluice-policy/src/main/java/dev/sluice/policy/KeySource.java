@@ -40,7 +40,11 @@ public sealed interface KeySource {
 
     public static KeySource from(Object value) {
         if (value instanceof String path) {
-            return new File(Path.of(path));
+            try {
+                return new File(Path.of(path));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new ConfigException("invalid key source path '" + path.replace("\0", "\\0") + "': " + e.getReason());
+            }
         }
         if (value instanceof Map<?, ?> map) {
             if (map.get("key_data") instanceof String data) {

@@ -50,4 +50,23 @@ class DurationsTest {
     void rejectsNonStringNonNumber() {
         assertThatThrownBy(() -> Durations.parse(true)).hasMessageContaining("invalid duration true");
     }
+
+    /** Found by ConfigTableFuzzTest: math.huge or 0/0 threw NumberFormatException instead of a config error. */
+    @ParameterizedTest
+    @ValueSource(doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+    void nonFiniteNumbersAreAConfigError(double value) {
+        assertThatThrownBy(() -> Durations.parse(value))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not a finite number");
+    }
+
+    /** Beside that finding: seconds beyond the range of Duration.ofNanos wrapped around to a meaningless value. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1e19", "10000000000000000000", "9300000000000000000.5"})
+    void secondsBeyondTheNanosecondRangeAreTooLarge(String text) {
+        Object value = text.contains("e") ? (Object) Double.parseDouble(text) : text;
+        assertThatThrownBy(() -> Durations.parse(value))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("too large");
+    }
 }

@@ -44,4 +44,12 @@ class KeySourceTest {
                 .hasMessageContaining("expected a file path or a table {key_data = '...'}");
         assertThatThrownBy(() -> KeySource.from(Map.of("key_dat", "x"))).hasMessageContaining("key_dat");
     }
+
+    /** Found by ConfigTableFuzzTest: a path with a NUL byte threw InvalidPathException instead of a config error. */
+    @Test
+    void pathWithNulIsAConfigError() {
+        assertThatThrownBy(() -> KeySource.from("/etc/key\0.pem"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("invalid key source path '/etc/key\\0.pem'");
+    }
 }

@@ -16,13 +16,18 @@ import java.util.List;
  * RFC 1929 username/password request with strict UTF-8, as KumoProxy requires. Netty's own decoder reads the
  * fields as US-ASCII, which turns every non-ASCII byte into U+FFFD: two different passwords could then reach the
  * authenticator as the same string. Like Netty's decoders, once the request is decoded further bytes pass
- * through untouched.
+ * through untouched, and once it failed further bytes are dropped.
  */
 final class Rfc1929RequestDecoder extends ByteToMessageDecoder {
     private boolean done;
+    private boolean failed;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         if (done) {
             if (in.isReadable()) {
                 out.add(in.readRetainedSlice(in.readableBytes()));
@@ -69,7 +74,7 @@ final class Rfc1929RequestDecoder extends ByteToMessageDecoder {
     }
 
     private void fail(ByteBuf in, List<Object> out, String reason) {
-        done = true;
+        failed = true;
         in.skipBytes(in.readableBytes());
         DefaultSocks5PasswordAuthRequest m = new DefaultSocks5PasswordAuthRequest("", "");
         m.setDecoderResult(DecoderResult.failure(new DecoderException(reason)));

@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Frames server bytes into {@link SmtpReply}s: lines "ddd-text" continue a reply, "ddd text" ends it. */
+/**
+ * Frames server bytes into {@link SmtpReply}s: lines "ddd-text" continue a reply, "ddd text" ends it. After a
+ * malformed reply the rest is dropped, so the error is raised once (not again for the leftover bytes at close).
+ */
 final class SmtpReplyDecoder extends ByteToMessageDecoder {
     /** Far above RFC 5321's 512 octets, yet bounded so a broken peer cannot grow our buffer forever. */
     static final int MAX_LINE = 8192;
@@ -17,9 +20,24 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
 
     private final List<String> lines = new ArrayList<>();
     private int code = -1;
+    private boolean failed;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodeReplies(in, out);
+        } catch (DecoderException e) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+    }
+
+    private void decodeReplies(ByteBuf in, List<Object> out) {
         while (true) {
             int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
             if (eol < 0) {
@@ -42,8 +60,8 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
     }
 
     private SmtpReply accept(String line) {
-        if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
-                || !Character.isDigit(line.charAt(2)) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
+        if (line.length() < 3 || !digit(line.charAt(0)) || !digit(line.charAt(1)) || !digit(line.charAt(2))
+                || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
             throw new DecoderException("malformed SMTP reply line: " + abbreviate(line));
         }
         int c = Integer.parseInt(line.substring(0, 3));
@@ -62,6 +80,11 @@ final class SmtpReplyDecoder extends ByteToMessageDecoder {
     /** Bytes received but not yet framed (must be none right after the 220 reply to STARTTLS). */
     boolean hasBufferedInput() {
         return actualReadableBytes() > 0 || !lines.isEmpty();
+    }
+
+    /** An ASCII digit: Character.isDigit would take "٢٥٠" (Arabic-Indic digits) as the reply code 250. */
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static String abbreviate(String s) {

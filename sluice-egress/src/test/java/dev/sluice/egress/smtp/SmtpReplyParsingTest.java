@@ -80,4 +80,24 @@ class SmtpReplyParsingTest {
         assertThat(RecipientBatches.split(java.util.List.of("a", "b", "c", "d", "e"), 2))
                 .containsExactly(java.util.List.of("a", "b"), java.util.List.of("c", "d"), java.util.List.of("e"));
     }
+
+    /** Found by SmtpReplyDecoderFuzzTest: the leftover bytes after a malformed line were parsed again at close. */
+    @Test
+    void malformedReplyIsReportedOnceAndTheRestDropped() {
+        EmbeddedChannel ch = decoder();
+        assertThatThrownBy(() -> feed(ch, "2506mx\r\n250-PIPELINING\r\n550 5.1.1 no\n"))
+                .isInstanceOf(DecoderException.class).hasMessageContaining("malformed SMTP reply line");
+        feed(ch, "250 OK\r\n");
+        assertThat((Object) ch.readInbound()).as("nothing decoded after the error").isNull();
+        assertThat(ch.finish()).isFalse(); // closing does not raise a second error
+    }
+
+    /** The model check of SmtpReplyDecoderFuzzTest: Arabic-Indic digits were read as the reply code 250. */
+    @Test
+    void replyCodeIsThreeAsciiDigits() {
+        EmbeddedChannel ch = decoder();
+        assertThatThrownBy(() -> feed(ch, "\u0662\u0665\u0660 ok\r\n"))
+                .isInstanceOf(DecoderException.class).hasMessageContaining("malformed SMTP reply line");
+        assertThat((Object) ch.readInbound()).isNull();
+    }
 }

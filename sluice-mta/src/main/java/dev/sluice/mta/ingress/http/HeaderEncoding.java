@@ -12,6 +12,8 @@ final class HeaderEncoding {
     /** Room for the payload of one encoded word: 75 - len("=?UTF-8?B??=") = 63, as whole base64 quads: 45 bytes. */
     private static final int WORD_BYTES = 45;
     private static final int FOLD_AT = 78;
+    /** Characters of a parameter value per RFC 2231 continuation line. */
+    private static final int CONTINUATION = 50;
 
     /** {@code Name: value} with CRLF, for free text (Subject, X- headers). */
     static String unstructured(String name, String value) {
@@ -131,17 +133,44 @@ final class HeaderEncoding {
 
     /** MIME parameter {@code name="value"}, or RFC 2231 {@code name*=UTF-8''...} for non-ASCII values. */
     static String parameter(String name, String value) {
-        if (Syntax.isAscii(value) && value.chars().noneMatch(c -> c < 32 || c == 127)) {
-            return name + "=\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        boolean plain = Syntax.isAscii(value) && value.chars().noneMatch(c -> c < 32 || c == 127);
+        List<String> tokens = new ArrayList<>(); // quoted characters, or %XX-encoded bytes: never split
+        if (plain) {
+            value.chars().forEach(c -> tokens.add(c == '\\' || c == '"' ? "\\" + (char) c : String.valueOf((char) c)));
+        } else {
+            for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+                int c = b & 0xff;
+                tokens.add(c > 32 && c < 127 && "*'%()<>@,;:\\\"/[]?= ".indexOf(c) < 0 ? String.valueOf((char) c)
+                        : "%" + Character.toUpperCase(Character.forDigit(c >> 4, 16))
+                                + Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
         }
-        StringBuilder out = new StringBuilder(name).append("*=UTF-8''");
-        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c > 32 && c < 127 && "*'%()<>@,;:\\\"/[]?= ".indexOf(c) < 0) {
-                out.append((char) c);
+        String whole = plain ? name + "=\"" + String.join("", tokens) + "\""
+                : name + "*=UTF-8''" + String.join("", tokens);
+        if (whole.length() <= FOLD_AT) {
+            return whole;
+        }
+        // RFC 2231 section 3: continuations, one per folded line, so that no line passes 998 octets
+        List<String> segments = new ArrayList<>();
+        StringBuilder segment = new StringBuilder();
+        for (String t : tokens) {
+            if (segment.length() + t.length() > CONTINUATION) {
+                segments.add(segment.toString());
+                segment.setLength(0);
+            }
+            segment.append(t);
+        }
+        segments.add(segment.toString());
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < segments.size(); i++) {
+            if (i > 0) {
+                out.append(";\r\n\t");
+            }
+            out.append(name).append('*').append(i);
+            if (plain) {
+                out.append("=\"").append(segments.get(i)).append('"');
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+                out.append("*=").append(i == 0 ? "UTF-8''" : "").append(segments.get(i));
             }
         }
         return out.toString();

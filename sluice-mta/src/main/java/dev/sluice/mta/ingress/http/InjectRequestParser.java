@@ -241,6 +241,11 @@ public final class InjectRequestParser {
                     || contentType.contains("\n")) {
                 throw InjectRequestException.unprocessable(path + ".content_type: not a MIME type: '" + contentType + "'");
             }
+            if (contentType.regionMatches(true, 0, "multipart/", 0, 10)) {
+                // sent base64-encoded it would be an invalid multipart entity (RFC 2046 5.1): no reader finds parts
+                throw InjectRequestException.unprocessable(path + ".content_type: a multipart type cannot be an "
+                        + "attachment: '" + contentType + "'");
+            }
             String fileName = optionalString(a.get("file_name"), path + ".file_name");
             String contentId = optionalString(a.get("content_id"), path + ".content_id");
             if (contentId != null && !contentId.matches("[!-~&&[^<>]]+")) {

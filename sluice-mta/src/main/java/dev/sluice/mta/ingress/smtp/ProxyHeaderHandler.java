@@ -12,16 +12,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes the PROXY v1/v2 header that {@code HAProxyMessageDecoder} parsed, announces the addresses it carried as a
  * {@link Proxied} event (the session greets only then) and leaves the pipeline. A missing or invalid header makes
- * the decoder fail, and the connection is dropped without a banner.
+ * the decoder fail, and the connection is dropped without a banner; whatever the decoder makes of the bytes after
+ * that while closing (another header, another error) is dropped too.
  */
 final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProxyHeaderHandler.class);
+    private boolean failed;
 
     /** The client and listener addresses as the proxy saw them (the TCP ones for LOCAL / UNKNOWN headers). */
     record Proxied(InetSocketAddress source, InetSocketAddress destination) {}
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed || !ctx.channel().isActive()) {
+            // the decoder closes the connection on a bad header, and then decodes what is left as if it were one
+            failed = true;
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
         if (!(msg instanceof HAProxyMessage header)) {
             ctx.fireChannelRead(msg);
             return;
@@ -41,6 +49,7 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().fireUserEventTriggered(new Proxied(source, destination));
         } catch (RuntimeException e) {
             log.debug("unusable PROXY header {}: {}", header, e.toString());
+            failed = true;
             ctx.close();
         } finally {
             header.release();
@@ -49,8 +58,11 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("dropping connection from {}: no valid PROXY header ({})", ctx.channel().remoteAddress(),
-                cause.toString());
+        if (!failed) {
+            failed = true;
+            log.debug("dropping connection from {}: no valid PROXY header ({})", ctx.channel().remoteAddress(),
+                    cause.toString());
+        }
         ctx.close();
     }
 }

@@ -68,7 +68,9 @@ final class SimpleCommands {
             }
             String address = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
             if (address.contains("@") && !PathArgument.isMailbox(address)) {
-                return SmtpReply.of(501, "5.1.3", "Could not VRFY " + arg).now();
+                // the argument is echoed printable and short: a CR or control byte must not reach the reply line
+                String shown = arg.length() > 64 ? arg.substring(0, 64) + "..." : arg;
+                return SmtpReply.of(501, "5.1.3", "Could not VRFY " + shown.replaceAll("[^\\x20-\\x7e]", "?")).now();
             }
             return SmtpReply.of(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery").now();
         }

@@ -211,7 +211,9 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
         byte[] line = new byte[contentLength];
         buffer.getBytes(from, line);
         int ending = crlf || fix ? 2 : 1;
-        if (data.size() + (long) contentLength + ending > maxSize) {
+        // Fix turns each bare CR into CRLF: those LFs count against max_message_size too
+        int added = fix && hasCr ? count(line, CR) : 0;
+        if (data.size() + (long) contentLength + added + ending > maxSize) {
             tooBig = true;
             return;
         }
@@ -229,6 +231,16 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
             data.write(CR);
         }
         data.write(LF);
+    }
+
+    private static int count(byte[] bytes, byte b) {
+        int n = 0;
+        for (byte x : bytes) {
+            if (x == b) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private SmtpInput endData() {

@@ -83,4 +83,22 @@ class HeaderEncodingTest {
         }
         return out.toString(StandardCharsets.UTF_8);
     }
+
+    /** Found by InjectRequestFuzzTest: a long file name made one header line of more than 998 octets. */
+    @Test
+    void longParameterValuesUseRfc2231Continuations() {
+        String encoded = HeaderEncoding.parameter("filename", "r\u00e9sum\u00e9-".repeat(60) + ".pdf");
+        String plain = HeaderEncoding.parameter("filename", "report-\"q\"-".repeat(60) + ".pdf");
+        for (String p : new String[] {encoded, plain}) {
+            for (String line : p.split("\r\n\t")) {
+                assertThat(line.length()).isLessThanOrEqualTo(78);
+            }
+        }
+        assertThat(encoded).startsWith("filename*0*=UTF-8''r%C3%A9sum%C3%A9-").contains(";\r\n\tfilename*1*=");
+        assertThat(plain).startsWith("filename*0=\"report-\\\"q\\\"-").contains(";\r\n\tfilename*1=\"");
+        // joined again, the segments are the one-line forms
+        String joinedEncoded = encoded.replaceAll(";\r\n\tfilename\\*\\d+\\*=", "").replace("filename*0*=", "");
+        assertThat(joinedEncoded).isEqualTo("UTF-8''" + "r%C3%A9sum%C3%A9-".repeat(60) + ".pdf");
+        assertThat(HeaderEncoding.parameter("filename", "a.pdf")).isEqualTo("filename=\"a.pdf\"");
+    }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,5 +51,24 @@ class SmtpFramerTest {
                 + "\r\n.\r\nQUIT\n";
         assertThat(frames(input, chunk)).containsExactly("CMD NOOP", "TOO LONG", "CMD DATA",
                 "DATA[ab\\r\\n.c\\r\\nd\\n\\r\\n] long bare", "CMD QUIT");
+    }
+
+    /** Found by SmtpFramerFuzzTest: in Fix mode the LFs added after bare CRs were not counted against the limit. */
+    @Test
+    void fixedLineEndingsCountAgainstMaxMessageSize() {
+        SmtpFramer framer = new SmtpFramer(100);
+        List<SmtpInput> out = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(framer, new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                out.add((SmtpInput) msg);
+            }
+        });
+        framer.startData(10, InvalidLineEndings.FIX);
+        ch.writeInbound(Unpooled.copiedBuffer("a\rb\rc\rd\r\n.\r\n", StandardCharsets.US_ASCII)); // 12 bytes fixed
+        ch.finishAndReleaseAll();
+
+        SmtpInput.DataEnd end = (SmtpInput.DataEnd) out.getFirst();
+        assertThat(end.tooBig()).as("a\\r\\nb\\r\\nc\\r\\nd\\r\\n is 12 bytes, the limit 10").isTrue();
     }
 }
