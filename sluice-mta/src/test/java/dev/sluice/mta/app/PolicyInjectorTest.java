@@ -136,7 +136,7 @@ class PolicyInjectorTest {
     void policyErrorDefersOnlyThatRecipient() throws Exception {
         try (Policy p = policy("""
                 kumo.on('smtp_server_message_received', function(msg)
-                  if msg:recipient() == 'bad@x.test' then error('no such tenant') end
+                  if msg:recipient().email == 'bad@x.test' then error('no such tenant') end
                 end)
                 """)) {
             var future = injector(p).inject(transaction("bad@x.test", "good@x.test"), CONTEXT);
