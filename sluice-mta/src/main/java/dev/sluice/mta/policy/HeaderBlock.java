@@ -1,6 +1,11 @@
 package dev.sluice.mta.policy;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,11 +18,14 @@ import java.util.Locale;
 final class HeaderBlock {
     /** One field: its name and its raw text including folded continuation lines and the final line ending. */
     record Field(String name, String raw) {
-        /** The value: unfolded (each line break and the white space around it become one space), decoded as UTF-8. */
+        /**
+         * The value: unfolded (each line break and the white space around it become one space), raw bytes read as
+         * UTF-8, RFC 2047 encoded words decoded (white space between two adjacent encoded words dropped).
+         */
         String value() {
             int colon = raw.indexOf(':');
             String v = raw.substring(colon + 1).strip().replaceAll("[ \\t]*\\r?\\n[ \\t]*", " ");
-            return new String(v.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            return decodeWords(new String(v.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
         }
 
         boolean named(String other) {
@@ -113,6 +121,65 @@ final class HeaderBlock {
             out.append(rest);
         }
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static final Pattern ENCODED_WORD =
+            Pattern.compile("=\\?([^?*]+)(?:\\*[^?]*)?\\?([bBqQ])\\?([^?\\s]*)\\?=");
+
+    /** Decodes RFC 2047 encoded words; a word with an unknown charset or bad encoding is left as it is. */
+    static String decodeWords(String value) {
+        if (!value.contains("=?")) {
+            return value;
+        }
+        Matcher m = ENCODED_WORD.matcher(value);
+        StringBuilder out = new StringBuilder();
+        int last = 0;
+        boolean previousWasWord = false;
+        while (m.find()) {
+            String between = value.substring(last, m.start());
+            String decoded = decodeWord(m.group(1), m.group(2), m.group(3));
+            if (decoded == null) {
+                out.append(between).append(m.group());
+                previousWasWord = false;
+            } else {
+                if (!(previousWasWord && between.isBlank())) {
+                    out.append(between);
+                }
+                out.append(decoded);
+                previousWasWord = true;
+            }
+            last = m.end();
+        }
+        return out.append(value.substring(last)).toString();
+    }
+
+    private static String decodeWord(String charsetName, String encoding, String text) {
+        try {
+            Charset charset = Charset.forName(charsetName);
+            byte[] bytes;
+            if (encoding.equalsIgnoreCase("b")) {
+                bytes = Base64.getDecoder().decode(text);
+            } else {
+                ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (c == '_') {
+                        buf.write(' ');
+                    } else if (c == '=' && i + 2 < text.length()) {
+                        buf.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
+                        i += 2;
+                    } else if (c == '=') {
+                        return null;
+                    } else {
+                        buf.write(c);
+                    }
+                }
+                bytes = buf.toByteArray();
+            }
+            return new String(bytes, charset);
+        } catch (IllegalArgumentException e) { // unknown charset, bad base64 or hex
+            return null;
+        }
     }
 
     static boolean isXHeader(String name) {
