@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * names its queue, stores the messages of a transaction in the spool in one go (one group commit), and only
  * when the store completed logs Reception, schedules them and answers Accepted. A policy error defers the
  * message (451 with the error, logged) rather than dropping it; {@code kumo.reject(code, text)} in the event
- * answers exactly that (4xx temporary, 5xx permanent, logged as a Rejection); the {@code null} queue discards it.
+ * answers exactly that (4xx temporary, 5xx permanent, logged as a Rejection); either fails the whole transaction
+ * (nothing of it is stored). The {@code null} queue discards a message.
  */
 public final class PolicyInjector implements Injector {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyInjector.class);
@@ -86,6 +87,22 @@ public final class PolicyInjector implements Injector {
                         .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), m);
                 out.add(new Received.Done(new InjectResult.TemporaryFailure(451, "4.3.0", oneLine(text))));
             }
+            if (out.getLast() instanceof Received.Done d && !(d.result() instanceof InjectResult.Accepted)) {
+                return failAll(messages.size(), d.result());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One recipient refused or deferred fails the whole transaction, as in KumoMTA (the client gets one DATA
+     * reply for all recipients): nothing of it is stored and the remaining events are not run, so a client that
+     * retries after a 4xx does not duplicate the copies of the recipients that had passed.
+     */
+    private static List<Received> failAll(int size, InjectResult failure) {
+        List<Received> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(new Received.Done(failure));
         }
         return out;
     }

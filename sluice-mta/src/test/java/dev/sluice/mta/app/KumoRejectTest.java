@@ -78,6 +78,25 @@ class KumoRejectTest {
     }
 
     @Test
+    void oneRejectedRecipientFailsTheWholeTransactionAndNothingIsStored() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", REJECTING + """
+                kumo.on('smtp_server_message_received', function(msg, conn_meta) decide(msg) end)
+                """));
+
+        ToolResult r = CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
+                "sender@example.test", "--to", "first@example.test,temp@example.test,last@example.test",
+                "--helo", "client.test");
+
+        assertThat(r.stdout()).contains("<** 452 4.2.2 mailbox full, later");
+        // the recipient before the refused one was not stored either: a retry would deliver it twice
+        assertThat(app.spool().count()).isZero();
+        await().atMost(WAIT).until(() -> records(dir, RecordType.Rejection).size() == 1);
+        assertThat(records(dir, RecordType.Reception)).isEmpty();
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
     void plainErrorStillDefersWith451() throws Exception {
         sink = SmtpSink.start();
         app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
