@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * The {@code msg} object of the reception events, with KumoMTA's message methods: {@code id}, {@code sender},
  * {@code recipient}, {@code recipient_list}, {@code get_meta}/{@code set_meta}, {@code get_data}/{@code set_data},
  * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
- * {@code get_all_headers}, {@code from_header}, {@code to_header}), the header editors ({@code prepend_header},
+ * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
  * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers}
  * and {@code queue_name}. Header edits rewrite the message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
@@ -71,6 +71,7 @@ public final class LuaMessage implements LuaObject {
             case "get_all_headers" -> a -> headers().fields().stream().map(f -> List.of(f.name(), f.value())).toList();
             case "from_header" -> a -> addressHeader("From");
             case "to_header" -> a -> addressHeader("To");
+            case "get_address_header" -> a -> addressHeader(string(a, 0, "get_address_header", "name"));
             case "prepend_header", "append_header" -> a -> {
                 String name = string(a, 0, (String) key, "name");
                 String value = string(a, 1, (String) key, "value");

@@ -128,9 +128,10 @@ class LuaMessageTest {
                 return f.name .. '|' .. f.domain .. '|' .. table.concat(emails, ',') .. '|' .. tostring(ok)
                   .. '|' .. (tostring(err):gsub('^.-: ', ''))
                   .. '|' .. tostring(msg:sender()) .. '|' .. msg:sender().domain .. '|' .. #msg:recipient_list()
+                  .. '|' .. #msg:get_address_header('to').list .. '|' .. tostring(msg:get_address_header('cc'))
                 """);
         assertThat(got).isEqualTo("Doe, Jane|example.com|a@x.test:nil,b@y.test:B,c@z.test:nil|false"
-                + "|the address header holds 3 addresses, not one: use .list|||1");
+                + "|the address header holds 3 addresses, not one: use .list|||1|3|nil");
     }
 
     @Test
