@@ -89,7 +89,7 @@ class MtaPolicyTimeoutTest {
 
     /** Loops forever (logging "looping for RCPT" first) for recipients at loop.test. */
     private static final String LOOP_AT_RECEPTION = """
-              local rcpt = msg:recipient()
+              local rcpt = tostring(msg:recipient())
               if rcpt:match('@loop%.test$') then
                 kumo.log_info('looping for ' .. rcpt)
                 while true do end

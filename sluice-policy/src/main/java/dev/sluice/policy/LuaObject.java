@@ -44,8 +44,8 @@ public interface LuaObject {
     }
 
     /**
-     * A binary operator: {@code op} is {@code "add"}, {@code "sub"}, {@code "eq"}, {@code "lt"} or
-     * {@code "le"}; {@code left} and {@code right} are the operands as Lua passes them (this object is
+     * A binary operator: {@code op} is {@code "add"}, {@code "sub"}, {@code "eq"}, {@code "lt"},
+     * {@code "le"} or {@code "concat"}; {@code left} and {@code right} are the operands as Lua passes them (this object is
      * one of them). Unsupported by default.
      */
     default Object operator(String op, Object left, Object right) throws Exception {

@@ -54,7 +54,7 @@ final class LuaObjects {
             throw new IllegalArgumentException("a " + self(args).typeName() + " cannot be iterated with pairs()");
         }));
         lua.setField(-2, "__pairs");
-        for (String op : new String[] {"add", "sub", "eq", "lt", "le"}) {
+        for (String op : new String[] {"add", "sub", "eq", "lt", "le", "concat"}) {
             lua.push(LuaState.javaFunction(args -> {
                 Object left = LuaObject.arg(args, 0);
                 Object right = LuaObject.arg(args, 1);

@@ -40,6 +40,9 @@ final class LuaState implements AutoCloseable {
     private long deadline;
     private String overrunText;
     private boolean tripped;
+    // kumo.reject's code and text, reported by dispatch (bootstrap.lua) for the call running now
+    private Integer rejectCode;
+    private String rejectText;
 
     private LuaState() {}
 
@@ -96,8 +99,16 @@ final class LuaState implements AutoCloseable {
             return LuaValues.toJava(lua, -1);
         } catch (LuaException e) {
             String message = fullPath(e.getMessage());
-            throw tripped ? PolicyException.timedOut(message, event) : new PolicyException(message, event);
+            if (tripped) {
+                throw PolicyException.timedOut(message, event);
+            }
+            if (rejectCode != null) {
+                throw new PolicyRejection(message, event, rejectCode, rejectText);
+            }
+            throw new PolicyException(message, event);
         } finally {
+            rejectCode = null;
+            rejectText = null;
             bounded = false;
             lua.setTop(top);
         }
@@ -119,6 +130,13 @@ final class LuaState implements AutoCloseable {
             l.pushNil();
         }
         return 1;
+    }
+
+    /** dispatch's report that the handler ended with {@code kumo.reject(code, text)}. */
+    private int rejected(Lua l) {
+        rejectCode = (int) l.toInteger(1);
+        rejectText = l.toString(2);
+        return 0;
     }
 
     Set<String> handlerNames() {
@@ -154,6 +172,8 @@ final class LuaState implements AutoCloseable {
         lua.setField(-2, "multiple");
         lua.push(this::overdue);
         lua.setField(-2, "overdue");
+        lua.push(this::rejected);
+        lua.setField(-2, "rejected");
         lua.push(HOOK_COUNT);
         lua.setField(-2, "hook_count");
         Path dir = file.toAbsolutePath().getParent();

@@ -5,7 +5,7 @@ package dev.sluice.policy;
  * over the policy call timeout ({@link #timedOut()}).
  * The message reads {@code file:line: reason}, as Lua reports it, ready for the CLI to print.
  */
-public final class PolicyException extends Exception {
+public sealed class PolicyException extends Exception permits PolicyRejection {
     private final String event;
     private final boolean timedOut;
 
@@ -19,7 +19,7 @@ public final class PolicyException extends Exception {
         this.timedOut = false;
     }
 
-    private PolicyException(String message, String event, boolean timedOut) {
+    PolicyException(String message, String event, boolean timedOut) {
         super(message);
         this.event = event;
         this.timedOut = timedOut;

@@ -86,6 +86,31 @@ function kumo.on(name, fn)
   end
 end
 
+-- kumo.reject(code, text): ends the running event with that reply. The error is a table with
+-- a private metatable, so dispatch can tell it from any other error and hand code and text to
+-- Java (native.rejected) as typed values rather than text to be matched; a policy that prints
+-- it (pcall + tostring) sees "file:line: kumo.reject(code, text)".
+local REJECT = {}
+REJECT.__index = REJECT
+REJECT.__tostring = function(r) return r.where .. 'kumo.reject(' .. r.code .. ', ' .. r.text .. ')' end
+
+rawset(kumo, 'reject', function(code, text)
+  if math.type(code) ~= 'integer' and not (type(code) == 'number' and code == math.floor(code)) then
+    error('kumo.reject: code must be an integer, got ' .. tostring(code), 2)
+  end
+  code = math.tointeger(code)
+  if code < 400 or code > 599 then
+    error('kumo.reject: code must be a 4xx or 5xx reply code, got ' .. code, 2)
+  end
+  if type(text) ~= 'string' then
+    error('kumo.reject: text must be a string, got ' .. type(text), 2)
+  end
+  local info = getinfo(2, 'Sl')
+  local where = (info and info.currentline and info.currentline > 0)
+      and (info.short_src .. ':' .. info.currentline .. ': ') or ''
+  error(setmetatable({ code = code, text = text, where = where }, REJECT), 0)
+end)
+
 local function joined(...)
   local parts = {}
   for i = 1, select('#', ...) do
@@ -129,7 +154,7 @@ local function define(path, name, fn)
 end
 
 local function as_string_error(e)
-  if type(e) == 'string' then return e end
+  if type(e) == 'string' or getmetatable(e) == REJECT then return e end
   return tostring(e)
 end
 
@@ -141,6 +166,10 @@ local function dispatch(name, ...)
   if list == nil then return nil end
   for i = 1, #list do
     local ok, result = xpcall(list[i], as_string_error, ...)
+    if not ok and getmetatable(result) == REJECT then
+      native.rejected(result.code, result.text)
+      error(tostring(result), 0)
+    end
     if not ok then
       -- A tail call (`return kumo.x{}`) leaves no frame to report a line for; point at the
       -- handler's definition instead so the message still reads file:line: reason.

@@ -11,6 +11,7 @@ import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.mta.spool.Spool;
+import dev.sluice.policy.PolicyRejection;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Ingress's {@link Injector}: runs the policy's reception event for each message (on the policy executor),
  * names its queue, stores the messages of a transaction in the spool in one go (one group commit), and only
  * when the store completed logs Reception, schedules them and answers Accepted. A policy error defers the
- * message (451 with the error, logged) rather than dropping it; the {@code null} queue discards it.
+ * message (451 with the error, logged) rather than dropping it; {@code kumo.reject(code, text)} in the event
+ * answers exactly that (4xx temporary, 5xx permanent, logged as a Rejection); either fails the whole transaction
+ * (nothing of it is stored). The {@code null} queue discards a message.
  */
 public final class PolicyInjector implements Injector {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyInjector.class);
@@ -68,6 +71,14 @@ public final class PolicyInjector implements Injector {
                 QueueName queue = QueueName.of(m);
                 out.add(queue.isNull() ? new Received.Done(new InjectResult.Accepted(m.id()))
                         : new Received.Keep(m, queue));
+            } catch (PolicyRejection r) {
+                InjectResult result = rejected(r);
+                LOG.info("{} for {} rejected by the policy: {}", m.id(), m.recipient(), r.getMessage());
+                var reply = Reply.of(result);
+                log(LogRecord.builder(RecordType.Rejection, clock.instant()).message(m)
+                        .response(reply.code(), reply.enhanced(), reply.text(), null)
+                        .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), m);
+                out.add(new Received.Done(result));
             } catch (Exception e) {
                 String text = "error in policy: " + e.getMessage();
                 LOG.warn("{} for {} deferred: {}", m.id(), m.recipient(), text);
@@ -76,8 +87,53 @@ public final class PolicyInjector implements Injector {
                         .peerAddress(peer(context)).receptionProtocol(context.protocol()).build(), m);
                 out.add(new Received.Done(new InjectResult.TemporaryFailure(451, "4.3.0", oneLine(text))));
             }
+            if (out.getLast() instanceof Received.Done d && !(d.result() instanceof InjectResult.Accepted)) {
+                return failAll(messages.size(), d.result());
+            }
         }
         return out;
+    }
+
+    /**
+     * One recipient refused or deferred fails the whole transaction, as in KumoMTA (the client gets one DATA
+     * reply for all recipients): nothing of it is stored and the remaining events are not run, so a client that
+     * retries after a 4xx does not duplicate the copies of the recipients that had passed.
+     */
+    private static List<Received> failAll(int size, InjectResult failure) {
+        List<Received> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(new Received.Done(failure));
+        }
+        return out;
+    }
+
+    private record Reply(int code, String enhanced, String text) {
+        static Reply of(InjectResult result) {
+            return switch (result) {
+                case InjectResult.Rejected r -> new Reply(r.code(), r.enhancedCode(), r.text());
+                case InjectResult.TemporaryFailure t -> new Reply(t.code(), t.enhancedCode(), t.text());
+                case InjectResult.Accepted a -> new Reply(250, "2.0.0", "OK");
+            };
+        }
+    }
+
+    private static final java.util.regex.Pattern ENHANCED = java.util.regex.Pattern.compile("^([245]\\.\\d{1,3}\\.\\d{1,3})(?: +(.*))?$",
+            java.util.regex.Pattern.DOTALL);
+
+    /**
+     * {@code kumo.reject(code, text)}: exactly that reply; an enhanced status code at the start of the text is
+     * kept as the reply's enhanced code. 4xx: the client should retry; 5xx: refused for good.
+     */
+    static InjectResult rejected(PolicyRejection r) {
+        String text = oneLine(r.text() == null ? "" : r.text()).strip();
+        String enhanced = null;
+        var m = ENHANCED.matcher(text);
+        if (m.matches()) {
+            enhanced = m.group(1);
+            text = m.group(2) == null ? "" : m.group(2);
+        }
+        return r.temporary() ? new InjectResult.TemporaryFailure(r.code(), enhanced, text)
+                : new InjectResult.Rejected(r.code(), enhanced, text);
     }
 
     private CompletableFuture<List<InjectResult>> store(List<Received> received, ReceptionContext context) {

@@ -1,21 +1,31 @@
 package dev.sluice.mta.policy;
 
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.queue.QueueName;
+import dev.sluice.policy.LuaBytes;
+import dev.sluice.policy.LuaFunction;
+import dev.sluice.policy.LuaObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * The {@code msg} object of the reception events, pushed to Lua as a Java object so that the policy calls
- * {@code msg:set_meta(k, v)}, {@code msg:get_meta(k)}, {@code msg:sender()}, {@code msg:recipient()},
- * {@code msg:get_first_named_header_value(name)}, {@code msg:append_header(name, value)},
- * {@code msg:set_data(s)} and {@code msg:id()}. The method names are Lua's, hence the underscores.
+ * The {@code msg} object of the reception events, with KumoMTA's message methods: {@code id}, {@code sender},
+ * {@code recipient}, {@code recipient_list}, {@code get_meta}/{@code set_meta}, {@code get_data}/{@code set_data},
+ * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
+ * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
+ * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers}
+ * and {@code queue_name}. Header edits rewrite the message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
  */
-public final class LuaMessage {
+public final class LuaMessage implements LuaObject {
     private final Message message;
 
     public LuaMessage(Message message) {
@@ -26,84 +36,133 @@ public final class LuaMessage {
         return message;
     }
 
-    public String id() {
-        return message.id().toString();
+    @Override
+    public String typeName() {
+        return "Message";
     }
 
-    public String sender() {
-        return message.sender();
+    @Override
+    public String display() {
+        return "Message(" + message.id() + ")";
     }
 
-    public String recipient() {
-        return message.recipient();
+    @Override
+    public Object index(Object key) {
+        LuaFunction body = switch (String.valueOf(key)) {
+            case "id" -> a -> message.id().toString();
+            case "sender" -> a -> new EnvelopeAddress(message.sender());
+            case "recipient" -> a -> new EnvelopeAddress(message.recipient());
+            case "recipient_list" -> a -> List.of(new EnvelopeAddress(message.recipient()));
+            case "set_meta" -> a -> {
+                message.setMeta(string(a, 0, "set_meta", "key"), plain(LuaObject.arg(a, 1)));
+                return null;
+            };
+            case "get_meta" -> a -> message.meta(string(a, 0, "get_meta", "key"));
+            case "get_data" -> a -> text(message.data());
+            case "set_data" -> a -> {
+                message.setData(LuaBytes.of(LuaObject.arg(a, 0)));
+                return null;
+            };
+            case "get_first_named_header_value" -> a -> {
+                List<String> values = headers().values(string(a, 0, "get_first_named_header_value", "name"));
+                return values.isEmpty() ? null : values.getFirst();
+            };
+            case "get_all_named_header_values" -> a -> headers().values(string(a, 0, "get_all_named_header_values", "name"));
+            case "get_all_headers" -> a -> headers().fields().stream().map(f -> List.of(f.name(), f.value())).toList();
+            case "from_header" -> a -> addressHeader("From");
+            case "to_header" -> a -> addressHeader("To");
+            case "get_address_header" -> a -> addressHeader(string(a, 0, "get_address_header", "name"));
+            case "prepend_header", "append_header" -> a -> {
+                String name = string(a, 0, (String) key, "name");
+                String value = string(a, 1, (String) key, "value");
+                HeaderBlock block = headers();
+                String v = Boolean.TRUE.equals(LuaObject.arg(a, 2)) ? HeaderEncoding.encode(name, value, block.eol()) : value;
+                if (key.equals("prepend_header")) {
+                    block.prepend(block.field(name, v));
+                } else {
+                    block.append(block.field(name, v));
+                }
+                message.setData(block.toBytes());
+                return null;
+            };
+            case "remove_all_named_headers" -> a -> {
+                String name = string(a, 0, "remove_all_named_headers", "name");
+                edit(block -> block.removeIf(f -> f.named(name)));
+                return null;
+            };
+            case "remove_x_headers" -> a -> {
+                Set<String> names = names(LuaObject.arg(a, 0), "remove_x_headers");
+                edit(block -> block.removeIf(f -> names == null ? HeaderBlock.isXHeader(f.name())
+                        : names.contains(f.name().toLowerCase(Locale.ROOT))));
+                return null;
+            };
+            case "import_x_headers" -> a -> {
+                Set<String> names = names(LuaObject.arg(a, 0), "import_x_headers");
+                for (HeaderBlock.Field f : headers().fields()) {
+                    String lower = f.name().toLowerCase(Locale.ROOT);
+                    if (names == null ? HeaderBlock.isXHeader(f.name()) : names.contains(lower)) {
+                        message.setMeta(lower.replace('-', '_'), f.value());
+                    }
+                }
+                return null;
+            };
+            case "queue_name" -> a -> QueueName.of(message).name();
+            default -> null;
+        };
+        return body == null ? null : LuaObject.method(this, body);
+    }
+
+    private HeaderBlock headers() {
+        return HeaderBlock.parse(message.data());
+    }
+
+    private void edit(java.util.function.ToIntFunction<HeaderBlock> change) {
+        HeaderBlock block = headers();
+        if (change.applyAsInt(block) > 0) {
+            message.setData(block.toBytes());
+        }
+    }
+
+    private AddressHeader addressHeader(String name) {
+        List<String> values = headers().values(name);
+        return values.isEmpty() ? null : AddressHeader.parse(values.getFirst());
+    }
+
+    /** The data as a Lua string: text when it is valid UTF-8, else the exact bytes. */
+    private static Object text(byte[] data) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(data)).toString();
+        } catch (CharacterCodingException e) {
+            return new LuaBytes(data);
+        }
+    }
+
+    private static String string(List<Object> args, int i, String method, String what) {
+        Object v = LuaObject.arg(args, i);
+        return switch (v) {
+            case String s -> s;
+            case LuaBytes b -> b.lossyText();
+            case Number n -> String.valueOf(n);
+            case null, default -> throw new IllegalArgumentException("msg:" + method + ": " + what
+                    + " must be a string, got " + (v == null ? "nil" : v.getClass().getSimpleName()));
+        };
+    }
+
+    /** The lower-cased header names of an optional list argument; null when absent (meaning every X- header). */
+    private static Set<String> names(Object arg, String method) {
+        if (arg == null) {
+            return null;
+        }
+        if (!(arg instanceof List<?> list)) {
+            if (arg instanceof Map<?, ?> m && m.isEmpty()) {
+                return Set.of();
+            }
+            throw new IllegalArgumentException("msg:" + method + ": expected a list of header names");
+        }
+        return list.stream().map(n -> String.valueOf(n).toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 
     /** Lua numbers arrive as Double; integral ones are kept as Long so that meta reads back as Lua integers. */
-    public void set_meta(String key, Object value) {
-        message.setMeta(key, plain(value));
-    }
-
-    public Object get_meta(String key) {
-        return message.meta(key);
-    }
-
-    /** The first header of that name (case-insensitive), unfolded; nil when absent. */
-    public String get_first_named_header_value(String name) {
-        String head = headerSection(message.dataAsString());
-        String value = null;
-        for (String line : head.split("\r?\n", -1)) {
-            if (value != null) {
-                if (!line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
-                    value += " " + line.strip();
-                    continue;
-                }
-                return value;
-            }
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).strip().toLowerCase(Locale.ROOT)
-                    .equals(name.toLowerCase(Locale.ROOT))) {
-                value = line.substring(colon + 1).strip();
-            }
-        }
-        return value;
-    }
-
-    /** Adds {@code name: value} at the end of the header section. */
-    public void append_header(String name, String value) {
-        String text = message.dataAsString();
-        int end = headerEnd(text);
-        String eol = text.contains("\r\n") || text.isEmpty() ? "\r\n" : "\n";
-        String field = name + ": " + value + eol;
-        String out = end < 0 ? text + (text.isEmpty() || text.endsWith("\n") ? "" : eol) + field
-                : text.substring(0, end) + field + text.substring(end);
-        message.setData(out.getBytes(StandardCharsets.UTF_8));
-    }
-
-    public void set_data(String data) {
-        message.setData(data.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String headerSection(String text) {
-        int end = headerEnd(text);
-        return end < 0 ? text : text.substring(0, end);
-    }
-
-    /** Offset of the blank line that ends the header section (the header section includes its last EOL), -1 if none. */
-    private static int headerEnd(String text) {
-        if (text.startsWith("\r\n")) {
-            return 0;
-        }
-        if (text.startsWith("\n")) {
-            return 0;
-        }
-        int crlf = text.indexOf("\r\n\r\n");
-        int lf = text.indexOf("\n\n");
-        if (crlf >= 0 && (lf < 0 || crlf < lf)) {
-            return crlf + 2;
-        }
-        return lf >= 0 ? lf + 1 : -1;
-    }
-
     static Object plain(Object value) {
         return switch (value) {
             case Double d when d == Math.rint(d) && !d.isInfinite() && Math.abs(d) < 1e15 -> d.longValue();
@@ -119,6 +178,7 @@ public final class LuaMessage {
                 l.forEach(v -> out.add(plain(v)));
                 yield out;
             }
+            case EnvelopeAddress e -> e.email();
             case null, default -> value;
         };
     }

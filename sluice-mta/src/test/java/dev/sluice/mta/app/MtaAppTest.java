@@ -144,7 +144,7 @@ class MtaAppTest {
         sink = SmtpSink.start();
         app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
                 kumo.on('smtp_server_message_received', function(msg, conn_meta)
-                  if msg:recipient() == 'discard@example.test' then msg:set_meta('queue', 'null') end
+                  if msg:recipient().email == 'discard@example.test' then msg:set_meta('queue', 'null') end
                 end)
                 """));
 
@@ -166,7 +166,7 @@ class MtaAppTest {
         app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
                 kumo.on('smtp_server_message_received', function(msg, conn_meta)
                   msg:set_meta('tenant', 'acme')
-                  if msg:recipient() == 'broken@example.test' then error('tenant lookup failed') end
+                  if msg:recipient().email == 'broken@example.test' then error('tenant lookup failed') end
                 end)
                 """));
 

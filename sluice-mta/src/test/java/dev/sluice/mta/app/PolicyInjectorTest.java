@@ -132,21 +132,25 @@ class PolicyInjectorTest {
         }
     }
 
+    /**
+     * The ESMTP client gets one DATA reply for all recipients: a policy error for one of them defers the whole
+     * transaction and stores none of it (as KumoMTA), so the client's retry cannot deliver the others twice.
+     */
     @Test
-    void policyErrorDefersOnlyThatRecipient() throws Exception {
+    void policyErrorDefersTheWholeTransaction() throws Exception {
         try (Policy p = policy("""
                 kumo.on('smtp_server_message_received', function(msg)
-                  if msg:recipient() == 'bad@x.test' then error('no such tenant') end
+                  if msg:recipient().email == 'bad@x.test' then error('no such tenant') end
                 end)
                 """)) {
-            var future = injector(p).inject(transaction("bad@x.test", "good@x.test"), CONTEXT);
-            await().until(() -> spool.pending.size() == 1);
-            assertThat(spool.stores.getFirst()).extracting(Message::recipient).containsExactly("good@x.test");
-            spool.pending.getFirst().complete(null);
+            var future = injector(p).inject(transaction("good@x.test", "bad@x.test"), CONTEXT);
+            // the held spool would never complete a store: wait for the answer or for a store, whichever comes
+            await().until(() -> future.isDone() || !spool.stores.isEmpty());
+            assertThat(spool.stores).isEmpty();
             List<InjectResult> results = future.get();
-            assertThat(results.get(0)).isInstanceOfSatisfying(InjectResult.TemporaryFailure.class,
-                    t -> assertThat(t.text()).contains("no such tenant"));
-            assertThat(results.get(1)).isInstanceOf(InjectResult.Accepted.class);
+            assertThat(results).hasSize(2).allSatisfy(r -> assertThat(r).isInstanceOfSatisfying(
+                    InjectResult.TemporaryFailure.class, t -> assertThat(t.text()).contains("no such tenant")));
+            assertThat(scheduled).isEmpty();
         }
     }
 

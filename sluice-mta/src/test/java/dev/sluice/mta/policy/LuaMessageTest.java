@@ -60,4 +60,83 @@ class LuaMessageTest {
         }
         assertThat(m.dataAsString()).isEqualTo("Subject: new\r\n\r\nx");
     }
+
+    private static Message message(byte[] data) {
+        return new Message(MessageId.next(Instant.now()), "", "to@example.net", Map.of(), data);
+    }
+
+    private Object run(Message m, String handler) throws Exception {
+        Path file = Files.createTempFile(dir, "msg", ".lua");
+        Files.writeString(file, "kumo.on('e', function(msg) " + handler + " end)\n");
+        try (Policy p = Policy.load(new PolicyOptions(file, 1, java.util.List.of(), null))) {
+            return p.call("e", new LuaMessage(m));
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
+    void encodedHeaderReadsBackDecoded() throws Exception {
+        Message m = message("Subject: x\r\nX-Iso: =?ISO-8859-1?Q?caf=E9?= =?UTF-8?B?w6k=?=\r\n\r\nbody\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+        Object got = run(m, "msg:prepend_header('X-Enc', 'héllo wörld', true) "
+                + "return msg:get_first_named_header_value('x-enc') .. '|' .. msg:get_first_named_header_value('x-iso')");
+        assertThat(got).isEqualTo("héllo wörld|caféé");
+        assertThat(m.dataAsString()).startsWith("X-Enc: =?UTF-8?q?h=C3=A9llo_w=C3=B6rld?=\r\nSubject: x\r\n");
+    }
+
+    @Test
+    void longAsciiValueIsFoldedWhenEncoding() throws Exception {
+        Message m = message("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8));
+        String words = "word ".repeat(30).strip();
+        run(m, "msg:append_header('X-Long', '" + words + "', true)");
+        String data = m.dataAsString();
+        assertThat(data).contains("X-Long: word").contains("\r\n\tword");
+        for (String line : data.split("\r\n")) {
+            assertThat(line.length()).isLessThanOrEqualTo(78);
+        }
+    }
+
+    @Test
+    void editsKeepBareLfLineEndingsAndEveryBodyByte() throws Exception {
+        byte[] data = "X-A: 1\nSubject: s\n\nbody \u00e9\n".getBytes(StandardCharsets.ISO_8859_1); // a raw 0xE9 byte
+        Message m = message(data);
+        run(m, "msg:remove_x_headers() msg:append_header('X-B', '2') msg:prepend_header('X-C', '3')");
+        byte[] expected = "X-C: 3\nSubject: s\nX-B: 2\n\nbody \u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(m.data()).isEqualTo(expected);
+        // get_data hands the exact bytes back, set_data stores them as they are
+        run(m, "msg:set_data(msg:get_data())");
+        assertThat(m.data()).isEqualTo(expected);
+    }
+
+    @Test
+    void headerOnlyMessageGetsItsSeparatorWhenEdited() throws Exception {
+        Message m = message("Subject: s".getBytes(StandardCharsets.UTF_8));
+        run(m, "msg:append_header('X-B', '2')");
+        assertThat(m.dataAsString()).isEqualTo("Subject: s\r\nX-B: 2\r\n\r\n");
+    }
+
+    @Test
+    void addressHeadersFlattenGroupsAndSingleAccessorsNeedOneMailbox() throws Exception {
+        Message m = message(("From: \"Doe, Jane\" (the boss) <jane@example.com>\r\n"
+                + "To: Team: a@x.test, B <b@y.test>;, c@z.test\r\n\r\nbody\r\n").getBytes(StandardCharsets.UTF_8));
+        Object got = run(m, """
+                local f, t = msg:from_header(), msg:to_header()
+                local emails = {}
+                for _, a in ipairs(t.list) do emails[#emails + 1] = a.email .. ':' .. tostring(a.name) end
+                local ok, err = pcall(function() return t.domain end)
+                return f.name .. '|' .. f.domain .. '|' .. table.concat(emails, ',') .. '|' .. tostring(ok)
+                  .. '|' .. (tostring(err):gsub('^.-: ', ''))
+                  .. '|' .. tostring(msg:sender()) .. '|' .. msg:sender().domain .. '|' .. #msg:recipient_list()
+                  .. '|' .. #msg:get_address_header('to').list .. '|' .. tostring(msg:get_address_header('cc'))
+                """);
+        assertThat(got).isEqualTo("Doe, Jane|example.com|a@x.test:nil,b@y.test:B,c@z.test:nil|false"
+                + "|the address header holds 3 addresses, not one: use .list|||1|3|nil");
+    }
+
+    @Test
+    void missingAddressHeaderIsNil() throws Exception {
+        Message m = message("Subject: s\r\n\r\nx".getBytes(StandardCharsets.UTF_8));
+        assertThat(run(m, "return tostring(msg:from_header()) .. tostring(msg:to_header())")).isEqualTo("nilnil");
+    }
 }
