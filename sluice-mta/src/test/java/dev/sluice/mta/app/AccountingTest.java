@@ -19,30 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** kumo.configure_accounting_db_path: daily received/delivered counts, on the admin route and across a restart. */
-class AccountingTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path dir;
-
-    private MtaApp app;
-    private SmtpSink sink;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.shutdown(Duration.ofSeconds(5));
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
-
+class AccountingTest extends MtaAppTestBase {
     private Path policy(int sinkPort) throws Exception {
         String lua = """
                 local kumo = require 'kumo'

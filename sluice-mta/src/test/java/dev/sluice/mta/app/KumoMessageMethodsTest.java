@@ -11,37 +11,16 @@ import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * KumoMTA's message methods in {@code smtp_server_message_received}, driven by swaks through the real ESMTP
  * listener; what the accessors return and what the header edits did is read from the delivered message.
  */
-class KumoMessageMethodsTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path dir;
-
-    private MtaApp app;
-    private SmtpSink sink;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.shutdown(Duration.ofSeconds(5));
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
-
+class KumoMessageMethodsTest extends MtaAppTestBase {
     private DumpedMessage send(String lua, String... extra) throws Exception {
         sink = SmtpSink.start();
         app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", lua));

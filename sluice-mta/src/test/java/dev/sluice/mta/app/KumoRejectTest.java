@@ -11,31 +11,10 @@ import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kumo.reject(code, text)} in the reception events, seen from swaks and curl. */
-class KumoRejectTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path dir;
-
-    private MtaApp app;
-    private SmtpSink sink;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.shutdown(Duration.ofSeconds(5));
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
-
+class KumoRejectTest extends MtaAppTestBase {
     /** A KumoMTA-style policy that rejects by the recipient's user part. */
     private static final String REJECTING = """
             local function decide(msg)

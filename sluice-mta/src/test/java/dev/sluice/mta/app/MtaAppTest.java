@@ -15,30 +15,10 @@ import dev.sluice.testkit.ToolResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** swaks → in-JVM MtaApp → smtp-sink, asserting from the sink's dump, the spool and the JSON logs. */
-class MtaAppTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path dir;
-
-    private MtaApp app;
-    private SmtpSink sink;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.shutdown(Duration.ofSeconds(5));
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
-
+class MtaAppTest extends MtaAppTestBase {
     private ToolResult swaks(String to, String testId) {
         return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
                 "sender@example.test", "--to", to, "--helo", "client.test", "--header", "X-Test-Id: " + testId);

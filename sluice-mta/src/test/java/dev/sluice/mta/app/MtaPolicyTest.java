@@ -12,33 +12,12 @@ import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Policy-driven behaviour of the assembled MTA: relay per domain, HTTP injection, prohibited hosts, pool WRR. */
-class MtaPolicyTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path dir;
-
-    private MtaApp app;
-    private SmtpSink sink;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.shutdown(Duration.ofSeconds(5));
-        }
-        if (sink != null) {
-            sink.close();
-        }
-    }
-
+class MtaPolicyTest extends MtaAppTestBase {
     private Path write(String lua) throws Exception {
         Path file = dir.resolve("policy.lua");
         Files.writeString(file, "local kumo = require 'kumo'\n" + lua.replace("DIR", dir.toAbsolutePath().toString()));
