@@ -35,8 +35,10 @@ final class RcptCommand implements CommandHandler {
             }
             return SmtpReply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented").now();
         }
-        String address = path.address();
-        if (!address.equalsIgnoreCase("postmaster")) {
+        // RFC 5321 4.5.1: a bare "postmaster" is this host's postmaster; spool it routable, as Postfix does
+        boolean barePostmaster = path.address().equalsIgnoreCase("postmaster");
+        String address = barePostmaster ? "postmaster@" + session.params().hostname() : path.address();
+        if (!barePostmaster) {
             switch (MailboxSyntax.check(address, session.smtputf8())) {
                 case BAD_SYNTAX -> {
                     return Replies.BAD_RECIPIENT.now();

@@ -106,6 +106,16 @@ class SmtpSessionHandlerTest {
     }
 
     @Test
+    void a_bare_postmaster_is_this_hosts_postmaster_and_is_spooled_with_the_hosts_name() throws Exception {
+        var ch = session("192.0.2.1", p -> p.withRelayHosts(CidrSet.of("192.0.2.0/24")));
+        send(ch, "EHLO c.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<PostMaster>\r\nDATA\r\n");
+        assertThat(output(ch)).contains("250 2.1.5 OK\r\n").endsWith("354 End data with <CR><LF>.<CR><LF>\r\n");
+        send(ch, "Subject: hi\r\n\r\nhello\r\n.\r\n");
+        assertThat(injector.messages()).singleElement()
+                .satisfies(m -> assertThat(m.recipient()).isEqualTo("postmaster@" + HOST));
+    }
+
+    @Test
     void message_data_trickled_past_the_data_deadline_gets_421_and_nothing_is_injected() throws Exception {
         var ch = session("192.0.2.1", p -> p.withCommandDeadline(Duration.ofSeconds(5))
                 .withDataDeadline(Duration.ofSeconds(8)).withRelayHosts(CidrSet.of("192.0.2.0/24")));
