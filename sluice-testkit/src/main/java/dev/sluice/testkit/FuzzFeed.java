@@ -1,25 +1,30 @@
-package dev.sluice.egress.connect;
+package dev.sluice.testkit;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
- * Plumbing of the fuzz tests in this package: feeds bytes in fuzzed chunk sizes, and an allocator that
- * remembers every buffer the handler under test allocated, so that a leak is an assertion, not a log line.
+ * Plumbing of the decoder and handler fuzz tests of every module: feeds fuzzed bytes in fuzzed chunk sizes (a
+ * decoder must not depend on where TCP cut the stream), and an allocator that remembers every buffer the handler
+ * under test allocated, so that a leak (or a double release) is an assertion, not a log line.
  */
-final class FuzzFeed {
-    static final int MAX_INPUT = 4096;
+public final class FuzzFeed {
+    /** Inputs are bounded: a decoder that needs more than this to decide is a finding of its own. */
+    public static final int MAX_INPUT = 4096;
 
     private final List<ByteBuf> buffers = new ArrayList<>();
 
-    /** Hand this to the channel's config before the handler is added. */
-    final ByteBufAllocator allocator = new AbstractByteBufAllocator(false) {
+    /** Hand this to the channel's config before the handler is added, to have its buffers checked too. */
+    public final ByteBufAllocator allocator = new AbstractByteBufAllocator(false) {
         @Override
         protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
             return track(new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity));
@@ -42,7 +47,7 @@ final class FuzzFeed {
     }
 
     /** Writes {@code data} in chunks whose sizes come from {@code sizes}; stops when the channel closes. */
-    void feed(EmbeddedChannel ch, byte[] data, byte[] sizes) {
+    public void feed(EmbeddedChannel ch, byte[] data, byte[] sizes) {
         feed(ch, data, sizes, () -> false);
     }
 
@@ -50,7 +55,7 @@ final class FuzzFeed {
      * Same, and stops once {@code done} says so, as a channel with autoRead off stops reading; returns the
      * number of bytes written.
      */
-    int feed(EmbeddedChannel ch, byte[] data, byte[] sizes, java.util.function.BooleanSupplier done) {
+    public int feed(EmbeddedChannel ch, byte[] data, byte[] sizes, BooleanSupplier done) {
         int pos = 0;
         int i = 0;
         while (pos < data.length && ch.isOpen() && !done.getAsBoolean()) {
@@ -62,8 +67,8 @@ final class FuzzFeed {
         return pos;
     }
 
-    /** Every buffer fed in or allocated by the handler has been released. */
-    void assertReleased() {
+    /** Every buffer fed in or allocated by the handler has been released (none leaked, none released twice). */
+    public void assertReleased() {
         for (ByteBuf b : buffers) {
             if (b.refCnt() != 0) {
                 throw new AssertionError("buffer not released: refCnt " + b.refCnt() + ", capacity " + b.capacity());
@@ -71,7 +76,13 @@ final class FuzzFeed {
         }
     }
 
-    static byte[] drain(ByteBuf buf) {
+    /** Up to eight chunk sizes for {@link #feed}. */
+    public static byte[] chunkSizes(FuzzedDataProvider data) {
+        return data.consumeBytes(data.consumeInt(0, 8));
+    }
+
+    /** The readable bytes of {@code buf}, which is then released. */
+    public static byte[] drain(ByteBuf buf) {
         try {
             byte[] b = new byte[buf.readableBytes()];
             buf.readBytes(b);
@@ -79,5 +90,9 @@ final class FuzzFeed {
         } finally {
             buf.release();
         }
+    }
+
+    public static void append(ByteArrayOutputStream out, ByteBuf buf) {
+        out.writeBytes(drain(buf));
     }
 }
