@@ -2,8 +2,7 @@ package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaBytes;
-import dev.sluice.policy.LuaObject;
-import dev.sluice.policy.LuaOpaque;
+import dev.sluice.policy.LuaTypes;
 import java.util.List;
 import java.util.Map;
 
@@ -81,18 +80,6 @@ public final class LuaArgs {
 
     /** The Lua type name of a converted value. */
     public static String typeName(Object value) {
-        return switch (value) {
-            case null -> "nil";
-            case Boolean b -> "boolean";
-            case Long l -> "integer";
-            case Number n -> "number";
-            case String s -> "string";
-            case LuaBytes b -> "string";
-            case List<?> l -> "table";
-            case Map<?, ?> m -> "table";
-            case LuaObject o -> o.typeName();
-            case LuaOpaque o -> o.luaType();
-            default -> value.getClass().getSimpleName();
-        };
+        return LuaTypes.name(value);
     }
 }
