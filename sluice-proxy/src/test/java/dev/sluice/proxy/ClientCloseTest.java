@@ -5,9 +5,7 @@ import static dev.sluice.proxy.Socks5TestClient.CONNECT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.sluice.testkit.LogCapture;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,9 +17,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client that goes away in the middle of the handshake is released at once (not held in CLOSE-WAIT until the
@@ -34,21 +31,15 @@ class ClientCloseTest {
     static final Duration RELEASED_WITHIN = Duration.ofSeconds(5);
 
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("dev.sluice.proxy");
     final List<AutoCloseable> closeables = new ArrayList<>();
     ProxyServer server;
     InetSocketAddress proxy;
     String label;
 
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).addAppender(logs);
-    }
-
     @AfterEach
     void stop() throws Exception {
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).detachAppender(logs);
         for (AutoCloseable c : closeables) {
             c.close();
         }
@@ -58,9 +49,7 @@ class ClientCloseTest {
     }
 
     List<String> lines() {
-        synchronized (logs.list) {
-            return logs.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
-        }
+        return logs.lines();
     }
 
     void start(Authenticator auth, UnaryOperator<ProxyListenerConfig.Builder> cfg) throws Exception {

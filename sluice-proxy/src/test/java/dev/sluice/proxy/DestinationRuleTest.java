@@ -4,10 +4,8 @@ import static dev.sluice.proxy.Socks5TestClient.CONNECT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.net.CidrSet;
+import dev.sluice.testkit.LogCapture;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,9 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The proxy must not be a way into the host's own services: CONNECT to loopback, unspecified, link-local, multicast
@@ -30,20 +27,14 @@ import org.slf4j.LoggerFactory;
 class DestinationRuleTest {
     static final String PROXY_IP = "127.0.0.61";
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("dev.sluice.proxy");
     final List<AutoCloseable> closeables = new ArrayList<>();
     ProxyServer server;
     InetSocketAddress proxy;
 
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).addAppender(logs);
-    }
-
     @AfterEach
     void stop() throws Exception {
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).detachAppender(logs);
         for (AutoCloseable c : closeables) {
             c.close();
         }
@@ -53,9 +44,7 @@ class DestinationRuleTest {
     }
 
     List<String> lines() {
-        synchronized (logs.list) {
-            return logs.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
-        }
+        return logs.lines();
     }
 
     void start(UnaryOperator<ProxyListenerConfig.Builder> cfg) throws Exception {

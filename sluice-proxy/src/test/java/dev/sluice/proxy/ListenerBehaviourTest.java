@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.net.CidrSet;
 import dev.sluice.net.Tls;
+import dev.sluice.testkit.LogCapture;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,34 +15,25 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What an operator sees: startup lines, the open-proxy warning, session lines, TLS failures, config errors. */
 class ListenerBehaviourTest {
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("dev.sluice.proxy");
     ProxyServer server;
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).addAppender(logs);
-    }
 
     @AfterEach
     void stop() {
-        ((Logger) LoggerFactory.getLogger("dev.sluice.proxy")).detachAppender(logs);
         if (server != null) {
             server.shutdown(Duration.ZERO);
         }
     }
 
     List<String> lines() {
-        synchronized (logs.list) {
-            return logs.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
-        }
+        return logs.lines();
     }
 
     @Test
