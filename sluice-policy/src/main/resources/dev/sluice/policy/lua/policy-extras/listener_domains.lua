@@ -1,0 +1,153 @@
+-- Sluice's listener_domains helper: which domains a listener relays to or from, from data files,
+-- for policies written for KumoMTA's helper of the same name.
+--
+--   local listener_domains = require 'policy-extras.listener_domains'
+--   kumo.on('get_listener_domain', listener_domains:setup { '/opt/kumomta/etc/policy/listener_domains.toml' })
+--
+-- Each file (TOML; JSON for other names; or a Lua table) holds one block per domain, with any
+-- kumo.make_listener_domain key (relay_to, relay_from, log_oob, log_arf) and relay_from_authz:
+--   ["example.com"]      relay_to = true
+--   ["*.example.com"]    every name below example.com (not example.com itself)
+--   ["*"]                every other domain
+--   [listener."10.0.0.1:25"."example.com"]   only for that listener; the others are for every listener
+-- relay_from_authz = ["id", ...]: a client that authenticated as one of these may relay from the
+-- domain, from the address it is connected from.
+-- Lookup: this listener and domain, then any listener and domain, then any listener's "*".
+local kumo = require 'kumo'
+local utils = require 'policy-extras.policy_utils'
+
+local listener_domains = {}
+
+local function file_label(file)
+  return type(file) == 'table' and '(inline table)' or file
+end
+
+local function reason(err)
+  return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+end
+
+local function check_params(file, block, params)
+  if type(params) ~= 'table' then
+    error(string.format('%s: %s: must be a table of make_listener_domain keys', file_label(file), block), 0)
+  end
+  local authz = params.relay_from_authz
+  if authz ~= nil and type(authz) ~= 'table' then
+    error(string.format('%s: %s: relay_from_authz must be a list of identities', file_label(file), block), 0)
+  end
+  local rest = {}
+  utils.merge_into(params, rest)
+  rest.relay_from_authz = nil
+  local ok, err = pcall(kumo.make_listener_domain, rest)
+  if not ok then
+    error(string.format('%s: %s: %s', file_label(file), block, reason(err)), 0)
+  end
+end
+
+local function add(target, file, listener, domain, params, block)
+  check_params(file, block, params)
+  target[listener] = target[listener] or {}
+  local merged = target[listener][domain] or {}
+  utils.merge_into(params, merged)
+  target[listener][domain] = merged
+end
+
+local function load(files)
+  local by_listener = {}
+  for _, file in ipairs(files) do
+    local ok, doc = pcall(utils.load_json_or_toml_file, file)
+    if not ok then
+      error(string.format('%s: %s', file_label(file), reason(doc)), 0)
+    end
+    for key, value in pairs(doc) do
+      if key == 'listener' then
+        if type(value) ~= 'table' then
+          error(string.format('%s: [listener]: must be a table of listeners', file_label(file)), 0)
+        end
+        for listener, domains in pairs(value) do
+          if type(domains) ~= 'table' then
+            error(string.format('%s: [listener.%q]: must be a table of domains', file_label(file), listener), 0)
+          end
+          for domain, params in pairs(domains) do
+            add(by_listener, file, listener, domain:lower(), params,
+              string.format('[listener.%q.%q]', listener, domain))
+          end
+        end
+      else
+        add(by_listener, file, '*', key:lower(), value, string.format('[%q]', key))
+      end
+    end
+  end
+  return by_listener
+end
+
+-- Exact name first, then the closest "*.parent" wildcard.
+local function match_domain(domains, name)
+  if domains == nil then
+    return nil
+  end
+  if domains[name] then
+    return domains[name]
+  end
+  local parent = name:match('^[^.]*%.(.+)$')
+  while parent do
+    if domains['*.' .. parent] then
+      return domains['*.' .. parent]
+    end
+    parent = parent:match('^[^.]*%.(.+)$')
+  end
+  return nil
+end
+
+local function conn_meta_value(conn_meta, key)
+  if conn_meta == nil then
+    return nil
+  end
+  local ok, value = pcall(function() return conn_meta:get_meta(key) end)
+  if ok then
+    return value
+  end
+  return type(conn_meta) == 'table' and conn_meta[key] or nil
+end
+
+local function resolve(params, conn_meta)
+  local result = {}
+  utils.merge_into(params, result)
+  local authz = result.relay_from_authz
+  result.relay_from_authz = nil
+  if authz and utils.table_contains(authz, conn_meta_value(conn_meta, 'authz_id')) then
+    local from = conn_meta_value(conn_meta, 'received_from')
+    local ip = from and utils.split_ip_port(from) or from
+    if ip then
+      result.relay_from = { ip }
+    end
+  end
+  return kumo.make_listener_domain(result)
+end
+
+-- Returns the function to register as the get_listener_domain event handler.
+function listener_domains:setup(files)
+  if type(files) ~= 'table' then
+    error('policy-extras.listener_domains: setup takes a list of file names (or tables)', 2)
+  end
+  local cached = kumo.memoize(load, {
+    name = 'policy-extras.listener_domains',
+    ttl = '5 minutes',
+    capacity = 10,
+    invalidate_with_epoch = true,
+  })
+  cached(files) -- a mistake in a file stops the start, naming the file and block
+
+  return function(domain, listener, conn_meta)
+    local by_listener = cached(files)
+    local name = tostring(domain):lower()
+    local params = match_domain(by_listener[listener], name)
+      or match_domain(by_listener['*'], name)
+      or (by_listener['*'] or {})['*']
+    if params == nil then
+      return nil
+    end
+    return resolve(params, conn_meta)
+  end
+end
+
+return listener_domains
