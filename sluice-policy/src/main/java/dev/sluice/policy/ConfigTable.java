@@ -1,5 +1,6 @@
 package dev.sluice.policy;
 
+import dev.sluice.net.CidrSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +136,15 @@ public final class ConfigTable {
             out.add(s);
         }
         return List.copyOf(out);
+    }
+
+    /** A list of CIDRs (or single addresses); an empty set when absent. */
+    public CidrSet cidrs(String key) {
+        try {
+            return CidrSet.parse(stringList(key, List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name + ": key '" + key + "': " + e.getMessage());
+        }
     }
 
     public Optional<KeySource> keySource(String key) {

@@ -3,7 +3,6 @@ package dev.sluice.mta.ingress.smtp;
 import dev.sluice.net.Hostnames;
 
 import dev.sluice.net.Cidr;
-import dev.sluice.net.CidrSet;
 import dev.sluice.net.SocketAddresses;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.ConfigSchema;
@@ -66,7 +65,7 @@ public final class EsmtpListenerParser {
                     p.meta(), p.commandDeadline(), p.dataDeadline(), p.maxConnectionsPerIp());
         }
         if (t.has("relay_hosts")) {
-            p = p.withRelayHosts(cidrs(t, "relay_hosts"));
+            p = p.withRelayHosts(t.cidrs("relay_hosts"));
         }
         if (t.has("require_proxy_protocol")) {
             p = p.withRequireProxyProtocol(t.bool("require_proxy_protocol", false));
@@ -139,14 +138,6 @@ public final class EsmtpListenerParser {
             out.add(new ParamsOverride(cidr, change));
         }
         return out;
-    }
-
-    private static CidrSet cidrs(ConfigTable t, String key) {
-        try {
-            return CidrSet.parse(t.stringList(key, List.of()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(t.name() + ": key '" + key + "': " + e.getMessage());
-        }
     }
 
     private static Map<String, Object> meta(ConfigTable t) {
