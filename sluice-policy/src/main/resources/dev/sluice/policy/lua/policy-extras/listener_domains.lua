@@ -15,16 +15,10 @@
 -- Lookup: this listener and domain, then any listener and domain, then any listener's "*".
 local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
+local support = require 'policy-extras.support'
 
 local listener_domains = {}
-
-local function file_label(file)
-  return type(file) == 'table' and '(inline table)' or file
-end
-
-local function reason(err)
-  return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
-end
+local file_label, reason = support.file_label, support.reason
 
 local function check_params(file, block, params)
   if type(params) ~= 'table' then
@@ -54,10 +48,7 @@ end
 local function load(files)
   local by_listener = {}
   for _, file in ipairs(files) do
-    local ok, doc = pcall(utils.load_json_or_toml_file, file)
-    if not ok then
-      error(string.format('%s: %s', file_label(file), reason(doc)), 0)
-    end
+    local doc = support.read(file)
     for key, value in pairs(doc) do
       if key == 'listener' then
         if type(value) ~= 'table' then
@@ -80,23 +71,7 @@ local function load(files)
   return by_listener
 end
 
--- Exact name first, then the closest "*.parent" wildcard.
-local function match_domain(domains, name)
-  if domains == nil then
-    return nil
-  end
-  if domains[name] then
-    return domains[name]
-  end
-  local parent = name:match('^[^.]*%.(.+)$')
-  while parent do
-    if domains['*.' .. parent] then
-      return domains['*.' .. parent]
-    end
-    parent = parent:match('^[^.]*%.(.+)$')
-  end
-  return nil
-end
+local match_domain = support.match_domain
 
 local function conn_meta_value(conn_meta, key)
   if conn_meta == nil then

@@ -25,8 +25,10 @@
 -- covers, so that an earlier handler can.
 local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
+local support = require 'policy-extras.support'
 
 local queue = {}
+local file_label, reason = support.file_label, support.reason
 
 local TOP_KEYS = {
   scheduling_header = 'string', tenant_header = 'string', remove_tenant_header = 'boolean',
@@ -34,14 +36,6 @@ local TOP_KEYS = {
 }
 -- keys of the helper's own, never passed to make_queue_config
 local HELPER_KEYS = { routing_domain = true, overall_max_message_rate = true, require_authz = true }
-
-local function file_label(file)
-  return type(file) == 'table' and '(inline table)' or file
-end
-
-local function reason(err)
-  return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
-end
 
 -- true when make_queue_config knows the key (whether or not the value is right), so that a
 -- table under an unknown key can be taken for a tenant or campaign block
@@ -90,10 +84,7 @@ local function merge_params(target, params)
 end
 
 local function read_file(file, data)
-  local ok, doc = pcall(utils.load_json_or_toml_file, file)
-  if not ok then
-    error(string.format('%s: %s', file_label(file), reason(doc)), 0)
-  end
+  local doc = support.read(file)
   for key, value in pairs(doc) do
     if TOP_KEYS[key] then
       if type(value) ~= TOP_KEYS[key] then
@@ -154,23 +145,8 @@ local function load(files)
   return data
 end
 
--- Exact name first, then the closest "*.parent" wildcard.
 local function domain_block(queues, name)
-  if name == nil then
-    return nil
-  end
-  name = name:lower()
-  if queues[name] then
-    return queues[name]
-  end
-  local parent = name:match('^[^.]*%.(.+)$')
-  while parent do
-    if queues['*.' .. parent] then
-      return queues['*.' .. parent]
-    end
-    parent = parent:match('^[^.]*%.(.+)$')
-  end
-  return nil
+  return support.match_domain(queues, name)
 end
 
 -- The composed parameters for (domain, tenant, campaign), helper keys included; nil when no block applies.

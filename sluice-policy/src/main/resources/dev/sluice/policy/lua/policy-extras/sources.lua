@@ -14,27 +14,13 @@
 -- block. The data is re-read after 5 minutes or when the configuration epoch changes.
 local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
+local support = require 'policy-extras.support'
 
 local sources = {}
-
-local function file_label(file)
-  return type(file) == 'table' and '(inline table)' or file
-end
-
--- The error text without the position of the Lua line that raised it.
-local function reason(err)
-  return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
-end
-
-local function fail(file, block, text)
-  error(string.format('%s: %s: %s', file_label(file), block, text), 0)
-end
+local fail, reason = support.fail, support.reason
 
 local function read_file(file, data)
-  local ok, doc = pcall(utils.load_json_or_toml_file, file)
-  if not ok then
-    error(string.format('%s: %s', file_label(file), reason(doc)), 0)
-  end
+  local doc = support.read(file)
   for key in pairs(doc) do
     if key ~= 'source' and key ~= 'pool' then
       fail(file, string.format('[%s]', key), 'unknown block (expected [source."name"] or [pool."name"])')
@@ -133,18 +119,10 @@ function sources:setup(files)
     end,
   }
 
-  local function described_files()
-    local names = {}
-    for _, f in ipairs(files) do
-      names[#names + 1] = file_label(f)
-    end
-    return table.concat(names, ', ')
-  end
-
   kumo.on('get_egress_source', function(name)
     local params = cached(files).sources[name]
     if params == nil then
-      error(string.format("egress source '%s' is not defined in %s", name, described_files()), 0)
+      error(string.format("egress source '%s' is not defined in %s", name, support.describe_files(files)), 0)
     end
     return kumo.make_egress_source(params)
   end)
@@ -152,7 +130,7 @@ function sources:setup(files)
   kumo.on('get_egress_pool', function(name)
     local params = cached(files).pools[name]
     if params == nil then
-      error(string.format("egress pool '%s' is not defined in %s", name, described_files()), 0)
+      error(string.format("egress pool '%s' is not defined in %s", name, support.describe_files(files)), 0)
     end
     return kumo.make_egress_pool(params)
   end)
