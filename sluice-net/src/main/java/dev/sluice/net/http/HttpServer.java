@@ -49,10 +49,13 @@ public final class HttpServer implements AutoCloseable {
 
     record Route(Access access, HttpHandler handler) {}
 
+    record WebSocketRoute(Access access, WebSocketEndpoint endpoint) {}
+
     private final HttpListenerConfig config;
     private final CidrSet trustedHosts;
     /** path → (method → route). */
     private final Map<String, Map<String, Route>> routes = new ConcurrentHashMap<>();
+    private final Map<String, WebSocketRoute> webSockets = new ConcurrentHashMap<>();
 
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -87,6 +90,21 @@ public final class HttpServer implements AutoCloseable {
     /** Shorthand for a GET route answered at once. */
     public HttpServer get(String path, Access access, HttpHandler.Sync handler) {
         return route("GET", path, access, HttpHandler.sync(handler));
+    }
+
+    /** Adds a websocket route: a GET with {@code Upgrade: websocket} on {@code path} opens a session of {@code endpoint}. */
+    public HttpServer webSocket(String path, Access access, WebSocketEndpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(access, "access");
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("route path must start with '/': " + path);
+        }
+        webSockets.put(path, new WebSocketRoute(access, endpoint));
+        return this;
+    }
+
+    WebSocketRoute webSocketFor(String path) {
+        return webSockets.get(path);
     }
 
     Map<String, Route> methodsFor(String path) {

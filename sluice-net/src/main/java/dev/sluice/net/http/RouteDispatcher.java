@@ -4,16 +4,21 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,6 +29,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +92,11 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
         String path = uri.path();
         String method = request.method().name().toUpperCase(Locale.ROOT);
 
+        HttpServer.WebSocketRoute ws = server.webSocketFor(path);
+        if (ws != null && method.equals("GET") && isUpgrade(request)) {
+            upgrade(ctx, request, path, ws, keepAlive);
+            return;
+        }
         Map<String, HttpServer.Route> methods = server.methodsFor(path);
         if (methods == null || methods.isEmpty()) {
             write(ctx, version, keepAlive, HttpResponse.text(404, "not found\n"), Map.of());
@@ -131,6 +142,48 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
             next(ctx);
         }));
     }
+
+    private static boolean isUpgrade(FullHttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    /** Hands the connection over to a websocket endpoint: no more HTTP requests on it. */
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+            HttpServer.WebSocketRoute ws, boolean keepAlive) {
+        InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (ws.access() == HttpServer.Access.TRUSTED && !server.isTrusted(peer)) {
+            write(ctx, request.protocolVersion(), keepAlive, HttpResponse.text(401, "unauthorized\n"), Map.of());
+            next(ctx);
+            return;
+        }
+        String scheme = server.config().useTls() ? "wss://" : "ws://";
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                scheme + request.headers().get(HttpHeaderNames.HOST, "localhost") + path, null, true)
+                .newHandshaker(request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            next(ctx);
+            return;
+        }
+        closing = true; // whatever the client pipelined after the upgrade is not HTTP
+        releasePending();
+        WebSocketFrames frames = new WebSocketFrames(ws.endpoint(), new WebSocketSession(ctx.channel(), path));
+        ChannelPipeline p = ctx.pipeline();
+        handshaker.handshake(ctx.channel(), request).addListener(done -> {
+            if (!done.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            p.replace("idle", "idle", new IdleStateHandler(0, 0, WEBSOCKET_PING_SECONDS, TimeUnit.SECONDS));
+            p.replace(this, "websocket", frames);
+            ctx.channel().config().setAutoRead(true);
+            frames.opened();
+        });
+    }
+
+    /** A quiet websocket gets a ping this often, so that proxies and the peer know it is alive. */
+    static final int WEBSOCKET_PING_SECONDS = 30;
 
     private static Map<String, List<String>> headers(FullHttpRequest request) {
         Map<String, List<String>> out = new LinkedHashMap<>();
