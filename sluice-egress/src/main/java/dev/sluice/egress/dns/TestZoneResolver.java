@@ -97,6 +97,57 @@ public final class TestZoneResolver implements Resolver {
         }
     }
 
+    @Override
+    public CompletableFuture<List<String>> txt(String name) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (ZoneRecord r : existing("TXT", follow(DnsNames.normalize(name)))) {
+                if (r.type().equals("TXT")) out.add(unquote(r.data()));
+            }
+            return CompletableFuture.completedFuture(List.copyOf(out));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<List<String>> ptr(InetAddress ip) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (ZoneRecord r : existing("PTR", follow(DnsNames.reverse(ip)))) {
+                if (r.type().equals("PTR")) out.add(r.data() + ".");
+            }
+            return CompletableFuture.completedFuture(List.copyOf(out));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private List<ZoneRecord> existing(String what, String name) throws UnknownHostException {
+        List<ZoneRecord> found = records.get(name);
+        if (found == null) {
+            throw new UnknownHostException(what + " lookup for " + name + ": domain does not exist (NXDOMAIN)");
+        }
+        return found;
+    }
+
+    /** TXT data as written in the zone: quoted character-strings joined, bare words kept. */
+    private static String unquote(String data) {
+        StringBuilder out = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < data.length(); i++) {
+            char c = data.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\' && i + 1 < data.length()) {
+                out.append(data.charAt(++i));
+            } else if (quoted || !Character.isWhitespace(c)) {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     /** Follows CNAMEs from {@code name}; throws on SERVFAIL names and loops. */
     private String follow(String name) throws DnsFailureException {
         String current = name;
@@ -166,7 +217,7 @@ public final class TestZoneResolver implements Resolver {
                         if (rdata.size() != 2) throw new IllegalArgumentException("bad MX data in '" + raw.strip() + "'");
                         yield Integer.parseInt(rdata.get(0)) + " " + absolute(rdata.get(1), origin);
                     }
-                    case "CNAME" -> absolute(rdata.get(0), origin);
+                    case "CNAME", "PTR" -> absolute(rdata.get(0), origin);
                     default -> String.join(" ", rdata);
                 };
                 out.add(new ZoneRecord(owner, type, data));
