@@ -21,6 +21,8 @@ import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
+import dev.sluice.mta.log.BounceClassifier;
+import dev.sluice.mta.log.BounceClassifierModule;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
@@ -165,8 +167,10 @@ public final class MtaApp implements AutoCloseable {
         var logsModule = new LogsPolicyModule();
         var spoolDefinitions = new SpoolDefinitions();
         var accountingModule = new AccountingLuaModule();
+        var bounceClassifier = new BounceClassifierModule();
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
-                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule),
+                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule,
+                bounceClassifier),
                 registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
@@ -185,7 +189,8 @@ public final class MtaApp implements AutoCloseable {
             accounting = AccountingDb.open(accountingModule.path().get());
             LOG.info("accounting database at {}", accounting.path());
         }
-        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile));
+        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile),
+                bounceClassifier.classifier().orElse(BounceClassifier.NONE));
 
         policyExecutor = Executors.newFixedThreadPool(Math.max(2, policy.poolSize()),
                 Thread.ofPlatform().name("mta-policy-", 0).daemon().factory());
