@@ -27,6 +27,7 @@ import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.policy.DeliveryStatusRewrite;
 import dev.sluice.mta.policy.ListenerDomain;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.ReceptionEvents;
@@ -204,7 +205,8 @@ public final class MtaApp implements AutoCloseable {
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> options.dispatch().create(services, countingDeliveries(listener)));
+                Clock.systemUTC(), listener -> options.dispatch().create(services,
+                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
