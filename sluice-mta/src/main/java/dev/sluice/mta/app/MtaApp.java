@@ -10,6 +10,7 @@ import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.nats.NatsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
@@ -169,9 +170,11 @@ public final class MtaApp implements AutoCloseable {
         var spoolDefinitions = new SpoolDefinitions();
         var accountingModule = new AccountingLuaModule();
         var bounceClassifier = new BounceClassifierModule();
+        var nats = new NatsPolicyModule();
+        closeLast.add(nats);
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
                 esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule,
-                bounceClassifier),
+                bounceClassifier, nats),
                 registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
