@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * In-memory DNS from zone-file text, as KumoMTA's {@code kumo.dns.configure_test_resolver}: each zone
@@ -99,23 +100,20 @@ public final class TestZoneResolver implements Resolver {
 
     @Override
     public CompletableFuture<List<String>> txt(String name) {
-        try {
-            List<String> out = new ArrayList<>();
-            for (ZoneRecord r : existing("TXT", follow(DnsNames.normalize(name)))) {
-                if (r.type().equals("TXT")) out.add(unquote(r.data()));
-            }
-            return CompletableFuture.completedFuture(List.copyOf(out));
-        } catch (Exception e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return strings("TXT", DnsNames.normalize(name), TestZoneResolver::unquote);
     }
 
     @Override
     public CompletableFuture<List<String>> ptr(InetAddress ip) {
+        return strings("PTR", DnsNames.reverse(ip), name -> name + ".");
+    }
+
+    /** The data of {@code owner}'s records of {@code type}, each through {@code format}. */
+    private CompletableFuture<List<String>> strings(String type, String owner, Function<String, String> format) {
         try {
             List<String> out = new ArrayList<>();
-            for (ZoneRecord r : existing("PTR", follow(DnsNames.reverse(ip)))) {
-                if (r.type().equals("PTR")) out.add(r.data() + ".");
+            for (ZoneRecord r : existing(type, follow(owner))) {
+                if (r.type().equals(type)) out.add(format.apply(r.data()));
             }
             return CompletableFuture.completedFuture(List.copyOf(out));
         } catch (Exception e) {

@@ -130,12 +130,17 @@ class DnsLookupTest {
     @Test
     void defineResolverNamesAResolverForTheLookups() throws Exception {
         try (Policy p = load("""
-                kumo.dns.define_resolver('zones', { Test = { zones = { '$ORIGIN z.test.\\n@ MX 5 mx.z.test.\\n@ TXT "a" "b"\\n' } } })
+                kumo.dns.define_resolver('zones', { Test = { zones = {
+                  '$ORIGIN z.test.\\n@ MX 5 mx.z.test.\\n@ TXT "a" "b"\\n',
+                  '$ORIGIN 0.0.127.in-addr.arpa.\\n5 PTR mail.z.test.\\n',
+                } } })
                 kumo.on('mx', function(r) return kumo.dns.lookup_mx('z.test', r).site_name end)
                 kumo.on('txt', function() return kumo.dns.lookup_txt('z.test', 'zones')[1] end)
+                kumo.on('ptr', function() return kumo.dns.lookup_ptr('127.0.0.5', 'zones')[1] end)
                 """)) {
             assertThat(p.call("mx", "zones")).isEqualTo("mx.z.test");
             assertThat(p.call("txt")).isEqualTo("ab");
+            assertThat(p.call("ptr")).isEqualTo("mail.z.test.");
             assertThatThrownBy(() -> p.call("mx", "other")).isInstanceOf(PolicyException.class)
                     .hasMessageContaining("no resolver named 'other'");
         }
