@@ -24,13 +24,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code kumo.nats.connect{ servers, name, auth = {username, password} | {token}, ... }} returning a client with
  * {@code client:publish{ subject, payload, headers, await_ack = true }} and {@code client:close()}, on
  * {@link NatsClient}. KumoMTA's TLS keys are refused (Sluice's client has no TLS yet: sending credentials in
  * clear text where TLS was asked for would be worse than failing); its reconnection and tuning keys are accepted
- * and listed as ignored. The event loop starts with the first connection; a client the policy drops without
+ * and listed as ignored (a lost connection is made again at the next publication). The event loop starts with
+ * the first connection; a client the policy drops without
  * {@code close()} is closed once the garbage collector finds it unreachable.
  */
 public final class NatsPolicyModule implements LuaModule, AutoCloseable {
@@ -51,10 +53,18 @@ public final class NatsPolicyModule implements LuaModule, AutoCloseable {
     public void install(Registrar registrar) {
         registrar.function("kumo.nats", "connect", args -> {
             NatsOptions options = options(args.isEmpty() ? null : args.getFirst());
-            NatsClient client = await(NatsClient.connect(group(), options),
-                    options.connectTimeout().multipliedBy(options.servers().size()));
-            return new ClientObject(client, options);
+            return new ClientObject(connect(options), options, () -> connect(options));
         });
+    }
+
+    private NatsClient connect(NatsOptions options) throws Exception {
+        return await(NatsClient.connect(group(), options), options.connectTimeout().multipliedBy(options.servers().size()));
+    }
+
+    /** Makes a new connection with the options of the first. */
+    @FunctionalInterface
+    interface Reconnect {
+        NatsClient connect() throws Exception;
     }
 
     private synchronized EventLoopGroup group() {
@@ -128,18 +138,33 @@ public final class NatsPolicyModule implements LuaModule, AutoCloseable {
         }
     }
 
-    /** The client as Lua sees it. */
+    /**
+     * The client as Lua sees it. A connection found lost at a publication is made again once (through the
+     * server list) before the publication fails.
+     */
     static final class ClientObject implements LuaObject {
         private static final Cleaner CLEANER = Cleaner.create(new DefaultThreadFactory("nats-cleaner", true));
 
-        private final NatsClient client;
+        private final AtomicReference<NatsClient> client;
         private final NatsOptions options;
+        private final Reconnect reconnect;
         private volatile boolean closed;
 
-        ClientObject(NatsClient client, NatsOptions options) {
-            this.client = client;
+        ClientObject(NatsClient client, NatsOptions options, Reconnect reconnect) {
+            this.client = new AtomicReference<>(client);
             this.options = options;
-            CLEANER.register(this, client::close);
+            this.reconnect = reconnect;
+            AtomicReference<NatsClient> current = this.client; // the cleaning action must not hold this object
+            CLEANER.register(this, () -> current.get().close());
+        }
+
+        private synchronized NatsClient connected() throws Exception {
+            NatsClient c = client.get();
+            if (!c.isOpen() && !closed) {
+                c = reconnect.connect();
+                client.set(c);
+            }
+            return c;
         }
 
         @Override
@@ -149,7 +174,7 @@ public final class NatsPolicyModule implements LuaModule, AutoCloseable {
 
         @Override
         public String display() {
-            return "NatsClient(" + client.server() + ")";
+            return "NatsClient(" + client.get().server() + ")";
         }
 
         @Override
@@ -158,7 +183,7 @@ public final class NatsPolicyModule implements LuaModule, AutoCloseable {
                 case "publish" -> LuaObject.method(this, args -> publish(LuaObject.arg(args, 0)));
                 case "close" -> LuaObject.method(this, args -> {
                     closed = true;
-                    client.close();
+                    client.get().close();
                     return null;
                 });
                 default -> null;
@@ -187,7 +212,7 @@ public final class NatsPolicyModule implements LuaModule, AutoCloseable {
                 throw new ConfigException("publish: key 'headers' must be a table of name = value");
             }
             boolean awaitAck = t.bool("await_ack", true);
-            Optional<PubAck> ack = await(client.publish(subject, bytes, headers, awaitAck), options.requestTimeout());
+            Optional<PubAck> ack = await(connected().publish(subject, bytes, headers, awaitAck), options.requestTimeout());
             Map<String, Object> result = new LinkedHashMap<>();
             ack.ifPresent(a -> {
                 result.put("stream", a.stream());

@@ -151,6 +151,26 @@ class NatsPolicyModuleTest {
     }
 
     @Test
+    void aLostConnectionIsMadeAgainAtTheNextPublication() throws Exception {
+        int port = FreePorts.tcp();
+        NatsServer first = peers.add(NatsServer.builder().port(port).start());
+        try (Policy p = load("""
+                local client = kumo.nats.connect { servers = { '127.0.0.1:%d' } }
+                kumo.on('send', function(text)
+                  client:publish { subject = 'sluice.again', payload = text, await_ack = false }
+                end)
+                """.formatted(port))) {
+            p.call("send", "before");
+            first.close();
+            NatsServer second = peers.add(NatsServer.builder().port(port).start());
+            try (RawSubscriber sub = new RawSubscriber(second, "", "sluice.again")) {
+                p.call("send", "after"); // the first server's exit closed the connection: this one reconnects
+                assertThat(sub.next(2)).containsExactly("MSG sluice.again 1 5", "after");
+            }
+        }
+    }
+
+    @Test
     void unreachableServerIsNamedInTheError() throws Exception {
         int nobody = FreePorts.tcp();
         try (Policy p = load("""
