@@ -22,6 +22,15 @@ public interface Resolver extends AutoCloseable {
      */
     CompletableFuture<List<MxRecord>> mx(String domain);
 
+    /**
+     * The TXT records of {@code name}, each record's character-strings joined into one string; empty when
+     * the name exists without TXT records.
+     */
+    CompletableFuture<List<String>> txt(String name);
+
+    /** The PTR names of {@code ip} (fully qualified, with the trailing dot); empty when there are none. */
+    CompletableFuture<List<String>> ptr(InetAddress ip);
+
     /** Releases sockets and threads, if any. */
     @Override
     default void close() {}

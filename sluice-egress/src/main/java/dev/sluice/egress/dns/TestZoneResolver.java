@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * In-memory DNS from zone-file text, as KumoMTA's {@code kumo.dns.configure_test_resolver}: each zone
@@ -97,6 +98,54 @@ public final class TestZoneResolver implements Resolver {
         }
     }
 
+    @Override
+    public CompletableFuture<List<String>> txt(String name) {
+        return strings("TXT", DnsNames.normalize(name), TestZoneResolver::unquote);
+    }
+
+    @Override
+    public CompletableFuture<List<String>> ptr(InetAddress ip) {
+        return strings("PTR", DnsNames.reverse(ip), name -> name + ".");
+    }
+
+    /** The data of {@code owner}'s records of {@code type}, each through {@code format}. */
+    private CompletableFuture<List<String>> strings(String type, String owner, Function<String, String> format) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (ZoneRecord r : existing(type, follow(owner))) {
+                if (r.type().equals(type)) out.add(format.apply(r.data()));
+            }
+            return CompletableFuture.completedFuture(List.copyOf(out));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private List<ZoneRecord> existing(String what, String name) throws UnknownHostException {
+        List<ZoneRecord> found = records.get(name);
+        if (found == null) {
+            throw new UnknownHostException(what + " lookup for " + name + ": domain does not exist (NXDOMAIN)");
+        }
+        return found;
+    }
+
+    /** TXT data as written in the zone: quoted character-strings joined, bare words kept. */
+    private static String unquote(String data) {
+        StringBuilder out = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < data.length(); i++) {
+            char c = data.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\' && i + 1 < data.length()) {
+                out.append(data.charAt(++i));
+            } else if (quoted || !Character.isWhitespace(c)) {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     /** Follows CNAMEs from {@code name}; throws on SERVFAIL names and loops. */
     private String follow(String name) throws DnsFailureException {
         String current = name;
@@ -166,7 +215,7 @@ public final class TestZoneResolver implements Resolver {
                         if (rdata.size() != 2) throw new IllegalArgumentException("bad MX data in '" + raw.strip() + "'");
                         yield Integer.parseInt(rdata.get(0)) + " " + absolute(rdata.get(1), origin);
                     }
-                    case "CNAME" -> absolute(rdata.get(0), origin);
+                    case "CNAME", "PTR" -> absolute(rdata.get(0), origin);
                     default -> String.join(" ", rdata);
                 };
                 out.add(new ZoneRecord(owner, type, data));

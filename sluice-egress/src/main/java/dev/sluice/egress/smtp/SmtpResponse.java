@@ -39,6 +39,21 @@ public record SmtpResponse(int code, EnhancedStatusCode enhanced, String content
         return code >= 500;
     }
 
+    /** True for a response the client made up itself ({@link SyntheticResponses}), not the server's. */
+    public boolean synthesized() {
+        return content.startsWith(SyntheticResponses.PREFIX);
+    }
+
+    /** KumoMTA's one-line form: {@code "451 4.2.1 text"}, the lines of a multi-line reply joined by spaces. */
+    public String singleLine() {
+        return code + " " + (enhanced == null ? "" : enhanced + " ") + content.replace('\n', ' ');
+    }
+
+    /** This response with another code and a note appended to the text; the enhanced code is kept. */
+    public SmtpResponse withCode(int newCode, String note) {
+        return new SmtpResponse(newCode, enhanced, content + note, command);
+    }
+
     /** "250 2.0.0 Ok" style, for logs and assertion messages. */
     @Override
     public String toString() {

@@ -10,6 +10,7 @@ import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.nats.NatsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
@@ -21,10 +22,13 @@ import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
+import dev.sluice.mta.log.BounceClassifier;
+import dev.sluice.mta.log.BounceClassifierModule;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.policy.DeliveryStatusRewrite;
 import dev.sluice.mta.policy.ListenerDomain;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.ReceptionEvents;
@@ -165,8 +169,12 @@ public final class MtaApp implements AutoCloseable {
         var logsModule = new LogsPolicyModule();
         var spoolDefinitions = new SpoolDefinitions();
         var accountingModule = new AccountingLuaModule();
+        var bounceClassifier = new BounceClassifierModule();
+        var nats = new NatsPolicyModule();
+        closeLast.add(nats);
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
-                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule),
+                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule,
+                bounceClassifier, nats),
                 registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
@@ -185,7 +193,8 @@ public final class MtaApp implements AutoCloseable {
             accounting = AccountingDb.open(accountingModule.path().get());
             LOG.info("accounting database at {}", accounting.path());
         }
-        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile));
+        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile),
+                bounceClassifier.classifier().orElse(BounceClassifier.NONE));
 
         policyExecutor = Executors.newFixedThreadPool(Math.max(2, policy.poolSize()),
                 Thread.ofPlatform().name("mta-policy-", 0).daemon().factory());
@@ -199,7 +208,8 @@ public final class MtaApp implements AutoCloseable {
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> options.dispatch().create(services, countingDeliveries(listener)));
+                Clock.systemUTC(), listener -> options.dispatch().create(services,
+                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {

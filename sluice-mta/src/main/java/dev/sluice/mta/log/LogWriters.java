@@ -12,12 +12,19 @@ import java.util.UUID;
  */
 public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
+    private final BounceClassifier classifier;
 
-    private LogWriters(List<LogWriter> writers) {
+    private LogWriters(List<LogWriter> writers, BounceClassifier classifier) {
         this.writers = List.copyOf(writers);
+        this.classifier = classifier;
     }
 
     public static LogWriters start(List<LogConfig> configs, UUID nodeId) throws IOException {
+        return start(configs, nodeId, BounceClassifier.NONE);
+    }
+
+    /** @param classifier sets {@code bounce_classification} of the record types KumoMTA classifies */
+    public static LogWriters start(List<LogConfig> configs, UUID nodeId, BounceClassifier classifier) throws IOException {
         List<LogWriter> started = new ArrayList<>();
         try {
             for (LogConfig c : configs) {
@@ -33,7 +40,7 @@ public final class LogWriters implements AutoCloseable {
             }
             throw e;
         }
-        return new LogWriters(started);
+        return new LogWriters(started, java.util.Objects.requireNonNull(classifier, "classifier"));
     }
 
     public List<LogWriter> writers() {
@@ -46,22 +53,30 @@ public final class LogWriters implements AutoCloseable {
             return;
         }
         List<MessageHeader> headers = null;
+        LogRecord classified = null;
         for (LogWriter w : writers) {
             if (!w.config().logs(record.type())) {
                 continue;
+            }
+            if (classified == null) {
+                classified = classifier.apply(record);
             }
             if (headers == null) { // parse the header section once, and only if some writer wants headers
                 headers = writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
                         ? MessageHeader.parse(message.data()) : List.of();
             }
-            w.log(record, message.metaMap(), headers);
+            w.log(classified, message.metaMap(), headers);
         }
     }
 
     /** A record without a message (e.g. a Rejection before DATA): logged as built. */
     public void log(LogRecord record) throws InterruptedException {
+        if (writers.isEmpty()) {
+            return;
+        }
+        LogRecord classified = classifier.apply(record);
         for (LogWriter w : writers) {
-            w.log(record);
+            w.log(classified);
         }
     }
 
