@@ -46,6 +46,11 @@ public final class IpLiterals {
         return address;
     }
 
+    /** The address as Rust's IpAddr prints it: RFC 5952 text for IPv6 ("::1", not Java's "0:0:0:0:0:0:0:1"). */
+    public static String format(InetAddress address) {
+        return NetUtil.toAddressString(address);
+    }
+
     /** "ip:port" for IPv4, "[ip]:port" for IPv6, as Rust's SocketAddr prints them. */
     public static String format(InetSocketAddress address) {
         if (address == null) {

@@ -97,7 +97,7 @@ public final class DnsPolicyModule implements LuaModule {
             }
             List<String> out = new ArrayList<>();
             for (InetAddress a : await("lookup_addr", resolver(args, "lookup_addr").addresses(name, strategy))) {
-                out.add(a.getHostAddress());
+                out.add(IpLiterals.format(a));
             }
             return out;
         });
@@ -181,7 +181,7 @@ public final class DnsPolicyModule implements LuaModule {
 
     /** KumoMTA's MX table for {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}: the address is the host. */
     static Map<String, Object> mxTable(String literal, InetAddress address) {
-        String host = address.getHostAddress();
+        String host = IpLiterals.format(address);
         Map<String, Object> table = new LinkedHashMap<>();
         table.put("by_pref", Map.of(1L, List.of(host)));
         table.put("hosts", List.of(host));

@@ -13,7 +13,8 @@
 --
 -- reroute_using_ip_rollup(msg, { mx_suffix = routing_domain }): when every most-preferred MX host
 --   of the first recipient's domain ends with a suffix, sets the message's routing_domain meta
---   (which should end in ".ip_rollup"). A DNS failure is logged and leaves the message alone.
+--   (which should end in ".ip_rollup"). A suffix matches with or without its final dot (KumoMTA's
+--   needs the dot). A DNS failure is logged and leaves the message alone.
 -- reroute_based_on_mx_host_suffix(msg, { mx_suffix = routing_domain }): the same over all MX hosts.
 -- apply_ip_rollup_to_queue_config(domain, routing_domain, params): for a routing_domain ending in
 --   ".ip_rollup", delivers to the addresses of the domain's most-preferred MX hosts, in a stable
@@ -35,12 +36,18 @@ local function best_hosts(domain)
   return hosts or {}, mx
 end
 
+-- MX host names end with a dot (as KumoMTA's lookup_mx gives them); a suffix matches with or without it
+local function without_dot(name)
+  return (name:gsub('%.$', ''))
+end
+
 local function all_end_with(hosts, suffix)
   if #hosts == 0 then
     return false
   end
+  suffix = without_dot(suffix)
   for _, host in ipairs(hosts) do
-    if not utils.ends_with(host, suffix) then
+    if not utils.ends_with(without_dot(host), suffix) then
       return false
     end
   end
