@@ -5,9 +5,12 @@ import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
 import dev.sluice.policy.LuaObject;
+import dev.sluice.policy.kumo.LuaArgs;
+import dev.sluice.policy.kumo.dkim.DkimSigner;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +24,9 @@ import java.util.stream.Collectors;
  * {@code recipient}, {@code recipient_list}, {@code get_meta}/{@code set_meta}, {@code get_data}/{@code set_data},
  * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
  * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
- * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers}
- * and {@code queue_name}. Header edits rewrite the message data, so they are what is spooled and delivered.
+ * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers},
+ * {@code queue_name} and {@code dkim_sign} (prepends the signer's DKIM-Signature field). Header edits rewrite the
+ * message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
  */
 public final class LuaMessage implements LuaObject {
@@ -107,6 +111,17 @@ public final class LuaMessage implements LuaObject {
                 return null;
             };
             case "queue_name" -> a -> QueueName.of(message).name();
+            case "dkim_sign" -> a -> {
+                if (!(LuaObject.arg(a, 0) instanceof DkimSigner signer)) {
+                    throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
+                            + " or kumo.dkim.ed25519_signer, got " + LuaArgs.typeName(LuaObject.arg(a, 0)));
+                }
+                HeaderBlock block = headers();
+                String field = signer.sign(message.data(), Instant.now()).replace("\r\n", block.eol());
+                block.prepend(new HeaderBlock.Field("DKIM-Signature", field));
+                message.setData(block.toBytes());
+                return null;
+            };
             default -> null;
         };
         return body == null ? null : LuaObject.method(this, body);
