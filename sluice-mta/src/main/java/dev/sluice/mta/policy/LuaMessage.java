@@ -1,6 +1,7 @@
 package dev.sluice.mta.policy;
 
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.Scheduling;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
@@ -25,11 +26,13 @@ import java.util.stream.Collectors;
  * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
  * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
  * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers},
- * {@code queue_name} and {@code dkim_sign} (prepends the signer's DKIM-Signature field). Header edits rewrite the
+ * {@code queue_name}, {@code set_scheduling}/{@code import_scheduling_header} ({@link Scheduling}, kept in the meta)
+ * and {@code dkim_sign} (prepends the signer's DKIM-Signature field). Header edits rewrite the
  * message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
  */
 public final class LuaMessage implements LuaObject {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Message message;
 
     public LuaMessage(Message message) {
@@ -111,6 +114,36 @@ public final class LuaMessage implements LuaObject {
                 return null;
             };
             case "queue_name" -> a -> QueueName.of(message).name();
+            case "set_scheduling" -> a -> {
+                Object table = LuaObject.arg(a, 0);
+                if (table == null) {
+                    Scheduling.store(message, null);
+                    return null;
+                }
+                if (!(table instanceof Map<?, ?> map)) {
+                    throw new IllegalArgumentException("msg:set_scheduling: expected a table or nil, got " + LuaArgs.typeName(table));
+                }
+                return schedule(map, "msg:set_scheduling: ");
+            };
+            case "import_scheduling_header" -> a -> {
+                String name = string(a, 0, "import_scheduling_header", "name");
+                List<String> values = headers().values(name);
+                if (values.isEmpty()) {
+                    return null;
+                }
+                String where = "msg:import_scheduling_header: header " + name + ": ";
+                Map<?, ?> table;
+                try {
+                    table = JSON.readValue(values.getFirst(), Map.class);
+                } catch (com.fasterxml.jackson.core.JacksonException e) {
+                    throw new IllegalArgumentException(where + "not a JSON object: " + e.getOriginalMessage());
+                }
+                Object result = schedule(table, where);
+                if (Boolean.TRUE.equals(LuaObject.arg(a, 1))) {
+                    edit(block -> block.removeIf(f -> f.named(name)));
+                }
+                return result;
+            };
             case "dkim_sign" -> a -> {
                 if (!(LuaObject.arg(a, 0) instanceof DkimSigner signer)) {
                     throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
@@ -125,6 +158,18 @@ public final class LuaMessage implements LuaObject {
             default -> null;
         };
         return body == null ? null : LuaObject.method(this, body);
+    }
+
+    /** Validates and stores the scheduling table; returns it in KumoMTA's table form. */
+    private Map<String, Object> schedule(Map<?, ?> table, String where) {
+        Scheduling scheduling;
+        try {
+            scheduling = Scheduling.parse(table);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage());
+        }
+        Scheduling.store(message, scheduling);
+        return scheduling.toData();
     }
 
     private HeaderBlock headers() {
