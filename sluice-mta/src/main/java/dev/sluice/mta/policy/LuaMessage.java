@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
  * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
  * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers},
- * {@code queue_name}, {@code set_scheduling}/{@code import_scheduling_header} ({@link Scheduling}, kept in the meta)
+ * {@code queue_name}, {@code check_fix_conformance} ({@link Conformance}), {@code set_scheduling}/{@code import_scheduling_header} ({@link Scheduling}, kept in the meta)
  * and {@code dkim_sign} (prepends the signer's DKIM-Signature field). Header edits rewrite the
  * message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
@@ -144,6 +144,7 @@ public final class LuaMessage implements LuaObject {
                 }
                 return result;
             };
+            case "check_fix_conformance" -> a -> checkFixConformance(a);
             case "dkim_sign" -> a -> {
                 if (!(LuaObject.arg(a, 0) instanceof DkimSigner signer)) {
                     throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
@@ -158,6 +159,53 @@ public final class LuaMessage implements LuaObject {
             default -> null;
         };
         return body == null ? null : LuaObject.method(this, body);
+    }
+
+    /**
+     * {@code msg:check_fix_conformance(checks, fixes[, settings])}: "Message has conformance issues: A|B" when the
+     * message has issues that are checked and not also to be fixed; otherwise fixes what {@code fixes} names and
+     * returns nil. Unknown issue names raise.
+     */
+    private Object checkFixConformance(List<Object> a) {
+        Set<Conformance.Issue> check = Conformance.parse(string(a, 0, "check_fix_conformance", "checks"));
+        Set<Conformance.Issue> fix = Conformance.parse(string(a, 1, "check_fix_conformance", "fixes"));
+        String messageId = null;
+        if (LuaObject.arg(a, 2) instanceof Map<?, ?> settings) {
+            for (Map.Entry<?, ?> e : settings.entrySet()) {
+                switch (String.valueOf(e.getKey())) {
+                    case "message_id" -> messageId = String.valueOf(e.getValue());
+                    case "detect_encoding" -> {
+                        if (Boolean.TRUE.equals(e.getValue())) {
+                            throw new IllegalArgumentException("msg:check_fix_conformance: detect_encoding is not implemented"
+                                    + " (8-bit text is declared UTF-8 when it is UTF-8, else encoded as it is)");
+                        }
+                    }
+                    case "include_encodings", "exclude_encodings" -> { } // only used by detect_encoding
+                    default -> throw new IllegalArgumentException("msg:check_fix_conformance: unknown setting '" + e.getKey() + "'");
+                }
+            }
+        } else if (LuaObject.arg(a, 2) != null) {
+            throw new IllegalArgumentException("msg:check_fix_conformance: settings must be a table");
+        }
+        Set<Conformance.Issue> found = Conformance.find(message.data());
+        Set<Conformance.Issue> report = java.util.EnumSet.noneOf(Conformance.Issue.class);
+        report.addAll(check);
+        report.removeAll(fix); // what will be fixed is not reported
+        report.retainAll(found);
+        if (!report.isEmpty()) {
+            return "Message has conformance issues: " + Conformance.names(report);
+        }
+        Set<Conformance.Issue> toFix = java.util.EnumSet.noneOf(Conformance.Issue.class);
+        toFix.addAll(fix);
+        toFix.retainAll(found);
+        if (!toFix.isEmpty()) {
+            if (messageId == null) {
+                String domain = new EnvelopeAddress(message.sender().isEmpty() ? message.recipient() : message.sender()).domain();
+                messageId = message.id() + "@" + (domain == null || domain.isEmpty() ? "localhost" : domain);
+            }
+            message.setData(Conformance.fix(message.data(), toFix, messageId, java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+        }
+        return null;
     }
 
     /** Validates and stores the scheduling table; returns it in KumoMTA's table form. */
