@@ -142,19 +142,12 @@ final class Conformance {
     /** What a new Date field says: {@code Sun, 6 Dec 2026 09:00:00 +0000}. */
     private static final DateTimeFormatter DATE_FIELD = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ENGLISH);
 
-    /** An RFC 5322 date-time (comments and extra white space allowed, the day of the week optional). */
+    /**
+     * An RFC 5322 date-time: comments and extra white space allowed; the day of the week optional and not held
+     * against the date (a wrong one is a sender's slip, not a missing Date); zone {@code +hhmm} or {@code GMT}.
+     */
     static boolean isDate(String value) {
-        String v = value.replaceAll("\\([^)]*\\)", " ").replaceAll("\\s+", " ").strip();
-        if (!v.contains(",")) {
-            v = "Mon, " + v; // the formatter checks the day name only against the date when one is given
-            try {
-                ZonedDateTime.parse(v, DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm[:ss] xx", Locale.ENGLISH)
-                        .withResolverStyle(java.time.format.ResolverStyle.LENIENT));
-                return true;
-            } catch (DateTimeParseException e) {
-                return false;
-            }
-        }
+        String v = value.replaceAll("\\([^)]*\\)", " ").replaceAll("\\s+", " ").strip().replaceFirst("^[A-Za-z]+, ?", "");
         try {
             ZonedDateTime.parse(v, RFC_5322);
             return true;

@@ -116,6 +116,15 @@ class ConformanceTest {
     }
 
     @Test
+    void datesAreReadAsRfc5322Says() {
+        assertThat(Conformance.isDate("Sun, 6 Dec 2026 09:00:00 +0000")).isTrue();
+        assertThat(Conformance.isDate("6 Dec 2026 09:00 -0700")).isTrue();
+        assertThat(Conformance.isDate("Tue,  06 Dec 2026 09:00:00 GMT (a comment)")).isTrue();
+        assertThat(Conformance.isDate("yesterday")).isFalse();
+        assertThat(Conformance.isDate("2026-12-06T09:00:00Z")).isFalse();
+    }
+
+    @Test
     void unknownIssueNamesRaise() {
         assertThatThrownBy(() -> run(message(GOOD), "return msg:check_fix_conformance('LINE_TOO_LONG|spoon', '')"))
                 .isInstanceOf(PolicyException.class)
