@@ -3,7 +3,6 @@ package dev.sluice.policy.kumo.dkim;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -68,20 +67,5 @@ record SignedMessage(List<String> fields, byte[] body) {
             out.write('\n');
         }
         return out.size() == data.length ? data : out.toByteArray();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SignedMessage m && fields.equals(m.fields) && Arrays.equals(body, m.body);
-    }
-
-    @Override
-    public int hashCode() {
-        return fields.hashCode() * 31 + Arrays.hashCode(body);
-    }
-
-    @Override
-    public String toString() {
-        return "SignedMessage[" + fields.size() + " fields, " + body.length + " body bytes]";
     }
 }
