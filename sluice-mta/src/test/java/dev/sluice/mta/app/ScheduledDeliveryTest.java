@@ -48,6 +48,22 @@ class ScheduledDeliveryTest extends MtaAppTestBase {
     }
 
     @Test
+    void theScheduleIsSpooledAndHoldsAfterARestart() throws Exception {
+        send("""
+                kumo.on('smtp_server_message_received', function(msg)
+                  local s = msg:set_scheduling { first_attempt = os.date('!%Y-%m-%dT%H:%M:%SZ', os.time() + 8) }
+                  msg:append_header('X-First-Attempt', s.first_attempt)
+                end)
+                """);
+        app.shutdown(java.time.Duration.ofSeconds(5));
+        app = MtaFixture.start(dir.resolve("policy.lua"));
+        DumpedMessage got = sink.awaitMessages(1, WAIT).getFirst();
+        Instant firstAttempt = Instant.parse(got.header("X-First-Attempt").orElseThrow());
+        await().atMost(WAIT).until(() -> !records(dir, RecordType.Delivery).isEmpty());
+        assertThat(records(dir, RecordType.Delivery).getFirst().timestamp()).isAfterOrEqualTo(firstAttempt);
+    }
+
+    @Test
     void anExpiredScheduleFromAHeaderExpiresTheMessageAndTheHeaderIsRemoved() throws Exception {
         send("""
                 kumo.on('smtp_server_message_received', function(msg)
