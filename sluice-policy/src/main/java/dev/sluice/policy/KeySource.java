@@ -50,6 +50,9 @@ public sealed interface KeySource {
             if (map.get("key_data") instanceof String data) {
                 return new Inline(data.getBytes(StandardCharsets.UTF_8));
             }
+            if (map.get("key_data") instanceof LuaBytes data) { // binary, such as a DER key
+                return new Inline(data.bytes());
+            }
             if (map.containsKey("vault_mount") || map.containsKey("vault_path")) {
                 throw new ConfigException("key source {vault_mount, vault_path} (HashiCorp Vault) is not implemented");
             }

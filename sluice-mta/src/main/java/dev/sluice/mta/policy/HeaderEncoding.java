@@ -15,7 +15,7 @@ final class HeaderEncoding {
 
     static String encode(String name, String value, String eol) {
         boolean ascii = value.chars().allMatch(c -> c < 128 && c != '\r' && c != '\n');
-        return ascii ? fold(name.length() + 2, value, eol) : encodedWords(value, eol);
+        return ascii ? fold(name.length() + 2, value, eol) : encodedWords(name.length() + 2, value, eol);
     }
 
     private static String fold(int used, String value, String eol) {
@@ -43,18 +43,21 @@ final class HeaderEncoding {
         return out.toString();
     }
 
-    private static String encodedWords(String value, String eol) {
+    /** Encoded words; the first line also holds the field name ({@code used} columns), so its word is shorter. */
+    private static String encodedWords(int used, String value, String eol) {
         final String prefix = "=?UTF-8?q?";
-        final int room = SOFT - prefix.length() - 2;
+        final int full = SOFT - prefix.length() - 2;
+        int room = Math.max(12, full - used);
         StringBuilder out = new StringBuilder();
         StringBuilder word = new StringBuilder();
         int i = 0;
         while (i < value.length()) {
             int cp = value.codePointAt(i);
             String piece = q(new String(Character.toChars(cp)));
-            if (word.length() + piece.length() > room) {
+            if (word.length() + piece.length() > room && !word.isEmpty()) {
                 out.append(out.isEmpty() ? "" : eol + " ").append(prefix).append(word).append("?=");
                 word.setLength(0);
+                room = full - 1; // a continuation line starts with one space
             }
             word.append(piece);
             i += Character.charCount(cp);

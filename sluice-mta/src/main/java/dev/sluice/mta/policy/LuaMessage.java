@@ -1,13 +1,17 @@
 package dev.sluice.mta.policy;
 
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.Scheduling;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
 import dev.sluice.policy.LuaObject;
+import dev.sluice.policy.kumo.LuaArgs;
+import dev.sluice.policy.kumo.dkim.DkimSigner;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,11 +25,14 @@ import java.util.stream.Collectors;
  * {@code recipient}, {@code recipient_list}, {@code get_meta}/{@code set_meta}, {@code get_data}/{@code set_data},
  * the header readers ({@code get_first_named_header_value}, {@code get_all_named_header_values},
  * {@code get_all_headers}, {@code from_header}, {@code to_header}, {@code get_address_header}), the header editors ({@code prepend_header},
- * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers}
- * and {@code queue_name}. Header edits rewrite the message data, so they are what is spooled and delivered.
+ * {@code append_header}, {@code remove_all_named_headers}, {@code remove_x_headers}), {@code import_x_headers},
+ * {@code queue_name}, {@code check_fix_conformance} ({@link Conformance}), {@code set_scheduling}/{@code import_scheduling_header} ({@link Scheduling}, kept in the meta)
+ * and {@code dkim_sign} (prepends the signer's DKIM-Signature field). Header edits rewrite the
+ * message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
  */
 public final class LuaMessage implements LuaObject {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Message message;
 
     public LuaMessage(Message message) {
@@ -107,9 +114,110 @@ public final class LuaMessage implements LuaObject {
                 return null;
             };
             case "queue_name" -> a -> QueueName.of(message).name();
+            case "set_scheduling" -> a -> {
+                Object table = LuaObject.arg(a, 0);
+                if (table == null) {
+                    Scheduling.store(message, null);
+                    return null;
+                }
+                if (!(table instanceof Map<?, ?> map)) {
+                    throw new IllegalArgumentException("msg:set_scheduling: expected a table or nil, got " + LuaArgs.typeName(table));
+                }
+                return schedule(map, "msg:set_scheduling: ");
+            };
+            case "import_scheduling_header" -> a -> {
+                String name = string(a, 0, "import_scheduling_header", "name");
+                List<String> values = headers().values(name);
+                if (values.isEmpty()) {
+                    return null;
+                }
+                String where = "msg:import_scheduling_header: header " + name + ": ";
+                Map<?, ?> table;
+                try {
+                    table = JSON.readValue(values.getFirst(), Map.class);
+                } catch (com.fasterxml.jackson.core.JacksonException e) {
+                    throw new IllegalArgumentException(where + "not a JSON object: " + e.getOriginalMessage());
+                }
+                Object result = schedule(table, where);
+                if (Boolean.TRUE.equals(LuaObject.arg(a, 1))) {
+                    edit(block -> block.removeIf(f -> f.named(name)));
+                }
+                return result;
+            };
+            case "check_fix_conformance" -> a -> checkFixConformance(a);
+            case "dkim_sign" -> a -> {
+                if (!(LuaObject.arg(a, 0) instanceof DkimSigner signer)) {
+                    throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
+                            + " or kumo.dkim.ed25519_signer, got " + LuaArgs.typeName(LuaObject.arg(a, 0)));
+                }
+                HeaderBlock block = headers();
+                String field = signer.sign(message.data(), Instant.now()).replace("\r\n", block.eol());
+                block.prepend(new HeaderBlock.Field("DKIM-Signature", field));
+                message.setData(block.toBytes());
+                return null;
+            };
             default -> null;
         };
         return body == null ? null : LuaObject.method(this, body);
+    }
+
+    /**
+     * {@code msg:check_fix_conformance(checks, fixes[, settings])}: "Message has conformance issues: A|B" when the
+     * message has issues that are checked and not also to be fixed; otherwise fixes what {@code fixes} names and
+     * returns nil. Unknown issue names raise.
+     */
+    private Object checkFixConformance(List<Object> a) {
+        Set<Conformance.Issue> check = Conformance.parse(string(a, 0, "check_fix_conformance", "checks"));
+        Set<Conformance.Issue> fix = Conformance.parse(string(a, 1, "check_fix_conformance", "fixes"));
+        String messageId = null;
+        if (LuaObject.arg(a, 2) instanceof Map<?, ?> settings) {
+            for (Map.Entry<?, ?> e : settings.entrySet()) {
+                switch (String.valueOf(e.getKey())) {
+                    case "message_id" -> messageId = String.valueOf(e.getValue());
+                    case "detect_encoding" -> {
+                        if (Boolean.TRUE.equals(e.getValue())) {
+                            throw new IllegalArgumentException("msg:check_fix_conformance: detect_encoding is not implemented"
+                                    + " (8-bit text is declared UTF-8 when it is UTF-8, else encoded as it is)");
+                        }
+                    }
+                    case "include_encodings", "exclude_encodings" -> { } // only used by detect_encoding
+                    default -> throw new IllegalArgumentException("msg:check_fix_conformance: unknown setting '" + e.getKey() + "'");
+                }
+            }
+        } else if (LuaObject.arg(a, 2) != null) {
+            throw new IllegalArgumentException("msg:check_fix_conformance: settings must be a table");
+        }
+        Set<Conformance.Issue> found = Conformance.find(message.data());
+        Set<Conformance.Issue> report = java.util.EnumSet.noneOf(Conformance.Issue.class);
+        report.addAll(check);
+        report.removeAll(fix); // what will be fixed is not reported
+        report.retainAll(found);
+        if (!report.isEmpty()) {
+            return "Message has conformance issues: " + Conformance.names(report);
+        }
+        Set<Conformance.Issue> toFix = java.util.EnumSet.noneOf(Conformance.Issue.class);
+        toFix.addAll(fix);
+        toFix.retainAll(found);
+        if (!toFix.isEmpty()) {
+            if (messageId == null) {
+                String domain = new EnvelopeAddress(message.sender().isEmpty() ? message.recipient() : message.sender()).domain();
+                messageId = message.id() + "@" + (domain == null || domain.isEmpty() ? "localhost" : domain);
+            }
+            message.setData(Conformance.fix(message.data(), toFix, messageId, java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+        }
+        return null;
+    }
+
+    /** Validates and stores the scheduling table; returns it in KumoMTA's table form. */
+    private Map<String, Object> schedule(Map<?, ?> table, String where) {
+        Scheduling scheduling;
+        try {
+            scheduling = Scheduling.parse(table);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage());
+        }
+        Scheduling.store(message, scheduling);
+        return scheduling.toData();
     }
 
     private HeaderBlock headers() {

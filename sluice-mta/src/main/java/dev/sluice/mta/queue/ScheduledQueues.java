@@ -8,6 +8,7 @@ import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.RecordType;
 import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.Scheduling;
 import dev.sluice.mta.spool.Spool;
 import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.egress.EgressConfigResolver;
@@ -19,6 +20,7 @@ import dev.sluice.policy.egress.WeightedRoundRobin;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduled queues: every spooled message waits here for its next attempt. One scheduler thread takes
  * messages as they fall due from a single {@link DelayQueue} (no task per message), and hands each to the
- * policy executor, which checks expiry ({@code max_age}) and {@code max_message_rate}, picks a source from the
+ * policy executor, which checks expiry ({@code max_age}, or the message's own {@code expires}), the message's
+ * scheduling constraints ({@code first_attempt}, delivery window: outside them it waits, without counting an
+ * attempt) and {@code max_message_rate}, picks a source from the
  * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
  * MX, path config per site) and submits a {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
  * the dispatch listener: delivered and bounced messages leave the spool, transient failures are rescheduled
@@ -208,11 +212,19 @@ public final class ScheduledQueues implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        if (!now.isBefore(m.created().plus(config.maxAge()))) {
-            records.local(RecordType.Expiration, m, q.name(), "", 551, "5.4.7",
-                    "message expired: not delivered within max_age " + config.maxAge(), e.attempts(), null, null, now);
+        Optional<Scheduling> scheduling = scheduling(m);
+        Instant expiry = expiry(m, scheduling, config);
+        Instant allowed = scheduling.map(s -> s.adjust(now)).orElse(now);
+        if (!now.isBefore(expiry) || !allowed.isBefore(expiry)) {
+            records.local(RecordType.Expiration, m, q.name(), "", 551, "5.4.7", scheduling.flatMap(Scheduling::expires)
+                    .map(x -> "message expired: not delivered by its scheduled expiry " + x)
+                    .orElse("message expired: not delivered within max_age " + config.maxAge()), e.attempts(), null, null, now);
             metrics.outcome(RecordType.Expiration.name(), null);
             spool.remove(m.id());
+            return;
+        }
+        if (allowed.isAfter(now)) { // before first_attempt or outside the delivery window: not an attempt
+            schedule(m, q, e.attempts(), Duration.between(now, allowed));
             return;
         }
         if (config.maxMessageRate().isPresent()) {
@@ -332,7 +344,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private void reschedule(Message m, QueueName q, int attempts, QueueConfig config) {
         Instant now = clock.instant();
         Instant next = now.plus(retry.delay(config, attempts));
-        Instant expiry = m.created().plus(config.maxAge());
+        Instant expiry = expiry(m, scheduling(m), config);
         if (next.isAfter(expiry)) {
             next = expiry;
         }
@@ -344,6 +356,22 @@ public final class ScheduledQueues implements AutoCloseable {
             }
         });
         schedule(m, q, attempts, Duration.between(now, next));
+    }
+
+    /** The message's own expiry ({@code msg:set_scheduling{expires}}) or else its queue's max_age. */
+    private static Instant expiry(Message m, Optional<Scheduling> scheduling, QueueConfig config) {
+        return scheduling.flatMap(Scheduling::expires).map(OffsetDateTime::toInstant)
+                .orElseGet(() -> m.created().plus(config.maxAge()));
+    }
+
+    /** The policy's scheduling constraints of {@code m}; a damaged entry in the meta is logged and ignored. */
+    private static Optional<Scheduling> scheduling(Message m) {
+        try {
+            return Scheduling.of(m);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: ignoring its scheduling meta: {}", m.id(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static Duration min(Duration a, Duration b) {

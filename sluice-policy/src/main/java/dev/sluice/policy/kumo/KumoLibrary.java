@@ -2,6 +2,7 @@ package dev.sluice.policy.kumo;
 
 import dev.sluice.policy.LuaModule;
 import dev.sluice.policy.kumo.digest.DigestModule;
+import dev.sluice.policy.kumo.dkim.DkimModule;
 import dev.sluice.policy.kumo.domainmap.DomainMapModule;
 import dev.sluice.policy.kumo.encode.EncodeModule;
 import dev.sluice.policy.kumo.fs.FsModule;
@@ -16,13 +17,14 @@ import java.util.List;
 
 /**
  * The pure parts of KumoMTA's {@code kumo} API that need no MTA: data formats, regexes, strings,
- * encodings, digests, UUIDs, domain maps, memoization, tracebacks and validation failures. One
- * library per policy: it holds what is shared by the policy's Lua states (memoize caches, the
- * validation failures recorded by {@code kumo.validation_failed()}).
+ * encodings, digests, UUIDs, domain maps, memoization, DKIM signers, tracebacks and validation failures. One
+ * library per policy: it holds what is shared by the policy's Lua states (memoize caches, DKIM signer and key
+ * caches, the validation failures recorded by {@code kumo.validation_failed()}).
  */
 public final class KumoLibrary {
     private final ValidationModule validation = new ValidationModule();
     private final MemoizeModule memoize = new MemoizeModule();
+    private final DkimModule dkim = new DkimModule();
 
     /** The library's modules followed by {@code extra} (so a caller's module may replace a function). */
     public List<LuaModule> modulesWith(List<LuaModule> extra) {
@@ -38,6 +40,7 @@ public final class KumoLibrary {
                 new RequireModule(),
                 new DomainMapModule(),
                 memoize,
+                dkim,
                 validation));
         modules.addAll(extra);
         return modules;
