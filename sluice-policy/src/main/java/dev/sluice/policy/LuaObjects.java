@@ -14,6 +14,9 @@ final class LuaObjects {
     /** Raw key of the Java object in the object's table (a NUL keeps it out of any real field name). */
     private static final String KEY = "\0sluice";
 
+    /** {@code __pairs}: a table of the object's entries, iterated with {@code next}. */
+    private static final String PAIRS = "local entries = ...; return function(self) return next, entries(self), nil end";
+
     private LuaObjects() {}
 
     static void push(Lua lua, LuaObject object) {
@@ -49,10 +52,18 @@ final class LuaObjects {
             return length;
         }));
         lua.setField(-2, "__len");
-        // Hide the private key from pairs(); LuaObjects have no iterable contents.
+        // pairs() never sees the private key: it iterates the object's entries(), or fails when it has none
+        byte[] pairs = PAIRS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        lua.load(java.nio.ByteBuffer.allocateDirect(pairs.length).put(pairs).flip(), "=sluice-pairs");
         lua.push(LuaState.javaFunction(args -> {
-            throw new IllegalArgumentException("a " + self(args).typeName() + " cannot be iterated with pairs()");
+            LuaObject object = self(args);
+            java.util.Map<?, ?> entries = object.entries();
+            if (entries == null) {
+                throw new IllegalArgumentException("a " + object.typeName() + " cannot be iterated with pairs()");
+            }
+            return entries;
         }));
+        lua.pCall(1, 1);
         lua.setField(-2, "__pairs");
         for (String op : new String[] {"add", "sub", "eq", "lt", "le", "concat"}) {
             lua.push(LuaState.javaFunction(args -> {

@@ -5,6 +5,7 @@ import dev.sluice.policy.kumo.digest.DigestModule;
 import dev.sluice.policy.kumo.domainmap.DomainMapModule;
 import dev.sluice.policy.kumo.encode.EncodeModule;
 import dev.sluice.policy.kumo.fs.FsModule;
+import dev.sluice.policy.kumo.http.HttpModule;
 import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
@@ -16,7 +17,7 @@ import java.util.List;
 
 /**
  * The pure parts of KumoMTA's {@code kumo} API that need no MTA: data formats, regexes, strings,
- * encodings, digests, UUIDs, domain maps, memoization, tracebacks and validation failures. One
+ * encodings, digests, UUIDs, domain maps, memoization, an HTTP client, tracebacks and validation failures. One
  * library per policy: it holds what is shared by the policy's Lua states (memoize caches, the
  * validation failures recorded by {@code kumo.validation_failed()}).
  */
@@ -35,6 +36,7 @@ public final class KumoLibrary {
                 new UuidModule(),
                 new TimeModule(),
                 new FsModule(),
+                new HttpModule(),
                 new RequireModule(),
                 new DomainMapModule(),
                 memoize,

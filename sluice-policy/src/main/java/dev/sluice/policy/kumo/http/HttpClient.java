@@ -1,0 +1,411 @@
+package dev.sluice.policy.kumo.http;
+
+import dev.sluice.net.IpLiterals;
+import dev.sluice.net.Transports;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pooled HTTP/1.1 client on Netty, what {@code kumo.http.build_client} returns to Lua. Connections are kept per
+ * (scheme, host, port) while the server allows keep-alive, and closed after {@code pool_idle_timeout} unused.
+ *
+ * <p>{@link #send} blocks its caller until the whole response is there or the request's timeout passes; it is
+ * meant for Lua policy threads and must never be called on a Netty event loop. The sockets live on one event loop
+ * group shared by every client of the process (daemon threads, started at the first request).
+ */
+public final class HttpClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpClient.class);
+    /** Largest response body taken; a larger one fails the request rather than exhausting memory. */
+    static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+    /** One request as the Lua Request object built it. Header names keep their spelling. */
+    public record Request(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
+                          Duration timeout) {
+        public Request {
+            headers = List.copyOf(headers);
+            body = body == null ? new byte[0] : body;
+        }
+    }
+
+    /** The whole response: status, header fields in order (names in lower case), body. */
+    public record Reply(int status, List<Map.Entry<String, String>> headers, byte[] body) {
+        public Reply {
+            headers = List.copyOf(headers);
+        }
+    }
+
+    /** A request that got no HTTP response; the message names the URL and the reason. */
+    public static final class HttpException extends IOException {
+        HttpException(URI uri, String reason, Throwable cause) {
+            super("error sending request for url (" + uri + "): " + reason, cause);
+        }
+    }
+
+    private final HttpClientOptions options;
+    private final SslContext tls;
+    private final Map<String, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
+    private final java.util.Set<Channel> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public HttpClient(HttpClientOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.tls = options.acceptInvalidCerts() ? TlsContexts.INSECURE : TlsContexts.VERIFYING;
+    }
+
+    /** The two client TLS contexts, built once: the JDK's trust store with host name checks, or trust anything. */
+    private static final class TlsContexts {
+        static final SslContext VERIFYING = build(false);
+        static final SslContext INSECURE = build(true);
+
+        private static SslContext build(boolean insecure) {
+            try {
+                SslContextBuilder b = SslContextBuilder.forClient();
+                if (insecure) {
+                    b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+                } else {
+                    b.endpointIdentificationAlgorithm("HTTPS");
+                }
+                return b.build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("cannot set up TLS for the HTTP client: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    public HttpClientOptions options() {
+        return options;
+    }
+
+    /** The event loops of every client: created at the first connection, daemon threads, never shut down. */
+    private static final class Loops {
+        static final EventLoopGroup GROUP = Transports.newEventLoopGroup(1, new DefaultThreadFactory("kumo-http", true));
+    }
+
+    /**
+     * Sends the request and waits for the whole response, at most the request's timeout (connecting included).
+     *
+     * @throws HttpException no response: bad URL, DNS, connect, TLS, timeout, connection closed early
+     */
+    public Reply send(Request request) throws HttpException {
+        URI uri = request.uri();
+        if (closed) {
+            throw new HttpException(uri, "the client is closed", null);
+        }
+        long deadline = System.nanoTime() + request.timeout().toNanos();
+        Target target = Target.of(uri);
+        Channel channel = reuse(target);
+        boolean reused = channel != null;
+        if (channel == null) {
+            channel = connect(uri, target, deadline);
+        }
+        Exchange exchange = channel.pipeline().get(Exchange.class);
+        CompletableFuture<FullHttpResponse> pending = exchange.expect();
+        channel.writeAndFlush(toNetty(request, target)).addListener(f -> {
+            if (!f.isSuccess()) {
+                pending.completeExceptionally(f.cause());
+            }
+        });
+        FullHttpResponse response;
+        try {
+            response = pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            channel.close();
+            throw new HttpException(uri, "operation timed out after " + seconds(request.timeout()), null);
+        } catch (ExecutionException e) {
+            channel.close();
+            Throwable cause = e.getCause();
+            throw new HttpException(uri, (reused ? "on a reused connection: " : "") + reason(cause), cause);
+        } catch (InterruptedException e) {
+            channel.close();
+            Thread.currentThread().interrupt();
+            throw new HttpException(uri, "interrupted", e);
+        }
+        try {
+            List<Map.Entry<String, String>> headers = new ArrayList<>();
+            response.headers().forEach(h -> headers.add(Map.entry(h.getKey().toLowerCase(java.util.Locale.ROOT),
+                    h.getValue())));
+            Reply reply = new Reply(response.status().code(), headers, ByteBufUtil.getBytes(response.content()));
+            if (HttpUtil.isKeepAlive(response) && !closed) {
+                park(target, channel);
+            } else {
+                channel.close();
+            }
+            return reply;
+        } finally {
+            response.release();
+        }
+    }
+
+    /** Closes every connection; later requests fail. */
+    @Override
+    public void close() {
+        closed = true;
+        idle.clear();
+        open.forEach(Channel::close);
+    }
+
+    /** Where a request goes. */
+    private record Target(boolean https, String host, int port) {
+        static Target of(URI uri) {
+            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            String host = uri.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return new Target(https, host, uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80);
+        }
+
+        String key() {
+            return (https ? "https://" : "http://") + host + ":" + port;
+        }
+
+        String hostHeader() {
+            String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+            return port == (https ? 443 : 80) ? h : h + ":" + port;
+        }
+    }
+
+    private Channel reuse(Target target) {
+        ConcurrentLinkedDeque<Channel> parked = idle.get(target.key());
+        Channel ch;
+        while (parked != null && (ch = parked.pollFirst()) != null) {
+            if (ch.isActive() && ch.pipeline().get("pool-idle") != null) {
+                ch.pipeline().remove("pool-idle");
+                if (options.verbose()) {
+                    LOG.info("kumo.http: reusing connection {} to {}", ch.localAddress(), target.key());
+                }
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /** Back to the pool, closed once it has been idle for pool_idle_timeout. */
+    private void park(Target target, Channel ch) {
+        if (options.poolIdleTimeout().isZero()) {
+            ch.close();
+            return;
+        }
+        ch.pipeline().addFirst("pool-idle", new IdleStateHandler(0, 0, options.poolIdleTimeout().toMillis(),
+                TimeUnit.MILLISECONDS) {
+            @Override
+            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                ctx.close();
+            }
+        });
+        idle.computeIfAbsent(target.key(), k -> new ConcurrentLinkedDeque<>()).addFirst(ch);
+        ch.closeFuture().addListener(f -> {
+            ConcurrentLinkedDeque<Channel> parked = idle.get(target.key());
+            if (parked != null) {
+                parked.remove(ch);
+            }
+        });
+    }
+
+    private Channel connect(URI where, Target target, long deadline) throws HttpException {
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(target.host());
+        } catch (UnknownHostException e) {
+            throw new HttpException(where, "dns error: cannot resolve " + target.host(), e);
+        }
+        HttpException last = null;
+        for (InetAddress address : addresses) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                return connect(where, target, new InetSocketAddress(address, target.port()), left);
+            } catch (HttpException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new HttpException(where, "operation timed out while connecting", null);
+    }
+
+    private Channel connect(URI where, Target target, InetSocketAddress address, long leftNanos)
+            throws HttpException {
+        String peer = IpLiterals.format(address);
+        ChannelFuture connect = Transports.clientBootstrap(address.getAddress()).group(Loops.GROUP)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(leftNanos), 1, Integer.MAX_VALUE))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (target.https()) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), target.host(), target.port()));
+                        }
+                        ch.pipeline().addLast("codec", new HttpClientCodec());
+                        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE_BYTES));
+                        ch.pipeline().addLast("exchange", new Exchange());
+                    }
+                })
+                .connect(address);
+        long start = System.nanoTime();
+        try {
+            if (!connect.await(leftNanos, TimeUnit.NANOSECONDS)) {
+                connect.cancel(false);
+                connect.channel().close();
+                throw new HttpException(where, "operation timed out while connecting to " + peer, null);
+            }
+            if (!connect.isSuccess()) {
+                throw new HttpException(where, "cannot connect to " + peer + ": " + reason(connect.cause()),
+                        connect.cause());
+            }
+            Channel ch = connect.channel();
+            open.add(ch);
+            ch.closeFuture().addListener(f -> open.remove(ch));
+            if (closed) {
+                ch.close();
+                throw new HttpException(where, "the client is closed", null);
+            }
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl != null) {
+                var handshake = ssl.handshakeFuture();
+                long left = leftNanos - (System.nanoTime() - start);
+                if (!handshake.await(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                    ch.close();
+                    throw new HttpException(where, "operation timed out in the TLS handshake with " + peer, null);
+                }
+                if (!handshake.isSuccess()) {
+                    ch.close();
+                    throw new HttpException(where, "TLS handshake with " + peer + " failed: "
+                            + reason(handshake.cause()), handshake.cause());
+                }
+            }
+            if (options.verbose()) {
+                LOG.info("kumo.http: connected {} to {} ({})", ch.localAddress(), target.key(), address);
+            }
+            return ch;
+        } catch (InterruptedException e) {
+            connect.channel().close();
+            Thread.currentThread().interrupt();
+            throw new HttpException(where, "interrupted while connecting", e);
+        }
+    }
+
+    private FullHttpRequest toNetty(Request request, Target target) {
+        URI uri = request.uri();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            path += "?" + uri.getRawQuery();
+        }
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.method()),
+                path, Unpooled.wrappedBuffer(request.body()));
+        r.headers().set(HttpHeaderNames.HOST, target.hostHeader());
+        r.headers().set(HttpHeaderNames.ACCEPT, "*/*");
+        for (Map.Entry<String, String> h : request.headers()) {
+            r.headers().add(h.getKey(), h.getValue());
+        }
+        if (options.userAgent() != null && !r.headers().contains(HttpHeaderNames.USER_AGENT)) {
+            r.headers().set(HttpHeaderNames.USER_AGENT, options.userAgent());
+        }
+        if (request.body().length > 0 || !request.method().equals("GET")) {
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, request.body().length);
+        }
+        return r;
+    }
+
+    /** The last handler: completes the request waiting on this connection. */
+    private static final class Exchange extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private volatile CompletableFuture<FullHttpResponse> pending;
+
+        Exchange() {
+            super(false);
+        }
+
+        CompletableFuture<FullHttpResponse> expect() {
+            CompletableFuture<FullHttpResponse> f = new CompletableFuture<>();
+            pending = f;
+            return f;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+            CompletableFuture<FullHttpResponse> f = pending;
+            pending = null;
+            if (f == null || !f.complete(response)) {
+                response.release(); // nobody waits (timed out): drop it with the connection
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            fail(new IOException("connection closed before a complete response"));
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause);
+            ctx.close();
+        }
+
+        private void fail(Throwable cause) {
+            CompletableFuture<FullHttpResponse> f = pending;
+            pending = null;
+            if (f != null) {
+                f.completeExceptionally(cause);
+            }
+        }
+    }
+
+    private static String reason(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        // epoll's "finishConnect(..) failed with error(-111): Connection refused": the reason is the last part
+        return m == null ? root.getClass().getSimpleName() : m.replaceFirst("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+    }
+
+    private static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + " s";
+    }
+}
