@@ -174,6 +174,8 @@ final class LuaState implements AutoCloseable {
         lua.setField(-2, "overdue");
         lua.push(this::rejected);
         lua.setField(-2, "rejected");
+        lua.push(KumoApi.CUSTOM_LUA_DELIVER);
+        lua.setField(-2, "custom_lua_deliver");
         lua.push(HOOK_COUNT);
         lua.setField(-2, "hook_count");
         Path dir = file.toAbsolutePath().getParent();

@@ -15,6 +15,8 @@ import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.egress.smtp.ClientTlsContexts;
+import dev.sluice.mta.dispatch.LuaDispatch;
+import dev.sluice.mta.dispatch.ProtocolDispatch;
 import dev.sluice.mta.ingress.Admission;
 import dev.sluice.mta.ingress.http.HttpIngress;
 import dev.sluice.mta.ingress.http.HttpListenerModule;
@@ -199,7 +201,11 @@ public final class MtaApp implements AutoCloseable {
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> options.dispatch().create(services, countingDeliveries(listener)));
+                Clock.systemUTC(), listener -> {
+                    var counting = countingDeliveries(listener);
+                    return new ProtocolDispatch(options.dispatch().create(services, counting),
+                            new LuaDispatch(policy, counting, LuaDispatch.defaultConcurrency(policy)));
+                });
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
