@@ -7,14 +7,18 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The writers of every {@code configure_local_logs} call: the MTA logs each record once here and each writer
- * applies its own meta/headers selection and per-record settings. With no configuration it logs nothing.
+ * The writers of every {@code configure_local_logs} call and the {@code configure_log_hook} hooks: the MTA logs
+ * each record once here and each writer and hook applies its own meta/headers selection and per-record settings.
+ * With no configuration it logs nothing.
  */
 public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
+    private final UUID nodeId;
+    private volatile List<RecordHook> hooks = List.of();
 
-    private LogWriters(List<LogWriter> writers) {
+    private LogWriters(List<LogWriter> writers, UUID nodeId) {
         this.writers = List.copyOf(writers);
+        this.nodeId = nodeId;
     }
 
     public static LogWriters start(List<LogConfig> configs, UUID nodeId) throws IOException {
@@ -33,35 +37,63 @@ public final class LogWriters implements AutoCloseable {
             }
             throw e;
         }
-        return new LogWriters(started);
+        return new LogWriters(started, nodeId);
     }
 
     public List<LogWriter> writers() {
         return writers;
     }
 
-    /** See {@link LogWriter#log(LogRecord, Message)}. */
+    /**
+     * Adds the {@code configure_log_hook} hooks: from now on every record logged is also offered to each hook
+     * that takes its type. Called once the queues the hooks feed exist.
+     */
+    public void attach(List<RecordHook> added) {
+        List<RecordHook> all = new ArrayList<>(hooks);
+        all.addAll(added);
+        hooks = List.copyOf(all);
+    }
+
+    /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks. */
     public void log(LogRecord record, Message message) throws InterruptedException {
-        if (writers.isEmpty()) {
-            return;
-        }
         List<MessageHeader> headers = null;
         for (LogWriter w : writers) {
             if (!w.config().logs(record.type())) {
                 continue;
             }
             if (headers == null) { // parse the header section once, and only if some writer wants headers
-                headers = writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
-                        ? MessageHeader.parse(message.data()) : List.of();
+                headers = headers(message);
             }
             w.log(record, message.metaMap(), headers);
         }
+        for (RecordHook h : hooks) {
+            LogHookConfig c = h.config();
+            if (!c.hooks(record.type()) || c.name().equals(message.meta(RecordHook.META_HOOK))) {
+                continue;
+            }
+            if (headers == null) {
+                headers = headers(message);
+            }
+            h.offer(record.toBuilder().meta(LogWriter.select(c.meta(), message.metaMap()))
+                    .headers(LogWriter.select(c.headers(), headers)).nodeid(nodeId).build());
+        }
     }
 
-    /** A record without a message (e.g. a Rejection before DATA): logged as built. */
+    private List<MessageHeader> headers(Message message) {
+        return writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
+                || hooks.stream().anyMatch(h -> !h.config().headers().isEmpty())
+                ? MessageHeader.parse(message.data()) : List.of();
+    }
+
+    /** A record without a message (e.g. a Rejection before DATA): logged as built, and offered to the hooks. */
     public void log(LogRecord record) throws InterruptedException {
         for (LogWriter w : writers) {
             w.log(record);
+        }
+        for (RecordHook h : hooks) {
+            if (h.config().hooks(record.type())) {
+                h.offer(record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record);
+            }
         }
     }
 
