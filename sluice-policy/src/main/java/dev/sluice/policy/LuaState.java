@@ -110,6 +110,7 @@ final class LuaState implements AutoCloseable {
             rejectCode = null;
             rejectText = null;
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }
@@ -119,6 +120,7 @@ final class LuaState implements AutoCloseable {
         this.overrunText = overrun;
         this.tripped = false;
         this.bounded = true;
+        CallDeadline.set(deadline);
     }
 
     /** The hook's question: null while the running code is within its deadline, else the error text. */
@@ -199,6 +201,7 @@ final class LuaState implements AutoCloseable {
             throw tripped ? PolicyException.timedOut(message, null) : new PolicyException(message, (String) null);
         } finally {
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }

@@ -1,6 +1,7 @@
 package dev.sluice.policy.kumo.http;
 
 import dev.sluice.net.IpLiterals;
+import dev.sluice.policy.CallDeadline;
 import dev.sluice.net.Transports;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -52,14 +54,17 @@ import org.slf4j.LoggerFactory;
  * A pooled HTTP/1.1 client on Netty, what {@code kumo.http.build_client} returns to Lua. Connections are kept per
  * (scheme, host, port) while the server allows keep-alive, and closed after {@code pool_idle_timeout} unused.
  *
- * <p>{@link #send} blocks its caller until the whole response is there or the request's timeout passes; it is
- * meant for Lua policy threads and must never be called on a Netty event loop. The sockets live on one event loop
+ * <p>{@link #send} blocks its caller until the whole response is there or the request's timeout passes (or the
+ * running policy call's limit, {@link CallDeadline}, if that comes first); it is meant for Lua policy threads and
+ * must never be called on a Netty event loop. The sockets live on one event loop
  * group shared by every client of the process (daemon threads, started at the first request).
  */
 public final class HttpClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpClient.class);
     /** Largest response body taken; a larger one fails the request rather than exhausting memory. */
     static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    /** Time left to the policy call after a request it cut short, for the Lua code to handle the error. */
+    private static final long CALL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** One request as the Lua Request object built it. Header names keep their spelling. */
     public record Request(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
@@ -135,6 +140,12 @@ public final class HttpClient implements AutoCloseable {
             throw new HttpException(uri, "the client is closed", null);
         }
         long deadline = System.nanoTime() + request.timeout().toNanos();
+        // never past the policy call's own limit: a request still waiting then would only get the Lua state abandoned
+        OptionalLong callDeadline = CallDeadline.nanos();
+        boolean cutByCall = callDeadline.isPresent() && callDeadline.getAsLong() - CALL_MARGIN_NANOS - deadline < 0;
+        if (cutByCall) {
+            deadline = callDeadline.getAsLong() - CALL_MARGIN_NANOS;
+        }
         Target target = Target.of(uri);
         Channel channel = reuse(target);
         boolean reused = channel != null;
@@ -153,7 +164,8 @@ public final class HttpClient implements AutoCloseable {
             response = pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             channel.close();
-            throw new HttpException(uri, "operation timed out after " + seconds(request.timeout()), null);
+            throw new HttpException(uri, cutByCall ? "operation timed out at the policy call's time limit"
+                    : "operation timed out after " + seconds(request.timeout()), null);
         } catch (ExecutionException e) {
             channel.close();
             Throwable cause = e.getCause();

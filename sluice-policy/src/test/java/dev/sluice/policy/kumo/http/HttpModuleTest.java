@@ -8,7 +8,11 @@ import dev.sluice.net.http.HttpHandler;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;
+import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
+import dev.sluice.policy.PolicyOptions;
+import java.nio.file.Files;
+import java.time.Duration;
 import dev.sluice.policy.kumo.LuaSnippets;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -131,6 +135,23 @@ class HttpModuleTest {
                 .isInstanceOf(PolicyException.class)
                 .hasMessageContaining("policy.lua:3: error sending request for url (" + base + "/never): operation timed out after 0.3 s");
         assertThat(System.nanoTime() - start).isLessThan(4_000_000_000L);
+    }
+
+    @Test
+    void aRequestNeverOutlivesThePolicyCallThatMadeIt() throws Exception {
+        Path file = dir.resolve("policy.lua");
+        Files.writeString(file, String.join("\n",
+                "kumo.on('test', function()",
+                "  local ok, err = pcall(function()",
+                "    return kumo.http.build_client({}):get('" + base + "/never'):send()", // client default: 60 s
+                "  end)",
+                "  return err",
+                "end)"));
+        try (Policy policy = Policy.load(new PolicyOptions(file, 1, List.of(), null, Duration.ofSeconds(1)))) {
+            // the request gives up just before the call's 1 s limit: the handler sees the error and returns
+            assertThat(policy.call("test")).asString()
+                    .endsWith("error sending request for url (" + base + "/never): operation timed out at the policy call's time limit");
+        }
     }
 
     @Test
