@@ -123,41 +123,6 @@ for _, level in ipairs({ 'debug', 'info', 'warn', 'error' }) do
   rawset(kumo, 'log_' .. level, function(...) native.log(level, joined(...)) end)
 end
 
-package.loaded.kumo = kumo
-_G.kumo = kumo
-package.path = native.policy_dir .. '/?.lua;' .. native.policy_dir .. '/?/init.lua;' .. package.path
-
--- Finds or creates the table for 'kumo', 'kumo.dns', 'proxy', ...
-local function module_for(path)
-  local first, rest = path:match('^([^.]+)%.?(.*)$')
-  local t = package.loaded[first]
-  if t == nil then
-    t = module_table(first)
-    package.loaded[first] = t
-    _G[first] = t
-  end
-  local so_far = first
-  for part in rest:gmatch('[^.]+') do
-    so_far = so_far .. '.' .. part
-    local sub = rawget(t, part)
-    if sub == nil then
-      sub = module_table(so_far)
-      rawset(t, part, sub)
-    end
-    t = sub
-  end
-  return t
-end
-
-local function define(path, name, fn)
-  rawset(module_for(path), name, fn)
-end
-
-local function as_string_error(e)
-  if type(e) == 'string' or getmetatable(e) == REJECT then return e end
-  return tostring(e)
-end
-
 -- Delivery through a queue's custom_lua protocol (KumoApi.CUSTOM_LUA_DELIVER): the constructor
 -- event makes a connection for (domain, tenant, campaign); its send(message), or send_batch({message})
 -- when batched, delivers and returns the disposition text, or raises (kumo.reject: 4xx retry later,
@@ -197,14 +162,48 @@ local function custom_lua_deliver(constructor, batched, domain, tenant, campaign
   return tostring(result)
 end
 
--- Events Sluice itself fires into Lua code of this file; a policy cannot replace them.
-local builtin = { [native.custom_lua_deliver] = { custom_lua_deliver } }
+handlers[native.custom_lua_deliver] = { custom_lua_deliver } -- Sluice's own, not listed by handler_names
+
+package.loaded.kumo = kumo
+_G.kumo = kumo
+package.path = native.policy_dir .. '/?.lua;' .. native.policy_dir .. '/?/init.lua;' .. package.path
+
+-- Finds or creates the table for 'kumo', 'kumo.dns', 'proxy', ...
+local function module_for(path)
+  local first, rest = path:match('^([^.]+)%.?(.*)$')
+  local t = package.loaded[first]
+  if t == nil then
+    t = module_table(first)
+    package.loaded[first] = t
+    _G[first] = t
+  end
+  local so_far = first
+  for part in rest:gmatch('[^.]+') do
+    so_far = so_far .. '.' .. part
+    local sub = rawget(t, part)
+    if sub == nil then
+      sub = module_table(so_far)
+      rawset(t, part, sub)
+    end
+    t = sub
+  end
+  return t
+end
+
+local function define(path, name, fn)
+  rawset(module_for(path), name, fn)
+end
+
+local function as_string_error(e)
+  if type(e) == 'string' or getmetatable(e) == REJECT then return e end
+  return tostring(e)
+end
 
 -- Single-handler events have one entry; multi-handler events run in registration order
 -- until one returns a non-nil value (get_queue_config), or all of them (pre_init).
 local function dispatch(name, ...)
   if overrun ~= nil then arm() end -- the previous call ran over: back to the normal count
-  local list = builtin[name] or handlers[name]
+  local list = handlers[name]
   if list == nil then return nil end
   for i = 1, #list do
     local ok, result = xpcall(list[i], as_string_error, ...)
@@ -228,7 +227,9 @@ end
 
 local function handler_names()
   local names = {}
-  for name in pairs(handlers) do names[#names + 1] = name end
+  for name in pairs(handlers) do
+    if name ~= native.custom_lua_deliver then names[#names + 1] = name end
+  end
   return names
 end
 

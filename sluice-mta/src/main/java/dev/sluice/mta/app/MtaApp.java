@@ -15,8 +15,6 @@ import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.egress.smtp.ClientTlsContexts;
-import dev.sluice.mta.dispatch.LuaDispatch;
-import dev.sluice.mta.dispatch.ProtocolDispatch;
 import dev.sluice.mta.ingress.Admission;
 import dev.sluice.mta.ingress.http.HttpIngress;
 import dev.sluice.mta.ingress.http.HttpListenerModule;
@@ -204,13 +202,10 @@ public final class MtaApp implements AutoCloseable {
                 resolvers, hostname, options.tls(), registry);
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> {
-                    var counting = countingDeliveries(listener);
-                    return new ProtocolDispatch(options.dispatch().create(services, counting),
-                            new LuaDispatch(policy, counting, LuaDispatch.defaultConcurrency(policy)));
-                });
+                Clock.systemUTC(), listener -> options.dispatch().create(services, countingDeliveries(listener)));
         for (LogHookConfig c : logsModule.hooks()) {
-            logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC()));
+            logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
+                    NodeId.loadOrCreate(nodeIdFile)));
             LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
         }
         logs.attach(List.copyOf(logHooks));

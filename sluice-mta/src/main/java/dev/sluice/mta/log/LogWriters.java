@@ -7,18 +7,17 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The writers of every {@code configure_local_logs} call and the {@code configure_log_hook} hooks: the MTA logs
- * each record once here and each writer and hook applies its own meta/headers selection and per-record settings.
- * With no configuration it logs nothing.
+ * The writers of every {@code configure_local_logs} call: the MTA logs each record once here and each writer
+ * applies its own meta/headers selection and per-record settings. With no configuration it logs nothing.
+ * Each record is also offered to the {@code configure_log_hook} hooks ({@link #attach}), with each hook's own
+ * meta/headers selection.
  */
 public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
-    private final UUID nodeId;
     private volatile List<RecordHook> hooks = List.of();
 
-    private LogWriters(List<LogWriter> writers, UUID nodeId) {
+    private LogWriters(List<LogWriter> writers) {
         this.writers = List.copyOf(writers);
-        this.nodeId = nodeId;
     }
 
     public static LogWriters start(List<LogConfig> configs, UUID nodeId) throws IOException {
@@ -37,7 +36,7 @@ public final class LogWriters implements AutoCloseable {
             }
             throw e;
         }
-        return new LogWriters(started, nodeId);
+        return new LogWriters(started);
     }
 
     public List<LogWriter> writers() {
@@ -54,46 +53,48 @@ public final class LogWriters implements AutoCloseable {
         hooks = List.copyOf(all);
     }
 
+    /** Offers the record to each hook that takes it, except the hook that made {@code message}. */
+    private void hook(LogRecord record, Message message) throws InterruptedException {
+        for (RecordHook h : hooks) {
+            LogHookConfig c = h.config();
+            if (c.hooks(record.type()) && !c.name().equals(message.meta(RecordHook.META_HOOK))) {
+                List<MessageHeader> headers = c.headers().isEmpty() ? List.of() : MessageHeader.parse(message.data());
+                h.offer(record.toBuilder().meta(LogWriter.select(c.meta(), message.metaMap()))
+                        .headers(LogWriter.select(c.headers(), headers)).build());
+            }
+        }
+    }
+
     /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks. */
     public void log(LogRecord record, Message message) throws InterruptedException {
+        hook(record, message);
+
+        if (writers.isEmpty()) {
+            return;
+        }
         List<MessageHeader> headers = null;
         for (LogWriter w : writers) {
             if (!w.config().logs(record.type())) {
                 continue;
             }
             if (headers == null) { // parse the header section once, and only if some writer wants headers
-                headers = headers(message);
+                headers = writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
+                        ? MessageHeader.parse(message.data()) : List.of();
             }
             w.log(record, message.metaMap(), headers);
         }
-        for (RecordHook h : hooks) {
-            LogHookConfig c = h.config();
-            if (!c.hooks(record.type()) || c.name().equals(message.meta(RecordHook.META_HOOK))) {
-                continue;
-            }
-            if (headers == null) {
-                headers = headers(message);
-            }
-            h.offer(record.toBuilder().meta(LogWriter.select(c.meta(), message.metaMap()))
-                    .headers(LogWriter.select(c.headers(), headers)).nodeid(nodeId).build());
-        }
-    }
-
-    private List<MessageHeader> headers(Message message) {
-        return writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
-                || hooks.stream().anyMatch(h -> !h.config().headers().isEmpty())
-                ? MessageHeader.parse(message.data()) : List.of();
     }
 
     /** A record without a message (e.g. a Rejection before DATA): logged as built, and offered to the hooks. */
     public void log(LogRecord record) throws InterruptedException {
-        for (LogWriter w : writers) {
-            w.log(record);
-        }
         for (RecordHook h : hooks) {
             if (h.config().hooks(record.type())) {
-                h.offer(record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record);
+                h.offer(record);
             }
+        }
+
+        for (LogWriter w : writers) {
+            w.log(record);
         }
     }
 

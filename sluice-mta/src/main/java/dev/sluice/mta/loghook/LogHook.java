@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.BiConsumer;
@@ -47,17 +48,19 @@ public final class LogHook implements RecordHook, AutoCloseable {
     private final Spool spool;
     private final BiConsumer<Message, QueueName> schedule;
     private final Clock clock;
+    private final UUID nodeId;
     private final BlockingQueue<LogRecord> queue;
     private final Thread thread;
     private volatile boolean closed;
 
     private LogHook(LogHookConfig config, Policy policy, Spool spool, BiConsumer<Message, QueueName> schedule,
-                    Clock clock) {
+                    Clock clock, UUID nodeId) {
         this.config = config;
         this.policy = policy;
         this.spool = spool;
         this.schedule = schedule;
         this.clock = clock;
+        this.nodeId = nodeId;
         this.queue = new ArrayBlockingQueue<>(config.backPressure());
         this.thread = Thread.ofPlatform().daemon().name("log-hook " + config.name()).unstarted(this::run);
     }
@@ -66,10 +69,11 @@ public final class LogHook implements RecordHook, AutoCloseable {
      * Starts the hook's thread.
      *
      * @param schedule puts a spooled message in its scheduled queue
+     * @param nodeId   the records' {@code nodeid}, as the log writers fill it in
      */
     public static LogHook start(LogHookConfig config, Policy policy, Spool spool,
-                                BiConsumer<Message, QueueName> schedule, Clock clock) {
-        LogHook hook = new LogHook(config, policy, spool, schedule, clock);
+                                BiConsumer<Message, QueueName> schedule, Clock clock, UUID nodeId) {
+        LogHook hook = new LogHook(config, policy, spool, schedule, clock, nodeId);
         hook.thread.start();
         return hook;
     }
@@ -138,7 +142,7 @@ public final class LogHook implements RecordHook, AutoCloseable {
 
     /** The message KumoMTA makes of a record. */
     Message message(LogRecord record) {
-        String json = record.toJson();
+        String json = (record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record).toJson();
         Map<String, Object> meta = new LinkedHashMap<>();
         try {
             meta.put("log_record", JSON.readValue(json, MAP));
