@@ -11,7 +11,6 @@ import dev.sluice.net.http.HttpHandler;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;
-import dev.sluice.testkit.CommandTool;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,9 +96,7 @@ class CustomLuaDeliveryTest extends MtaAppTestBase {
     }
 
     private void send(String to) {
-        assertThat(CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
-                "sender@example.test", "--to", to, "--helo", "client.test", "--header", "Subject: webhook test").ok())
-                .isTrue();
+        MtaFixture.sendAccepted(app, to, "webhook test");
     }
 
     @Test

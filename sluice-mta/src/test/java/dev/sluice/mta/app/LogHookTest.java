@@ -11,7 +11,6 @@ import dev.sluice.net.http.HttpHandler;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;
-import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.FreePorts;
 import dev.sluice.testkit.SmtpSink;
 import java.net.InetSocketAddress;
@@ -111,9 +110,7 @@ class LogHookTest extends MtaAppTestBase {
     }
 
     private void send(String to) {
-        assertThat(CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
-                "sender@example.test", "--to", to, "--helo", "client.test", "--header", "Subject: hooked").ok())
-                .isTrue();
+        MtaFixture.sendAccepted(app, to, "hooked");
     }
 
     @Test

@@ -50,6 +50,15 @@ final class MtaFixture {
         return MtaApp.start(MtaApp.Options.of(policy).withDefaultSpool(policy.resolveSibling("default-spool")));
     }
 
+    /** swaks sends one message with a Subject to {@code to} through the app's first ESMTP listener; it must be accepted. */
+    static void sendAccepted(MtaApp app, String to, String subject) {
+        var result = dev.sluice.testkit.CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()),
+                "--from", "sender@example.test", "--to", to, "--helo", "client.test", "--header", "Subject: " + subject);
+        if (!result.ok()) {
+            throw new AssertionError("swaks to " + to + " failed: " + result.stdout());
+        }
+    }
+
     static String hostPort(InetSocketAddress a) {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }

@@ -63,6 +63,14 @@ public final class HttpClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpClient.class);
     /** Largest response body taken; a larger one fails the request rather than exhausting memory. */
     static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    static final int MAX_REDIRECTS = 10;
+    private static final java.util.Set<Integer> REDIRECTS = java.util.Set.of(301, 302, 303, 307, 308);
+    /** Headers not sent on to another host. */
+    private static final java.util.Set<String> SENSITIVE = java.util.Set.of("authorization", "cookie", "proxy-authorization",
+            "www-authenticate");
+    /** Headers that describe a body, dropped when a redirect turns the request into a GET. */
+    private static final java.util.Set<String> BODY_HEADERS = java.util.Set.of("content-type", "content-length",
+            "content-encoding");
     /** Time left to the policy call after a request it cut short, for the Lua code to handle the error. */
     private static final long CALL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -131,8 +139,12 @@ public final class HttpClient implements AutoCloseable {
 
     /**
      * Sends the request and waits for the whole response, at most the request's timeout (connecting included).
+     * Redirects (301, 302, 303, 307, 308) are followed, at most {@link #MAX_REDIRECTS}, within the same timeout,
+     * as KumoMTA's client does: 303 (and 301/302 after a POST) turn into a GET without a body, and credentials are
+     * not sent to another host.
      *
-     * @throws HttpException no response: bad URL, DNS, connect, TLS, timeout, connection closed early
+     * @throws HttpException no response: bad URL, DNS, connect, TLS, timeout, connection closed early, too many
+     *                       redirects
      */
     public Reply send(Request request) throws HttpException {
         URI uri = request.uri();
@@ -146,6 +158,50 @@ public final class HttpClient implements AutoCloseable {
         if (cutByCall) {
             deadline = callDeadline.getAsLong() - CALL_MARGIN_NANOS;
         }
+        String timedOut = cutByCall ? "operation timed out at the policy call's time limit"
+                : "operation timed out after " + seconds(request.timeout());
+        Request current = request;
+        for (int redirects = 0; ; redirects++) {
+            Reply reply = exchange(current, deadline, timedOut);
+            String location = reply.status() / 100 == 3 ? header(reply, "location") : null;
+            if (location == null || !REDIRECTS.contains(reply.status())) {
+                return reply;
+            }
+            if (redirects == MAX_REDIRECTS) {
+                throw new HttpException(request.uri(), "too many redirects (" + MAX_REDIRECTS + ")", null);
+            }
+            current = redirected(current, reply.status(), location);
+        }
+    }
+
+    /** The request a redirect asks for. */
+    private static Request redirected(Request r, int status, String location) throws HttpException {
+        URI next;
+        try {
+            next = r.uri().resolve(new URI(location));
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            throw new HttpException(r.uri(), "redirect to an invalid location '" + location + "'", e);
+        }
+        String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+            throw new HttpException(r.uri(), "redirect to an unsupported location '" + location + "'", null);
+        }
+        boolean toGet = status == 303 || (status == 301 || status == 302) && r.method().equals("POST");
+        boolean sameHost = next.getHost().equalsIgnoreCase(r.uri().getHost()) && next.getPort() == r.uri().getPort();
+        List<Map.Entry<String, String>> headers = r.headers().stream()
+                .filter(h -> sameHost || !SENSITIVE.contains(h.getKey().toLowerCase(java.util.Locale.ROOT)))
+                .filter(h -> !toGet || !BODY_HEADERS.contains(h.getKey().toLowerCase(java.util.Locale.ROOT)))
+                .toList();
+        return new Request(toGet ? "GET" : r.method(), next, headers, toGet ? new byte[0] : r.body(), r.timeout());
+    }
+
+    private static String header(Reply reply, String lowerName) {
+        return reply.headers().stream().filter(h -> h.getKey().equals(lowerName)).map(Map.Entry::getValue)
+                .findFirst().orElse(null);
+    }
+
+    private Reply exchange(Request request, long deadline, String timedOut) throws HttpException {
+        URI uri = request.uri();
         Target target = Target.of(uri);
         Channel channel = reuse(target);
         boolean reused = channel != null;
@@ -164,8 +220,7 @@ public final class HttpClient implements AutoCloseable {
             response = pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             channel.close();
-            throw new HttpException(uri, cutByCall ? "operation timed out at the policy call's time limit"
-                    : "operation timed out after " + seconds(request.timeout()), null);
+            throw new HttpException(uri, timedOut, null);
         } catch (ExecutionException e) {
             channel.close();
             Throwable cause = e.getCause();

@@ -177,6 +177,51 @@ class HttpModuleTest {
                 .hasMessageContaining("error sending request for url (" + tlsBase + "/hello): TLS handshake");
     }
 
+    /** A python3 http.server that redirects: GET /moved → 302 /final, POST /post → 303 /final, /loop → itself. */
+    private static final String REDIRECTING_SERVER = String.join("\n",
+            "import http.server",
+            "class H(http.server.BaseHTTPRequestHandler):",
+            "    def answer(self, status, body=b'', location=None):",
+            "        self.send_response(status)",
+            "        if location: self.send_header('Location', location)",
+            "        self.send_header('Content-Length', str(len(body)))",
+            "        self.end_headers()",
+            "        self.wfile.write(body)",
+            "    def do_GET(self):",
+            "        if self.path == '/moved': return self.answer(302, location='/final')",
+            "        if self.path == '/loop': return self.answer(302, location='/loop')",
+            "        auth = self.headers.get('Authorization', '-')",
+            "        self.answer(200, ('GET ' + self.path + ' ' + auth).encode())",
+            "    def do_POST(self):",
+            "        self.rfile.read(int(self.headers.get('Content-Length', '0')))",
+            "        self.answer(303, location='/final')",
+            "    def log_message(self, *args): pass",
+            "s = http.server.HTTPServer(('127.0.0.1', 0), H)",
+            "print(s.server_port, flush=True)",
+            "s.serve_forever()");
+
+    @Test
+    void redirectsAreFollowedAndA303TurnsAPostIntoAGet() throws Exception {
+        Process python = new ProcessBuilder("python3", "-c", REDIRECTING_SERVER).redirectErrorStream(true).start();
+        try {
+            String port = new java.io.BufferedReader(new java.io.InputStreamReader(python.getInputStream())).readLine();
+            String url = "http://127.0.0.1:" + port;
+            Object result = eval(
+                    "kumo.on('test', function()",
+                    "  local client = kumo.http.build_client {}",
+                    "  local get = client:get('" + url + "/moved'):bearer_auth('t'):send()",
+                    "  local post = client:post('" + url + "/post'):body('x'):send()",
+                    "  local ok, err = pcall(function() return client:get('" + url + "/loop'):send() end)",
+                    "  return get:status_code() .. ' ' .. get:text() .. ' | ' .. post:text() .. ' | ' .. err",
+                    "end)");
+            assertThat(result).asString().startsWith("200 GET /final Bearer t | GET /final - | ")
+                    .endsWith("error sending request for url (" + url + "/loop): too many redirects (10)");
+        } finally {
+            python.destroy();
+            python.waitFor();
+        }
+    }
+
     @Test
     void badArgumentsAreErrorsAtTheCallersLine() throws Exception {
         assertThat(LuaSnippets.loadError(dir, "kumo.http.build_client { timeot = '1s' }"))
