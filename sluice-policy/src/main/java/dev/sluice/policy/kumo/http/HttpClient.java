@@ -99,12 +99,21 @@ public final class HttpClient implements AutoCloseable {
 
     private final HttpClientOptions options;
     private final SslContext tls;
-    private final Map<String, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
-    private final java.util.Set<Channel> open = ConcurrentHashMap.newKeySet();
+    /**
+     * Idle keep-alive connections per client options, then per target: shared by every client built with the same
+     * options, so a policy that builds a client for each message (a custom_lua constructor does) still reuses them.
+     */
+    private static final Map<HttpClientOptions, Map<String, ConcurrentLinkedDeque<Channel>>> POOLS =
+            new ConcurrentHashMap<>();
+
+    private final Map<String, ConcurrentLinkedDeque<Channel>> idle;
+    /** Connections carrying a request of this client now. */
+    private final java.util.Set<Channel> inUse = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public HttpClient(HttpClientOptions options) {
         this.options = Objects.requireNonNull(options, "options");
+        this.idle = POOLS.computeIfAbsent(options, o -> new ConcurrentHashMap<>());
         this.tls = options.acceptInvalidCerts() ? TlsContexts.INSECURE : TlsContexts.VERIFYING;
     }
 
@@ -208,6 +217,21 @@ public final class HttpClient implements AutoCloseable {
         if (channel == null) {
             channel = connect(uri, target, deadline);
         }
+        inUse.add(channel);
+        try {
+            return exchange(request, target, channel, reused, deadline, timedOut);
+        } finally {
+            inUse.remove(channel);
+        }
+    }
+
+    private Reply exchange(Request request, Target target, Channel channel, boolean reused, long deadline,
+                           String timedOut) throws HttpException {
+        URI uri = request.uri();
+        if (closed) {
+            channel.close();
+            throw new HttpException(uri, "the client is closed", null);
+        }
         Exchange exchange = channel.pipeline().get(Exchange.class);
         CompletableFuture<FullHttpResponse> pending = exchange.expect();
         channel.writeAndFlush(toNetty(request, target)).addListener(f -> {
@@ -246,12 +270,14 @@ public final class HttpClient implements AutoCloseable {
         }
     }
 
-    /** Closes every connection; later requests fail. */
+    /**
+     * Ends the client: later requests fail and a request in flight is cut off. Its idle connections stay in the
+     * pool of its options for the next client, until {@code pool_idle_timeout}.
+     */
     @Override
     public void close() {
         closed = true;
-        idle.clear();
-        open.forEach(Channel::close);
+        inUse.forEach(Channel::close);
     }
 
     /** Where a request goes. */
@@ -364,8 +390,6 @@ public final class HttpClient implements AutoCloseable {
                         connect.cause());
             }
             Channel ch = connect.channel();
-            open.add(ch);
-            ch.closeFuture().addListener(f -> open.remove(ch));
             if (closed) {
                 ch.close();
                 throw new HttpException(where, "the client is closed", null);
