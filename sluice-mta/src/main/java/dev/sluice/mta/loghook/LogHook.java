@@ -112,6 +112,9 @@ public final class LogHook implements RecordHook, AutoCloseable {
     }
 
     private void hook(LogRecord record) {
+        if (!policy.hasHandler(EVENT)) {
+            return; // nothing would keep it
+        }
         Message m = message(record);
         Object keep;
         try {
