@@ -97,8 +97,6 @@ public final class HttpClient implements AutoCloseable {
         }
     }
 
-    private final HttpClientOptions options;
-    private final SslContext tls;
     /**
      * Idle keep-alive connections per client options, then per target: shared by every client built with the same
      * options, so a policy that builds a client for each message (a custom_lua constructor does) still reuses them.
@@ -106,6 +104,8 @@ public final class HttpClient implements AutoCloseable {
     private static final Map<HttpClientOptions, Map<String, ConcurrentLinkedDeque<Channel>>> POOLS =
             new ConcurrentHashMap<>();
 
+    private final HttpClientOptions options;
+    private final SslContext tls;
     private final Map<String, ConcurrentLinkedDeque<Channel>> idle;
     /** Connections carrying a request of this client now. */
     private final java.util.Set<Channel> inUse = ConcurrentHashMap.newKeySet();
@@ -305,8 +305,7 @@ public final class HttpClient implements AutoCloseable {
         ConcurrentLinkedDeque<Channel> parked = idle.get(target.key());
         Channel ch;
         while (parked != null && (ch = parked.pollFirst()) != null) {
-            if (ch.isActive() && ch.pipeline().get("pool-idle") != null) {
-                ch.pipeline().remove("pool-idle");
+            if (ch.isActive() && takeOutOfPool(ch)) {
                 if (options.verbose()) {
                     LOG.info("kumo.http: reusing connection {} to {}", ch.localAddress(), target.key());
                 }
@@ -314,6 +313,16 @@ public final class HttpClient implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Removes the pool's idle timer; false when the connection closed meanwhile (its pipeline is gone). */
+    private static boolean takeOutOfPool(Channel ch) {
+        try {
+            ch.pipeline().remove("pool-idle");
+            return true;
+        } catch (java.util.NoSuchElementException closedMeanwhile) {
+            return false;
+        }
     }
 
     /** Back to the pool, closed once it has been idle for pool_idle_timeout. */
