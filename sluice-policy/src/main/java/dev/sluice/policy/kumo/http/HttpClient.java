@@ -157,6 +157,10 @@ public final class HttpClient implements AutoCloseable {
      */
     public Reply send(Request request) throws HttpException {
         URI uri = request.uri();
+        if (Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread) {
+            // policy calls run on the policy's own threads; waiting here would stall every channel of this loop
+            throw new IllegalStateException("kumo.http: send() called on a Netty event loop thread, where it must not block");
+        }
         if (closed) {
             throw new HttpException(uri, "the client is closed", null);
         }
