@@ -68,30 +68,11 @@ class CustomLuaDeliveryTest extends MtaAppTestBase {
                     protocol = { custom_lua = { constructor = 'make.webhook' } },
                   }
                 end)
-                kumo.on('make.webhook', function(domain, tenant, campaign)
-                  local client = kumo.http.build_client { timeout = '3s' }
-                  local connection = {}
-                  function connection:send(message)
-                    if message:recipient().user == 'refused' then
-                      kumo.reject(550, '5.7.1 not wanted at ' .. domain)
-                    end
-                    local response = client:post 'URL'
-                      :header('Content-Type', 'message/rfc822')
-                      :header('X-Recipient', tostring(message:recipient()))
-                      :body(message:get_data())
-                      :send()
-                    local disposition = response:status_code() .. ' ' .. response:text()
-                    if response:status_is_success() then
-                      return disposition
-                    end
-                    kumo.reject(451, disposition)
-                  end
-                  function connection:close()
-                    client:close()
-                  end
-                  return connection
-                end)
-                """.replace("DIR", dir.toAbsolutePath().toString()).replace("URL", url));
+                """.replace("DIR", dir.toAbsolutePath().toString())
+                + MtaFixture.webhookConstructor(url, "message/rfc822", 451, """
+                        if message:recipient().user == 'refused' then
+                          kumo.reject(550, '5.7.1 not wanted at ' .. domain)
+                        end"""));
         return file;
     }
 

@@ -87,25 +87,9 @@ class LogHookTest extends MtaAppTestBase {
                 kumo.on('get_egress_path_config', function(domain, source, site)
                   return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
                 end)
-                kumo.on('make.webhook', function(domain, tenant, campaign)
-                  local client = kumo.http.build_client { timeout = '2s' }
-                  local connection = {}
-                  function connection:send(message)
-                    local response = client:post('http://127.0.0.1:WEBHOOK/log')
-                      :header('Content-Type', 'application/json')
-                      :body(message:get_data())
-                      :send()
-                    local disposition = response:status_code() .. ' ' .. response:text()
-                    if response:status_is_success() then
-                      return disposition
-                    end
-                    kumo.reject(500, disposition)
-                  end
-                  function connection:close() client:close() end
-                  return connection
-                end)
                 """.replace("DIR", dir.toAbsolutePath().toString()).replace("SINK", String.valueOf(sinkPort))
-                .replace("CLOSED", String.valueOf(FreePorts.tcp())).replace("WEBHOOK", String.valueOf(webhookPort)));
+                .replace("CLOSED", String.valueOf(FreePorts.tcp()))
+                + MtaFixture.webhookConstructor("http://127.0.0.1:" + webhookPort + "/log", "application/json", 500, ""));
         return file;
     }
 
