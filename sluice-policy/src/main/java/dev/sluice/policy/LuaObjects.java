@@ -15,7 +15,13 @@ final class LuaObjects {
     private static final String KEY = "\0sluice";
 
     /** {@code __pairs}: a table of the object's entries, iterated with {@code next}. */
-    private static final String PAIRS = "local entries = ...; return function(self) return next, entries(self), nil end";
+    private static final String PAIRS = String.join("\n",
+            "local entries = ...",
+            "return function(self)",
+            "  local t = entries(self)", // the entries, or why there are none
+            "  if type(t) == 'string' then error(t, 3) end", // at the line that called pairs (level 2 is pairs)
+            "  return next, t, nil",
+            "end");
 
     private LuaObjects() {}
 
@@ -52,16 +58,14 @@ final class LuaObjects {
             return length;
         }));
         lua.setField(-2, "__len");
-        // pairs() never sees the private key: it iterates the object's entries(), or fails when it has none
+        // Hide the private key from pairs(); LuaObjects have no iterable contents.
+        // ... except what entries() returns, iterated as a fresh table; without entries pairs() fails.
         byte[] pairs = PAIRS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         lua.load(java.nio.ByteBuffer.allocateDirect(pairs.length).put(pairs).flip(), "=sluice-pairs");
         lua.push(LuaState.javaFunction(args -> {
             LuaObject object = self(args);
             java.util.Map<?, ?> entries = object.entries();
-            if (entries == null) {
-                throw new IllegalArgumentException("a " + object.typeName() + " cannot be iterated with pairs()");
-            }
-            return entries;
+            return entries != null ? entries : "a " + object.typeName() + " cannot be iterated with pairs()";
         }));
         lua.pCall(1, 1);
         lua.setField(-2, "__pairs");

@@ -226,6 +226,8 @@ class HttpModuleTest {
     void badArgumentsAreErrorsAtTheCallersLine() throws Exception {
         assertThat(LuaSnippets.loadError(dir, "kumo.http.build_client { timeot = '1s' }"))
                 .isEqualTo(dir.resolve("policy.lua") + ":1: kumo.http.build_client: unknown key 'timeot'");
+        assertThat(LuaSnippets.loadError(dir, "local n = 0", "for k in pairs(kumo.http.build_client {}) do n = n + 1 end"))
+                .isEqualTo(dir.resolve("policy.lua") + ":2: a HttpClient cannot be iterated with pairs()");
         assertThat(LuaSnippets.loadError(dir, "kumo.http.build_client {}:get('ftp://x/')"))
                 .isEqualTo(dir.resolve("policy.lua") + ":1: client:get: invalid URL 'ftp://x/': the scheme must be http or https");
     }
