@@ -18,4 +18,12 @@ public final class KumoApi {
             "aaa", "amqp", "api", "cidr", "crypto", "digest", "dkim", "dmarc", "dns", "domain_map",
             "encode", "fs", "http", "kafka", "memcache", "mimepart", "mpsc", "nats", "redis", "regex",
             "secrets", "serde", "shaping", "spf", "sqlite", "string", "time", "tsa", "uuid", "xfer");
+
+    /**
+     * The event {@link Policy#call} runs to deliver one message through a queue's {@code custom_lua} protocol, with
+     * arguments (constructor event name, batched, domain, tenant, campaign, message): it calls the constructor's
+     * handler, then the connection's {@code send} (or {@code send_batch} when batched) and {@code close}, and
+     * returns the disposition text. Built into the bootstrap (a Sluice event, not one a policy registers).
+     */
+    public static final String CUSTOM_LUA_DELIVER = "sluice:custom_lua_deliver";
 }

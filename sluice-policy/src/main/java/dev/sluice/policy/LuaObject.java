@@ -33,6 +33,14 @@ public interface LuaObject {
         return null;
     }
 
+    /**
+     * What {@code pairs(object)} iterates (a Map, converted to a fresh Lua table for each call), or null when the
+     * object cannot be iterated (the default).
+     */
+    default java.util.Map<?, ?> entries() {
+        return null;
+    }
+
     /** {@code tostring(object)}. */
     default String display() {
         return typeName();

@@ -14,6 +14,15 @@ final class LuaObjects {
     /** Raw key of the Java object in the object's table (a NUL keeps it out of any real field name). */
     private static final String KEY = "\0sluice";
 
+    /** {@code __pairs}: a table of the object's entries, iterated with {@code next}. */
+    private static final String PAIRS = String.join("\n",
+            "local entries = ...",
+            "return function(self)",
+            "  local t = entries(self)", // the entries, or why there are none
+            "  if type(t) == 'string' then error(t, 3) end", // at the line that called pairs (level 2 is pairs)
+            "  return next, t, nil",
+            "end");
+
     private LuaObjects() {}
 
     static void push(Lua lua, LuaObject object) {
@@ -50,9 +59,15 @@ final class LuaObjects {
         }));
         lua.setField(-2, "__len");
         // Hide the private key from pairs(); LuaObjects have no iterable contents.
+        // ... except what entries() returns, iterated as a fresh table; without entries pairs() fails.
+        byte[] pairs = PAIRS.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        lua.load(java.nio.ByteBuffer.allocateDirect(pairs.length).put(pairs).flip(), "=sluice-pairs");
         lua.push(LuaState.javaFunction(args -> {
-            throw new IllegalArgumentException("a " + self(args).typeName() + " cannot be iterated with pairs()");
+            LuaObject object = self(args);
+            java.util.Map<?, ?> entries = object.entries();
+            return entries != null ? entries : "a " + object.typeName() + " cannot be iterated with pairs()";
         }));
+        lua.pCall(1, 1);
         lua.setField(-2, "__pairs");
         for (String op : new String[] {"add", "sub", "eq", "lt", "le", "concat"}) {
             lua.push(LuaState.javaFunction(args -> {

@@ -110,6 +110,7 @@ final class LuaState implements AutoCloseable {
             rejectCode = null;
             rejectText = null;
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }
@@ -119,6 +120,7 @@ final class LuaState implements AutoCloseable {
         this.overrunText = overrun;
         this.tripped = false;
         this.bounded = true;
+        CallDeadline.set(deadline);
     }
 
     /** The hook's question: null while the running code is within its deadline, else the error text. */
@@ -174,6 +176,8 @@ final class LuaState implements AutoCloseable {
         lua.setField(-2, "overdue");
         lua.push(this::rejected);
         lua.setField(-2, "rejected");
+        lua.push(KumoApi.CUSTOM_LUA_DELIVER);
+        lua.setField(-2, "custom_lua_deliver");
         lua.push(HOOK_COUNT);
         lua.setField(-2, "hook_count");
         Path dir = file.toAbsolutePath().getParent();
@@ -197,6 +201,7 @@ final class LuaState implements AutoCloseable {
             throw tripped ? PolicyException.timedOut(message, null) : new PolicyException(message, (String) null);
         } finally {
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }

@@ -123,6 +123,47 @@ for _, level in ipairs({ 'debug', 'info', 'warn', 'error' }) do
   rawset(kumo, 'log_' .. level, function(...) native.log(level, joined(...)) end)
 end
 
+-- Delivery through a queue's custom_lua protocol (KumoApi.CUSTOM_LUA_DELIVER): the constructor
+-- event makes a connection for (domain, tenant, campaign); its send(message), or send_batch({message})
+-- when batched, delivers and returns the disposition text, or raises (kumo.reject: 4xx retry later,
+-- 5xx permanent; any other error: retry later). close() runs afterwards when the connection has one.
+-- One connection per message: a connection never outlives the call (Lua states are pooled).
+local function custom_lua_deliver(constructor, batched, domain, tenant, campaign, message)
+  local list = handlers[constructor]
+  if list == nil then
+    error("custom_lua: no handler for the constructor event '" .. constructor
+      .. "' (register one with kumo.on)", 0)
+  end
+  local conn = list[#list](domain, tenant, campaign)
+  if type(conn) ~= 'table' then
+    local info = debug.getinfo(list[#list], 'S')
+    error(info.short_src .. ':' .. info.linedefined .. ': custom_lua: ' .. constructor
+      .. ' returned ' .. type(conn) .. ', expected a connection table with a send method', 0)
+  end
+  local method = batched and 'send_batch' or 'send'
+  local send = conn[method]
+  if type(send) ~= 'function' then
+    local info = debug.getinfo(list[#list], 'S')
+    error(info.short_src .. ':' .. info.linedefined .. ': custom_lua: the connection made by ' .. constructor
+      .. ' has no ' .. method .. ' method', 0)
+  end
+  local ok, result
+  if batched then
+    ok, result = pcall(send, conn, { message })
+  else
+    ok, result = pcall(send, conn, message)
+  end
+  if type(conn.close) == 'function' then
+    local closed, why = pcall(conn.close, conn)
+    if not closed then native.log('warn', 'custom_lua: close() of ' .. constructor .. ' failed: ' .. tostring(why)) end
+  end
+  if not ok then error(result, 0) end
+  if result == nil then return '' end
+  return tostring(result)
+end
+
+handlers[native.custom_lua_deliver] = { custom_lua_deliver } -- Sluice's own, not listed by handler_names
+
 package.loaded.kumo = kumo
 _G.kumo = kumo
 package.path = native.policy_dir .. '/?.lua;' .. native.policy_dir .. '/?/init.lua;' .. package.path
@@ -186,7 +227,9 @@ end
 
 local function handler_names()
   local names = {}
-  for name in pairs(handlers) do names[#names + 1] = name end
+  for name in pairs(handlers) do
+    if name ~= native.custom_lua_deliver then names[#names + 1] = name end
+  end
   return names
 end
 

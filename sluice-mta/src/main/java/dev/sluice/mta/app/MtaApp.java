@@ -24,7 +24,9 @@ import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
 import dev.sluice.mta.log.BounceClassifier;
 import dev.sluice.mta.log.BounceClassifierModule;
+import dev.sluice.mta.log.LogHookConfig;
 import dev.sluice.mta.log.LogWriters;
+import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.message.Message;
@@ -139,6 +141,7 @@ public final class MtaApp implements AutoCloseable {
     private Policy policy;
     private Spool spool;
     private LogWriters logs;
+    private final List<LogHook> logHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -210,6 +213,12 @@ public final class MtaApp implements AutoCloseable {
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services,
                         DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
+        for (LogHookConfig c : logsModule.hooks()) {
+            logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
+                    NodeId.loadOrCreate(nodeIdFile)));
+            LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
+        }
+        logs.attach(List.copyOf(logHooks));
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
@@ -330,6 +339,7 @@ public final class MtaApp implements AutoCloseable {
         if (logs != null) {
             quietly(logs::close); // flushes
         }
+        logHooks.forEach(h -> quietly(h::close)); // before the spool: a hook spools what it keeps
         if (freeSpace != null) {
             quietly(freeSpace::close);
         }

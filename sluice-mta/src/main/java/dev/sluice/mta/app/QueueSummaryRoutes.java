@@ -2,6 +2,7 @@ package dev.sluice.mta.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.mta.dispatch.ProtocolDispatch;
 import dev.sluice.mta.dispatch.SmtpDispatch;
 import dev.sluice.mta.queue.ScheduledQueues;
 import dev.sluice.net.http.HttpResponse;
@@ -27,7 +28,8 @@ public final class QueueSummaryRoutes {
         ObjectNode scheduled = root.putObject("scheduled");
         queues.snapshot().forEach(scheduled::put);
         ObjectNode ready = root.putObject("ready");
-        if (queues.dispatch() instanceof SmtpDispatch smtp) {
+        var dispatch = queues.dispatch() instanceof ProtocolDispatch p ? p.smtp() : queues.dispatch();
+        if (dispatch instanceof SmtpDispatch smtp) {
             smtp.queues().forEach((name, status) -> ready.putObject(name)
                     .put("waiting", status.waiting()).put("connections", status.connections()));
         }

@@ -79,40 +79,45 @@ public record LogConfig(Path logDir, long maxFileSize, Optional<Duration> maxSeg
     }
 
     private static Set<RecordType> disabledTypes(ConfigTable t) {
+        return disabledTypes(t, PER_RECORD_SCHEMA);
+    }
+
+    /** The types {@code per_record} disables ({@code Type = {enable = false}}, {@code Any} for all). */
+    static Set<RecordType> disabledTypes(ConfigTable t, ConfigSchema perRecord) {
         Object raw = t.raw("per_record");
         if (raw == null) {
             return Set.of();
         }
         if (!(raw instanceof Map<?, ?> map)) {
-            throw new ConfigException("configure_local_logs: key 'per_record' must be a table of RecordType = {...}");
+            throw new ConfigException(t.name() + ": key 'per_record' must be a table of RecordType = {...}");
         }
         Set<RecordType> disabled = EnumSet.noneOf(RecordType.class);
         for (var e : map.entrySet()) {
             String name = String.valueOf(e.getKey());
-            ConfigTable entry = ConfigTable.of(PER_RECORD_SCHEMA, e.getValue());
+            ConfigTable entry = ConfigTable.of(perRecord, e.getValue());
             if (!entry.bool("enable", true)) {
                 if (name.equals("Any")) {
                     disabled.addAll(EnumSet.allOf(RecordType.class));
                 } else {
-                    disabled.add(recordType(name));
+                    disabled.add(recordType(t.name(), name));
                 }
             } else if (!name.equals("Any")) {
-                recordType(name); // still validate the name
+                recordType(t.name(), name); // still validate the name
             }
         }
         return disabled;
     }
 
-    private static RecordType recordType(String name) {
+    private static RecordType recordType(String table, String name) {
         try {
             return RecordType.valueOf(name);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("configure_local_logs: per_record: unknown record type '" + name
+            throw new ConfigException(table + ": per_record: unknown record type '" + name
                     + "' (expected one of " + List.of(RecordType.values()) + " or Any)");
         }
     }
 
-    private static long positiveLong(ConfigTable t, String key, long fallback) {
+    static long positiveLong(ConfigTable t, String key, long fallback) {
         Object v = t.raw(key);
         if (v == null) {
             return fallback;
@@ -123,10 +128,10 @@ public record LogConfig(Path logDir, long maxFileSize, Optional<Duration> maxSeg
         } else if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite() && Math.abs(d) < 9e18) {
             l = d.longValue();
         } else {
-            throw new ConfigException("configure_local_logs: key '" + key + "' must be an integer, got " + v);
+            throw new ConfigException(t.name() + ": key '" + key + "' must be an integer, got " + v);
         }
         if (l <= 0) {
-            throw new ConfigException("configure_local_logs: key '" + key + "' must be positive, got " + l);
+            throw new ConfigException(t.name() + ": key '" + key + "' must be positive, got " + l);
         }
         return l;
     }

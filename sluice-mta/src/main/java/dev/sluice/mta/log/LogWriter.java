@@ -143,26 +143,35 @@ public final class LogWriter implements AutoCloseable {
     }
 
     Map<String, Object> selectMeta(Map<String, Object> meta) {
+        return select(config.meta(), meta);
+    }
+
+    Map<String, Object> selectHeaders(List<MessageHeader> headers) {
+        return select(config.headers(), headers);
+    }
+
+    /** The meta entries whose keys {@code filter} matches. */
+    static Map<String, Object> select(NameFilter filter, Map<String, Object> meta) {
         Map<String, Object> out = new LinkedHashMap<>();
-        if (config.meta().isEmpty()) {
+        if (filter.isEmpty()) {
             return out;
         }
         meta.forEach((k, v) -> {
-            if (config.meta().matches(k)) {
+            if (filter.matches(k)) {
                 out.put(k, v);
             }
         });
         return out;
     }
 
-    /** The first field of each matching name; an exact pattern keeps its spelling as the key. */
-    Map<String, Object> selectHeaders(List<MessageHeader> headers) {
+    /** The first field of each name {@code filter} matches; an exact pattern keeps its spelling as the key. */
+    static Map<String, Object> select(NameFilter filter, List<MessageHeader> headers) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (MessageHeader h : headers) {
-            if (!config.headers().matches(h.name())) {
+            if (!filter.matches(h.name())) {
                 continue;
             }
-            String key = config.headers().patterns().stream()
+            String key = filter.patterns().stream()
                     .filter(p -> !p.endsWith("*") && p.equalsIgnoreCase(h.name()))
                     .findFirst().orElse(h.name());
             out.putIfAbsent(key, h.value());

@@ -9,10 +9,13 @@ import java.util.UUID;
 /**
  * The writers of every {@code configure_local_logs} call: the MTA logs each record once here and each writer
  * applies its own meta/headers selection and per-record settings. With no configuration it logs nothing.
+ * Each record is also offered to the {@code configure_log_hook} hooks ({@link #attach}), with each hook's own
+ * meta/headers selection.
  */
 public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
     private final BounceClassifier classifier;
+    private volatile List<RecordHook> hooks = List.of();
 
     private LogWriters(List<LogWriter> writers, BounceClassifier classifier) {
         this.writers = List.copyOf(writers);
@@ -47,19 +50,40 @@ public final class LogWriters implements AutoCloseable {
         return writers;
     }
 
-    /** See {@link LogWriter#log(LogRecord, Message)}. */
+    /**
+     * Adds the {@code configure_log_hook} hooks: from now on every record logged is also offered to each hook
+     * that takes its type. Called once the queues the hooks feed exist.
+     */
+    public void attach(List<RecordHook> added) {
+        List<RecordHook> all = new ArrayList<>(hooks);
+        all.addAll(added);
+        hooks = List.copyOf(all);
+    }
+
+    /** Offers the record to each hook that takes it, except the hook that made {@code message}. */
+    private void hook(LogRecord record, Message message) throws InterruptedException {
+        for (RecordHook h : hooks) {
+            LogHookConfig c = h.config();
+            if (c.hooks(record.type()) && !c.name().equals(message.meta(RecordHook.META_HOOK))) {
+                List<MessageHeader> headers = c.headers().isEmpty() ? List.of() : MessageHeader.parse(message.data());
+                h.offer(record.toBuilder().meta(LogWriter.select(c.meta(), message.metaMap()))
+                        .headers(LogWriter.select(c.headers(), headers)).build());
+            }
+        }
+    }
+
+    /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks. */
     public void log(LogRecord record, Message message) throws InterruptedException {
+        LogRecord classified = classifier.apply(record); // webhooks see bounce_classification too
+        hook(classified, message);
+
         if (writers.isEmpty()) {
             return;
         }
         List<MessageHeader> headers = null;
-        LogRecord classified = null;
         for (LogWriter w : writers) {
             if (!w.config().logs(record.type())) {
                 continue;
-            }
-            if (classified == null) {
-                classified = classifier.apply(record);
             }
             if (headers == null) { // parse the header section once, and only if some writer wants headers
                 headers = writers.stream().anyMatch(x -> !x.config().headers().isEmpty())
@@ -69,12 +93,14 @@ public final class LogWriters implements AutoCloseable {
         }
     }
 
-    /** A record without a message (e.g. a Rejection before DATA): logged as built. */
+    /** A record without a message (e.g. a Rejection before DATA): logged as built, and offered to the hooks. */
     public void log(LogRecord record) throws InterruptedException {
-        if (writers.isEmpty()) {
-            return;
-        }
         LogRecord classified = classifier.apply(record);
+        for (RecordHook h : hooks) {
+            if (h.config().hooks(classified.type())) {
+                h.offer(classified);
+            }
+        }
         for (LogWriter w : writers) {
             w.log(classified);
         }

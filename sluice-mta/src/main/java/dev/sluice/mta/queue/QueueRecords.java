@@ -8,6 +8,7 @@ import dev.sluice.mta.log.PeerAddress;
 import dev.sluice.mta.log.RecordType;
 import dev.sluice.mta.log.Response;
 import dev.sluice.mta.message.Message;
+import dev.sluice.policy.egress.QueueProtocol;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,14 +48,16 @@ final class QueueRecords {
     void attempt(ReadyMessage ready, DeliveryOutcome outcome, Instant now) {
         var b = LogRecord.builder(typeOf(outcome.result()), now).message(ready.message())
                 .queue(ready.queueName())
-                .site(ready.plan().siteName())
+                .site(ready.siteName())
                 .response(response(responseOf(outcome.result())))
                 .numAttempts(ready.attempt())
                 .egressPool(ready.poolName())
                 .egressSource(ready.source().name())
                 .sourceAddress(outcome.source())
-                .deliveryProtocol("ESMTP");
-        if (outcome.destination() != null) {
+                .deliveryProtocol(ready.protocol() instanceof QueueProtocol.CustomLua ? "Lua" : "ESMTP");
+        if (ready.protocol() instanceof QueueProtocol.CustomLua lua) {
+            b.peerAddress(new PeerAddress("Lua via " + lua.constructor(), "0.0.0.0")); // as KumoMTA logs it
+        } else if (outcome.destination() != null) {
             b.peerAddress(PeerAddress.of(outcome.destination().mxName(), outcome.destination().address().getAddress()));
         }
         if (outcome.tls() != null) {

@@ -16,6 +16,7 @@ import dev.sluice.policy.egress.EgressPath;
 import dev.sluice.policy.egress.EgressPool;
 import dev.sluice.policy.egress.EgressSource;
 import dev.sluice.policy.egress.QueueConfig;
+import dev.sluice.policy.egress.QueueProtocol;
 import dev.sluice.policy.egress.WeightedRoundRobin;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * scheduling constraints ({@code first_attempt}, delivery window: outside them it waits, without counting an
  * attempt) and {@code max_message_rate}, picks a source from the
  * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
- * MX, path config per site) and submits a {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
+ * MX, path config per site; none for a {@code custom_lua} queue, whose policy delivers) and submits a
+ * {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
  * the dispatch listener: delivered and bounced messages leave the spool, transient failures are rescheduled
  * with exponential back-off (attempts and due time persisted in the spooled meta, honoured after a restart).
  */
@@ -254,6 +256,10 @@ public final class ScheduledQueues implements AutoCloseable {
             source = resolver.source(sourceName.get());
         } catch (PolicyException | RuntimeException ex) {
             deferAfterLocalError(e, config, config.poolName(), null, "egress config failed: " + ex.getMessage());
+            return;
+        }
+        if (config.protocol() instanceof QueueProtocol.CustomLua lua) { // the policy delivers: no destinations to plan
+            dispatch.submit(new ReadyMessage(m, q.name(), pool.name(), source, null, attempt, lua));
             return;
         }
         String domain = q.deliveryDomain();

@@ -50,6 +50,47 @@ final class MtaFixture {
         return MtaApp.start(MtaApp.Options.of(policy).withDefaultSpool(policy.resolveSibling("default-spool")));
     }
 
+    /** swaks sends one message with a Subject to {@code to} through the app's first ESMTP listener; it must be accepted. */
+    static void sendAccepted(MtaApp app, String to, String subject) {
+        var result = dev.sluice.testkit.CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()),
+                "--from", "sender@example.test", "--to", to, "--helo", "client.test", "--header", "Subject: " + subject);
+        if (!result.ok()) {
+            throw new AssertionError("swaks to " + to + " failed: " + result.stdout());
+        }
+    }
+
+    /**
+     * {@code kumo.on('make.webhook', ...)}: a connection whose {@code send} runs {@code firstInSend} (Lua with
+     * {@code message} and {@code domain} in scope), then POSTs the message data to {@code url} as
+     * {@code contentType} with an X-Recipient header; a 2xx answer is delivered with "status text", any other is
+     * {@code kumo.reject(failureCode, "status text")}.
+     */
+    static String webhookConstructor(String url, String contentType, int failureCode, String firstInSend) {
+        return """
+                kumo.on('make.webhook', function(domain, tenant, campaign)
+                  local client = kumo.http.build_client { timeout = '3s' }
+                  local connection = {}
+                  function connection:send(message)
+                    %s
+                    local response = client:post('%s')
+                      :header('Content-Type', '%s')
+                      :header('X-Recipient', tostring(message:recipient()))
+                      :body(message:get_data())
+                      :send()
+                    local disposition = response:status_code() .. ' ' .. response:text()
+                    if response:status_is_success() then
+                      return disposition
+                    end
+                    kumo.reject(%d, disposition)
+                  end
+                  function connection:close()
+                    client:close()
+                  end
+                  return connection
+                end)
+                """.formatted(firstInSend, url, contentType, failureCode);
+    }
+
     static String hostPort(InetSocketAddress a) {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }

@@ -19,8 +19,8 @@ import java.util.Set;
  * @param maxRetryInterval cap on each computed delay (default none)
  * @param maxAge           expire messages older than this (default 7 days)
  * @param maxMessageRate   scheduled → ready promotion rate (default none)
- * @param mxList           {@code protocol = {smtp = {mx_list = ...}}}: hosts tried in order instead of an MX
- *                         lookup; empty means look up MX
+ * @param protocol         {@code protocol}: SMTP (by MX, or {@code smtp = {mx_list = ...}}: hosts tried in order
+ *                         instead of an MX lookup) or {@code custom_lua = {constructor = ...}}
  * @param reapInterval     idle time before the scheduled queue is dropped (default 10 min)
  * @param refreshInterval  how long this config is cached (default 1 min)
  */
@@ -30,24 +30,31 @@ public record QueueConfig(
         Optional<Duration> maxRetryInterval,
         Duration maxAge,
         Optional<ThrottleSpec> maxMessageRate,
-        List<MxHost> mxList,
+        QueueProtocol protocol,
         Duration reapInterval,
         Duration refreshInterval) {
 
     public static final QueueConfig DEFAULT = new QueueConfig(Optional.empty(), Duration.ofMinutes(20), Optional.empty(),
-            Duration.ofDays(7), Optional.empty(), List.of(), Duration.ofMinutes(10), Duration.ofMinutes(1));
+            Duration.ofDays(7), Optional.empty(), QueueProtocol.Smtp.BY_MX, Duration.ofMinutes(10), Duration.ofMinutes(1));
 
     static final ConfigSchema SCHEMA = ConfigSchema.of("make_queue_config",
             Set.of("egress_pool", "retry_interval", "max_retry_interval", "max_age", "max_message_rate", "protocol",
                     "reap_interval", "refresh_interval"),
             Set.of("refresh_strategy", "strategy", "timerwheel_tick_interval", "provider_name", "shrink_policy"));
-    /** KumoMTA's protocol kinds; only smtp is implemented. */
+    /** KumoMTA's protocol kinds; smtp and custom_lua are implemented. */
     static final ConfigSchema PROTOCOL = ConfigSchema.of("protocol",
             Set.of("smtp", "maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer"), Set.of());
+    static final ConfigSchema CUSTOM_LUA = ConfigSchema.of("custom_lua", Set.of("constructor", "batch_size"),
+            Set.of("min_batch_size", "max_batch_latency"));
     static final ConfigSchema SMTP = ConfigSchema.of("smtp", Set.of("mx_list"), Set.of("treat_mx_list_as_secure"));
 
     public QueueConfig {
-        mxList = List.copyOf(mxList);
+        java.util.Objects.requireNonNull(protocol, "protocol");
+    }
+
+    /** The {@code mx_list} of the SMTP protocol; empty for an MX lookup or another protocol. */
+    public List<MxHost> mxList() {
+        return protocol instanceof QueueProtocol.Smtp smtp ? smtp.mxList() : List.of();
     }
 
     /** The pool name to use: {@code egress_pool}, else {@code unspecified}. */
@@ -64,7 +71,7 @@ public record QueueConfig(
                 Optional.ofNullable(t.duration("max_retry_interval", null)),
                 t.duration("max_age", DEFAULT.maxAge),
                 throttle(t, "max_message_rate"),
-                mxList(t),
+                protocol(t),
                 t.duration("reap_interval", DEFAULT.reapInterval),
                 t.duration("refresh_interval", DEFAULT.refreshInterval));
     }
@@ -81,15 +88,27 @@ public record QueueConfig(
         }
     }
 
-    private static List<MxHost> mxList(ConfigTable t) {
+    private static QueueProtocol protocol(ConfigTable t) {
         if (!t.has("protocol")) {
-            return List.of();
+            return QueueProtocol.Smtp.BY_MX;
         }
         ConfigTable protocol = t.table("protocol", PROTOCOL);
-        for (String kind : List.of("maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer")) {
+        for (String kind : List.of("maildir_path", "dir_mode", "file_mode", "xfer")) {
             if (protocol.has(kind)) {
-                throw new ConfigException(protocol.name() + ": key '" + kind + "': only the smtp protocol is implemented by Sluice");
+                throw new ConfigException(protocol.name() + ": key '" + kind
+                        + "': only the smtp and custom_lua protocols are implemented by Sluice");
             }
+        }
+        if (protocol.has("custom_lua")) {
+            if (protocol.has("smtp")) {
+                throw new ConfigException(protocol.name() + ": give one of smtp and custom_lua, not both");
+            }
+            ConfigTable lua = protocol.table("custom_lua", CUSTOM_LUA);
+            int batchSize = lua.integer("batch_size", 1);
+            if (batchSize < 1) {
+                throw new ConfigException(lua.name() + ": key 'batch_size' must be at least 1, got " + batchSize);
+            }
+            return new QueueProtocol.CustomLua(lua.requireString("constructor"), batchSize);
         }
         ConfigTable smtp = protocol.table("smtp", SMTP);
         Object raw = smtp.raw("mx_list");
@@ -103,6 +122,6 @@ public record QueueConfig(
         for (int i = 0; i < items.size(); i++) {
             hosts.add(MxHost.parse(smtp.name() + ".mx_list[" + (i + 1) + "]", items.get(i)));
         }
-        return hosts;
+        return new QueueProtocol.Smtp(hosts);
     }
 }

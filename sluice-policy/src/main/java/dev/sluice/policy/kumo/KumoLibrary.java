@@ -6,6 +6,7 @@ import dev.sluice.policy.kumo.dkim.DkimModule;
 import dev.sluice.policy.kumo.domainmap.DomainMapModule;
 import dev.sluice.policy.kumo.encode.EncodeModule;
 import dev.sluice.policy.kumo.fs.FsModule;
+import dev.sluice.policy.kumo.http.HttpModule;
 import dev.sluice.policy.kumo.memoize.MemoizeModule;
 import dev.sluice.policy.kumo.regex.RegexModule;
 import dev.sluice.policy.kumo.serde.SerdeModule;
@@ -17,9 +18,9 @@ import java.util.List;
 
 /**
  * The pure parts of KumoMTA's {@code kumo} API that need no MTA: data formats, regexes, strings,
- * encodings, digests, UUIDs, domain maps, memoization, DKIM signers, tracebacks and validation failures. One
- * library per policy: it holds what is shared by the policy's Lua states (memoize caches, DKIM signer and key
- * caches, the validation failures recorded by {@code kumo.validation_failed()}).
+ * encodings, digests, UUIDs, domain maps, memoization, DKIM signers, an HTTP client, tracebacks and validation
+ * failures. One library per policy: it holds what is shared by the policy's Lua states (memoize caches, DKIM
+ * signer and key caches, the validation failures recorded by {@code kumo.validation_failed()}).
  */
 public final class KumoLibrary {
     private final ValidationModule validation = new ValidationModule();
@@ -37,6 +38,7 @@ public final class KumoLibrary {
                 new UuidModule(),
                 new TimeModule(),
                 new FsModule(),
+                new HttpModule(),
                 new RequireModule(),
                 new DomainMapModule(),
                 memoize,

@@ -150,7 +150,7 @@ class EgressConfigRecordsTest {
         assertThatThrownBy(() -> QueueConfig.parse(Map.of("egres_pool", "x")))
                 .hasMessage("make_queue_config: unknown key 'egres_pool'");
         assertThatThrownBy(() -> QueueConfig.parse(Map.of("protocol", Map.of("maildir_path", "/var/mail"))))
-                .hasMessage("make_queue_config.protocol: key 'maildir_path': only the smtp protocol is implemented by Sluice");
+                .hasMessage("make_queue_config.protocol: key 'maildir_path': only the smtp and custom_lua protocols are implemented by Sluice");
         assertThatThrownBy(() -> QueueConfig.parse(Map.of("protocol", Map.of("smtp", Map.of("mx_list",
                 List.of("bad host:25"))))))
                 .hasMessage("make_queue_config.protocol.smtp.mx_list[1]: invalid hostname 'bad host' in 'bad host:25'");
