@@ -38,6 +38,10 @@ public interface LuaObject {
         return typeName();
     }
 
+    /** A {@code local x <close> = object} variable went out of scope; nothing by default. */
+    default void closed() throws Exception {
+    }
+
     /** {@code #object}, or null when the object has no length. */
     default Long length() {
         return null;

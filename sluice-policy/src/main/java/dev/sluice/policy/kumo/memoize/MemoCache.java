@@ -2,7 +2,6 @@ package dev.sluice.policy.kumo.memoize;
 
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaObject;
-import dev.sluice.policy.LuaOpaque;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -165,13 +164,7 @@ final class MemoCache implements LuaObject {
     }
 
     private void check(Object value, String what) {
-        switch (value) {
-            case LuaOpaque o -> throw new ConfigException("kumo.memoize '" + name + "': " + what + " is a " + o.luaType()
-                    + ", which cannot be cached (only data and kumo objects can)");
-            case Map<?, ?> m -> m.values().forEach(v -> check(v, what));
-            case List<?> l -> l.forEach(v -> check(v, what));
-            case null, default -> { }
-        }
+        Memoizable.check(value, "kumo.memoize '" + name + "': " + what);
     }
 
     /** List.copyOf refuses nulls; nil arguments are keyed by this marker. */

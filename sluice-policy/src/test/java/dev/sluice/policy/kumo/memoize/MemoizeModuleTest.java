@@ -55,7 +55,7 @@ class MemoizeModuleTest {
                 "",
                 "c()");
         assertThat(error).isEqualTo(dir.resolve("policy.lua")
-                + ":3: kumo.memoize 'x': its result is a function, which cannot be cached (only data and kumo objects can)");
+                + ":3: kumo.memoize 'x': its result is a function, which cannot be kept outside its Lua state (only data and kumo objects can)");
     }
 
     @Test
