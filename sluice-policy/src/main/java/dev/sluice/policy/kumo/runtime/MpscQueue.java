@@ -4,7 +4,6 @@ import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaObject;
 import dev.sluice.policy.kumo.LuaArgs;
 import dev.sluice.policy.kumo.memoize.Memoizable;
-import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +57,7 @@ final class MpscQueue implements LuaObject {
                 return null;
             });
             case "send_timeout" -> LuaObject.method(this, a -> {
-                send(value(a), seconds(LuaArgs.get(a, 1), "send_timeout"));
+                send(value(a), LuaArgs.secondsAsNanos(a, 1, "queue:send_timeout"));
                 return null;
             });
             case "try_send" -> LuaObject.method(this, a -> trySend(value(a)));
@@ -92,19 +91,6 @@ final class MpscQueue implements LuaObject {
         Object v = LuaArgs.get(args, 0);
         Memoizable.check(v, "mpsc queue '" + name + "': the value");
         return v == null ? Nil.NIL : v;
-    }
-
-    private static long seconds(Object value, String method) {
-        double s = switch (value) {
-            case Long l -> l;
-            case Double d when Double.isFinite(d) -> d;
-            case null, default -> throw new ConfigException("queue:" + method + ": timeout must be a number of seconds, got "
-                    + LuaArgs.typeName(value));
-        };
-        if (s < 0) {
-            throw new ConfigException("queue:" + method + ": timeout must not be negative, got " + value);
-        }
-        return BigDecimal.valueOf(s).movePointRight(9).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
     }
 
     private void send(Object v, long timeoutNanos) throws InterruptedException {

@@ -68,16 +68,7 @@ public final class TimeModule implements LuaModule {
     }
 
     private static Object sleep(List<Object> args, String function) throws InterruptedException {
-        Object value = LuaArgs.get(args, 0);
-        double seconds = switch (value) {
-            case Long l -> l;
-            case Double d when Double.isFinite(d) -> d;
-            case null, default -> throw LuaArgs.bad(function, 0, "a number of seconds", value);
-        };
-        if (seconds < 0) {
-            throw new ConfigException(function + ": seconds must not be negative, got " + value);
-        }
-        long nanos = BigDecimal.valueOf(seconds).movePointRight(9).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
+        long nanos = LuaArgs.secondsAsNanos(args, 0, function);
         try {
             TimeUnit.NANOSECONDS.sleep(nanos);
         } catch (InterruptedException e) {

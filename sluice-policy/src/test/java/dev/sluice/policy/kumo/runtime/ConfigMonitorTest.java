@@ -100,9 +100,16 @@ class ConfigMonitorTest {
             policy.startBackground(Duration.ofMillis(20));
             Await.until("the monitor runs", () -> Thread.getAllStackTraces().keySet().stream()
                     .anyMatch(t -> t.getName().equals("sluice-config-monitor")));
-            Thread.sleep(100); // let it record the files as they are (a change before the first scan is not seen)
-            Files.writeString(data, "a = 2\n");
-            Await.until("the epoch moves", () -> policy.configEpoch().current() >= 1);
+            // a change made before the monitor's first scan is its starting state: keep changing until one is seen
+            var version = new java.util.concurrent.atomic.AtomicInteger(1);
+            Await.until("the epoch moves", () -> {
+                try {
+                    Files.writeString(data, "a = " + version.incrementAndGet() + "\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return policy.configEpoch().current() >= 1;
+            });
         } finally {
             policy.close();
         }
