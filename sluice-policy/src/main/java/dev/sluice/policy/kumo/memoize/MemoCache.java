@@ -128,7 +128,7 @@ final class MemoCache implements LuaObject {
 
     private static Map<String, Object> hit(Object value) {
         Map<String, Object> hit = new LinkedHashMap<>();
-        hit.put("value", value);
+        hit.put("value", Memoizable.shared(value));
         return hit;
     }
 
@@ -137,7 +137,7 @@ final class MemoCache implements LuaObject {
         try {
             check(value, "its result");
             synchronized (this) {
-                entries.put(key, new Cached(value, clock.getAsLong() + options.ttl().toNanos(), epoch.getAsLong()));
+                entries.put(key, new Cached(Memoizable.shared(value), clock.getAsLong() + options.ttl().toNanos(), epoch.getAsLong()));
             }
         } finally {
             finish(key);

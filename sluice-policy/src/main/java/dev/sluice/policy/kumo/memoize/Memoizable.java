@@ -14,6 +14,27 @@ import java.util.Map;
 public final class Memoizable {
     private Memoizable() {}
 
+    /**
+     * The value as a cache shared by every Lua state keeps it or hands it out: tables copied, kumo objects as
+     * {@link dev.sluice.policy.LuaObject#memoized()} (a copy where Lua could change them).
+     */
+    public static Object shared(Object value) {
+        return switch (value) {
+            case dev.sluice.policy.LuaObject o -> o.memoized();
+            case Map<?, ?> m -> {
+                Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+                m.forEach((k, v) -> copy.put(k, shared(v)));
+                yield copy;
+            }
+            case List<?> l -> {
+                List<Object> copy = new java.util.ArrayList<>(l.size());
+                l.forEach(v -> copy.add(shared(v)));
+                yield copy;
+            }
+            case null, default -> value;
+        };
+    }
+
     /** Throws {@code <what> is a function, which cannot be …} for a value (or part of one) that is not memoizable. */
     public static void check(Object value, String what) {
         switch (value) {

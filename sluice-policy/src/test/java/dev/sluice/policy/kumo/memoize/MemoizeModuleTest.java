@@ -143,6 +143,22 @@ class MemoizeModuleTest {
         assertThat(result).isEqualTo(2L);
     }
 
+    @Test
+    void eachCallGetsItsOwnCopyOfAMemoizedDomainMap() throws Exception {
+        try (Policy policy = LuaSnippets.load(dir,
+                "local get = kumo.memoize(function() return kumo.domain_map.new { ['*.example.com'] = 'wild' } end,",
+                "  { name = 'maps', ttl = '1h', capacity = 1 })",
+                "kumo.on('first', function() local m = get(); m['a.example.com'] = 'mine'; return m['a.example.com'] end)",
+                "kumo.on('change', function() local m = get(); m['b.example.com'] = 'changed'; return m['b.example.com'] end)",
+                "kumo.on('read', function(d) return get()[d] end)")) {
+            assertThat(policy.call("first")).isEqualTo("mine"); // the caller that computed it changes its own map
+            assertThat(policy.call("read", "a.example.com")).isEqualTo("wild");
+            assertThat(policy.call("change")).isEqualTo("changed"); // a hit's copy can be changed too...
+            assertThat(policy.call("read", "b.example.com")).isEqualTo("wild"); // ...without changing the cache
+            assertThat(policy.call("read", "b.example.com")).isEqualTo("wild"); // (in either state)
+        }
+    }
+
     private static void put(MemoCache cache, Object value, Object arg) throws Exception {
         ((dev.sluice.policy.LuaFunction) cache.index("put")).call(List.of(value, arg));
     }
