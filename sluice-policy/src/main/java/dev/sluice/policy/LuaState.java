@@ -95,6 +95,7 @@ final class LuaState implements AutoCloseable {
     Object dispatchUnbounded(String event, Object[] args) throws PolicyException {
         tripped = false;
         bounded = false;
+        CallDeadline.clear();
         return invoke(event, args, "");
     }
 
@@ -135,15 +136,23 @@ final class LuaState implements AutoCloseable {
             rejectCode = null;
             rejectText = null;
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }
 
     private void bound(long deadline, String overrun) {
+        CallDeadline.set(deadline, this);
         this.deadline = deadline;
         this.overrunText = overrun;
         this.tripped = false;
         this.bounded = true;
+    }
+
+    /** A Java function waited until the deadline: the run is over time; the text to raise. */
+    String expire() {
+        tripped = true;
+        return overrunText;
     }
 
     /** The hook's question: null while the running code is within its deadline, else the error text. */
@@ -226,6 +235,7 @@ final class LuaState implements AutoCloseable {
             throw tripped ? PolicyException.timedOut(message, null) : new PolicyException(message, (String) null);
         } finally {
             bounded = false;
+            CallDeadline.clear();
             lua.setTop(top);
         }
     }

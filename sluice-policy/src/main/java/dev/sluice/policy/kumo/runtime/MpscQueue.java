@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.runtime;
 
+import dev.sluice.policy.CallDeadline;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaObject;
 import dev.sluice.policy.kumo.LuaArgs;
@@ -19,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * least one; nil once closed and empty), {@code len}, {@code is_empty}, {@code close}, {@code is_closed}. The
  * receiving methods, {@code len} and {@code is_empty} belong to one consumer at a time: a second one calling while
  * the first waits gets an error. A waiting call ends with an error when the MTA stops (its thread is interrupted).
- * Waiting belongs in a task ({@code kumo.spawn_task}): in an ordinary event the call timeout still applies.
+ * Waiting belongs in a task ({@code kumo.spawn_task}): in an ordinary event a wait fails at the call's time limit.
  */
 final class MpscQueue implements LuaObject {
     /** ArrayDeque refuses null: a sent nil is kept as this. */
@@ -96,15 +97,13 @@ final class MpscQueue implements LuaObject {
     private void send(Object v, long timeoutNanos) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            long left = timeoutNanos;
+            long end = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
             while (!closed && limit > 0 && items.size() >= limit) {
-                if (timeoutNanos == Long.MAX_VALUE) {
-                    notFull.await();
-                } else if (left <= 0) {
+                long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : end - System.nanoTime();
+                if (left <= 0) {
                     throw new ConfigException("mpsc queue '" + name + "': no room within the timeout (" + limit + " items)");
-                } else {
-                    left = notFull.awaitNanos(left);
                 }
+                await(notFull, left);
             }
             if (closed) {
                 throw new ConfigException("mpsc queue '" + name + "' is closed");
@@ -136,7 +135,7 @@ final class MpscQueue implements LuaObject {
             lock.lockInterruptibly();
             try {
                 while (wait && items.isEmpty() && !closed) {
-                    notEmpty.await();
+                    await(notEmpty, Long.MAX_VALUE);
                 }
                 if (items.isEmpty()) {
                     return closed || wait ? null : List.of();
@@ -152,6 +151,25 @@ final class MpscQueue implements LuaObject {
                 lock.unlock();
             }
         });
+    }
+
+    /**
+     * Waits on {@code condition} (lock held) up to {@code nanos}, and never past the running policy call's limit:
+     * a wait that reaches it fails (in an event; tasks have no limit).
+     */
+    private void await(Condition condition, long nanos) throws InterruptedException {
+        long bound = Math.min(nanos, CallDeadline.remainingNanos());
+        if (bound == Long.MAX_VALUE) {
+            condition.await();
+            return;
+        }
+        if (bound > 0) {
+            condition.awaitNanos(bound);
+        }
+        if (CallDeadline.remainingNanos() <= 0) {
+            throw new ConfigException(CallDeadline.overrun() + " waiting for mpsc queue '" + name
+                    + "' (wait for a queue in a task: kumo.spawn_task)");
+        }
     }
 
     private <T> T asConsumer(java.util.concurrent.Callable<T> body) throws Exception {

@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.time;
 
+import dev.sluice.policy.CallDeadline;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.Durations;
 import dev.sluice.policy.LuaModule;
@@ -21,8 +22,9 @@ import java.util.function.ObjDoubleConsumer;
  * {@code kumo.time.now}, {@code from_unix_timestamp}, {@code with_ymd_hms}, {@code parse_rfc2822},
  * {@code parse_rfc3339} ({@link LuaTime}), {@code parse_duration} ({@link LuaTimeDelta}), {@code start_timer}
  * ({@link LuaTimer}) and {@code sleep(seconds)} (also as the deprecated {@code kumo.sleep}). Sleeping blocks the
- * Lua state's thread: in an ordinary event the policy call timeout still applies, so long sleeps belong in tasks
- * ({@code kumo.spawn_task}); a sleep ends with an error when the MTA stops.
+ * Lua state's thread: in an ordinary event it ends at the policy call's time limit, where the call fails as any
+ * overrunning call does, so long sleeps belong in tasks ({@code kumo.spawn_task}); a sleep ends with an error when
+ * the MTA stops.
  */
 public final class TimeModule implements LuaModule {
     private volatile ObjDoubleConsumer<String> latency = (label, seconds) -> { };
@@ -70,7 +72,11 @@ public final class TimeModule implements LuaModule {
     private static Object sleep(List<Object> args, String function) throws InterruptedException {
         long nanos = LuaArgs.secondsAsNanos(args, 0, function);
         try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
+            long left = CallDeadline.remainingNanos();
+            TimeUnit.NANOSECONDS.sleep(Math.min(nanos, left));
+            if (left < nanos) { // not past the running call's limit: the call fails there, at this line
+                throw new ConfigException(CallDeadline.overrun());
+            }
         } catch (InterruptedException e) {
             throw new InterruptedException(function + ": interrupted (the policy is stopping)");
         }

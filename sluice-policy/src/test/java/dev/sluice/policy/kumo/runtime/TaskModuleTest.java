@@ -130,4 +130,22 @@ class TaskModuleTest {
         assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
                 .noneMatch(name -> name.startsWith("sluice-task-"));
     }
+
+    @Test
+    void waitingInAnEventEndsAtTheCallsTimeLimitAndKeepsTheState() throws Exception {
+        Path file = dir.resolve("policy.lua");
+        Files.writeString(file, String.join("\n",
+                "kumo.on('nap', function() kumo.sleep(3600) end)",
+                "kumo.on('wait', function() return kumo.mpsc.define('empty'):recv() end)",
+                "kumo.on('ok', function() return 'fine' end)") + "\n");
+        try (Policy policy = Policy.load(new PolicyOptions(file, 1, List.of(), null, Duration.ofMillis(300)))) {
+            assertThatThrownBy(() -> policy.call("nap")).hasMessage(file + ":1: policy call exceeded 0.3 s")
+                    .matches(e -> ((dev.sluice.policy.PolicyException) e).timedOut());
+            assertThatThrownBy(() -> policy.call("wait")).hasMessage(file + ":2: policy call exceeded 0.3 s waiting for"
+                    + " mpsc queue 'empty' (wait for a queue in a task: kumo.spawn_task)")
+                    .matches(e -> ((dev.sluice.policy.PolicyException) e).timedOut());
+            assertThat(policy.call("ok")).isEqualTo("fine"); // the one state was not abandoned
+            assertThat(policy.exhausted()).isEmpty();
+        }
+    }
 }
