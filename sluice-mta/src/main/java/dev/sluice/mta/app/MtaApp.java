@@ -224,6 +224,7 @@ public final class MtaApp implements AutoCloseable {
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues);
+            ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
             }

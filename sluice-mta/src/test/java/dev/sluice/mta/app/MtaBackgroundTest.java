@@ -34,4 +34,24 @@ class MtaBackgroundTest extends MtaAppTestBase {
         assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
                 .noneMatch(name -> name.startsWith("sluice-task-") || name.equals("sluice-config-monitor"));
     }
+
+    @Test
+    void theAdminEndpointBumpsTheConfigEpoch() throws Exception {
+        Path file = dir.resolve("policy.lua");
+        Files.writeString(file, """
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = 'DIR/spool', flush = false }
+                  kumo.configure_local_logs { log_dir = 'DIR/logs' }
+                  kumo.start_http_listener { listen = '127.0.0.1:0' }
+                end)
+                """.replace("DIR", dir.toAbsolutePath().toString()));
+        app = MtaFixture.start(file);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://"
+                        + MtaFixture.hostPort(app.httpAddresses().getFirst()) + "/api/admin/bump-config-epoch"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(app.policy().configEpoch().current()).isEqualTo(1);
+    }
 }
