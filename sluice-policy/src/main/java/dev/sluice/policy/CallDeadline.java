@@ -6,15 +6,21 @@ package dev.sluice.policy;
  * instead of the state being abandoned. Set and cleared by {@link LuaState} around each bounded run.
  */
 public final class CallDeadline {
-    private record Bound(long deadline, LuaState state) {}
+    private record Bound(long deadline, LuaState state, boolean topLevel) {}
 
     /** The bounded Lua run on this thread; null outside one (tasks). */
     private static final ThreadLocal<Bound> BOUND = new ThreadLocal<>();
 
     private CallDeadline() {}
 
-    static void set(long deadline, LuaState state) {
-        BOUND.set(new Bound(deadline, state));
+    static void set(long deadline, LuaState state, boolean topLevel) {
+        BOUND.set(new Bound(deadline, state, topLevel));
+    }
+
+    /** Whether the Lua code running on this thread is a policy file's top level (a state being loaded). */
+    public static boolean inTopLevel() {
+        Bound b = BOUND.get();
+        return b != null && b.topLevel();
     }
 
     static void clear() {

@@ -142,7 +142,11 @@ final class LuaState implements AutoCloseable {
     }
 
     private void bound(long deadline, String overrun) {
-        CallDeadline.set(deadline, this);
+        bound(deadline, overrun, false);
+    }
+
+    private void bound(long deadline, String overrun, boolean topLevel) {
+        CallDeadline.set(deadline, this, topLevel);
         this.deadline = deadline;
         this.overrunText = overrun;
         this.tripped = false;
@@ -223,7 +227,7 @@ final class LuaState implements AutoCloseable {
 
     private void runFile(Path file, byte[] code, Duration limit) throws PolicyException {
         int top = lua.getTop();
-        bound(System.nanoTime() + limit.toNanos(), "loading the policy exceeded " + Policy.seconds(limit));
+        bound(System.nanoTime() + limit.toNanos(), "loading the policy exceeded " + Policy.seconds(limit), true);
         try {
             lua.load(direct(code), "@" + file);
             lua.pCall(0, 0);

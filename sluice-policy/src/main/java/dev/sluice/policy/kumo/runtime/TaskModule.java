@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.runtime;
 
+import dev.sluice.policy.CallDeadline;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaModule;
 import dev.sluice.policy.kumo.LuaArgs;
@@ -61,6 +62,9 @@ public final class TaskModule implements LuaModule {
         if (!(map.get("event_name") instanceof String event) || event.isEmpty()) {
             throw new ConfigException("kumo.spawn_task: 'event_name' is required and must be a string, got "
                     + LuaArgs.typeName(map.get("event_name")));
+        }
+        if (CallDeadline.inTopLevel()) { // every Lua state runs the top level: a task's own state would spawn again
+            throw new ConfigException("kumo.spawn_task: call it in the init event, not at the top level of the policy");
         }
         if (!handled.test(event)) {
             throw new ConfigException("kumo.spawn_task: no handler for event '" + event

@@ -86,13 +86,17 @@ class TaskModuleTest {
         try (Policy policy = load(
                 "kumo.on('a', function() kumo.spawn_task { event_name = 'nobody.handles' } end)",
                 "kumo.on('b', function() kumo.spawn_task { event = 'x' } end)",
-                "kumo.on('c', function() kumo.spawn_task { event_name = 'c', args = { f = print } } end)")) {
+                "kumo.on('c', function() kumo.spawn_task { event_name = 'c', args = { f = print } } end)",
+                "local ok, err = pcall(kumo.spawn_task, { event_name = 'a' })",
+                "kumo.on('top', function() return err end)")) {
             String file = dir.resolve("policy.lua").toString();
             assertThatThrownBy(() -> policy.call("a")).hasMessage(file + ":1: kumo.spawn_task: no handler for event"
                     + " 'nobody.handles' (register it with kumo.on at the top level of the policy)");
             assertThatThrownBy(() -> policy.call("b"))
                     .hasMessage(file + ":2: kumo.spawn_task: unknown key 'event'; expected event_name or args");
             assertThatThrownBy(() -> policy.call("c")).hasMessageStartingWith(file + ":3: kumo.spawn_task: args is a function");
+            assertThat(policy.call("top"))
+                    .isEqualTo("kumo.spawn_task: call it in the init event, not at the top level of the policy");
         }
     }
 
