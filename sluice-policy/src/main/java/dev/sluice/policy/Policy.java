@@ -111,6 +111,10 @@ public final class Policy implements AutoCloseable {
     private final Histogram eventLatency;
     private final Gauge configEpoch;
     private final Histogram userLuaLatency;
+    private final Counter memoizeLookups;
+    private final Counter memoizeHits;
+    private final Counter memoizeMisses;
+    private final Counter memoizePopulated;
     private final PolicyTasks tasks;
     private boolean backgroundStarted; // guarded by lock
 
@@ -165,6 +169,24 @@ public final class Policy implements AutoCloseable {
         this.userLuaLatency = Histogram.builder().name("user_lua_latency")
                 .help("how long something user-defined took to run in your lua policy").labelNames("label")
                 .register(registry);
+        this.memoizeLookups = Counter.builder().name("memoize_cache_lookup_count")
+                .help("how many times a memoize cache lookup was initiated for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizeHits = Counter.builder().name("memoize_cache_hit_count")
+                .help("how many times a memoize cache lookup was a hit for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizeMisses = Counter.builder().name("memoize_cache_miss_count")
+                .help("how many times a memoize cache lookup was a miss for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizePopulated = Counter.builder().name("memoize_cache_populated_count")
+                .help("how many times a memoize cache lookup resulted in performing the work to populate the entry")
+                .labelNames("cache_name").register(registry);
+        library.memoize().countWith((event, cache) -> (switch (event) {
+            case LOOKUP -> memoizeLookups;
+            case HIT -> memoizeHits;
+            case MISS -> memoizeMisses;
+            case POPULATED -> memoizePopulated;
+        }).labelValues(cache).inc());
         library.epoch().observe(configEpoch::set);
         library.time().recordLatencyWith((label, seconds) -> userLuaLatency.labelValues(label).observe(seconds));
         library.tasks().handlers(handlerNames::contains);
@@ -626,6 +648,10 @@ public final class Policy implements AutoCloseable {
         registry.unregister(eventLatency);
         registry.unregister(configEpoch);
         registry.unregister(userLuaLatency);
+        registry.unregister(memoizeLookups);
+        registry.unregister(memoizeHits);
+        registry.unregister(memoizeMisses);
+        registry.unregister(memoizePopulated);
     }
 
     /** "5 s", "0.25 s". */

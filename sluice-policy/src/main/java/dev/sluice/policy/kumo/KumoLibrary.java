@@ -78,6 +78,11 @@ public final class KumoLibrary {
         return tasks;
     }
 
+    /** {@code kumo.memoize} (its caches' counters). */
+    public MemoizeModule memoize() {
+        return memoize;
+    }
+
     /** {@code kumo.mpsc} queues. */
     public MpscModule mpsc() {
         return mpsc;

@@ -31,6 +31,7 @@ final class MemoCache implements LuaObject {
     private final Options options;
     private final LongSupplier epoch;
     private final LongSupplier clock;
+    private final MemoizeMetrics metrics;
     private final LinkedHashMap<List<Object>, Cached> entries;
     /** Keys being populated, with the thread doing it and the future its result completes. */
     private final Map<List<Object>, Population> populating = new HashMap<>();
@@ -40,7 +41,12 @@ final class MemoCache implements LuaObject {
     private record Population(Thread thread, CompletableFuture<Boolean> done) {}
 
     MemoCache(String name, Options options, LongSupplier epoch, LongSupplier clock) {
+        this(name, options, epoch, clock, (event, cache) -> { });
+    }
+
+    MemoCache(String name, Options options, LongSupplier epoch, LongSupplier clock, MemoizeMetrics metrics) {
         this.name = name;
+        this.metrics = metrics;
         this.options = options;
         this.epoch = epoch;
         this.clock = clock;
@@ -80,12 +86,19 @@ final class MemoCache implements LuaObject {
 
     private Object get(List<Object> args) throws InterruptedException {
         List<Object> key = key(args);
+        metrics.count(MemoizeMetrics.Event.LOOKUP, name);
+        boolean missed = false;
         while (true) {
             Population other;
             synchronized (this) {
                 Cached e = entries.get(key);
                 if (e != null && fresh(e)) {
+                    metrics.count(MemoizeMetrics.Event.HIT, name);
                     return hit(e.value());
+                }
+                if (!missed) {
+                    missed = true;
+                    metrics.count(MemoizeMetrics.Event.MISS, name);
                 }
                 if (e != null && !options.allowStaleReads()) {
                     entries.remove(key);
@@ -139,6 +152,7 @@ final class MemoCache implements LuaObject {
             synchronized (this) {
                 entries.put(key, new Cached(Memoizable.shared(value), clock.getAsLong() + options.ttl().toNanos(), epoch.getAsLong()));
             }
+            metrics.count(MemoizeMetrics.Event.POPULATED, name);
         } finally {
             finish(key);
         }

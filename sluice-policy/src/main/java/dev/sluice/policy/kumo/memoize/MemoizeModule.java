@@ -62,6 +62,7 @@ public final class MemoizeModule implements LuaModule {
     private final Map<String, MemoCache> caches = new ConcurrentHashMap<>();
     private final ConfigEpoch epoch;
     private final LongSupplier clock;
+    private volatile MemoizeMetrics metrics = (event, cache) -> { };
 
     /** @param epoch what empties the caches made with {@code invalidate_with_epoch = true} when it moves */
     public MemoizeModule(ConfigEpoch epoch) {
@@ -71,6 +72,11 @@ public final class MemoizeModule implements LuaModule {
     MemoizeModule(ConfigEpoch epoch, LongSupplier clock) {
         this.epoch = epoch;
         this.clock = clock;
+    }
+
+    /** Where the caches count lookups, hits, misses and populations (the policy's registry). */
+    public void countWith(MemoizeMetrics metrics) {
+        this.metrics = metrics;
     }
 
     @Override
@@ -105,6 +111,7 @@ public final class MemoizeModule implements LuaModule {
         boolean withEpoch = !staleReads && Boolean.TRUE.equals(map.get("invalidate_with_epoch"));
         var options = new MemoCache.Options(ttl, capacity.intValue(), populateTimeout,
                 Boolean.TRUE.equals(map.get("retry_on_populate_timeout")), staleReads);
-        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::current : () -> 0L, clock));
+        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::current : () -> 0L, clock,
+                (event, cache) -> metrics.count(event, cache)));
     }
 }

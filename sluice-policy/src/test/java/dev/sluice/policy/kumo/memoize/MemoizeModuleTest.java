@@ -159,6 +159,29 @@ class MemoizeModuleTest {
         }
     }
 
+    @Test
+    void lookupsHitsMissesAndPopulationsAreCountedPerCache() throws Exception {
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        Path file = java.nio.file.Files.writeString(dir.resolve("policy.lua"), String.join("\n",
+                "local f = kumo.memoize(function(k) return k end, { name = 'counted', ttl = '1h', capacity = 5 })",
+                "kumo.on('test', function(k) return f(k) end)") + "\n");
+        try (Policy policy = Policy.load(new dev.sluice.policy.PolicyOptions(file, 1, List.of(), registry))) {
+            policy.call("test", "a");
+            policy.call("test", "a");
+            policy.call("test", "b");
+            Map<String, Double> counts = new java.util.TreeMap<>();
+            registry.scrape().stream().filter(m -> m.getMetadata().getName().startsWith("memoize_cache_"))
+                    .forEach(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints()
+                            .forEach(d -> counts.put(m.getMetadata().getName() + "{" + d.getLabels().get("cache_name") + "}",
+                                    d.getValue())));
+            assertThat(counts).isEqualTo(Map.of(
+                    "memoize_cache_lookup_count{counted}", 3.0,
+                    "memoize_cache_hit_count{counted}", 1.0,
+                    "memoize_cache_miss_count{counted}", 2.0,
+                    "memoize_cache_populated_count{counted}", 2.0));
+        }
+    }
+
     private static void put(MemoCache cache, Object value, Object arg) throws Exception {
         ((dev.sluice.policy.LuaFunction) cache.index("put")).call(List.of(value, arg));
     }
