@@ -283,8 +283,7 @@ final class Template {
         Object get(String name) {
             for (Scope s = this; s != null; s = s.parent) {
                 if (s.vars.containsKey(name)) {
-                    Object v = s.vars.get(name);
-                    return v;
+                    return s.vars.get(name);
                 }
             }
             return Undefined.UNDEFINED;
@@ -773,7 +772,9 @@ final class Template {
                     throw error(at, "dictsort needs a map, got " + typeName(in));
                 }
                 List<Object> pairs = new ArrayList<>();
-                new TreeMap<Object, Object>(ORDER) {{ putAll(m); }}.forEach((k, v) -> pairs.add(java.util.Arrays.asList(k, v)));
+                TreeMap<Object, Object> sorted = new TreeMap<>(ORDER);
+                sorted.putAll(m);
+                sorted.forEach((k, v) -> pairs.add(java.util.Arrays.asList(k, v)));
                 yield pairs;
             }
             case "list" -> iterate(in, at);
