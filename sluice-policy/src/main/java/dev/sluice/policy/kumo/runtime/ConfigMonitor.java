@@ -49,11 +49,24 @@ public final class ConfigMonitor implements AutoCloseable {
         this.globs = List.copyOf(globs);
     }
 
-    /** {@code <policy directory>/**}{@code /*.{lua,json,toml,yaml}}, the directory made absolute. */
+    /**
+     * {@code <policy directory>/**}{@code /*.{lua,json,toml,yaml}}, the directory made absolute; only the policy file
+     * itself when it lies directly in {@code /} or in the temporary directory (the bundled default policy is written
+     * there), whose trees are not configuration.
+     */
     public static List<String> defaultGlobs(Path policyFile) {
-        Path dir = policyFile.toAbsolutePath().normalize().getParent();
-        String base = dir == null || dir.toString().equals("/") ? "" : dir.toString();
-        return List.of(base + "/**/*.{lua,json,toml,yaml}");
+        Path file = policyFile.toAbsolutePath().normalize();
+        Path dir = file.getParent();
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        if (dir == null || dir.getParent() == null || dir.equals(tmp)) {
+            return List.of(escape(file.toString()));
+        }
+        return List.of(escape(dir.toString()) + "/**/*.{lua,json,toml,yaml}");
+    }
+
+    /** The path with glob characters escaped, so that it matches itself. */
+    private static String escape(String path) {
+        return path.replaceAll("([*?\\[\\]{}\\\\])", "\\\\$1");
     }
 
     /** {@code kumo.set_config_monitor_globs}: replaces the globs; each must be a valid glob. */

@@ -48,6 +48,15 @@ class ConfigMonitorTest {
     }
 
     @Test
+    void aPolicyInTheTemporaryDirectoryIsWatchedAloneNotTheWholeTemporaryTree() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        assertThat(ConfigMonitor.defaultGlobs(tmp.resolve("sluice-default-policy-1.lua")))
+                .containsExactly(tmp.resolve("sluice-default-policy-1.lua").toString());
+        assertThat(ConfigMonitor.defaultGlobs(Path.of("/etc/sluice/init.lua")))
+                .containsExactly("/etc/sluice/**/*.{lua,json,toml,yaml}");
+    }
+
+    @Test
     void theGlobsAreSetAndEvaluatedFromLua() throws Exception {
         Files.writeString(dir.resolve("a.conf"), "");
         Files.writeString(dir.resolve("b.conf"), "");
