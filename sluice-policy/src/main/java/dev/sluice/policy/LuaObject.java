@@ -46,6 +46,19 @@ public interface LuaObject {
         return typeName();
     }
 
+    /**
+     * The object as {@code kumo.memoize} keeps it and hands it out (called when the value is cached and again on
+     * each hit): itself (the default, for objects Lua cannot change), or, for an object Lua can change, a copy, so
+     * that no caller changes what the cache or another caller holds.
+     */
+    default LuaObject memoized() {
+        return this;
+    }
+
+    /** A {@code local x <close> = object} variable went out of scope; nothing by default. */
+    default void closed() throws Exception {
+    }
+
     /** {@code #object}, or null when the object has no length. */
     default Long length() {
         return null;

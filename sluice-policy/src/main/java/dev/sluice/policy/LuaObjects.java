@@ -5,7 +5,7 @@ import party.iroiro.luajava.Lua;
 /**
  * Pushes {@link LuaObject}s and recognises them again. A LuaObject is a Lua table holding the Java
  * object under a private key, with one metatable per Lua state, shared by every LuaObject, whose
- * {@code __index}, {@code __newindex}, {@code __tostring}, {@code __len} and operators call back into
+ * {@code __index}, {@code __newindex}, {@code __tostring}, {@code __len}, {@code __close} and operators call back into
  * the Java object; so pushing one costs a table and a userdata, not a set of closures.
  */
 final class LuaObjects {
@@ -58,6 +58,11 @@ final class LuaObjects {
             return length;
         }));
         lua.setField(-2, "__len");
+        lua.push(LuaState.javaFunction(args -> {
+            self(args).closed();
+            return null;
+        }));
+        lua.setField(-2, "__close");
         // Hide the private key from pairs(); LuaObjects have no iterable contents.
         // ... except what entries() returns, iterated as a fresh table; without entries pairs() fails.
         byte[] pairs = PAIRS.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -40,6 +40,8 @@ final class LuaState implements AutoCloseable {
     private long deadline;
     private String overrunText;
     private boolean tripped;
+    // set by another thread to stop a task running in this state (see cancel)
+    private volatile String cancelled;
     // kumo.reject's code and text, reported by dispatch (bootstrap.lua) for the call running now
     private Integer rejectCode;
     private String rejectText;
@@ -82,8 +84,32 @@ final class LuaState implements AutoCloseable {
      * {@code file:line: <overrun>}, reported as a {@linkplain PolicyException#timedOut() timeout}.
      */
     Object dispatch(String event, Object[] args, long deadline, String overrun) throws PolicyException {
-        int top = lua.getTop();
         bound(deadline, overrun);
+        return invoke(event, args, overrun);
+    }
+
+    /**
+     * Calls the handler(s) for {@code event} with no deadline (a task): it runs until it returns, fails, or
+     * {@link #cancel} stops it.
+     */
+    Object dispatchUnbounded(String event, Object[] args) throws PolicyException {
+        tripped = false;
+        bounded = false;
+        CallDeadline.clear();
+        return invoke(event, args, "");
+    }
+
+    /**
+     * From any thread: stops the code running in this state at its next hook check, with {@code file:line: reason}
+     * (a pcall in the policy cannot catch it), and every later run. Code blocked in a Java or C function is not
+     * reached; the caller interrupts the thread for Java functions that wait.
+     */
+    void cancel(String reason) {
+        cancelled = reason;
+    }
+
+    private Object invoke(String event, Object[] args, String overrun) throws PolicyException {
+        int top = lua.getTop();
         try {
             lua.checkStack(args.length + 4);
             lua.refGet(apiRef);
@@ -94,7 +120,7 @@ final class LuaState implements AutoCloseable {
             }
             lua.pCall(args.length + 1, 1);
             if (tripped) { // over time, yet the handler returned (it caught the overrun error): still a failure
-                throw PolicyException.timedOut(file + ": " + overrun, event);
+                throw PolicyException.timedOut(file + ": " + (cancelled != null ? cancelled : overrun), event);
             }
             return LuaValues.toJava(lua, -1);
         } catch (LuaException e) {
@@ -116,16 +142,30 @@ final class LuaState implements AutoCloseable {
     }
 
     private void bound(long deadline, String overrun) {
+        bound(deadline, overrun, false);
+    }
+
+    private void bound(long deadline, String overrun, boolean topLevel) {
+        CallDeadline.set(deadline, this, topLevel);
         this.deadline = deadline;
         this.overrunText = overrun;
         this.tripped = false;
         this.bounded = true;
-        CallDeadline.set(deadline);
+    }
+
+    /** A Java function waited until the deadline: the run is over time; the text to raise. */
+    String expire() {
+        tripped = true;
+        return overrunText;
     }
 
     /** The hook's question: null while the running code is within its deadline, else the error text. */
     private int overdue(Lua l) {
-        if (bounded && System.nanoTime() - deadline >= 0) {
+        String stop = cancelled;
+        if (stop != null) {
+            tripped = true;
+            l.push(stop);
+        } else if (bounded && System.nanoTime() - deadline >= 0) {
             tripped = true;
             l.push(overrunText);
         } else {
@@ -189,7 +229,7 @@ final class LuaState implements AutoCloseable {
 
     private void runFile(Path file, byte[] code, Duration limit) throws PolicyException {
         int top = lua.getTop();
-        bound(System.nanoTime() + limit.toNanos(), "loading the policy exceeded " + Policy.seconds(limit));
+        bound(System.nanoTime() + limit.toNanos(), "loading the policy exceeded " + Policy.seconds(limit), true);
         try {
             lua.load(direct(code), "@" + file);
             lua.pCall(0, 0);
@@ -270,6 +310,10 @@ final class LuaState implements AutoCloseable {
                 }
                 result = fn.call(args);
             } catch (Exception | LinkageError | AssertionError e) {
+                if (e instanceof InterruptedException) {
+                    // keep the thread marked: a pcall around a sleep or a queue wait must not make it wait again
+                    Thread.currentThread().interrupt();
+                }
                 String reason = e.getMessage() == null ? e.toString() : e.getMessage();
                 l.push(where(l) + reason);
                 return -1;

@@ -109,6 +109,14 @@ public final class Policy implements AutoCloseable {
     private final Counter eventStarted;
     private final Counter eventTimeout;
     private final Histogram eventLatency;
+    private final Gauge configEpoch;
+    private final Histogram userLuaLatency;
+    private final Counter memoizeLookups;
+    private final Counter memoizeHits;
+    private final Counter memoizeMisses;
+    private final Counter memoizePopulated;
+    private final PolicyTasks tasks;
+    private boolean backgroundStarted; // guarded by lock
 
     /** One call of an event in a lent state; its thread and the watchdog race to settle it (phase). */
     private final class Call {
@@ -155,6 +163,34 @@ public final class Policy implements AutoCloseable {
                 .register(registry);
         this.eventLatency = Histogram.builder().name("lua_event_latency")
                 .help("how long a given lua event callback took, in seconds").labelNames("event").register(registry);
+        this.configEpoch = Gauge.builder().name("config_epoch")
+                .help("the policy's configuration epoch: bumped by kumo.bump_config_epoch() and the config monitor")
+                .register(registry);
+        this.userLuaLatency = Histogram.builder().name("user_lua_latency")
+                .help("how long something user-defined took to run in your lua policy").labelNames("label")
+                .register(registry);
+        this.memoizeLookups = Counter.builder().name("memoize_cache_lookup_count")
+                .help("how many times a memoize cache lookup was initiated for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizeHits = Counter.builder().name("memoize_cache_hit_count")
+                .help("how many times a memoize cache lookup was a hit for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizeMisses = Counter.builder().name("memoize_cache_miss_count")
+                .help("how many times a memoize cache lookup was a miss for a given cache").labelNames("cache_name")
+                .register(registry);
+        this.memoizePopulated = Counter.builder().name("memoize_cache_populated_count")
+                .help("how many times a memoize cache lookup resulted in performing the work to populate the entry")
+                .labelNames("cache_name").register(registry);
+        library.memoize().countWith((event, cache) -> (switch (event) {
+            case LOOKUP -> memoizeLookups;
+            case HIT -> memoizeHits;
+            case MISS -> memoizeMisses;
+            case POPULATED -> memoizePopulated;
+        }).labelValues(cache).inc());
+        library.epoch().observe(configEpoch::set);
+        library.time().recordLatencyWith((label, seconds) -> userLuaLatency.labelValues(label).observe(seconds));
+        library.tasks().handlers(handlerNames::contains);
+        this.tasks = new PolicyTasks(path, code, modules, callTimeout);
         luaCount.set(states.size());
         AtomicInteger n = new AtomicInteger();
         this.runners = Executors.newCachedThreadPool(r -> {
@@ -172,7 +208,7 @@ public final class Policy implements AutoCloseable {
         int size = opts.effectivePoolSize();
         byte[] code = LuaState.read(opts.file()); // replacements of abandoned states run exactly this code
         List<LuaState> states = new ArrayList<>(size);
-        var library = new KumoLibrary();
+        var library = new KumoLibrary(opts.file());
         List<LuaModule> modules = library.modulesWith(opts.modules());
         try {
             for (int i = 0; i < size; i++) {
@@ -197,6 +233,38 @@ public final class Policy implements AutoCloseable {
     /** The policy file as given in the options. */
     public String file() {
         return file;
+    }
+
+    /** The policy's configuration epoch ({@code kumo.bump_config_epoch()}, the config monitor). */
+    public ConfigEpoch configEpoch() {
+        return library.epoch();
+    }
+
+    /**
+     * Starts the policy's background work, once {@code init} has run: the config monitor (scanning every
+     * {@code monitorInterval}) and the tasks {@code kumo.spawn_task} asked for (those asked for later start at once).
+     * The MTA calls it; {@code sluice check} does not, so nothing runs in the background there. {@link #close} stops
+     * it all. At most once.
+     */
+    public void startBackground(Duration monitorInterval) {
+        synchronized (lock) {
+            if (closing || backgroundStarted) {
+                return;
+            }
+            backgroundStarted = true;
+        }
+        library.monitor().start(monitorInterval);
+        library.tasks().start(tasks);
+    }
+
+    /** {@link #startBackground(Duration)} with KumoMTA's 10 s scan interval. */
+    public void startBackground() {
+        startBackground(dev.sluice.policy.kumo.runtime.ConfigMonitor.DEFAULT_INTERVAL);
+    }
+
+    /** How many {@code kumo.spawn_task} tasks are running now. */
+    public int runningTasks() {
+        return tasks.running();
     }
 
     /** Where each {@code kumo.validation_failed()} call so far was made ({@code file:line}); empty when none. */
@@ -526,12 +594,19 @@ public final class Policy implements AutoCloseable {
     public void close(Duration wait) {
         List<LuaState> toClose;
         List<Waiter> stranded;
+        long end = System.nanoTime() + wait.toNanos();
         synchronized (lock) {
             if (closing) {
                 return;
             }
             closing = true;
-            long end = System.nanoTime() + wait.toNanos();
+        }
+        // the background first: no new tasks, no epoch bumps, queue waits end, tasks are cancelled
+        library.tasks().stop();
+        library.monitor().close();
+        library.mpsc().closeAll();
+        tasks.close(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+        synchronized (lock) {
             while (idle.size() < pooled || !waiters.isEmpty()) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
@@ -571,6 +646,12 @@ public final class Policy implements AutoCloseable {
         registry.unregister(eventStarted);
         registry.unregister(eventTimeout);
         registry.unregister(eventLatency);
+        registry.unregister(configEpoch);
+        registry.unregister(userLuaLatency);
+        registry.unregister(memoizeLookups);
+        registry.unregister(memoizeHits);
+        registry.unregister(memoizeMisses);
+        registry.unregister(memoizePopulated);
     }
 
     /** "5 s", "0.25 s". */

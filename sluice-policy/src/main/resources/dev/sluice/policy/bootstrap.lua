@@ -225,6 +225,20 @@ local function dispatch(name, ...)
   return nil
 end
 
+-- The handlers of an event called from Lua inside a running call (kumo.invoke_get_egress_path_config):
+-- like dispatch, first non-nil result wins, but errors pass through untouched (they already carry the
+-- handler's file:line) and the running call's time bound stays as it is. Reached by Sluice's own module
+-- scripts through the registry.
+debug.getregistry()['sluice.invoke'] = function(name, ...)
+  local list = handlers[name]
+  if list == nil then return nil end
+  for i = 1, #list do
+    local result = list[i](...)
+    if result ~= nil then return result end
+  end
+  return nil
+end
+
 local function handler_names()
   local names = {}
   for name in pairs(handlers) do

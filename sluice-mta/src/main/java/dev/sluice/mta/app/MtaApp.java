@@ -71,7 +71,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code sluice mta} process, assembled: loads the policy with every MTA module, runs {@code init}, opens the
  * spool, starts the log writers, the scheduled queues and dispatch, re-queues what the spool holds, then starts
- * the ESMTP and HTTP listeners and logs {@code initialization complete}. {@link #shutdown} drains in the order
+ * the ESMTP and HTTP listeners and the policy's background work ({@code kumo.spawn_task} tasks, the config
+ * monitor) and logs {@code initialization complete}. {@link #shutdown} drains in the order
  * that keeps every acknowledged message safe.
  */
 public final class MtaApp implements AutoCloseable {
@@ -242,12 +243,15 @@ public final class MtaApp implements AutoCloseable {
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues);
+            ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
             }
             http.add(server);
             server.start(); // logs "http listener on ADDR"
         }
+        // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
+        policy.startBackground();
         LOG.info("initialization complete");
     }
 

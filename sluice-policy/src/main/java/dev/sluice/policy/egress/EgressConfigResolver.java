@@ -12,7 +12,9 @@ import java.util.function.Function;
 /**
  * What the egress and MTA layers ask the policy: sources, pools, queue configs and paths, each from its
  * event ({@code get_egress_source}, {@code get_egress_pool}, {@code get_queue_config},
- * {@code get_egress_path_config}) and cached for the result's own {@code ttl} / {@code refresh_interval}.
+ * {@code get_egress_path_config}) and cached for the result's own {@code ttl} / {@code refresh_interval}; a queue
+ * config or path whose {@code refresh_strategy} is {@code 'Epoch'} is kept instead until the policy's
+ * {@linkplain Policy#configEpoch() config epoch} moves, then fetched again at its next use.
  *
  * <p>Sources and pools: the event's result wins; when the event returns nil (or has no handler), a legacy
  * {@code define_egress_*} definition is used; with neither, the lookup fails naming the source or pool. The
@@ -36,13 +38,19 @@ public final class EgressConfigResolver {
     private final EgressDefinitions definitions;
     private final TtlCache<String, EgressSource> sources;
     private final TtlCache<String, EgressPool> pools;
-    private final TtlCache<QueueKey, QueueConfig> queues;
-    private final TtlCache<PathKey, EgressPath> paths;
+    private final TtlCache<QueueKey, Fetched<QueueConfig>> queues;
+    private final TtlCache<PathKey, Fetched<EgressPath>> paths;
     private final TtlCache<TimedOut, PolicyException> timedOut;
 
     private record QueueKey(String domain, String tenant, String campaign, String routingDomain) {}
 
     private record PathKey(String routingDomain, String source, String site) {}
+
+    /** A cached result and the config epoch it was fetched in. */
+    private record Fetched<T>(T value, long epoch, RefreshStrategy strategy) {}
+
+    /** How long an Epoch-refreshed config stays in the cache: until the epoch moves, in practice. */
+    private static final Duration UNTIL_EPOCH = Duration.ofDays(3650);
 
     /** A lookup whose handler ran over the call timeout: {@code key} is the cache key of its result. */
     private record TimedOut(String event, Object key) {}
@@ -124,35 +132,54 @@ public final class EgressConfigResolver {
     public QueueConfig queueConfig(String domain, String tenant, String campaign, String routingDomain)
             throws PolicyException {
         QueueKey key = new QueueKey(domain, tenant, campaign, routingDomain);
-        QueueConfig cached = queues.get(key);
+        QueueConfig cached = current(queues.get(key));
         if (cached != null) {
             return cached;
         }
+        long epoch = policy.configEpoch().current();
         String event = "get_queue_config";
         QueueConfig config = convert(event, domain, call(event, key, domain, tenant, campaign, routingDomain),
                 QueueConfig.class, QueueConfig::parse);
         if (config == null) {
             config = QueueConfig.DEFAULT;
         }
-        queues.put(key, config, config.refreshInterval());
+        queues.put(key, new Fetched<>(config, epoch, config.refreshStrategy()),
+                lifetime(config.refreshStrategy(), config.refreshInterval()));
         return config;
     }
 
     /** The config of the path from {@code sourceName} to {@code siteName}: {@code get_egress_path_config}, else the defaults. */
     public EgressPath path(String routingDomain, String sourceName, String siteName) throws PolicyException {
         PathKey key = new PathKey(routingDomain, sourceName, siteName);
-        EgressPath cached = paths.get(key);
+        EgressPath cached = current(paths.get(key));
         if (cached != null) {
             return cached;
         }
+        long epoch = policy.configEpoch().current();
         String event = "get_egress_path_config";
         EgressPath path = convert(event, routingDomain, call(event, key, routingDomain, sourceName, siteName),
                 EgressPath.class, EgressPath::parse);
         if (path == null) {
             path = EgressPath.DEFAULT;
         }
-        paths.put(key, path, path.refreshInterval());
+        paths.put(key, new Fetched<>(path, epoch, path.refreshStrategy()),
+                lifetime(path.refreshStrategy(), path.refreshInterval()));
         return path;
+    }
+
+    /** The cached value, unless it is refreshed by epoch and the epoch has moved since it was fetched. */
+    private <T> T current(Fetched<T> fetched) {
+        if (fetched == null) {
+            return null;
+        }
+        if (fetched.strategy() == RefreshStrategy.Epoch && fetched.epoch() != policy.configEpoch().current()) {
+            return null;
+        }
+        return fetched.value();
+    }
+
+    private static Duration lifetime(RefreshStrategy strategy, Duration refreshInterval) {
+        return strategy == RefreshStrategy.Epoch ? UNTIL_EPOCH : refreshInterval;
     }
 
     /** Forgets every cached result (e.g. after a policy reload). */

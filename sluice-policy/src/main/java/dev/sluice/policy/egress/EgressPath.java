@@ -19,7 +19,10 @@ import java.util.Set;
  * @param connectionLimit  concurrent connections per path on this node (32)
  * @param prohibitedHosts  MX addresses that fail the queue (127.0.0.0/8, ::1, 0.0.0.0, ::)
  * @param skipHosts        MX addresses silently dropped from the plan (none)
- * @param refreshInterval  how long this path config is cached (60 s)
+ * @param refreshInterval  how long this path config is cached (60 s) under the Ttl strategy
+ * @param refreshStrategy  {@code Ttl} (after refreshInterval) or {@code Epoch} (when the config epoch moves)
+ * @param providerName     {@code provider_name}: not acted on by Sluice's delivery, kept so that
+ *                         {@code kumo.invoke_get_egress_path_config} returns it (policy-extras' queue helper reads it)
  */
 public record EgressPath(
         int connectionLimit,
@@ -36,12 +39,15 @@ public record EgressPath(
         Optional<ThrottleSpec> maxConnectionRate,
         Optional<ThrottleSpec> maxMessageRate,
         SmtpTimeouts timeouts,
-        Duration refreshInterval) {
+        Duration refreshInterval,
+        RefreshStrategy refreshStrategy,
+        Optional<String> providerName) {
 
     public static final List<String> DEFAULT_PROHIBITED_HOSTS = List.of("127.0.0.0/8", "::1", "0.0.0.0", "::");
     public static final EgressPath DEFAULT = new EgressPath(32, 1024, 100, TlsMode.Opportunistic, true, true, 25,
             Optional.empty(), CidrSet.parse(DEFAULT_PROHIBITED_HOSTS), CidrSet.of(), IpLookupStrategy.Ipv4AndIpv6,
-            Optional.empty(), Optional.empty(), SmtpTimeouts.DEFAULT, Duration.ofSeconds(60));
+            Optional.empty(), Optional.empty(), SmtpTimeouts.DEFAULT, Duration.ofSeconds(60), RefreshStrategy.Ttl,
+            Optional.empty());
 
     static final Set<String> IGNORED = Set.of(
             "additional_connection_limits", "additional_message_rate_throttles", "source_selection_rate",
@@ -51,9 +57,9 @@ public record EgressPath(
             "remember_broken_tls", "opportunistic_tls_reconnect_on_failed_handshake", "smtp_auth_plain_username",
             "smtp_auth_plain_password", "allow_smtp_auth_plain_without_tls",
             "allow_smtp_auth_plain_without_valid_certificate", "system_shutdown_timeout", "reconnect_strategy",
-            "try_next_host_on_transport_error", "use_lmtp", "ignore_8bit_checks", "refresh_strategy",
+            "try_next_host_on_transport_error", "use_lmtp", "ignore_8bit_checks",
             "dispatcher_wakeup_strategy", "maintainer_wakeup_strategy", "low_memory_reduction_policy",
-            "no_memory_reduction_policy", "provider_name", "readyq_pool_name",
+            "no_memory_reduction_policy", "readyq_pool_name",
             "dispatcher_progress_watchdog_timeout", "aggressive_connection_opening", "suspended");
     static final ConfigSchema SCHEMA = ConfigSchema.of("make_egress_path", supported(), IGNORED);
 
@@ -61,7 +67,7 @@ public record EgressPath(
         Set<String> keys = new HashSet<>(Set.of("connection_limit", "max_deliveries_per_connection",
                 "max_recipients_per_batch", "enable_tls", "enable_pipelining", "enable_rset", "smtp_port",
                 "ehlo_domain", "prohibited_hosts", "skip_hosts", "ip_lookup_strategy", "max_connection_rate",
-                "max_message_rate", "refresh_interval"));
+                "max_message_rate", "refresh_interval", "refresh_strategy", "provider_name"));
         keys.addAll(SmtpTimeouts.KEYS);
         return keys;
     }
@@ -96,7 +102,9 @@ public record EgressPath(
                 QueueConfig.throttle(t, "max_connection_rate"),
                 QueueConfig.throttle(t, "max_message_rate"),
                 SmtpTimeouts.parse(t),
-                t.duration("refresh_interval", d.refreshInterval));
+                t.duration("refresh_interval", d.refreshInterval),
+                RefreshStrategy.parse(t),
+                Optional.ofNullable(t.string("provider_name", null)));
     }
 
     /** A number, or KumoMTA's string forms {@code '1,000'} and {@code 'local:20'}. */

@@ -8,6 +8,7 @@ import java.util.List;
  * mistake is reported at the policy's {@code file:line}) and returns the Java record, which comes back to
  * Java intact when an event handler returns it. {@code define_egress_source}/{@code define_egress_pool}
  * (the pre-2023.06 form, called in {@code init}) register into {@link #definitions()}.
+ * {@code invoke_get_egress_path_config} runs the path handler from Lua ({@link EgressPathTable}).
  *
  * <pre>
  * var module = new EgressPolicyModule();
@@ -38,6 +39,7 @@ public final class EgressPolicyModule implements LuaModule {
         r.kumoFunction("make_egress_pool", args -> EgressPool.parse("make_egress_pool", first(args)));
         r.kumoFunction("make_queue_config", args -> QueueConfig.parse(first(args)));
         r.kumoFunction("make_egress_path", args -> EgressPath.parse(first(args)));
+        EgressPathTable.module().install(r);
         r.kumoFunction("define_egress_source", args -> {
             definitions.define(EgressSourceParser.parse("define_egress_source", first(args)));
             return null;

@@ -22,7 +22,8 @@ import java.util.Set;
  * @param protocol         {@code protocol}: SMTP (by MX, or {@code smtp = {mx_list = ...}}: hosts tried in order
  *                         instead of an MX lookup) or {@code custom_lua = {constructor = ...}}
  * @param reapInterval     idle time before the scheduled queue is dropped (default 10 min)
- * @param refreshInterval  how long this config is cached (default 1 min)
+ * @param refreshInterval  how long this config is cached (default 1 min) under the Ttl strategy
+ * @param refreshStrategy  {@code Ttl} (after refreshInterval) or {@code Epoch} (when the config epoch moves)
  */
 public record QueueConfig(
         Optional<String> egressPool,
@@ -32,15 +33,17 @@ public record QueueConfig(
         Optional<ThrottleSpec> maxMessageRate,
         QueueProtocol protocol,
         Duration reapInterval,
-        Duration refreshInterval) {
+        Duration refreshInterval,
+        RefreshStrategy refreshStrategy) {
 
     public static final QueueConfig DEFAULT = new QueueConfig(Optional.empty(), Duration.ofMinutes(20), Optional.empty(),
-            Duration.ofDays(7), Optional.empty(), QueueProtocol.Smtp.BY_MX, Duration.ofMinutes(10), Duration.ofMinutes(1));
+            Duration.ofDays(7), Optional.empty(), QueueProtocol.Smtp.BY_MX, Duration.ofMinutes(10), Duration.ofMinutes(1),
+            RefreshStrategy.Ttl);
 
     static final ConfigSchema SCHEMA = ConfigSchema.of("make_queue_config",
             Set.of("egress_pool", "retry_interval", "max_retry_interval", "max_age", "max_message_rate", "protocol",
-                    "reap_interval", "refresh_interval"),
-            Set.of("refresh_strategy", "strategy", "timerwheel_tick_interval", "provider_name", "shrink_policy"));
+                    "reap_interval", "refresh_interval", "refresh_strategy"),
+            Set.of("strategy", "timerwheel_tick_interval", "provider_name", "shrink_policy"));
     /** KumoMTA's protocol kinds; smtp and custom_lua are implemented. */
     static final ConfigSchema PROTOCOL = ConfigSchema.of("protocol",
             Set.of("smtp", "maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer"), Set.of());
@@ -73,7 +76,8 @@ public record QueueConfig(
                 throttle(t, "max_message_rate"),
                 protocol(t),
                 t.duration("reap_interval", DEFAULT.reapInterval),
-                t.duration("refresh_interval", DEFAULT.refreshInterval));
+                t.duration("refresh_interval", DEFAULT.refreshInterval),
+                RefreshStrategy.parse(t));
     }
 
     static Optional<ThrottleSpec> throttle(ConfigTable t, String key) {

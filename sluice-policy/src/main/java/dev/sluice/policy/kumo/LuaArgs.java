@@ -58,6 +58,21 @@ public final class LuaArgs {
         throw bad(function, i, "an integer", v);
     }
 
+    /** Argument {@code i} as a non-negative number of seconds (integer or fractional), in nanoseconds (capped). */
+    public static long secondsAsNanos(List<Object> args, int i, String function) {
+        Object v = get(args, i);
+        double seconds = switch (v) {
+            case Long l -> l;
+            case Double d when Double.isFinite(d) -> d;
+            case null, default -> throw bad(function, i, "a number of seconds", v);
+        };
+        if (seconds < 0) {
+            throw new ConfigException(function + ": seconds must not be negative, got " + v);
+        }
+        return java.math.BigDecimal.valueOf(seconds).movePointRight(9)
+                .min(java.math.BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
+    }
+
     @SuppressWarnings("unchecked")
     public static Map<String, Object> table(List<Object> args, int i, String function) {
         Object v = get(args, i);

@@ -312,4 +312,40 @@ class EgressConfigResolverTest {
                     .hasMessage(file + ":2: define_egress_source: socks5_proxy_username is set but socks5_proxy_server is not");
         }
     }
+
+    @Test
+    void epochRefreshedQueueAndPathConfigsAreFetchedAgainWhenTheEpochMovesAndOnlyThen() throws Exception {
+        Path file = TestPolicies.write(dir, "p.lua",
+                "kumo.on('get_queue_config', function(domain)",
+                "  test.count('queue:' .. domain)",
+                "  if domain == 'ttl.example' then return kumo.make_queue_config { refresh_interval = '10s' } end",
+                "  return kumo.make_queue_config { refresh_strategy = 'Epoch', refresh_interval = '10s' }",
+                "end)",
+                "kumo.on('get_egress_path_config', function(domain, source, site)",
+                "  test.count('path:' .. domain)",
+                "  return kumo.make_egress_path { refresh_strategy = 'Epoch', provider_name = 'p' }",
+                "end)",
+                "kumo.on('bump', function() kumo.bump_config_epoch() end)");
+        try (Policy policy = policies.load(file)) {
+            var r = resolver(policy);
+            assertThat(r.queueConfig("epoch.example", null, null, null).refreshStrategy()).isEqualTo(RefreshStrategy.Epoch);
+            r.queueConfig("ttl.example", null, null, null);
+            r.path("epoch.example", "s", "site");
+            advance(Duration.ofHours(1)); // far past refresh_interval: the Epoch configs stay
+            r.queueConfig("epoch.example", null, null, null);
+            r.path("epoch.example", "s", "site");
+            assertThat(policies.count("queue:epoch.example")).isEqualTo(1);
+            assertThat(policies.count("path:epoch.example")).isEqualTo(1);
+            r.queueConfig("ttl.example", null, null, null);
+            assertThat(policies.count("queue:ttl.example")).isEqualTo(2);
+
+            policy.call("bump"); // kumo.bump_config_epoch()
+            r.queueConfig("epoch.example", null, null, null);
+            r.path("epoch.example", "s", "site");
+            r.queueConfig("ttl.example", null, null, null); // within its 10 s: the epoch does not refresh a Ttl config
+            assertThat(policies.count("queue:epoch.example")).isEqualTo(2);
+            assertThat(policies.count("path:epoch.example")).isEqualTo(2);
+            assertThat(policies.count("queue:ttl.example")).isEqualTo(2);
+        }
+    }
 }

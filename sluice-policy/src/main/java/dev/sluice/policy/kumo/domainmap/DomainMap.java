@@ -14,18 +14,42 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Sluice does better than KumoMTA in two ways: names compare case-insensitively (DNS names do), and
  * an exact key does not hide a wildcard for the names below it (in KumoMTA, adding
  * {@code b.example.com} makes {@code a.b.example.com} stop matching {@code *.example.com}).
- * Thread-safe: a memoized map is shared by every Lua state.
+ * Thread-safe. As in KumoMTA, each call of a {@code kumo.memoize}d function that returns a map gets a copy of the
+ * cached one: changing it changes neither the cache nor what other calls get. The copy is made on the first
+ * write (the cached entries are shared until then), so a lookup in a memoized map costs no copy.
  */
 public final class DomainMap implements LuaObject {
-    private final Map<String, Object> exact = new ConcurrentHashMap<>();
+    private volatile Map<String, Object> exact = new ConcurrentHashMap<>();
     /** Wildcard keys without their {@code *.}. */
-    private final Map<String, Object> wildcards = new ConcurrentHashMap<>();
+    private volatile Map<String, Object> wildcards = new ConcurrentHashMap<>();
+    /** The two maps are shared with a memoize cache and other copies: copy them before the first write. */
+    private boolean copyOnWrite; // guarded by this
 
     public DomainMap(Map<String, Object> initial) {
         initial.forEach(this::put);
     }
 
-    public void put(String key, Object value) {
+    private DomainMap(Map<String, Object> exact, Map<String, Object> wildcards) {
+        this.exact = exact;
+        this.wildcards = wildcards;
+        this.copyOnWrite = true;
+    }
+
+    /** A copy sharing this map's entries until either is written (this one's entries are snapshot first). */
+    @Override
+    public synchronized LuaObject memoized() {
+        if (!copyOnWrite) { // entries its owner may still change: the cache takes a snapshot
+            return new DomainMap(new ConcurrentHashMap<>(exact), new ConcurrentHashMap<>(wildcards));
+        }
+        return new DomainMap(exact, wildcards);
+    }
+
+    public synchronized void put(String key, Object value) {
+        if (copyOnWrite) {
+            exact = new ConcurrentHashMap<>(exact);
+            wildcards = new ConcurrentHashMap<>(wildcards);
+            copyOnWrite = false;
+        }
         String k = normalise(key);
         Map<String, Object> target = exact;
         if (k.startsWith("*.")) {

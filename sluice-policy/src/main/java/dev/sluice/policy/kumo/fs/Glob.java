@@ -15,12 +15,13 @@ import java.util.stream.Stream;
  * Glob expansion as KumoMTA's filenamegen does it: {@code *} and {@code ?} within one path component,
  * {@code **} across components, {@code [abc]}, {@code {a,b}}. A relative pattern is walked from
  * {@code relativeTo} (default {@code .}) and its results are relative to it; an absolute pattern
- * gives absolute results. Missing or unreadable directories are skipped silently. Results sorted.
+ * gives absolute results. {@code dir/**}{@code /x} also matches {@code dir/x} (zero directories), as in
+ * filenamegen. Missing or unreadable directories are skipped silently. Results sorted.
  */
-final class Glob {
+public final class Glob {
     private Glob() {}
 
-    static List<String> expand(String pattern, String relativeTo) throws IOException {
+    public static List<String> expand(String pattern, String relativeTo) throws IOException {
         boolean absolute = pattern.startsWith("/");
         Path base = absolute ? Path.of("/") : Path.of(relativeTo == null ? "." : relativeTo);
         String[] parts = pattern.replaceAll("^/+", "").split("/+");
@@ -36,7 +37,12 @@ final class Glob {
             deep |= parts[i].contains("**");
         }
         int depth = deep ? Integer.MAX_VALUE : parts.length - literal;
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + String.join("/", parts));
+        String joined = String.join("/", parts);
+        PathMatcher deepMatcher = FileSystems.getDefault().getPathMatcher("glob:" + joined);
+        // Java's "a/**/b" needs at least one directory between a and b; filenamegen's does not
+        PathMatcher flatMatcher = joined.contains("**/")
+                ? FileSystems.getDefault().getPathMatcher("glob:" + joined.replace("**/", "")) : deepMatcher;
+        PathMatcher matcher = p -> deepMatcher.matches(p) || flatMatcher.matches(p);
         if (!Files.isDirectory(start)) {
             return List.of();
         }

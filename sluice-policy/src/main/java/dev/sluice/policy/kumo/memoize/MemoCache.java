@@ -2,7 +2,6 @@ package dev.sluice.policy.kumo.memoize;
 
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.LuaObject;
-import dev.sluice.policy.LuaOpaque;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,6 +31,7 @@ final class MemoCache implements LuaObject {
     private final Options options;
     private final LongSupplier epoch;
     private final LongSupplier clock;
+    private final MemoizeMetrics metrics;
     private final LinkedHashMap<List<Object>, Cached> entries;
     /** Keys being populated, with the thread doing it and the future its result completes. */
     private final Map<List<Object>, Population> populating = new HashMap<>();
@@ -41,7 +41,12 @@ final class MemoCache implements LuaObject {
     private record Population(Thread thread, CompletableFuture<Boolean> done) {}
 
     MemoCache(String name, Options options, LongSupplier epoch, LongSupplier clock) {
+        this(name, options, epoch, clock, (event, cache) -> { });
+    }
+
+    MemoCache(String name, Options options, LongSupplier epoch, LongSupplier clock, MemoizeMetrics metrics) {
         this.name = name;
+        this.metrics = metrics;
         this.options = options;
         this.epoch = epoch;
         this.clock = clock;
@@ -81,12 +86,19 @@ final class MemoCache implements LuaObject {
 
     private Object get(List<Object> args) throws InterruptedException {
         List<Object> key = key(args);
+        metrics.count(MemoizeMetrics.Event.LOOKUP, name);
+        boolean missed = false;
         while (true) {
             Population other;
             synchronized (this) {
                 Cached e = entries.get(key);
                 if (e != null && fresh(e)) {
+                    metrics.count(MemoizeMetrics.Event.HIT, name);
                     return hit(e.value());
+                }
+                if (!missed) {
+                    missed = true;
+                    metrics.count(MemoizeMetrics.Event.MISS, name);
                 }
                 if (e != null && !options.allowStaleReads()) {
                     entries.remove(key);
@@ -129,7 +141,7 @@ final class MemoCache implements LuaObject {
 
     private static Map<String, Object> hit(Object value) {
         Map<String, Object> hit = new LinkedHashMap<>();
-        hit.put("value", value);
+        hit.put("value", Memoizable.shared(value));
         return hit;
     }
 
@@ -138,8 +150,9 @@ final class MemoCache implements LuaObject {
         try {
             check(value, "its result");
             synchronized (this) {
-                entries.put(key, new Cached(value, clock.getAsLong() + options.ttl().toNanos(), epoch.getAsLong()));
+                entries.put(key, new Cached(Memoizable.shared(value), clock.getAsLong() + options.ttl().toNanos(), epoch.getAsLong()));
             }
+            metrics.count(MemoizeMetrics.Event.POPULATED, name);
         } finally {
             finish(key);
         }
@@ -165,13 +178,7 @@ final class MemoCache implements LuaObject {
     }
 
     private void check(Object value, String what) {
-        switch (value) {
-            case LuaOpaque o -> throw new ConfigException("kumo.memoize '" + name + "': " + what + " is a " + o.luaType()
-                    + ", which cannot be cached (only data and kumo objects can)");
-            case Map<?, ?> m -> m.values().forEach(v -> check(v, what));
-            case List<?> l -> l.forEach(v -> check(v, what));
-            case null, default -> { }
-        }
+        Memoizable.check(value, "kumo.memoize '" + name + "': " + what);
     }
 
     /** List.copyOf refuses nulls; nil arguments are keyed by this marker. */

@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.memoize;
 
+import dev.sluice.policy.ConfigEpoch;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.Durations;
 import dev.sluice.policy.LuaModule;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -60,25 +60,28 @@ public final class MemoizeModule implements LuaModule {
             """;
 
     private final Map<String, MemoCache> caches = new ConcurrentHashMap<>();
-    private final AtomicLong epoch = new AtomicLong();
+    private final ConfigEpoch epoch;
     private final LongSupplier clock;
+    private volatile MemoizeMetrics metrics = (event, cache) -> { };
 
-    public MemoizeModule() {
-        this(System::nanoTime);
+    /** @param epoch what empties the caches made with {@code invalidate_with_epoch = true} when it moves */
+    public MemoizeModule(ConfigEpoch epoch) {
+        this(epoch, System::nanoTime);
     }
 
-    MemoizeModule(LongSupplier clock) {
+    MemoizeModule(ConfigEpoch epoch, LongSupplier clock) {
+        this.epoch = epoch;
         this.clock = clock;
+    }
+
+    /** Where the caches count lookups, hits, misses and populations (the policy's registry). */
+    public void countWith(MemoizeMetrics metrics) {
+        this.metrics = metrics;
     }
 
     @Override
     public void install(Registrar r) {
         r.script("kumo.memoize", SCRIPT, Map.of("cache", args -> cache(LuaArgs.get(args, 0))));
-    }
-
-    /** Empties the caches created with {@code invalidate_with_epoch = true}. */
-    public void bumpConfigEpoch() {
-        epoch.incrementAndGet();
     }
 
     private MemoCache cache(Object params) {
@@ -108,6 +111,7 @@ public final class MemoizeModule implements LuaModule {
         boolean withEpoch = !staleReads && Boolean.TRUE.equals(map.get("invalidate_with_epoch"));
         var options = new MemoCache.Options(ttl, capacity.intValue(), populateTimeout,
                 Boolean.TRUE.equals(map.get("retry_on_populate_timeout")), staleReads);
-        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::get : () -> 0L, clock));
+        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::current : () -> 0L, clock,
+                (event, cache) -> metrics.count(event, cache)));
     }
 }

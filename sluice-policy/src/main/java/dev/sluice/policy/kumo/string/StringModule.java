@@ -10,9 +10,10 @@ import java.util.List;
 /**
  * {@code kumo.string.*}: starts_with, ends_with, split, splitn, rsplit, rsplitn, split_whitespace,
  * split_ascii_whitespace, replace, replacen, trim, trim_start, trim_end, wrap, psl_domain, psl_suffix
- * (see {@link PublicSuffixList}). Patterns are plain text (not Lua patterns); splitting keeps empty
- * pieces, as Rust's {@code str::split} does. Not provided (they stay "not implemented"):
- * normalize_smtp_response, eval_template (minijinja).
+ * (see {@link PublicSuffixList}), normalize_smtp_response ({@link SmtpResponseNormalizer}) and
+ * eval_template(name, source, context, dialect?) ({@link Template}: the minijinja subset Sluice evaluates; dialect
+ * {@code 'Jinja'} (default) or {@code 'Static'}; {@code 'Handlebars'} is refused). Patterns are plain text (not Lua
+ * patterns); splitting keeps empty pieces, as Rust's {@code str::split} does.
  */
 public final class StringModule implements LuaModule {
     @Override
@@ -38,6 +39,9 @@ public final class StringModule implements LuaModule {
         r.function("kumo.string", "trim_end", a -> trimEnd(s(a, 0, "trim_end")));
         r.function("kumo.string", "psl_suffix", a -> PublicSuffixList.system().suffix(s(a, 0, "psl_suffix")));
         r.function("kumo.string", "psl_domain", a -> PublicSuffixList.system().domain(s(a, 0, "psl_domain")));
+        r.function("kumo.string", "normalize_smtp_response",
+                a -> SmtpResponseNormalizer.normalize(s(a, 0, "normalize_smtp_response")));
+        r.function("kumo.string", "eval_template", StringModule::evalTemplate);
         r.function("kumo.string", "wrap", a -> {
             long soft = a.size() > 1 && a.get(1) != null ? LuaArgs.integer(a, 1, "kumo.string.wrap") : 75;
             long hard = a.size() > 2 && a.get(2) != null ? LuaArgs.integer(a, 2, "kumo.string.wrap") : 900;
@@ -46,6 +50,27 @@ public final class StringModule implements LuaModule {
             }
             return wrap(s(a, 0, "wrap"), (int) Math.min(soft, Integer.MAX_VALUE), (int) Math.min(hard, Integer.MAX_VALUE));
         });
+    }
+
+    private static String evalTemplate(List<Object> args) {
+        String name = s(args, 0, "eval_template");
+        String source = s(args, 1, "eval_template");
+        Object context = LuaArgs.get(args, 2);
+        java.util.Map<String, Object> vars = context == null ? java.util.Map.of()
+                : LuaArgs.table(args, 2, "kumo.string.eval_template");
+        String dialect = LuaArgs.optString(args, 3, "kumo.string.eval_template");
+        if (dialect == null || dialect.equals("Jinja")) {
+            try {
+                return Template.render(name, source, vars);
+            } catch (ConfigException e) {
+                throw new ConfigException("kumo.string.eval_template: " + e.getMessage());
+            }
+        }
+        if (dialect.equals("Static")) {
+            return source;
+        }
+        throw new ConfigException("kumo.string.eval_template: dialect '" + dialect + "' is not supported by Sluice"
+                + " (Jinja and Static are)");
     }
 
     private static String s(List<Object> args, int i, String function) {

@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.time;
 
+import dev.sluice.policy.CallDeadline;
 import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.Durations;
 import dev.sluice.policy.LuaModule;
@@ -14,15 +15,32 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ObjDoubleConsumer;
 
 /**
- * {@code kumo.time.from_unix_timestamp}, {@code with_ymd_hms}, {@code parse_rfc2822},
- * {@code parse_rfc3339} ({@link LuaTime}) and {@code parse_duration} ({@link LuaTimeDelta}).
- * {@code now}, {@code sleep} and {@code start_timer} are not part of this module.
+ * {@code kumo.time.now}, {@code from_unix_timestamp}, {@code with_ymd_hms}, {@code parse_rfc2822},
+ * {@code parse_rfc3339} ({@link LuaTime}), {@code parse_duration} ({@link LuaTimeDelta}), {@code start_timer}
+ * ({@link LuaTimer}) and {@code sleep(seconds)} (also as the deprecated {@code kumo.sleep}). Sleeping blocks the
+ * Lua state's thread: in an ordinary event it ends at the policy call's time limit, where the call fails as any
+ * overrunning call does, so long sleeps belong in tasks ({@code kumo.spawn_task}); a sleep ends with an error when
+ * the MTA stops.
  */
 public final class TimeModule implements LuaModule {
+    private volatile ObjDoubleConsumer<String> latency = (label, seconds) -> { };
+
+    /** Where {@code timer:done()} records (label, seconds): the {@code user_lua_latency} histogram. */
+    public void recordLatencyWith(ObjDoubleConsumer<String> latency) {
+        this.latency = latency;
+    }
+
     @Override
     public void install(Registrar r) {
+        r.function("kumo.time", "now", args -> new LuaTime(Instant.now()));
+        r.function("kumo.time", "start_timer", args -> new LuaTimer(LuaArgs.string(args, 0, "kumo.time.start_timer"),
+                (label, seconds) -> latency.accept(label, seconds)));
+        r.function("kumo.time", "sleep", args -> sleep(args, "kumo.time.sleep"));
+        r.kumoFunction("sleep", args -> sleep(args, "kumo.sleep"));
         r.function("kumo.time", "from_unix_timestamp", args -> new LuaTime(fromSeconds(LuaArgs.get(args, 0))));
         r.function("kumo.time", "with_ymd_hms", TimeModule::withYmdHms);
         r.function("kumo.time", "parse_rfc2822", args -> {
@@ -49,6 +67,20 @@ public final class TimeModule implements LuaModule {
             }
         });
         r.function("kumo.time", "parse_duration", args -> new LuaTimeDelta(duration(LuaArgs.get(args, 0))));
+    }
+
+    private static Object sleep(List<Object> args, String function) throws InterruptedException {
+        long nanos = LuaArgs.secondsAsNanos(args, 0, function);
+        try {
+            long left = CallDeadline.remainingNanos();
+            TimeUnit.NANOSECONDS.sleep(Math.min(nanos, left));
+            if (left < nanos) { // not past the running call's limit: the call fails there, at this line
+                throw new ConfigException(CallDeadline.overrun());
+            }
+        } catch (InterruptedException e) {
+            throw new InterruptedException(function + ": interrupted (the policy is stopping)");
+        }
+        return null;
     }
 
     private static Instant fromSeconds(Object value) {

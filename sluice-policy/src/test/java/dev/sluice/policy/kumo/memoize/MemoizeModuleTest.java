@@ -55,7 +55,7 @@ class MemoizeModuleTest {
                 "",
                 "c()");
         assertThat(error).isEqualTo(dir.resolve("policy.lua")
-                + ":3: kumo.memoize 'x': its result is a function, which cannot be cached (only data and kumo objects can)");
+                + ":3: kumo.memoize 'x': its result is a function, which cannot be kept outside its Lua state (only data and kumo objects can)");
     }
 
     @Test
@@ -141,6 +141,45 @@ class MemoizeModuleTest {
                 "assert(not ok and err:match('policy.lua:2: first fails$'), err)",
                 "kumo.on('test', function() return f() end)");
         assertThat(result).isEqualTo(2L);
+    }
+
+    @Test
+    void eachCallGetsItsOwnCopyOfAMemoizedDomainMap() throws Exception {
+        try (Policy policy = LuaSnippets.load(dir,
+                "local get = kumo.memoize(function() return kumo.domain_map.new { ['*.example.com'] = 'wild' } end,",
+                "  { name = 'maps', ttl = '1h', capacity = 1 })",
+                "kumo.on('first', function() local m = get(); m['a.example.com'] = 'mine'; return m['a.example.com'] end)",
+                "kumo.on('change', function() local m = get(); m['b.example.com'] = 'changed'; return m['b.example.com'] end)",
+                "kumo.on('read', function(d) return get()[d] end)")) {
+            assertThat(policy.call("first")).isEqualTo("mine"); // the caller that computed it changes its own map
+            assertThat(policy.call("read", "a.example.com")).isEqualTo("wild");
+            assertThat(policy.call("change")).isEqualTo("changed"); // a hit's copy can be changed too...
+            assertThat(policy.call("read", "b.example.com")).isEqualTo("wild"); // ...without changing the cache
+            assertThat(policy.call("read", "b.example.com")).isEqualTo("wild"); // (in either state)
+        }
+    }
+
+    @Test
+    void lookupsHitsMissesAndPopulationsAreCountedPerCache() throws Exception {
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        Path file = java.nio.file.Files.writeString(dir.resolve("policy.lua"), String.join("\n",
+                "local f = kumo.memoize(function(k) return k end, { name = 'counted', ttl = '1h', capacity = 5 })",
+                "kumo.on('test', function(k) return f(k) end)") + "\n");
+        try (Policy policy = Policy.load(new dev.sluice.policy.PolicyOptions(file, 1, List.of(), registry))) {
+            policy.call("test", "a");
+            policy.call("test", "a");
+            policy.call("test", "b");
+            Map<String, Double> counts = new java.util.TreeMap<>();
+            registry.scrape().stream().filter(m -> m.getMetadata().getName().startsWith("memoize_cache_"))
+                    .forEach(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints()
+                            .forEach(d -> counts.put(m.getMetadata().getName() + "{" + d.getLabels().get("cache_name") + "}",
+                                    d.getValue())));
+            assertThat(counts).isEqualTo(Map.of(
+                    "memoize_cache_lookup_count{counted}", 3.0,
+                    "memoize_cache_hit_count{counted}", 1.0,
+                    "memoize_cache_miss_count{counted}", 2.0,
+                    "memoize_cache_populated_count{counted}", 2.0));
+        }
     }
 
     private static void put(MemoCache cache, Object value, Object arg) throws Exception {

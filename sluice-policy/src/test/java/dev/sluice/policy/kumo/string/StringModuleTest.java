@@ -43,12 +43,6 @@ class StringModuleTest {
     }
 
     @Test
-    void unimplementedStringFunctionsSaySo() throws Exception {
-        String error = LuaSnippets.loadError(dir, "kumo.string.eval_template('x.txt', '{{a}}', {a = 1})");
-        assertThat(error).isEqualTo(dir.resolve("policy.lua") + ":1: kumo.string.eval_template is not implemented");
-    }
-
-    @Test
     void publicSuffixRulesExactWildcardAndException() {
         PublicSuffixList psl = new PublicSuffixList(java.util.List.of(
                 "// comment", "com", "uk", "co.uk", "*.ck", "!www.ck", "github.io", "公司.cn", "cn"));

@@ -42,4 +42,41 @@ class TimeModuleTest {
         assertThat(LuaSnippets.loadError(dir, "local _ = kumo.time.with_ymd_hms(2023, 2, 29, 0, 0, 0)"))
                 .startsWith(dir.resolve("policy.lua") + ":1: kumo.time.with_ymd_hms: invalid date or time: ");
     }
+
+    @Test
+    void nowSleepAndTimersRecordedInUserLuaLatency() throws Exception {
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("policy.lua"), String.join("\n",
+                "kumo.on('test', function()",
+                "  local before = kumo.time.now()",
+                "  kumo.time.sleep(0.05)",
+                "  kumo.sleep(0)",
+                "  local timer = kumo.time.start_timer 'explicit'",
+                "  local took = timer:done()",
+                "  do",
+                "    local scoped <close> = kumo.time.start_timer 'scoped'",
+                "  end",
+                "  return { slept = (kumo.time.now() - before).seconds, took = took, unix = before.unix_timestamp }",
+                "end)") + "\n");
+        long start = java.time.Instant.now().getEpochSecond();
+        try (var policy = dev.sluice.policy.Policy.load(new dev.sluice.policy.PolicyOptions(file, 1, java.util.List.of(), registry))) {
+            @SuppressWarnings("unchecked")
+            var r = (java.util.Map<String, Object>) policy.call("test");
+            assertThat((Double) r.get("slept")).isGreaterThanOrEqualTo(0.05);
+            assertThat((Double) r.get("took")).isGreaterThanOrEqualTo(0.0);
+            assertThat((Long) r.get("unix")).isBetween(start, java.time.Instant.now().getEpochSecond());
+            var histogram = registry.scrape().stream().filter(m -> m.getMetadata().getName().equals("user_lua_latency"))
+                    .map(m -> (io.prometheus.metrics.model.snapshots.HistogramSnapshot) m).findFirst().orElseThrow();
+            assertThat(histogram.getDataPoints()).extracting(d -> d.getLabels().get("label") + "=" + d.getCount())
+                    .containsExactlyInAnyOrder("explicit=1", "scoped=1");
+        }
+    }
+
+    @Test
+    void sleepRefusesWhatIsNotADuration() throws Exception {
+        assertThat(LuaSnippets.loadError(dir, "kumo.sleep('soon')"))
+                .isEqualTo(dir.resolve("policy.lua") + ":1: kumo.sleep: argument #1 must be a number of seconds, got string");
+        assertThat(LuaSnippets.loadError(dir, "kumo.time.sleep(-1)"))
+                .isEqualTo(dir.resolve("policy.lua") + ":1: kumo.time.sleep: seconds must not be negative, got -1");
+    }
 }
