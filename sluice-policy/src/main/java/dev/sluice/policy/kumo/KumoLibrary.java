@@ -36,6 +36,7 @@ public final class KumoLibrary {
                 new TimeModule(),
                 new FsModule(),
                 new RequireModule(),
+                new BundledModules(),
                 new DomainMapModule(),
                 memoize,
                 validation));
