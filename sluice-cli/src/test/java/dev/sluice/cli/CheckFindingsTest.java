@@ -212,7 +212,7 @@ class CheckFindingsTest {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stdout()).containsPattern("pool-a\\.example\\s+ip-1:1").containsPattern("pool-b\\.example\\s+ip-1:1");
         assertThat(r.stderr().lines()).containsExactly(
-                file + ":14: no path for ip-1 to b.example",
-                file + ":18: listener 127.0.0.1:0 refuses a.example");
+                file + ":14: no path for ip-1 to b.example (in get_egress_path_config)",
+                file + ":18: listener 127.0.0.1:0 refuses a.example (in get_listener_domain)");
     }
 }

@@ -79,18 +79,17 @@ public final class MtaCheck {
             installed.add(audit); // last: it watches what the others defined
             try (Policy policy = Policy.load(new PolicyOptions(policyFile, 1, installed, null))) {
                 var errors = new LinkedHashSet<String>();
-                boolean started = runOnce(policy, "pre_init", errors) && runOnce(policy, "init", errors);
+                // everything runs even after a failed init: each failure is reported, so one run shows them all
+                runOnce(policy, "pre_init", errors);
+                runOnce(policy, "init", errors);
                 var resolver = new EgressConfigResolver(policy, modules.egress().definitions());
-                // after a failed init only what it defined so far; else every event the configuration depends on
-                List<String> probed = !started ? List.of() : domains.isEmpty() ? List.of(PROBE_DOMAIN) : domains;
+                List<String> probed = domains.isEmpty() ? List.of(PROBE_DOMAIN) : domains;
                 EgressInventory inventory = EgressInventory.collect(resolver, modules.egress().definitions(), probed,
-                        started ? sources : List.of());
+                        sources);
                 errors.addAll(inventory.problems());
-                if (started) {
-                    paths(resolver, probed, errors);
-                    listenerDomains(policy, modules, probed, errors);
-                    call(policy, "validate_config", errors);
-                }
+                paths(resolver, probed, errors);
+                listenerDomains(policy, modules, probed, errors);
+                call(policy, "validate_config", errors);
                 policy.validationFailures().forEach(where ->
                         errors.add(where + ": kumo.validation_failed(): the policy found its configuration invalid"));
                 return new Report(wouldStart(modules), inventory, List.copyOf(errors), notDone(audit, mark));
@@ -98,16 +97,14 @@ public final class MtaCheck {
         }
     }
 
-    private static boolean runOnce(Policy policy, String event, Set<String> errors) {
+    private static void runOnce(Policy policy, String event, Set<String> errors) {
         if (!policy.hasHandler(event)) {
-            return true;
+            return;
         }
         try {
             policy.runOnce(event);
-            return true;
         } catch (PolicyException e) {
-            errors.add(e.getMessage());
-            return false;
+            errors.add(failure(e));
         }
     }
 
@@ -118,7 +115,7 @@ public final class MtaCheck {
         try {
             policy.call(event, args);
         } catch (PolicyException e) {
-            errors.add(e.getMessage());
+            errors.add(failure(e));
         }
     }
 
@@ -133,7 +130,7 @@ public final class MtaCheck {
                     resolver.path(domain, entry.name(), site);
                 }
             } catch (PolicyException e) {
-                errors.add(e.getMessage()); // a queue or pool failure is already among the inventory's problems
+                errors.add(failure(e)); // a queue or pool failure is already among the inventory's problems
             }
         }
     }
@@ -148,11 +145,17 @@ public final class MtaCheck {
             try {
                 ListenerDomain.parse(policy.call(PolicyRelayPolicy.EVENT, domain, listener, Map.of()));
             } catch (PolicyException e) {
-                errors.add(e.getMessage());
+                errors.add(failure(e));
             } catch (RuntimeException e) {
                 errors.add(policy.file() + ": " + PolicyRelayPolicy.EVENT + "(" + domain + "): " + e.getMessage());
             }
         }
+    }
+
+    /** The failure's {@code file:line: reason}, and the event that failed. */
+    private static String failure(PolicyException e) {
+        return e.event() == null || e.getMessage().contains(e.event()) ? e.getMessage()
+                : e.getMessage() + " (in " + e.event() + ")";
     }
 
     private static List<String> wouldStart(MtaModules modules) {
