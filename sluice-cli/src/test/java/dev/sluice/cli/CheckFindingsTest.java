@@ -148,6 +148,31 @@ class CheckFindingsTest {
     }
 
     @Test
+    void aKumoNameSluiceLacksIsReportedInCodeCheckDoesNotRunAndInRequiredFiles() throws IOException {
+        Files.writeString(dir.resolve("helper.lua"), """
+                local kumo = require 'kumo'
+                return {
+                  -- kumo.in_a_comment()
+                  sign = function(msg) return kumo.dkim.ed25519_signer { domain = 'kumo.in_a_string' } end,
+                }
+                """);
+        Path file = policy("""
+                local kumo = require 'kumo'
+                local helper = require 'helper'
+                kumo.on('smtp_server_message_received', function(msg)
+                  helper.sign(msg)
+                  kumo.api.admin.bounce.v1 { reason = 'x' }
+                  kumo.json_encode {}
+                end)
+                """);
+        var r = check("--policy", file.toString());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+        assertThat(r.stderr().lines()).containsExactly(
+                dir.resolve("helper.lua") + ":4: kumo.dkim.ed25519_signer is not implemented by Sluice",
+                file + ":5: kumo.api.admin is not implemented by Sluice");
+    }
+
+    @Test
     void aKeyAcceptedButNotActedOnIsReportedWhereItIsSet() throws IOException {
         Path file = policy("""
                 kumo.on('init', function()

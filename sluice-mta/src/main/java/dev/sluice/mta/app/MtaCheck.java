@@ -92,7 +92,14 @@ public final class MtaCheck {
                 call(policy, "validate_config", errors);
                 policy.validationFailures().forEach(where ->
                         errors.add(where + ": kumo.validation_failed(): the policy found its configuration invalid"));
-                return new Report(wouldStart(modules), inventory, List.copyOf(errors), notDone(audit, mark));
+                var missing = new LinkedHashSet<>(audit.missingNames()); // where it ran, then where it is written
+                try {
+                    missing.addAll(audit.missingReferences(policy));
+                } catch (PolicyException e) {
+                    errors.add(failure(e));
+                }
+                return new Report(wouldStart(modules), inventory, List.copyOf(errors),
+                        notDone(audit, List.copyOf(missing), mark));
             }
         }
     }
@@ -177,13 +184,13 @@ public final class MtaCheck {
         return lines;
     }
 
-    private static List<String> notDone(PolicyAudit audit, long mark) {
+    private static List<String> notDone(PolicyAudit audit, List<PolicyAudit.Site> missing, long mark) {
         var notDone = new ArrayList<String>();
         for (PolicyAudit.Site s : audit.unfiredHandlers()) {
             notDone.add(place(s.where()) + "kumo.on('" + s.name() + "'): Sluice never fires the event '" + s.name()
                     + "', so this handler never runs");
         }
-        for (PolicyAudit.Site s : audit.missingNames()) {
+        for (PolicyAudit.Site s : missing.stream().sorted(PolicyAudit.Site.BY_PLACE).distinct().toList()) {
             notDone.add(place(s.where()) + s.name() + " is not implemented by Sluice");
         }
         IgnoredKeys.since(mark).forEach(u -> notDone.add(u.toString()));
