@@ -1,14 +1,11 @@
 package dev.sluice.cli;
 
-import dev.sluice.policy.IgnoredKeys;
-import dev.sluice.policy.Policy;
+import dev.sluice.mta.app.MtaApp;
+import dev.sluice.mta.app.MtaCheck;
 import dev.sluice.policy.PolicyException;
-import dev.sluice.policy.PolicyOptions;
-import dev.sluice.policy.egress.EgressConfigResolver;
-import dev.sluice.policy.egress.EgressInventory;
-import dev.sluice.policy.egress.EgressPolicyModule;
 import dev.sluice.policy.egress.EgressSource;
 import dev.sluice.policy.egress.ProxyProtocol;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -21,57 +18,68 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code sluice check}: load a policy without opening listeners, and show the sources and pools it defines. */
+/**
+ * {@code sluice check}: load a policy as {@code sluice mta} does, start nothing, and report what it asks for that
+ * fails or that Sluice does not do ({@link MtaCheck}).
+ */
 @Command(
         name = "check",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Load a policy without opening listeners and print its egress sources and pools.",
-            "Problems are printed as file:line: reason, with exit code 2.",
+            "Load a policy with everything `sluice mta` installs, run init without opening sockets or writing files,",
+            "run the events the configuration depends on and every validate_config handler; print what would start,",
+            "the egress sources and pools, and each finding as file:line: reason.",
+            "Exit code 0: everything the policy asks for is done; 1: something it asks for is not (an event Sluice never",
+            "fires, a kumo function Sluice lacks, a key accepted but not acted on); 2: something failed.",
             ""
         })
 final class CheckCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--policy", required = true, paramLabel = "FILE.lua", description = "The policy to check.")
+    @Option(names = "--policy", paramLabel = "FILE.lua",
+            description = "The policy to check (default: the bundled policy `sluice mta` runs without --policy).")
     Path policyFile;
 
     @Option(names = "--domain", paramLabel = "D",
-            description = "Also resolve the queue config of this recipient domain, and its pool (repeatable).")
+            description = "Run the queue, pool, source, path and listener-domain events for this recipient domain "
+                    + "(repeatable; default " + MtaCheck.PROBE_DOMAIN + ").")
     List<String> domains = new ArrayList<>();
 
     @Option(names = "--source", paramLabel = "NAME", description = "Also resolve this egress source (repeatable).")
     List<String> sources = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        var module = new EgressPolicyModule();
-        try (Policy policy = Policy.load(new PolicyOptions(policyFile, 1, List.of(module), null))) {
-            if (policy.hasHandler("init")) {
-                policy.runOnce("init");
-            }
-            var resolver = new EgressConfigResolver(policy, module.definitions());
-            var inventory = EgressInventory.collect(resolver, module.definitions(), domains, sources);
-            print(out, inventory);
-            if (!inventory.problems().isEmpty()) {
-                inventory.problems().forEach(err::println);
-                return 2;
-            }
-            return 0;
+        Path file = policyFile != null ? policyFile : MtaApp.Options.defaultPolicy().policyFile();
+        MtaCheck.Report report;
+        try {
+            report = MtaCheck.run(file, domains, sources);
         } catch (PolicyException e) {
             err.println(e.getMessage());
             return 2;
         }
+        print(out, report);
+        report.errors().forEach(err::println);
+        report.notDone().forEach(err::println);
+        err.flush();
+        return report.exitCode();
     }
 
-    private static void print(PrintWriter out, EgressInventory inventory) {
+    private static void print(PrintWriter out, MtaCheck.Report report) {
+        if (report.wouldStart().isEmpty()) {
+            out.println("Would start nothing (init starts no listener and defines no spool or logs).");
+        } else {
+            out.println("Would start:");
+            report.wouldStart().forEach(line -> out.println("  " + line));
+        }
+        out.println();
         var rows = new ArrayList<List<String>>();
         rows.add(List.of("SOURCE", "PROTOCOL", "PROXY SERVER", "SOURCE ADDRESSES", "EHLO"));
-        for (EgressSource s : inventory.sources()) {
+        for (EgressSource s : report.inventory().sources()) {
             rows.add(List.of(s.name(), s.protocol().kind(), proxyServer(s.protocol()), addresses(s),
                     s.ehloDomain().orElse("(host name)")));
         }
@@ -79,16 +87,18 @@ final class CheckCommand implements Callable<Integer> {
         out.println();
         var pools = new ArrayList<List<String>>();
         pools.add(List.of("POOL", "ENTRIES (name:weight)"));
-        inventory.pools().forEach(p -> pools.add(List.of(p.name(),
+        report.inventory().pools().forEach(p -> pools.add(List.of(p.name(),
                 String.join(", ", p.entries().stream().map(e -> e.name() + ":" + e.weight()).toList()))));
         Table.print(out, pools);
-        var ignored = IgnoredKeys.list();
         out.println();
-        if (ignored.isEmpty()) {
-            out.println("Every key in the policy is acted on.");
+        if (!report.errors().isEmpty()) {
+            out.println(report.errors().size() + " problem(s) and " + report.notDone().size()
+                    + " thing(s) Sluice does not do, listed on stderr.");
+        } else if (!report.notDone().isEmpty()) {
+            out.println(report.notDone().size() + " thing(s) the policy asks for that Sluice does not do, "
+                    + "listed on stderr.");
         } else {
-            out.println("Accepted but not acted on yet:");
-            ignored.forEach(k -> out.println("  " + k.table() + "." + k.key()));
+            out.println("Everything the policy asks for is done.");
         }
         out.flush();
     }

@@ -3,9 +3,13 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.SluiceProcess;
+import dev.sluice.testkit.Tool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +73,7 @@ class CheckCommandTest {
     }
 
     @Test
-    void keysAcceptedButNotActedOnAreListed() throws IOException {
+    void keysAcceptedButNotActedOnAreFindingsWithFileAndLine() throws IOException {
         Path policy = dir.resolve("ignored.lua");
         Files.writeString(policy, """
                 kumo.on('get_queue_config', function(domain)
@@ -77,10 +81,41 @@ class CheckCommandTest {
                 end)
                 """);
         var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+        assertThat(r.stdout()).containsPattern("unspecified\\s+direct")
+                .contains("1 thing(s) the policy asks for that Sluice does not do, listed on stderr.");
+        assertThat(r.stderr()).contains(policy + ":2: key 'provider_name' of make_queue_config is accepted for "
+                + "KumoMTA compatibility but not acted on by Sluice").doesNotContain("retry_interval' of");
+    }
+
+    /**
+     * The module search path: the policy's directory, then LUA_PATH with Lua's own semantics (";;" is the default
+     * path, which holds "./?.lua"), then the bundled modules.
+     */
+    @Test
+    void modulesAreFoundInThePolicysDirectoryThenLuaPathWithItsDefault() throws IOException {
+        Path policyDir = Files.createDirectories(dir.resolve("policy"));
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        Files.writeString(policyDir.resolve("both.lua"), "return 'policy dir'\n");
+        Files.writeString(lib.resolve("both.lua"), "return 'LUA_PATH'\n");
+        Files.writeString(lib.resolve("helper.lua"), "return 'LUA_PATH'\n");
+        Files.writeString(cwd.resolve("default.lua"), "return 'default path'\n");
+        Path policy = policyDir.resolve("init.lua");
+        Files.writeString(policy, """
+                local kumo = require 'kumo'
+                local found = { require 'both', require 'helper', (require 'default') }
+                kumo.on('validate_config', function()
+                  if table.concat(found, ', ') ~= 'policy dir, LUA_PATH, default path' then
+                    print('found: ' .. table.concat(found, ', '))
+                    kumo.validation_failed()
+                  end
+                end)
+                """);
+        var r = Tool.run(null, List.of("sh", "-c", "cd \"$1\" && exec \"$2\" check --policy \"$3\"", "sh",
+                        cwd.toString(), SluiceProcess.home().resolve("bin/sluice").toString(), policy.toString()),
+                Map.of("SLUICE_NO_BUILD", "1", "LUA_PATH", lib + "/?.lua;;"), Duration.ofMinutes(1));
         assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertThat(r.stdout())
-                .containsPattern("unspecified\\s+direct")
-                .contains("Accepted but not acted on yet:\n  make_queue_config.provider_name\n")
-                .doesNotContain("retry_interval");
+        assertThat(r.stdout()).contains("Everything the policy asks for is done.");
     }
 }

@@ -11,7 +11,7 @@ public final class KumoApi {
      * Events that accept several handlers (KumoMTA declares them {@code Multiple}); handlers run in
      * registration order until one returns non-nil. Every other event keeps only its last handler.
      */
-    public static final Set<String> MULTIPLE_HANDLER_EVENTS = Set.of("pre_init", "get_queue_config");
+    public static final Set<String> MULTIPLE_HANDLER_EVENTS = Set.of("pre_init", "get_queue_config", "validate_config");
 
     /** Sub-modules of {@code kumo} that exist as tables; their functions raise "not implemented" until filled in. */
     public static final List<String> SUBMODULES = List.of(

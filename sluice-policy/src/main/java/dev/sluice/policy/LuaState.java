@@ -303,6 +303,8 @@ final class LuaState implements AutoCloseable {
     static JFunction javaFunction(LuaFunction fn) {
         return l -> {
             Object result;
+            Lua outer = CALLER.get();
+            CALLER.set(l);
             try {
                 List<Object> args = new ArrayList<>(l.getTop());
                 for (int i = 1; i <= l.getTop(); i++) {
@@ -317,10 +319,28 @@ final class LuaState implements AutoCloseable {
                 String reason = e.getMessage() == null ? e.toString() : e.getMessage();
                 l.push(where(l) + reason);
                 return -1;
+            } finally {
+                CALLER.set(outer);
             }
             LuaValues.push(l, result);
             return 1;
         };
+    }
+
+    /** The Lua code (state or coroutine) calling the Java function running on this thread; null outside one. */
+    private static final ThreadLocal<Lua> CALLER = new ThreadLocal<>();
+
+    /**
+     * {@code file:line} of the policy code calling the Java function running on this thread (what an error raised
+     * now would name), or empty outside a call from Lua or when the caller has no line (a tail call).
+     */
+    static String callerWhere() {
+        Lua l = CALLER.get();
+        if (l == null) {
+            return "";
+        }
+        String where = where(l);
+        return where.endsWith(": ") ? where.substring(0, where.length() - 2) : where;
     }
 
     /** luaL_where(L, 1): "file:line: " of the Lua code calling the current Java function. */

@@ -6,11 +6,8 @@ import dev.sluice.egress.connect.ConnectMetrics;
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.mta.accounting.AccountingDb;
 import dev.sluice.mta.accounting.AccountingKind;
-import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.egress.connect.Connector;
-import dev.sluice.egress.dns.DnsPolicyModule;
-import dev.sluice.egress.nats.NatsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
@@ -18,20 +15,16 @@ import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.egress.smtp.ClientTlsContexts;
 import dev.sluice.mta.ingress.Admission;
 import dev.sluice.mta.ingress.http.HttpIngress;
-import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
-import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
 import dev.sluice.mta.log.BounceClassifier;
 import dev.sluice.mta.log.BounceClassifierModule;
 import dev.sluice.mta.log.LogHookConfig;
 import dev.sluice.mta.log.LogWriters;
-import dev.sluice.mta.loghook.LogHook;
-import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
+import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
-import dev.sluice.mta.policy.ListenerDomain;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.ScheduledQueues;
@@ -39,7 +32,6 @@ import dev.sluice.mta.spool.FreeSpaceMonitor;
 import dev.sluice.mta.spool.Spool;
 import dev.sluice.mta.spool.SpoolConfig;
 import dev.sluice.mta.spool.SpoolDefinitions;
-import dev.sluice.mta.spool.SpoolLuaModule;
 import dev.sluice.mta.spool.SpoolMetrics;
 import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.mta.spool.Spools;
@@ -50,7 +42,6 @@ import dev.sluice.net.http.MetricsRoutes;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyOptions;
 import dev.sluice.policy.egress.EgressConfigResolver;
-import dev.sluice.policy.egress.EgressPolicyModule;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -165,21 +156,18 @@ public final class MtaApp implements AutoCloseable {
     }
 
     private void startAll(Options options) throws Exception {
-        var egress = new EgressPolicyModule();
         var resolvers = new Resolvers();
         closeLast.add(resolvers);
-        var esmtpModule = new EsmtpListenerModule();
-        var httpModule = new HttpListenerModule();
-        var logsModule = new LogsPolicyModule();
-        var spoolDefinitions = new SpoolDefinitions();
-        var accountingModule = new AccountingLuaModule();
-        var bounceClassifier = new BounceClassifierModule();
-        var nats = new NatsPolicyModule();
-        closeLast.add(nats);
-        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
-                esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule,
-                bounceClassifier, nats),
-                registry, options.policyTimeout()));
+        var modules = new MtaModules(resolvers);
+        var egress = modules.egress();
+        var esmtpModule = modules.esmtp();
+        var httpModule = modules.http();
+        var logsModule = modules.logs();
+        var spoolDefinitions = modules.spools();
+        var accountingModule = modules.accounting();
+        var bounceClassifier = modules.bounceClassifier();
+        closeLast.add(modules.nats());
+        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, modules.list(), registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
         }

@@ -70,7 +70,7 @@ public final class HttpListenerConfigs {
     private static InetSocketAddress listenAddress(ConfigTable t) {
         String listen = t.string("listen", DEFAULT_LISTEN);
         try {
-            return SocketAddresses.parseIpPort(listen);
+            return SocketAddresses.parseListen(listen);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.name() + ": key 'listen': " + e.getMessage());
         }

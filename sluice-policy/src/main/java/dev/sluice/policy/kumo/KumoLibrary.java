@@ -57,6 +57,7 @@ public final class KumoLibrary {
                 new FsModule(),
                 new HttpModule(),
                 new RequireModule(),
+                new BundledModules(),
                 new DomainMapModule(),
                 memoize,
                 dkim,

@@ -126,7 +126,7 @@ class SourcesHelperTest {
     void anUnknownBundledModuleSaysWhereItLooked() throws Exception {
         Path file = TestPolicies.write(dir, "init.lua", "require 'policy-extras.nonesuch'");
         assertThatThrownBy(() -> policies.load(file).close()).isInstanceOf(PolicyException.class)
-                .hasMessageContaining("no bundled Sluice module policy-extras.nonesuch");
+                .hasMessageContaining("no bundled module policy-extras.nonesuch");
     }
 
 }

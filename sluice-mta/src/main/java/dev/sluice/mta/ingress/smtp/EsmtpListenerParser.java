@@ -42,7 +42,7 @@ public final class EsmtpListenerParser {
     /** @throws ConfigException naming the key and what is wrong with it */
     public static EsmtpListenerConfig parse(ConfigTable t) {
         try {
-            var listen = SocketAddresses.parseIpPort(t.string("listen", EsmtpListenerConfig.DEFAULT_LISTEN));
+            var listen = SocketAddresses.parseListen(t.string("listen", EsmtpListenerConfig.DEFAULT_LISTEN));
             EsmtpParams params = applyParams(t, EsmtpParams.defaults(Hostnames.local()));
             return new EsmtpListenerConfig(listen, t.integer("max_connections", EsmtpListenerConfig.DEFAULT_MAX_CONNECTIONS),
                     params, overrides(t, "via"), overrides(t, "peer"), load(t.keySource("tls_certificate").orElse(null)),

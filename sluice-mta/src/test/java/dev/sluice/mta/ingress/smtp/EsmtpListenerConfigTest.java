@@ -141,7 +141,7 @@ class EsmtpListenerConfigTest {
                 .isInstanceOf(PolicyException.class).hasMessageContaining("invalid_line_endings");
         assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ relay_hosts = { '10.0.0.0/33' } }"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("relay_hosts");
-        assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ listen = 'localhost:25' }"))
+        assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ listen = 'localhost' }"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("localhost");
         assertThatThrownBy(() -> load("kumo.start_esmtp_listener{ no_such_key = 1 }"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("no_such_key");

@@ -1,0 +1,38 @@
+package dev.sluice.policy;
+
+import java.util.Set;
+
+/**
+ * Every event Sluice fires: the one place to add an event's name in the same change that starts firing it.
+ * {@code sluice check} reports a handler for any other name ({@code kumo.on('x', …)}) as one that never runs.
+ *
+ * <p>Besides these names, a handler whose name contains a dot ({@code make.webhook}) is taken as a constructor
+ * that a queue config names ({@code protocol = { custom_lua = { constructor = 'make.webhook' } }}): KumoMTA's own
+ * events are single words joined by underscores, never dotted.
+ */
+public final class FiredEvents {
+    private FiredEvents() {}
+
+    /** The events, by the program that fires them. */
+    public static final Set<String> NAMES = Set.of(
+            // sluice mta: start and stop
+            "pre_init", "init", "shutdown",
+            // sluice check
+            "validate_config",
+            // reception
+            "get_listener_domain", "smtp_server_ehlo", "smtp_server_mail_from", "smtp_server_rcpt_to",
+            "smtp_server_data", "smtp_server_auth_plain", "smtp_server_message_received",
+            "http_server_validate_auth_basic", "http_message_generated",
+            // queues and delivery
+            "get_queue_config", "get_egress_source", "get_egress_pool", "get_egress_path_config",
+            "smtp_client_rewrite_delivery_status",
+            // logs
+            "should_enqueue_log_record",
+            // sluice proxy
+            "proxy_init", "proxy_server_auth_rfc1929");
+
+    /** Whether a handler registered as {@code name} can ever run. */
+    public static boolean fires(String name) {
+        return NAMES.contains(name) || name.indexOf('.') > 0;
+    }
+}

@@ -1,0 +1,2 @@
+-- A bundled module that does not compile (ModuleSearchPathTest).
+return { from = 

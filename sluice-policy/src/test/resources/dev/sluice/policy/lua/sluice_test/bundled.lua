@@ -1,0 +1,2 @@
+-- A bundled module for ModuleSearchPathTest (test resources only).
+return { from = 'bundled' }
