@@ -56,7 +56,13 @@ public final class EsmtpServer implements AutoCloseable {
 
     /** A server with its own event loop threads. */
     public EsmtpServer(EsmtpListenerConfig config, Injector injector, RelayPolicy relayPolicy, Admission admission) {
-        this(config, new EsmtpServices(injector, relayPolicy, admission, Clock.systemDefaultZone()), null);
+        this(config, injector, relayPolicy, admission, SmtpEvents.NONE);
+    }
+
+    /** A server with its own event loop threads whose sessions fire {@code events}. */
+    public EsmtpServer(EsmtpListenerConfig config, Injector injector, RelayPolicy relayPolicy, Admission admission,
+                       SmtpEvents events) {
+        this(config, new EsmtpServices(injector, relayPolicy, admission, Clock.systemDefaultZone(), events), null);
     }
 
     /** @param group event loops to share, or null for the server's own (closed with it) */

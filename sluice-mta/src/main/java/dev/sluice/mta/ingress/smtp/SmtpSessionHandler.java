@@ -179,7 +179,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case SslHandshakeCompletionEvent done -> {
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    session.tlsStarted(ssl.engine().getSession().getProtocol());
+                    var tlsSession = ssl.engine().getSession();
+                    session.tlsStarted(tlsSession.getProtocol(), tlsSession.getCipherSuite());
                 } else {
                     log.debug("TLS handshake with {} failed: {}", session.peer(), done.cause().toString());
                     ctx.close();
