@@ -26,6 +26,7 @@ import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.ListenerDomain;
+import dev.sluice.mta.policy.PolicyBasicAuth;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.PolicySmtpEvents;
 import dev.sluice.mta.policy.ReceptionEvents;
@@ -236,7 +237,7 @@ public final class MtaApp implements AutoCloseable {
             server.start(); // logs "esmtp listener on ADDR"
         }
         for (HttpListenerConfig c : httpModule.listeners()) {
-            var server = new HttpServer(c);
+            var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues);
