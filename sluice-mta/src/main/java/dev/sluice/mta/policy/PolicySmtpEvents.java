@@ -15,7 +15,8 @@ import java.util.concurrent.CompletionStage;
  * The ESMTP server's command events, run in the policy with KumoMTA's arguments: {@code smtp_server_ehlo(domain,
  * conn_meta[, extensions])}, {@code smtp_server_mail_from(sender, conn_meta)} and {@code smtp_server_rcpt_to(recipient,
  * conn_meta)} (EnvelopeAddress objects), {@code smtp_server_data(msg, conn_meta)} and {@code smtp_server_auth_plain(authz,
- * authc, password, conn_meta)}. {@code conn_meta} is a {@link LuaConnMeta} over the session's meta. An event without a
+ * authc, password, conn_meta)}, and per connection {@code smtp_server_get_dynamic_parameters(listener, conn_meta)}.
+ * {@code conn_meta} is a {@link LuaConnMeta} over the session's meta. An event without a
  * handler passes at once, without a trip to the policy's threads.
  */
 public final class PolicySmtpEvents implements SmtpEvents {
@@ -24,11 +25,17 @@ public final class PolicySmtpEvents implements SmtpEvents {
     public static final String RCPT_TO = "smtp_server_rcpt_to";
     public static final String DATA = "smtp_server_data";
     public static final String AUTH_PLAIN = "smtp_server_auth_plain";
+    public static final String DYNAMIC_PARAMETERS = "smtp_server_get_dynamic_parameters";
 
     private final Policy policy;
 
     public PolicySmtpEvents(Policy policy) {
         this.policy = policy;
+    }
+
+    @Override
+    public CompletionStage<Outcome> dynamicParameters(String listener, ConnectionMeta meta) {
+        return call(DYNAMIC_PARAMETERS, listener, new LuaConnMeta(meta));
     }
 
     @Override

@@ -64,11 +64,16 @@ class SmtpServerEventsTest extends MtaAppTestBase {
         }
     }
 
+    /** The last line of the next reply; null once the server closed the connection. */
     private static String lastLine(BufferedReader in) throws IOException {
         String line;
-        do {
-            line = in.readLine();
-        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        try {
+            do {
+                line = in.readLine();
+            } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        } catch (java.net.SocketException reset) { // we wrote to a closed connection
+            return null;
+        }
         return line;
     }
 
@@ -191,6 +196,47 @@ class SmtpServerEventsTest extends MtaAppTestBase {
 
         assertThat(replies.get(3)).isEqualTo("421 4.7.0 come back later");
         assertThat(replies.get(4)).isNull(); // closed
+    }
+
+    @Test
+    void dynamicParametersOverrideTheListenerForThisConnection() throws Exception {
+        start("""
+                kumo.on('smtp_server_get_dynamic_parameters', function(listener, conn_meta)
+                  return {
+                    banner = 'for ' .. listener .. ' from ' .. conn_meta:get_meta('received_from'):match('^[^:]+'),
+                    max_recipients_per_message = 1,
+                    meta = { x_tier = 'gold' },
+                    via = { ['127.0.0.0/8'] = { hostname = 'mx.via.example' } },
+                  }
+                end)
+                kumo.on('smtp_server_message_received', function(msg, conn_meta)
+                  msg:append_header('X-Tier', msg:get_meta('x_tier') .. ' ' .. conn_meta:get_meta('hostname'))
+                end)
+                """);
+        String listener = hostPort(app.esmtpAddresses().getFirst());
+
+        List<String> replies = converse("EHLO client.test", "MAIL FROM:<a@example.test>", "RCPT TO:<b@example.test>",
+                "RCPT TO:<c@example.test>", "QUIT");
+        ToolResult r = swaks();
+
+        assertThat(replies.getFirst()).isEqualTo("220 mx.via.example for " + listener + " from 127.0.0.1");
+        assertThat(replies.get(4)).isEqualTo("452 4.5.3 too many recipients");
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        assertThat(sink.awaitMessages(1, WAIT).getFirst().header("X-Tier")).hasValue("gold mx.via.example");
+    }
+
+    @Test
+    void aFailingOrBadDynamicParametersHandlerRefusesTheConnectionBeforeTheBanner() throws Exception {
+        start("""
+                kumo.on('smtp_server_get_dynamic_parameters', function(listener, conn_meta)
+                  if conn_meta:get_meta('received_from'):match('^127%.0%.0%.1:') then error('directory down') end
+                end)
+                """);
+
+        List<String> replies = converse("EHLO client.test");
+
+        assertThat(replies.getFirst()).matches("421 4\\.3\\.0 .* error in policy, try again later");
+        assertThat(replies.get(1)).isNull();
     }
 
     private static final String AUTH = """

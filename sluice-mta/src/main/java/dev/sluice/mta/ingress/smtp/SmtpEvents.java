@@ -36,6 +36,14 @@ public interface SmtpEvents {
     /** Every command passes: no policy. */
     SmtpEvents NONE = new SmtpEvents() {};
 
+    /**
+     * A new connection, before the banner (after a PROXY header): a returned table overrides listener parameters
+     * for this connection. {@code listener} is the listening address, such as {@code 0.0.0.0:25}.
+     */
+    default CompletionStage<Outcome> dynamicParameters(String listener, ConnectionMeta meta) {
+        return CompletableFuture.completedFuture(PASS);
+    }
+
     /** HELO ({@code extensions} null) or EHLO; a returned list replaces the extensions advertised. */
     default CompletionStage<Outcome> ehlo(String domain, List<String> extensions, ConnectionMeta meta) {
         return CompletableFuture.completedFuture(PASS);

@@ -92,6 +92,11 @@ public final class SmtpSession {
         origLocal = local;
         peer = source;
         local = destination;
+        reconfigure(resolved);
+    }
+
+    /** New params for this connection (a PROXY header, smtp_server_get_dynamic_parameters), before the banner. */
+    void reconfigure(EsmtpParams resolved) {
         params = resolved;
         resolved.meta().forEach(meta::set);
         addressesToMeta();
