@@ -47,13 +47,16 @@ public final class SmtpSession {
     }
 
     private void addressesToMeta() {
+        meta.set("hostname", params.hostname());
+        if (peer == null || local == null) { // a session made by a unit test
+            return;
+        }
         meta.set("received_from", peer.getAddress().getHostAddress() + ":" + peer.getPort());
         meta.set("received_via", local.getAddress().getHostAddress() + ":" + local.getPort());
         if (origPeer != null) {
             meta.set("orig_received_from", origPeer.getAddress().getHostAddress() + ":" + origPeer.getPort());
             meta.set("orig_received_via", origLocal.getAddress().getHostAddress() + ":" + origLocal.getPort());
         }
-        meta.set("hostname", params.hostname());
     }
 
     /** The session's connection metadata ({@code conn_meta} of the SMTP events). */
