@@ -186,6 +186,18 @@ class SmtpServerEventsTest extends MtaAppTestBase {
     }
 
     @Test
+    void aRejectTextCannotForgeASecondReply() throws Exception {
+        start("""
+                kumo.on('smtp_server_mail_from', function(sender) kumo.reject(550, 'no\\r\\n250 2.1.0 OK') end)
+                """);
+
+        List<String> replies = converse("EHLO client.test", "MAIL FROM:<a@example.test>", "NOOP");
+
+        assertThat(replies.get(2)).isEqualTo("550 no 250 2.1.0 OK");
+        assertThat(replies.get(3)).startsWith("250 "); // the NOOP's own reply, not a forged one
+    }
+
+    @Test
     void reject421ClosesTheSession() throws Exception {
         start("""
                 kumo.on('smtp_server_rcpt_to', function(recipient) kumo.reject(421, '4.7.0 come back later') end)

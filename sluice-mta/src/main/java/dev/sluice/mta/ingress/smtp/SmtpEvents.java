@@ -20,9 +20,9 @@ public interface SmtpEvents {
 
         /** {@code kumo.reject(code, text)}: the command's reply is exactly {@code code text}. */
         record Rejected(int code, String text) implements Outcome {
-            /** The reply; a 421 also ends the session, as in KumoMTA. */
+            /** The reply (one line: line breaks in the text become spaces); a 421 also ends the session, as in KumoMTA. */
             public SmtpReply reply() {
-                SmtpReply reply = SmtpReply.of(code, null, text);
+                SmtpReply reply = SmtpReply.of(code, null, text.replaceAll("[\\r\\n]+", " "));
                 return code == 421 ? reply.then(SmtpReply.Action.CLOSE) : reply;
             }
         }
