@@ -9,9 +9,15 @@ public final class KumoApi {
 
     /**
      * Events that accept several handlers (KumoMTA declares them {@code Multiple}); handlers run in
-     * registration order until one returns non-nil. Every other event keeps only its last handler.
+     * registration order until one returns non-nil, except those of {@link #RUN_ALL_EVENTS}. Any other event
+     * takes one handler: a second {@code kumo.on} for it is an error naming the first registration.
      */
-    public static final Set<String> MULTIPLE_HANDLER_EVENTS = Set.of("pre_init", "get_queue_config", "validate_config");
+    public static final Set<String> MULTIPLE_HANDLER_EVENTS = Set.of("pre_init", "validate_config",
+            "get_queue_config", "throttle_insert_ready_queue", "should_enqueue_log_record", "requeue_message",
+            "get_acl_definition");
+
+    /** Multi-handler events whose handlers all run, whatever each returns. */
+    public static final Set<String> RUN_ALL_EVENTS = Set.of("pre_init", "validate_config");
 
     /** Sub-modules of {@code kumo} that exist as tables; their functions raise "not implemented" until filled in. */
     public static final List<String> SUBMODULES = List.of(

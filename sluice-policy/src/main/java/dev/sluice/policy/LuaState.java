@@ -212,6 +212,12 @@ final class LuaState implements AutoCloseable {
             lua.setField(-2, event);
         }
         lua.setField(-2, "multiple");
+        lua.createTable(0, KumoApi.RUN_ALL_EVENTS.size());
+        for (String event : KumoApi.RUN_ALL_EVENTS) {
+            lua.push(true);
+            lua.setField(-2, event);
+        }
+        lua.setField(-2, "run_all");
         lua.push(this::overdue);
         lua.setField(-2, "overdue");
         lua.push(this::rejected);

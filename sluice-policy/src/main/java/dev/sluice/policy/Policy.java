@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * only its own state and never stalls events running in the other states. Lua globals are not shared
  * between states: anything that must be seen process-wide (listeners started in {@code init}, caches)
  * has to live in Java objects, which is why init-like events go through {@link #runOnce}, which runs
- * them in exactly one state. (A {@code kumo.on} call made inside such an event therefore registers a
- * handler in that one state only; register handlers at the top level of the file.)
+ * them in exactly one state. ({@code kumo.on} inside any running handler is therefore an error, as in KumoMTA:
+ * it would register a handler in that one state only; handlers are registered at the top level of the file.)
  * {@link #hasHandler} reflects the handlers registered by the top-level code.
  *
  * <p>The Lua code runs on threads owned by the policy; {@link #call} blocks its caller until the result is

@@ -3,7 +3,11 @@
 local native = ...
 
 local handlers = {}          -- event name -> list of handler functions
-local multiple = native.multiple
+local registrars = {}        -- event name -> one call stack ({"short_src:line", ...}) per kumo.on
+local first_at = {}          -- event name -> "file:line" of its first registration
+local multiple = native.multiple   -- events that take several handlers
+local run_all = native.run_all     -- of those, the ones whose handlers all run whatever they return
+local current_event = nil          -- the event whose handlers are running, nil at the top level
 
 -- Every policy call is bounded in time (Policy's call timeout). A count hook asks Java every
 -- native.hook_count instructions whether the call's deadline has passed; once it has, the hook
@@ -69,6 +73,25 @@ for _, name in ipairs(native.submodules) do
   rawset(kumo, name, module_table('kumo.' .. name))
 end
 
+-- The registering code's call stack as KumoMTA records it for kumo.get_event_registrars: one
+-- "short_src:line" per frame, from the caller of kumo.on outwards.
+local function call_stack()
+  local stack = {}
+  local level = 3
+  while true do
+    local info = getinfo(level, 'Sl')
+    if info == nil then break end
+    stack[#stack + 1] = info.short_src .. ':' .. math.max(info.currentline or 0, 0)
+    level = level + 1
+  end
+  return stack
+end
+
+-- KumoMTA's kumo.on: a multi-handler event (KumoApi.MULTIPLE_HANDLER_EVENTS) appends; any other event
+-- takes one handler, and a second registration is an error naming the first one (the reference page
+-- says "the last one wins": silently dropping a helper's handler is worse, so Sluice, like KumoMTA's
+-- current code, refuses). Registering from inside a running event handler is an error too: the handler
+-- would exist in that one Lua state only.
 function kumo.on(name, fn)
   if type(name) ~= 'string' then
     error('kumo.on: event name must be a string, got ' .. type(name), 2)
@@ -76,15 +99,35 @@ function kumo.on(name, fn)
   if type(fn) ~= 'function' then
     error("kumo.on('" .. name .. "'): handler must be a function, got " .. type(fn), 2)
   end
-  if multiple[name] then
-    local list = handlers[name] or {}
-    list[#list + 1] = fn
-    handlers[name] = list
-  else
-    -- KumoMTA: for single-handler events the last registration wins.
-    handlers[name] = { fn }
+  if current_event ~= nil then
+    error("kumo.on('" .. name .. "'): cannot register an event handler from inside the handler of '"
+        .. current_event .. "'; register it at the top level of the policy file", 2)
   end
+  local list = handlers[name]
+  if list ~= nil and not multiple[name] then
+    error(name .. ' event already has a handler defined at ' .. first_at[name], 2)
+  end
+  if list == nil then
+    list = {}
+    handlers[name] = list
+    local info = getinfo(2, 'Sl')
+    local source = info.source:sub(1, 1) == '@' and info.source:sub(2) or info.short_src
+    first_at[name] = source .. ':' .. math.max(info.currentline or 0, 0)
+  end
+  list[#list + 1] = fn
+  local stacks = registrars[name] or {}
+  stacks[#stacks + 1] = call_stack()
+  registrars[name] = stacks
 end
+
+-- kumo.get_event_registrars(name): nil, or per kumo.on(name, ...) call the registering call stack.
+rawset(kumo, 'get_event_registrars', function(name)
+  local stacks = registrars[name]
+  if stacks == nil then return nil end
+  local copy = {}
+  for i, stack in ipairs(stacks) do copy[i] = table.move(stack, 1, #stack, 1, {}) end
+  return copy
+end)
 
 -- kumo.reject(code, text): ends the running event with that reply. The error is a table with
 -- a private metatable, so dispatch can tell it from any other error and hand code and text to
@@ -199,12 +242,10 @@ local function as_string_error(e)
   return tostring(e)
 end
 
--- Single-handler events have one entry; multi-handler events run in registration order
--- until one returns a non-nil value (get_queue_config), or all of them (pre_init).
-local function dispatch(name, ...)
-  if overrun ~= nil then arm() end -- the previous call ran over: back to the normal count
-  local list = handlers[name]
-  if list == nil then return nil end
+-- Single-handler events have one entry; multi-handler events run in registration order until one
+-- returns a non-nil value (get_queue_config), or all of them whatever they return (pre_init,
+-- validate_config). While they run, kumo.on refuses new registrations.
+local function run_handlers(name, list, ...)
   for i = 1, #list do
     local ok, result = xpcall(list[i], as_string_error, ...)
     if not ok and getmetatable(result) == REJECT then
@@ -220,9 +261,21 @@ local function dispatch(name, ...)
       end
       error(result, 0)
     end
-    if result ~= nil then return result end
+    if result ~= nil and not run_all[name] then return result end
   end
   return nil
+end
+
+local function dispatch(name, ...)
+  if overrun ~= nil then arm() end -- the previous call ran over: back to the normal count
+  local list = handlers[name]
+  if list == nil then return nil end
+  local outer = current_event
+  current_event = name
+  local ok, result = pcall(run_handlers, name, list, ...)
+  current_event = outer
+  if not ok then error(result, 0) end
+  return result
 end
 
 -- The handlers of an event called from Lua inside a running call (kumo.invoke_get_egress_path_config):

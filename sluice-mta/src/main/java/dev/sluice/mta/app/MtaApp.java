@@ -25,7 +25,9 @@ import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
+import dev.sluice.mta.policy.PolicyBasicAuth;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
+import dev.sluice.mta.policy.PolicySmtpEvents;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.ScheduledQueues;
 import dev.sluice.mta.spool.FreeSpaceMonitor;
@@ -40,6 +42,7 @@ import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpServer;
 import dev.sluice.net.http.MetricsRoutes;
 import dev.sluice.policy.Policy;
+import dev.sluice.policy.PolicyException;
 import dev.sluice.policy.PolicyOptions;
 import dev.sluice.policy.egress.EgressConfigResolver;
 import io.netty.channel.EventLoopGroup;
@@ -64,7 +67,9 @@ import org.slf4j.LoggerFactory;
  * spool, starts the log writers, the scheduled queues and dispatch, re-queues what the spool holds, then starts
  * the ESMTP and HTTP listeners and the policy's background work ({@code kumo.spawn_task} tasks, the config
  * monitor) and logs {@code initialization complete}. {@link #shutdown} drains in the order
- * that keeps every acknowledged message safe.
+ * that keeps every acknowledged message safe. The policy's {@code pre_init} runs before {@code init}; an orderly
+ * stop fires {@code shutdown} (listeners closed, spool still open) and {@code shutdown_logging} (before the logs
+ * close), each once, an error in them logged with its {@code file:line}.
  */
 public final class MtaApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MtaApp.class);
@@ -123,6 +128,13 @@ public final class MtaApp implements AutoCloseable {
         }
     }
 
+    /** Fired once before {@code init}. */
+    public static final String PRE_INIT = "pre_init";
+    /** Sluice's: fired once at an orderly stop, once no listener accepts any more and before the spool closes. */
+    public static final String SHUTDOWN = "shutdown";
+    /** KumoMTA's: fired once at an orderly stop just before the log writers are flushed and closed. */
+    public static final String SHUTDOWN_LOGGING = "shutdown_logging";
+
     /** The bundled policy used without --policy. */
     public static final String DEFAULT_POLICY = "default-policy.lua";
 
@@ -140,6 +152,7 @@ public final class MtaApp implements AutoCloseable {
     private ExecutorService policyExecutor;
     private EventLoopGroup loops;
     private boolean stopped;
+    private boolean started; // everything up: an orderly stop fires the shutdown events
 
     private MtaApp() {}
 
@@ -168,6 +181,10 @@ public final class MtaApp implements AutoCloseable {
         var bounceClassifier = modules.bounceClassifier();
         closeLast.add(modules.nats());
         policy = Policy.load(new PolicyOptions(options.policyFile(), 0, modules.list(), registry, options.policyTimeout()));
+        // KumoMTA: pre_init (every handler, for helper modules), then init; an error in either stops the start
+        if (policy.hasHandler(PRE_INIT)) {
+            policy.runOnce(PRE_INIT);
+        }
         if (policy.hasHandler("init")) {
             policy.runOnce("init");
         }
@@ -221,13 +238,14 @@ public final class MtaApp implements AutoCloseable {
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
+        var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
-            var server = new EsmtpServer(c, injector, relay, admission);
+            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }
         for (HttpListenerConfig c : httpModule.listeners()) {
-            var server = new HttpServer(c);
+            var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues);
@@ -240,6 +258,7 @@ public final class MtaApp implements AutoCloseable {
         }
         // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
         policy.startBackground();
+        started = true;
         LOG.info("initialization complete");
     }
 
@@ -322,11 +341,17 @@ public final class MtaApp implements AutoCloseable {
         }
         esmtp.forEach(s -> quietly(s::close));
         http.forEach(s -> quietly(s::stop));
+        if (started) {
+            fire(SHUTDOWN);
+        }
         if (queues != null) {
             queues.stopScheduling();
             queues.dispatch().drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             quietly(queues::close);
             quietly(queues.dispatch()::close);
+        }
+        if (started) {
+            fire(SHUTDOWN_LOGGING);
         }
         if (logs != null) {
             quietly(logs::close); // flushes
@@ -361,6 +386,18 @@ public final class MtaApp implements AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ofSeconds(30));
+    }
+
+    /** Runs a stop event's handlers (within the policy call timeout); an error is logged and the stop goes on. */
+    private void fire(String event) {
+        if (!policy.hasHandler(event)) {
+            return;
+        }
+        try {
+            policy.runOnce(event);
+        } catch (PolicyException | RuntimeException e) {
+            LOG.error("{} event failed: {}", event, e.getMessage());
+        }
     }
 
     private static void sleep() {

@@ -10,11 +10,20 @@ import java.util.Map;
  * @param peer         the client's address (after a PROXY header, the address it carried)
  * @param local        the listener address that received it
  * @param heloName     EHLO/HELO name for ESMTP, null for HTTP
- * @param connMeta     extra connection meta for the policy (e.g. http_auth, tls details)
+ * @param connMeta     extra connection meta for the policy (e.g. http_auth, tls details), as it was when the
+ *                     context was taken
+ * @param live         the session's {@link ConnectionMeta} itself, which the policy's {@code conn_meta} reads and
+ *                     writes; null for HTTP
  */
 public record ReceptionContext(String protocol, InetSocketAddress peer, InetSocketAddress local, String heloName,
-                               Map<String, Object> connMeta) {
+                               Map<String, Object> connMeta, ConnectionMeta live) {
     public ReceptionContext {
         connMeta = Map.copyOf(connMeta);
+    }
+
+    /** A context without a live connection meta (HTTP, tests). */
+    public ReceptionContext(String protocol, InetSocketAddress peer, InetSocketAddress local, String heloName,
+                            Map<String, Object> connMeta) {
+        this(protocol, peer, local, heloName, connMeta, null);
     }
 }

@@ -34,9 +34,16 @@ import java.util.stream.Collectors;
 public final class LuaMessage implements LuaObject {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Message message;
+    private final List<String> recipients;
 
     public LuaMessage(Message message) {
+        this(message, List.of(message.recipient()));
+    }
+
+    /** The message of a whole transaction ({@code smtp_server_data}): {@code recipient_list} gives every recipient. */
+    public LuaMessage(Message message, List<String> recipients) {
         this.message = message;
+        this.recipients = List.copyOf(recipients);
     }
 
     public Message message() {
@@ -59,7 +66,7 @@ public final class LuaMessage implements LuaObject {
             case "id" -> a -> message.id().toString();
             case "sender" -> a -> new EnvelopeAddress(message.sender());
             case "recipient" -> a -> new EnvelopeAddress(message.recipient());
-            case "recipient_list" -> a -> List.of(new EnvelopeAddress(message.recipient()));
+            case "recipient_list" -> a -> recipients.stream().map(EnvelopeAddress::new).toList();
             case "set_meta" -> a -> {
                 message.setMeta(string(a, 0, "set_meta", "key"), plain(LuaObject.arg(a, 1)));
                 return null;

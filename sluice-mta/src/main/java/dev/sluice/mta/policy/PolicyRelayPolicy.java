@@ -30,7 +30,7 @@ public final class PolicyRelayPolicy implements RelayPolicy {
         }
         String listener = context.local() == null ? ""
                 : dev.sluice.net.IpLiterals.format(context.local());
-        return policy.callAsync(EVENT, domain, listener, ReceptionEvents.connMeta(context))
+        return policy.callAsync(EVENT, domain, listener, ReceptionEvents.connMetaArgument(context))
                 .thenApply(result -> ListenerDomain.parse(result).relayTo())
                 .exceptionally(e -> {
                     // a broken handler must not open the relay: refuse, and say why in the log

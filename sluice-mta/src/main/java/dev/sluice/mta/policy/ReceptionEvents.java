@@ -29,8 +29,16 @@ public final class ReceptionEvents {
         if (!policy.hasHandler(event)) {
             return;
         }
-        Object second = http ? context.connMeta().get("http_auth") : connMeta(context);
+        Object second = http ? context.connMeta().get("http_auth") : connMetaArgument(context);
         policy.call(event, new LuaMessage(message), second);
+    }
+
+    /**
+     * The {@code conn_meta} argument: KumoMTA's connection metadata object over the session's live meta, or, for a
+     * context without one, the table {@link #connMeta} makes.
+     */
+    public static Object connMetaArgument(ReceptionContext context) {
+        return context.live() != null ? new LuaConnMeta(context.live()) : connMeta(context);
     }
 
     /** The {@code conn_meta} table: the ingress's connection meta plus the addresses and the HELO name. */

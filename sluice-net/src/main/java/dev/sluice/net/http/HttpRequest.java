@@ -16,6 +16,7 @@ import java.util.Map;
  * @param body    request body (empty, never null)
  * @param peer    remote address of the connection
  * @param trusted whether {@code peer} is inside the listener's trusted hosts
+ * @param user    the HTTP Basic user the listener's {@link BasicAuthenticator} accepted, or null
  */
 public record HttpRequest(
         String method,
@@ -24,12 +25,19 @@ public record HttpRequest(
         Map<String, List<String>> headers,
         byte[] body,
         InetSocketAddress peer,
-        boolean trusted) {
+        boolean trusted,
+        String user) {
 
     public HttpRequest {
         query = Map.copyOf(query);
         headers = Map.copyOf(headers);
         body = body == null ? new byte[0] : body;
+    }
+
+    /** A request without Basic credentials. */
+    public HttpRequest(String method, String path, Map<String, List<String>> query, Map<String, List<String>> headers,
+                       byte[] body, InetSocketAddress peer, boolean trusted) {
+        this(method, path, query, headers, body, peer, trusted, null);
     }
 
     /** First value of query parameter {@code name}, or null. */

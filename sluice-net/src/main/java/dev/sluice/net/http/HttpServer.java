@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A small HTTP/1.1 server for status, metrics and API endpoints. Routes are exact (method, path) pairs; an unknown
  * path gets 404, a known path with another method 405, and a peer outside the trusted hosts 401 unless the route is
- * {@link Access#PUBLIC}. Routes may be added before or after {@link #start()}.
+ * {@link Access#PUBLIC} or the request carries HTTP Basic credentials that the {@link #basicAuth} accepts (as
+ * KumoMTA: credentials it refuses get 401 even from a trusted host). Routes may be added before or after
+ * {@link #start()}.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -57,6 +59,8 @@ public final class HttpServer implements AutoCloseable {
     private final Map<String, Map<String, Route>> routes = new ConcurrentHashMap<>();
     private final Map<String, WebSocketRoute> webSockets = new ConcurrentHashMap<>();
 
+    private volatile BasicAuthenticator basicAuth = BasicAuthenticator.NONE;
+
     private EventLoopGroup group;
     private Channel serverChannel;
     private InetSocketAddress boundAddress;
@@ -68,6 +72,19 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpListenerConfig config() {
         return config;
+    }
+
+    /**
+     * Who checks HTTP Basic credentials ({@link BasicAuthenticator#NONE}, refusing them all, by default). A request
+     * whose credentials it accepts may call every route, also from outside the trusted hosts.
+     */
+    public HttpServer basicAuth(BasicAuthenticator authenticator) {
+        this.basicAuth = Objects.requireNonNull(authenticator, "authenticator");
+        return this;
+    }
+
+    BasicAuthenticator basicAuth() {
+        return basicAuth;
     }
 
     /** Adds a route only trusted peers may call. */

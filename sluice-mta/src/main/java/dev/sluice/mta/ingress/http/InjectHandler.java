@@ -66,7 +66,7 @@ final class InjectHandler implements HttpHandler {
         return CompletableFuture.supplyAsync(() -> generate(request, http.peer()), executor)
                 .thenCompose(generated -> generated.error() != null
                         ? CompletableFuture.completedFuture(generated.error())
-                        : inject(generated, http.peer()));
+                        : inject(generated, http.peer(), auth(http)));
     }
 
     /** Either the messages (and per-recipient generation failures), or a 422 for the whole request. */
@@ -101,9 +101,18 @@ final class InjectHandler implements HttpHandler {
         return new Generated(messages, failed, errors, null);
     }
 
-    private CompletableFuture<HttpResponse> inject(Generated generated, InetSocketAddress peer) {
+    /**
+     * KumoMTA's {@code http_auth}: the Basic user accepted by {@code http_server_validate_auth_basic}, else the
+     * trusted peer's address.
+     */
+    private static String auth(HttpRequest http) {
+        return http.user() != null ? http.user() : http.peer().getAddress().getHostAddress();
+    }
+
+    private CompletableFuture<HttpResponse> inject(Generated generated, InetSocketAddress peer, String auth) {
+        generated.messages().forEach(m -> m.setMeta("http_auth", auth));
         ReceptionContext context = new ReceptionContext("HTTP", peer, localAddress.get(), null,
-                Map.of("http_auth", peer.getAddress().getHostAddress()));
+                Map.of("http_auth", auth));
         List<CompletableFuture<String>> outcomes = new ArrayList<>(generated.messages().size());
         java.util.concurrent.atomic.AtomicInteger noStorage = new java.util.concurrent.atomic.AtomicInteger();
         for (Message m : generated.messages()) {

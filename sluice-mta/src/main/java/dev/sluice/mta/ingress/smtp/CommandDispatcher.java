@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 /** Splits a command line into verb and argument and hands it to the handler of that verb. */
 public final class CommandDispatcher {
     private final Map<String, CommandHandler> handlers = new HashMap<>();
+    private final AuthCommand auth;
 
     public CommandDispatcher(List<CommandHandler> handlerList) {
         for (CommandHandler h : handlerList) {
@@ -22,26 +23,33 @@ public final class CommandDispatcher {
                 }
             }
         }
+        auth = handlers.get("AUTH") instanceof AuthCommand a ? a : null;
     }
 
-    /** The standard set of verbs; STARTTLS only when the listener has a TLS identity. */
+    /** The standard set of verbs; STARTTLS (and AUTH, which needs it) only when the listener has a TLS identity. */
     public static CommandDispatcher standard(boolean tlsAvailable) {
         List<CommandHandler> list = new java.util.ArrayList<>(List.of(new HeloCommand(tlsAvailable), new MailCommand(),
                 new RcptCommand(), new DataCommand(), new SimpleCommands.Rset(), new SimpleCommands.Noop(),
                 new SimpleCommands.Quit(), new SimpleCommands.Vrfy(), new SimpleCommands.Expn(), new HelpCommand()));
         if (tlsAvailable) {
             list.add(new StartTlsCommand());
+            list.add(new AuthCommand());
         }
         return new CommandDispatcher(list);
     }
 
     public CompletionStage<SmtpReply> dispatch(SmtpSession session, byte[] rawLine) {
+        boolean authResponse = auth != null && session.awaitingAuthResponse();
+        session.awaitAuthResponse(false);
         String line;
         try {
             line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(rawLine)).toString();
         } catch (CharacterCodingException e) {
             return Replies.BAD_ENCODING.now();
+        }
+        if (authResponse) {
+            return auth.onResponse(session, line); // the client's answer to our 334, not a command
         }
         if (line.isBlank() || hasControlCharacter(line)) {
             return Replies.BAD_SYNTAX.now();

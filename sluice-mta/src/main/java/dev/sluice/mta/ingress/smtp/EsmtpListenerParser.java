@@ -37,7 +37,31 @@ public final class EsmtpListenerParser {
             union(PARAM_KEYS, Set.of("listen", "max_connections", "peer", "via", "tls_certificate", "tls_private_key")),
             IGNORED_KEYS);
 
+    /**
+     * What {@code smtp_server_get_dynamic_parameters} may return: the per-connection keys and {@code via}/{@code peer}
+     * blocks ({@code listen} and {@code max_connections} belong to the listening socket, not to a connection).
+     */
+    static final ConfigSchema DYNAMIC_SCHEMA = ConfigSchema.of("smtp_server_get_dynamic_parameters",
+            union(PARAM_KEYS, Set.of("peer", "via")), union(IGNORED_KEYS, Set.of("tls_certificate", "tls_private_key")));
+
     private EsmtpListenerParser() {}
+
+    /**
+     * The listener with the overrides of a {@code smtp_server_get_dynamic_parameters} result laid over it: its keys
+     * replace the listener's, a {@code via} or {@code peer} table replaces the listener's blocks of that name (as
+     * KumoMTA merges the two), and the connection's params are then resolved from that as usual.
+     *
+     * @throws ConfigException naming the key and what is wrong with it
+     */
+    static EsmtpListenerConfig withDynamic(EsmtpListenerConfig config, Object overrides) {
+        ConfigTable t = ConfigTable.of(DYNAMIC_SCHEMA, overrides);
+        try {
+            return config.withParams(applyParams(t, config.params())).withOverrides(
+                    t.has("via") ? overrides(t, "via") : config.via(), t.has("peer") ? overrides(t, "peer") : config.peer());
+        } catch (IllegalArgumentException e) {
+            throw e instanceof ConfigException c ? c : new ConfigException(t.name() + ": " + e.getMessage());
+        }
+    }
 
     /** @throws ConfigException naming the key and what is wrong with it */
     public static EsmtpListenerConfig parse(ConfigTable t) {

@@ -53,10 +53,17 @@ public final class EsmtpServer implements AutoCloseable {
     private CommandDispatcher dispatcher;
     private SslContext sslContext;
     private Channel serverChannel;
+    private String listenerName; // the bound address as smtp_server_get_dynamic_parameters sees it
 
     /** A server with its own event loop threads. */
     public EsmtpServer(EsmtpListenerConfig config, Injector injector, RelayPolicy relayPolicy, Admission admission) {
-        this(config, new EsmtpServices(injector, relayPolicy, admission, Clock.systemDefaultZone()), null);
+        this(config, injector, relayPolicy, admission, SmtpEvents.NONE);
+    }
+
+    /** A server with its own event loop threads whose sessions fire {@code events}. */
+    public EsmtpServer(EsmtpListenerConfig config, Injector injector, RelayPolicy relayPolicy, Admission admission,
+                       SmtpEvents events) {
+        this(config, new EsmtpServices(injector, relayPolicy, admission, Clock.systemDefaultZone(), events), null);
     }
 
     /** @param group event loops to share, or null for the server's own (closed with it) */
@@ -96,6 +103,7 @@ public final class EsmtpServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        listenerName = dev.sluice.net.IpLiterals.format(bound);
         log.info("esmtp listener on {}", bound.getAddress().getHostAddress().contains(":")
                 ? "[" + bound.getAddress().getHostAddress() + "]:" + bound.getPort()
                 : bound.getAddress().getHostAddress() + ":" + bound.getPort());
@@ -131,7 +139,7 @@ public final class EsmtpServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("framer", framer);
         ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext,
-                config, connectionCounts));
+                config, connectionCounts, listenerName));
     }
 
     /** Sessions open right now. */

@@ -5,7 +5,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
-/** MAIL FROM: starts a transaction after checking admission, the per-connection limit and SIZE/BODY/SMTPUTF8. */
+/**
+ * MAIL FROM: starts a transaction after checking admission, the per-connection limit and SIZE/BODY/SMTPUTF8, and
+ * after the policy's {@code smtp_server_mail_from(sender, conn_meta)} passed.
+ */
 final class MailCommand implements CommandHandler {
 
     @Override
@@ -83,7 +86,12 @@ final class MailCommand implements CommandHandler {
         if (session.messagesStarted() >= session.params().maxMessagesPerConnection()) {
             return SmtpReply.of(451, "4.5.3", session.hostname() + " too many messages on this connection").now();
         }
-        session.startTransaction(path.address(), smtputf8, body);
-        return SmtpReply.of(250, "2.1.0", "OK").now();
+        boolean utf8 = smtputf8;
+        String bodyType = body;
+        return EventReplies.after(session.services().events().mailFrom(path.address(), session.meta()),
+                "smtp_server_mail_from", session, value -> {
+                    session.startTransaction(path.address(), utf8, bodyType);
+                    return SmtpReply.of(250, "2.1.0", "OK");
+                });
     }
 }

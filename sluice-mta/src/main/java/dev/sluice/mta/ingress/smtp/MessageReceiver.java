@@ -46,18 +46,30 @@ final class MessageReceiver {
         EsmtpServices services = session.services();
         Instant now = services.clock().instant();
         MessageId firstId = MessageId.next(now);
+        var context = session.receptionContext();
+        // KumoMTA: each message's meta starts as a copy of the connection meta (authn_id, what the policy set, ...)
+        Map<String, Object> meta = new LinkedHashMap<>(context.connMeta());
+        // smtp_server_data sees the data as the client sent it (no trace header yet) and every recipient
+        Message transaction = new Message(firstId, sender, recipients.getFirst(), meta, end.data());
+        return EventReplies.<CompletionStage<SmtpReply>>after(services.events().data(transaction, recipients,
+                        session.meta()), "smtp_server_data", session,
+                value -> inject(session, transaction, recipients, context, now), CompletableFuture::completedFuture)
+                .thenCompose(reply -> reply);
+    }
+
+    private CompletionStage<SmtpReply> inject(SmtpSession session, Message transaction, List<String> recipients,
+                                              dev.sluice.mta.ingress.ReceptionContext context, Instant now) {
+        EsmtpServices services = session.services();
+        MessageId firstId = transaction.id();
         byte[] received = ReceivedHeader.build(session.heloName(), session.peer().getAddress(), session.hostname(),
                 session.esmtp(), session.tls(), firstId, ZonedDateTime.ofInstant(now, services.clock().getZone()));
-        byte[] data = new byte[received.length + end.data().length];
+        byte[] body = transaction.data();
+        byte[] data = new byte[received.length + body.length];
         System.arraycopy(received, 0, data, 0, received.length);
-        System.arraycopy(end.data(), 0, data, received.length, end.data().length);
+        System.arraycopy(body, 0, data, received.length, body.length);
 
-        var context = session.receptionContext();
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("received_from", context.connMeta().get("received_from"));
-        meta.put("received_via", context.connMeta().get("received_via"));
-        meta.put("reception_protocol", "ESMTP");
-        meta.put("hostname", session.hostname());
+        Map<String, Object> meta = transaction.metaMap();
+        String sender = transaction.sender();
         List<Message> messages = new ArrayList<>(recipients.size());
         // the first message carries the id named in the Received header
         messages.add(new Message(firstId, sender, recipients.getFirst(), meta, data));

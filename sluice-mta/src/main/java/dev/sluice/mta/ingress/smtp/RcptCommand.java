@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * RCPT TO: adds a recipient. Clients inside relay_hosts may send anywhere; for others the {@link RelayPolicy}
- * decides per domain, and a refusal is {@code 550 5.7.1}.
+ * decides per domain, and a refusal is {@code 550 5.7.1}. Then the policy's
+ * {@code smtp_server_rcpt_to(recipient, conn_meta)} may still reject it.
  */
 final class RcptCommand implements CommandHandler {
 
@@ -53,19 +54,20 @@ final class RcptCommand implements CommandHandler {
             return SmtpReply.of(452, "4.5.3", "too many recipients").now();
         }
         if (session.params().relayHosts().contains(session.peer().getAddress())) {
-            session.addRecipient(address);
-            return SmtpReply.of(250, "2.1.5", "OK").now();
+            return rcptEvent(session, address);
         }
         String domain = PathArgument.domainOf(address);
         return session.services().relayPolicy().relayAllowed(domain, session.receptionContext())
-                .handle((allowed, error) -> {
-                    if (error != null) {
-                        return SmtpReply.of(451, "4.3.0", "relay check failed, try again later");
-                    }
-                    if (!Boolean.TRUE.equals(allowed)) {
-                        return SmtpReply.of(550, "5.7.1", "relaying to <" + address + "> not permitted");
-                    }
-                    // off the event loop, but safe: the framer is paused until this reply is written
+                .thenCompose(allowed -> Boolean.TRUE.equals(allowed) ? rcptEvent(session, address)
+                        : SmtpReply.of(550, "5.7.1", "relaying to <" + address + "> not permitted").now())
+                .exceptionally(error -> SmtpReply.of(451, "4.3.0", "relay check failed, try again later"));
+    }
+
+    /** The recipient passed every check of ours: the policy's {@code smtp_server_rcpt_to} has the last word. */
+    private static CompletionStage<SmtpReply> rcptEvent(SmtpSession session, String address) {
+        return EventReplies.after(session.services().events().rcptTo(address, session.meta()), "smtp_server_rcpt_to",
+                session, value -> {
+                    // perhaps off the event loop, but safe: the framer is paused until this reply is written
                     session.addRecipient(address);
                     return SmtpReply.of(250, "2.1.5", "OK");
                 });

@@ -1,11 +1,10 @@
 package dev.sluice.mta.ingress.smtp;
 
+import dev.sluice.mta.ingress.ConnectionMeta;
 import dev.sluice.mta.ingress.ReceptionContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The state of one SMTP connection: who the client is, what it said in EHLO, and the current transaction.
@@ -20,10 +19,13 @@ public final class SmtpSession {
     private InetSocketAddress origPeer;
     private InetSocketAddress origLocal;
     private boolean tls;
-    private String tlsProtocol;
     private String heloName;
     private boolean esmtp;
     private int messagesStarted;
+    private final ConnectionMeta meta;
+    // AUTH PLAIN: the identities once accepted, and whether the next line is the client's 334 response
+    private String authnId;
+    private boolean awaitingAuthResponse;
 
     // the current transaction
     private String sender;
@@ -38,6 +40,28 @@ public final class SmtpSession {
         this.params = params;
         this.peer = peer;
         this.local = local;
+        this.meta = new ConnectionMeta(params.meta());
+        meta.set("reception_protocol", "ESMTP");
+        addressesToMeta();
+        meta.set("connection_id", connectionId);
+    }
+
+    private void addressesToMeta() {
+        meta.set("hostname", params.hostname());
+        if (peer == null || local == null) { // a session made by a unit test
+            return;
+        }
+        meta.set("received_from", peer.getAddress().getHostAddress() + ":" + peer.getPort());
+        meta.set("received_via", local.getAddress().getHostAddress() + ":" + local.getPort());
+        if (origPeer != null) {
+            meta.set("orig_received_from", origPeer.getAddress().getHostAddress() + ":" + origPeer.getPort());
+            meta.set("orig_received_via", origLocal.getAddress().getHostAddress() + ":" + origLocal.getPort());
+        }
+    }
+
+    /** The session's connection metadata ({@code conn_meta} of the SMTP events). */
+    public ConnectionMeta meta() {
+        return meta;
     }
 
     public String connectionId() {
@@ -71,7 +95,14 @@ public final class SmtpSession {
         origLocal = local;
         peer = source;
         local = destination;
+        reconfigure(resolved);
+    }
+
+    /** New params for this connection (a PROXY header, smtp_server_get_dynamic_parameters), before the banner. */
+    void reconfigure(EsmtpParams resolved) {
         params = resolved;
+        resolved.meta().forEach(meta::set);
+        addressesToMeta();
     }
 
     public boolean tls() {
@@ -79,12 +110,15 @@ public final class SmtpSession {
     }
 
     /** After the TLS handshake: RFC 3207 says to forget what the client said before. */
-    void tlsStarted(String protocol) {
+    void tlsStarted(String protocol, String cipher) {
         tls = true;
-        tlsProtocol = protocol;
         heloName = null;
         esmtp = false;
         resetTransaction();
+        meta.set("ehlo_domain", null);
+        meta.set("tls_protocol", protocol);
+        meta.set("tls_protocol_version", protocol);
+        meta.set("tls_cipher", cipher);
     }
 
     public String heloName() {
@@ -99,6 +133,27 @@ public final class SmtpSession {
         heloName = name;
         esmtp = extended;
         resetTransaction();
+        meta.set("ehlo_domain", name);
+    }
+
+    /** The authentication identity accepted by AUTH PLAIN, or null. */
+    public String authnId() {
+        return authnId;
+    }
+
+    /** AUTH PLAIN succeeded: the identities go into the connection meta, hence into every later message. */
+    void authenticated(String authn, String authz) {
+        authnId = authn;
+        meta.set("authn_id", authn);
+        meta.set("authz_id", authz);
+    }
+
+    boolean awaitingAuthResponse() {
+        return awaitingAuthResponse;
+    }
+
+    void awaitAuthResponse(boolean awaiting) {
+        awaitingAuthResponse = awaiting;
     }
 
     public String sender() {
@@ -149,18 +204,6 @@ public final class SmtpSession {
 
     /** The session as the policy and the log see it. */
     public ReceptionContext receptionContext() {
-        Map<String, Object> meta = new LinkedHashMap<>(params.meta());
-        meta.put("received_from", peer.getAddress().getHostAddress() + ":" + peer.getPort());
-        meta.put("received_via", local.getAddress().getHostAddress() + ":" + local.getPort());
-        if (origPeer != null) {
-            meta.put("orig_received_from", origPeer.getAddress().getHostAddress() + ":" + origPeer.getPort());
-            meta.put("orig_received_via", origLocal.getAddress().getHostAddress() + ":" + origLocal.getPort());
-        }
-        meta.put("hostname", params.hostname());
-        meta.put("connection_id", connectionId);
-        if (tls) {
-            meta.put("tls_protocol", tlsProtocol);
-        }
-        return new ReceptionContext("ESMTP", peer, local, heloName, meta);
+        return new ReceptionContext("ESMTP", peer, local, heloName, meta.snapshot(), meta);
     }
 }

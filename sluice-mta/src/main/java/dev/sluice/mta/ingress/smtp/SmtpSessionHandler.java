@@ -39,6 +39,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final SslContext sslContext;
     private final EsmtpListenerConfig config;
     private final ClientConnectionCounts connectionCounts;
+    private final String listener;
     private boolean greeted;
     private boolean busy;
     private boolean closing;
@@ -54,7 +55,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private long timerNanos;
 
     SmtpSessionHandler(SmtpSession session, CommandDispatcher dispatcher, MessageReceiver receiver, SmtpFramer framer,
-                       SslContext sslContext, EsmtpListenerConfig config, ClientConnectionCounts connectionCounts) {
+                       SslContext sslContext, EsmtpListenerConfig config, ClientConnectionCounts connectionCounts,
+                       String listener) {
         this.session = session;
         this.dispatcher = dispatcher;
         this.receiver = receiver;
@@ -62,16 +64,72 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.sslContext = sslContext;
         this.config = config;
         this.connectionCounts = connectionCounts;
+        this.listener = listener;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (!session.params().requireProxyProtocol()) {
-            greet(ctx);
+            prepare(ctx);
         } else {
             awaitInput(ctx, session.params().commandDeadline()); // the PROXY header is bounded like a command
         }
         ctx.fireChannelActive();
+    }
+
+    /**
+     * The policy's {@code smtp_server_get_dynamic_parameters(listener, conn_meta)} first (what it returns overrides
+     * listener parameters for this connection), then the banner. Input waits in the paused framer meanwhile. A
+     * handler that fails, returns a table with a bad key, or rejects ends the session before the banner (with its
+     * reply, or {@code 421 4.3.0}): running it on parameters the policy meant to change could relay what it meant to
+     * refuse.
+     */
+    private void prepare(ChannelHandlerContext ctx) {
+        var event = session.services().events().dynamicParameters(listener, session.meta()).toCompletableFuture();
+        if (event.isDone() && !event.isCompletedExceptionally()) {
+            configure(ctx, event.join());
+            return;
+        }
+        framer.pause();
+        event.whenComplete((outcome, error) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            configure(ctx, error != null ? new SmtpEvents.Outcome.Failed(error.toString()) : outcome);
+            if (greeted) {
+                framer.resume();
+            }
+            ctx.flush();
+        }));
+    }
+
+    private void configure(ChannelHandlerContext ctx, SmtpEvents.Outcome outcome) {
+        String refusal = switch (outcome) {
+            case SmtpEvents.Outcome.Passed p when p.value() == null -> null;
+            case SmtpEvents.Outcome.Passed p -> {
+                try {
+                    EsmtpParams params = EsmtpListenerParser.withDynamic(config, p.value())
+                            .paramsFor(session.peer().getAddress(), session.local().getAddress());
+                    session.reconfigure(params);
+                    framer.lineLimit(params.lineLengthHardLimit());
+                    yield null;
+                } catch (IllegalArgumentException e) {
+                    yield e.getMessage();
+                }
+            }
+            case SmtpEvents.Outcome.Rejected r -> {
+                close(ctx, r.reply().then(SmtpReply.Action.CLOSE));
+                yield "";
+            }
+            case SmtpEvents.Outcome.Failed f -> f.reason();
+        };
+        if (refusal == null) {
+            greet(ctx);
+        } else if (!refusal.isEmpty()) {
+            log.warn("smtp_server_get_dynamic_parameters for SMTP session {} from {} failed: {}",
+                    session.connectionId(), session.peer(), refusal);
+            close(ctx, SmtpReply.of(421, "4.3.0", session.hostname() + " error in policy, try again later"));
+        }
     }
 
     private void greet(ChannelHandlerContext ctx) {
@@ -164,7 +222,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 var params = config.paramsFor(p.source().getAddress(), p.destination().getAddress());
                 session.proxied(p.source(), p.destination(), params);
                 framer.lineLimit(params.lineLengthHardLimit());
-                greet(ctx);
+                prepare(ctx);
             }
             case IdleStateEvent idle -> {
                 if (!greeted) {
@@ -179,7 +237,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case SslHandshakeCompletionEvent done -> {
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    session.tlsStarted(ssl.engine().getSession().getProtocol());
+                    var tlsSession = ssl.engine().getSession();
+                    session.tlsStarted(tlsSession.getProtocol(), tlsSession.getCipherSuite());
                 } else {
                     log.debug("TLS handshake with {} failed: {}", session.peer(), done.cause().toString());
                     ctx.close();

@@ -61,7 +61,8 @@ class SmtpSessionFuzzTest {
         SmtpSession session = new SmtpSession("fuzz", services, params, peer, LOCAL);
         SmtpFramer framer = new SmtpFramer(params.lineLengthHardLimit());
         SmtpSessionHandler handler = new SmtpSessionHandler(session, CommandDispatcher.standard(false),
-                new MessageReceiver(), framer, null, EsmtpListenerConfig.of(LOCAL, params), new ClientConnectionCounts());
+                new MessageReceiver(), framer, null, EsmtpListenerConfig.of(LOCAL, params), new ClientConnectionCounts(),
+                "127.0.0.1:25");
         FuzzFeed feed = new FuzzFeed();
         EmbeddedChannel ch = new AddressedChannel(peer);
         ch.config().setAllocator(feed.allocator);

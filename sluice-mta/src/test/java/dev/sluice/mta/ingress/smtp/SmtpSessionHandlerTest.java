@@ -44,7 +44,7 @@ class SmtpSessionHandlerTest {
         var framer = new SmtpFramer(params.lineLengthHardLimit());
         var ch = new EmbeddedChannel(false, false);
         ch.pipeline().addLast(framer, new SmtpSessionHandler(session, CommandDispatcher.standard(false),
-                new MessageReceiver(), framer, null, config, counts));
+                new MessageReceiver(), framer, null, config, counts, "127.0.0.1:25"));
         ch.register(); // greets, and arms the first deadline
         ch.freezeTime(); // from here on time moves only by advanceTimeBy
         channels.add(ch);
