@@ -5,13 +5,16 @@ import dev.sluice.mta.ingress.smtp.RelayPolicy;
 import dev.sluice.policy.Policy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relay per recipient domain from the policy's {@code get_listener_domain(domain, listener, conn_meta)}:
- * {@code relay_to = true} accepts the recipient. Clients inside {@code relay_hosts} never get here (the ESMTP
- * server accepts them first). The Lua call runs on the policy's executor, never on the event loop.
+ * Relay from the policy's {@code get_listener_domain(domain, listener, conn_meta)}: asked for each recipient's
+ * domain, {@code relay_to = true} accepts the recipient; asked for the sender's domain at MAIL FROM, a client
+ * address inside its {@code relay_from} CIDRs may relay the transaction anywhere. Clients inside {@code relay_hosts}
+ * never get here (the ESMTP server accepts them first). The Lua call runs on the policy's executor, never on the
+ * event loop; a failing handler refuses (a broken policy must not open the relay).
  */
 public final class PolicyRelayPolicy implements RelayPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyRelayPolicy.class);
@@ -25,13 +28,25 @@ public final class PolicyRelayPolicy implements RelayPolicy {
 
     @Override
     public CompletionStage<Boolean> relayAllowed(String domain, ReceptionContext context) {
+        return ask(domain, context, ListenerDomain::relayTo);
+    }
+
+    @Override
+    public CompletionStage<Boolean> relayFromAllowed(String senderDomain, ReceptionContext context) {
+        if (context.peer() == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return ask(senderDomain, context, d -> d.relayFrom().contains(context.peer().getAddress()));
+    }
+
+    private CompletionStage<Boolean> ask(String domain, ReceptionContext context, Predicate<ListenerDomain> test) {
         if (!policy.hasHandler(EVENT)) {
             return CompletableFuture.completedFuture(false);
         }
         String listener = context.local() == null ? ""
                 : dev.sluice.net.IpLiterals.format(context.local());
         return policy.callAsync(EVENT, domain, listener, ReceptionEvents.connMetaArgument(context))
-                .thenApply(result -> ListenerDomain.parse(result).relayTo())
+                .thenApply(result -> test.test(ListenerDomain.parse(result)))
                 .exceptionally(e -> {
                     // a broken handler must not open the relay: refuse, and say why in the log
                     LOG.warn("get_listener_domain({}) failed, refusing to relay: {}", domain,

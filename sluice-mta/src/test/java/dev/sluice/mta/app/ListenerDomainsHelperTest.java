@@ -41,8 +41,11 @@ class ListenerDomainsHelperTest extends MtaAppTestBase {
     }
 
     private ToolResult swaks(String to) {
-        return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from",
-                "sender@example.test", "--to", to);
+        return swaks("sender@example.test", to);
+    }
+
+    private ToolResult swaks(String from, String to) {
+        return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()), "--from", from, "--to", to);
     }
 
     @Test
@@ -84,6 +87,26 @@ class ListenerDomainsHelperTest extends MtaAppTestBase {
                 """));
         assertThat(swaks("a@anything.example").ok()).isTrue();
         assertThat(swaks("b@private.example").ok()).isFalse();
+    }
+
+    @Test
+    void relayFromLetsAClientInItsCidrsSendFromThatDomainToAnyDomain() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(policy("""
+                ["send.example"]
+                relay_from = ["127.0.0.0/8"]
+
+                ["elsewhere.example"]
+                relay_from = ["10.0.0.0/8"]
+                """));
+        ToolResult ours = swaks("news@send.example", "someone@anywhere.example");
+        ToolResult notFromHere = swaks("news@elsewhere.example", "someone@anywhere.example");
+        ToolResult unknown = swaks("news@unknown.example", "someone@anywhere.example");
+        assertThat(ours.ok()).as(ours.describe()).isTrue();
+        assertThat(notFromHere.ok()).isFalse();
+        assertThat(notFromHere.stdout()).contains("550 5.7.1 relaying to <someone@anywhere.example> not permitted");
+        assertThat(unknown.ok()).isFalse();
+        assertThat(sink.awaitMessages(1, WAIT)).hasSize(1);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.sluice.mta.ingress.smtp;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -88,10 +89,21 @@ final class MailCommand implements CommandHandler {
         }
         boolean utf8 = smtputf8;
         String bodyType = body;
-        return EventReplies.after(session.services().events().mailFrom(path.address(), session.meta()),
-                "smtp_server_mail_from", session, value -> {
-                    session.startTransaction(path.address(), utf8, bodyType);
-                    return SmtpReply.of(250, "2.1.0", "OK");
-                });
+        return relayFrom(session, path.address()).thenCompose(relayFrom ->
+                EventReplies.after(session.services().events().mailFrom(path.address(), session.meta()),
+                        "smtp_server_mail_from", session, value -> {
+                            session.startTransaction(path.address(), utf8, bodyType, relayFrom);
+                            return SmtpReply.of(250, "2.1.0", "OK");
+                        }));
+    }
+
+    /** relay_from: asked for the sender's domain, unless the client may relay anyway (relay_hosts) or there is none. */
+    private static CompletionStage<Boolean> relayFrom(SmtpSession session, String sender) {
+        String domain = sender.isEmpty() ? "" : PathArgument.domainOf(sender);
+        if (domain.isEmpty() || session.params().relayHosts().contains(session.peer().getAddress())) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return session.services().relayPolicy().relayFromAllowed(domain, session.receptionContext())
+                .exceptionally(error -> false);
     }
 }

@@ -53,7 +53,7 @@ final class RcptCommand implements CommandHandler {
         if (session.recipientCount() >= session.params().maxRecipientsPerMessage()) {
             return SmtpReply.of(452, "4.5.3", "too many recipients").now();
         }
-        if (session.params().relayHosts().contains(session.peer().getAddress())) {
+        if (session.params().relayHosts().contains(session.peer().getAddress()) || session.relayFromSender()) {
             return rcptEvent(session, address);
         }
         String domain = PathArgument.domainOf(address);

@@ -20,4 +20,14 @@ public interface RelayPolicy {
      * @return true to accept the recipient
      */
     CompletionStage<Boolean> relayAllowed(String domain, ReceptionContext context);
+
+    /**
+     * Whether a client outside {@code relay_hosts} may relay this transaction to any domain because of its
+     * sender's domain ({@code relay_from}: the client's address is inside the CIDRs listed for that domain).
+     *
+     * @param senderDomain the MAIL FROM domain, lower-cased
+     */
+    default CompletionStage<Boolean> relayFromAllowed(String senderDomain, ReceptionContext context) {
+        return CompletableFuture.completedFuture(false);
+    }
 }

@@ -29,6 +29,7 @@ public final class SmtpSession {
 
     // the current transaction
     private String sender;
+    private boolean relayFromSender;
     private final List<String> recipients = new ArrayList<>();
     private boolean smtputf8;
     private String body;
@@ -164,7 +165,8 @@ public final class SmtpSession {
         return sender != null;
     }
 
-    void startTransaction(String from, boolean utf8, String bodyType) {
+    void startTransaction(String from, boolean utf8, String bodyType, boolean relayFrom) {
+        relayFromSender = relayFrom;
         sender = from;
         smtputf8 = utf8;
         body = bodyType;
@@ -195,7 +197,13 @@ public final class SmtpSession {
         return body;
     }
 
+    /** Whether this transaction may relay anywhere: its sender's domain lists the client in {@code relay_from}. */
+    boolean relayFromSender() {
+        return relayFromSender;
+    }
+
     void resetTransaction() {
+        relayFromSender = false;
         sender = null;
         recipients.clear();
         smtputf8 = false;
