@@ -10,6 +10,7 @@ import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.shaping.ShapingModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
@@ -165,7 +166,7 @@ public final class MtaApp implements AutoCloseable {
         var logsModule = new LogsPolicyModule();
         var spoolDefinitions = new SpoolDefinitions();
         var accountingModule = new AccountingLuaModule();
-        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers),
+        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers),
                 esmtpModule, httpModule, logsModule, new SpoolLuaModule(spoolDefinitions), ListenerDomain.module(), accountingModule),
                 registry, options.policyTimeout()));
         if (policy.hasHandler("init")) {
