@@ -19,7 +19,10 @@ final class ShapingBlock {
     final Map<String, Object> params = new LinkedHashMap<>();
     final Map<String, Map<String, Object>> sources = new LinkedHashMap<>();
     final List<AutomationRule> automation = new ArrayList<>();
-    /** Once any file's block says replace_base: resolution discards what default and providers gave. */
+    /**
+     * The first file's replace_base for this block (as KumoMTA keeps it): resolution then discards what the
+     * default and provider blocks gave. A later file's replace_base discards only what earlier files said.
+     */
     boolean replaceBase;
     /** Where each file's part came from, {@code file: [block]}, in order. */
     final List<String> origins = new ArrayList<>();
@@ -30,11 +33,12 @@ final class ShapingBlock {
 
     /** Merges a later file's block over this one ({@code replace_base} first discards what earlier files said). */
     void mergeFrom(ShapingBlock later) {
-        if (later.replaceBase) {
+        if (origins.isEmpty()) {
+            replaceBase = later.replaceBase;
+        } else if (later.replaceBase) {
             params.clear();
             sources.clear();
             automation.clear();
-            replaceBase = true;
         }
         mergeParams(params, later.params);
         later.sources.forEach((source, p) -> mergeParams(sources.computeIfAbsent(source, s -> new LinkedHashMap<>()), p));
