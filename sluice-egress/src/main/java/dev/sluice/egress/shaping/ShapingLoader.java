@@ -7,6 +7,11 @@ import dev.sluice.policy.ConfigException;
 import dev.sluice.policy.egress.EgressPath;
 import dev.sluice.policy.egress.ThrottleSpec;
 import dev.sluice.policy.kumo.serde.SerdeModule;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.sluice.policy.kumo.serde.LuaData;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +34,12 @@ import java.util.function.Supplier;
  * failures, null MX, provider overlap) go to {@code get_errors()} / {@code get_warnings()}.
  */
 final class ShapingLoader {
+    /**
+     * Where KumoMTA installs its default shaping file. When nothing is there, this name reads the default file Sluice
+     * bundles ({@code policy-extras/shaping.toml}), so that policies and tsa_init files naming it work unchanged.
+     */
+    static final String DEFAULT_FILE = "/opt/kumomta/share/policy-extras/shaping.toml";
+    private static final String BUNDLED_DEFAULT = "dev/sluice/policy/lua/policy-extras/shaping.toml";
     private static final Set<String> BLOCK_KEYS = Set.of("mx_rollup", "replace_base", "automation", "sources");
     private static final Set<String> PROVIDER_KEYS = Set.of("match", "provider_connection_limit",
             "provider_max_message_rate", "replace_base", "automation", "sources");
@@ -153,7 +164,8 @@ final class ShapingLoader {
         }
         Object doc;
         try {
-            doc = SerdeModule.load(file.endsWith(".toml") ? "toml" : "json", Path.of(file));
+            doc = file.equals(DEFAULT_FILE) && !Files.exists(Path.of(file)) ? bundledDefault()
+                    : SerdeModule.load(file.endsWith(".toml") ? "toml" : "json", Path.of(file));
         } catch (ConfigException e) {
             String message = file + ": " + e.getMessage();
             if (options.localLoad() == CheckLevel.Error) throw new ConfigException(message);
@@ -161,6 +173,15 @@ final class ShapingLoader {
             return null;
         }
         return table(doc, file, "the top level");
+    }
+
+    private static Object bundledDefault() {
+        try (InputStream in = ShapingLoader.class.getClassLoader().getResourceAsStream(BUNDLED_DEFAULT)) {
+            if (in == null) throw new ConfigException("the bundled default shaping file is missing from the class path");
+            return LuaData.fromTree(new TomlMapper().readTree(in));
+        } catch (IOException e) {
+            throw new ConfigException("(bundled default): " + e.getMessage());
+        }
     }
 
     private Parsed domain(String rawName, Object value, String file) {

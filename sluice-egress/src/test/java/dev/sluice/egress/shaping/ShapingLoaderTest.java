@@ -366,4 +366,23 @@ class ShapingLoaderTest {
                 .hasMessageContaining("https://example.test/shaping.toml: remote shaping files are not supported");
         assertThat(load(Map.of("skip_remote", true), a, "http://x.test/s.toml").warnings()).isEmpty();
     }
+
+    @Test
+    void kumoDefaultPathReadsTheBundledDefaultFile() throws IOException {
+        Resolver google = TestZoneResolver.of(List.of("""
+                $ORIGIN test.
+                workspace   MX 1 aspmx.l.google.com.
+                            MX 5 alt1.aspmx.l.google.com.
+                yahooish    MX 1 mta5.am0.yahoodns.net.
+                """), List.of());
+        Shaping shaping = new ShapingModule(() -> google).load(List.of(ShapingLoader.DEFAULT_FILE), null);
+        assertThat(shaping.errors()).isEmpty();
+        assertThat(shaping.egressPathConfig("workspace.test", "s1", "x"))
+                .containsEntry("provider_name", "google")
+                .containsEntry("enable_tls", "Opportunistic")
+                .containsKey("additional_connection_limits");
+        assertThat(shaping.matchRules(Map.of("recipient", "a@yahooish.test", "site", "x",
+                "response", Map.of("code", 421L, "content", "4.7.0 [TS04] Messages from 10.0.0.1 temporarily deferred"))))
+                .singleElement().satisfies(r -> assertThat(r.actions()).containsExactly(ShapingAction.Named.Suspend));
+    }
 }
