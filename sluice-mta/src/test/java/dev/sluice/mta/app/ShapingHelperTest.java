@@ -1,0 +1,112 @@
+package dev.sluice.mta.app;
+
+import static dev.sluice.mta.app.MtaFixture.hostPort;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.mta.log.LogRecord;
+import dev.sluice.mta.log.RecordType;
+import dev.sluice.testkit.CommandTool;
+import dev.sluice.testkit.SmtpSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code require 'policy-extras.shaping'}: a shaping.toml block for one domain sets the egress path of every
+ * domain on the same MX site (port, TLS, rate, connections), as the MTA's deliveries show; a bad file stops the
+ * start naming the file and block.
+ */
+class ShapingHelperTest extends MtaAppTestBase {
+    /** shaped.test and hosted.test share one MX host, which is the sink (on 127.0.0.1). */
+    private static final String ZONE = """
+            $ORIGIN test.
+            shaped    MX 10 mx.sink.test.
+            hosted    MX 10 mx.sink.test.
+            mx.sink   A 127.0.0.1
+            """;
+
+    private Path policy(String shapingToml, String setup) throws Exception {
+        String d = dir.toAbsolutePath().toString();
+        Files.writeString(dir.resolve("shaping.toml"), shapingToml.replace("SINK_PORT", String.valueOf(sink.port())));
+        Path file = dir.resolve("init.lua");
+        Files.writeString(file, """
+                local kumo = require 'kumo'
+                local shaping = require 'policy-extras.shaping'
+                kumo.dns.configure_test_resolver { [==[ZONE]==] }
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = 'DIR/spool', flush = false }
+                  kumo.configure_local_logs { log_dir = 'DIR/logs' }
+                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.0/8' } }
+                end)
+                SETUP
+                """.replace("SETUP", setup).replace("ZONE", ZONE).replace("DIR", d));
+        return file;
+    }
+
+    private boolean send(String to) {
+        return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()),
+                "--from", "sender@example.test", "--to", to).ok();
+    }
+
+    @Test
+    void aRolledUpDomainBlockShapesDeliveryToEveryDomainOfItsSite() throws Exception {
+        sink = SmtpSink.start();
+        app = MtaFixture.start(policy("""
+                ["default"]
+                prohibited_hosts = []
+
+                ["shaped.test"]
+                smtp_port = SINK_PORT
+                enable_tls = "Disabled"
+                connection_limit = 1
+                max_message_rate = "2/s"
+                """, "kumo.on('get_egress_path_config', shaping:setup { 'DIR/shaping.toml' })"));
+        int n = 5;
+        for (int i = 0; i < n; i++) {
+            assertThat(send("user" + i + "@hosted.test")).isTrue();
+        }
+        // the sink listens on its own port, which only the shaping block gives: delivery proves it applied
+        assertThat(sink.awaitMessages(n, WAIT)).hasSize(n);
+        await().atMost(WAIT).until(() -> MtaFixture.records(dir, RecordType.Delivery).size() == n);
+        List<LogRecord> delivered = MtaFixture.records(dir, RecordType.Delivery);
+        assertThat(delivered).allSatisfy(r -> {
+            assertThat(r.site()).contains("mx.sink.test");
+            assertThat(r.tlsProtocolVersion()).isNull();
+        });
+        // max_message_rate 2/s: a burst of 2, then one every 0.5 s
+        List<Instant> times = delivered.stream().map(LogRecord::eventTime).sorted().toList();
+        assertThat(Duration.between(times.getFirst(), times.getLast())).isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+    }
+
+    @Test
+    void aBadShapingFileStopsTheStartNamingTheFileAndBlock() throws Exception {
+        sink = SmtpSink.start();
+        Path file = policy("""
+                [["shaped.test".automation]]
+                regex = "\\\\[TS04\\\\]"
+                action = "Suspend"
+                """, "kumo.on('get_egress_path_config', shaping:setup { 'DIR/shaping.toml' })");
+        assertThatThrownBy(() -> app = MtaFixture.start(file))
+                .hasMessageContaining(dir.resolve("shaping.toml") + ": [[\"shaped.test\".automation]] #1: ")
+                .hasMessageContaining("'duration' is required");
+    }
+
+    @Test
+    void automationWithATsaIsRefusedClearlyForNow() throws Exception {
+        sink = SmtpSink.start();
+        Path file = policy("", """
+                local shaper = shaping:setup_with_automation {
+                  publish = { 'http://127.0.0.1:8008' }, subscribe = { 'http://127.0.0.1:8008' },
+                  extra_files = { 'DIR/shaping.toml' },
+                }
+                kumo.on('get_egress_path_config', shaper.get_egress_path_config)
+                """);
+        assertThatThrownBy(() -> app = MtaFixture.start(file)).hasMessageContaining("init.lua:")
+                .hasMessageContaining("needs sluice tsa");
+    }
+}
