@@ -15,14 +15,15 @@ import java.util.Map;
  * @param localLoad       a local file that cannot be read or parsed (Error: the load fails)
  * @param remoteLoad      an http(s) file (Sluice does not fetch them yet; Ignore: skipped)
  * @param skipRemote      skip http(s) files without a finding
- * @param dnsTimeout      how long MX lookups of the load may take in all (Sluice's addition; {@code http_timeout}
- *                        is accepted for remote files)
+ * @param dnsTimeout      how long MX lookups of the load may take in all (3 s, below the policy call limit, since a
+ *                        memoized reload runs inside get_egress_path_config; Sluice's addition, {@code dns_timeout};
+ *                        {@code http_timeout} is accepted for remote files)
  */
 public record ShapingOptions(CheckLevel aliasedSite, CheckLevel dnsFail, CheckLevel nullMx, CheckLevel providerOverlap,
                              CheckLevel localLoad, CheckLevel remoteLoad, boolean skipRemote, Duration dnsTimeout) {
 
     public static final ShapingOptions DEFAULT = new ShapingOptions(CheckLevel.Error, CheckLevel.Ignore,
-            CheckLevel.Ignore, CheckLevel.Ignore, CheckLevel.Error, CheckLevel.Ignore, false, Duration.ofSeconds(10));
+            CheckLevel.Ignore, CheckLevel.Ignore, CheckLevel.Error, CheckLevel.Ignore, false, Duration.ofSeconds(3));
 
     static ShapingOptions parse(Object value) {
         if (value == null) return DEFAULT;
