@@ -129,6 +129,20 @@ class ShapingHelperTest extends MtaAppTestBase {
     }
 
     @Test
+    void twoDomainBlocksOnOneMxSiteStopTheStart() throws Exception {
+        sink = SmtpSink.start();
+        Path file = policy("""
+                ["shaped.test"]
+                connection_limit = 2
+
+                ["hosted.test"]
+                connection_limit = 3
+                """, "kumo.on('get_egress_path_config', shaping:setup { 'DIR/shaping.toml' })");
+        assertThatThrownBy(() -> app = MtaFixture.start(file))
+                .hasMessageContaining("policy-extras.shaping: domain blocks [\"shaped.test\"], [\"hosted.test\"] roll up to the same MX site");
+    }
+
+    @Test
     void automationWithATsaIsRefusedClearlyForNow() throws Exception {
         sink = SmtpSink.start();
         Path file = policy("", """
