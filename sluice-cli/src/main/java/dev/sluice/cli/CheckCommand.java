@@ -1,5 +1,8 @@
 package dev.sluice.cli;
 
+import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.dns.Resolvers;
+import dev.sluice.egress.shaping.ShapingModule;
 import dev.sluice.policy.IgnoredKeys;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
@@ -50,7 +53,9 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var module = new EgressPolicyModule();
-        try (Policy policy = Policy.load(new PolicyOptions(policyFile, 1, List.of(module), null))) {
+        try (var resolvers = new Resolvers();
+             Policy policy = Policy.load(new PolicyOptions(policyFile, 1,
+                     List.of(module, new DnsPolicyModule(resolvers), new ShapingModule(resolvers)), null))) {
             if (policy.hasHandler("init")) {
                 policy.runOnce("init");
             }

@@ -212,7 +212,12 @@ final class ShapingLoader {
         }
         Object limit = t.get("provider_connection_limit");
         if (limit != null) {
-            validate(Map.of("connection_limit", limit), file, block + " provider_connection_limit");
+            try {
+                EgressPath.parse(Map.of("connection_limit", limit));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file + ": " + block + ": provider_connection_limit: invalid limit "
+                        + Shaping.show(limit) + " (a whole number, at least 1)");
+            }
             p.connectionLimit = Optional.of(limit);
         }
         Object rate = t.get("provider_max_message_rate");

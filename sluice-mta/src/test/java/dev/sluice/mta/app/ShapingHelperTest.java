@@ -52,6 +52,17 @@ class ShapingHelperTest extends MtaAppTestBase {
         return file;
     }
 
+    private List<LogRecord> awaitDeliveries(int n) {
+        await().atMost(WAIT).until(() -> MtaFixture.records(dir, RecordType.Delivery).size() == n);
+        return MtaFixture.records(dir, RecordType.Delivery);
+    }
+
+    /** From the first delivery record to the last. */
+    private static Duration span(List<LogRecord> records) {
+        List<Instant> times = records.stream().map(LogRecord::eventTime).sorted().toList();
+        return Duration.between(times.getFirst(), times.getLast());
+    }
+
     private boolean send(String to) {
         return CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()),
                 "--from", "sender@example.test", "--to", to).ok();
@@ -76,16 +87,14 @@ class ShapingHelperTest extends MtaAppTestBase {
         }
         // the sink listens on its own port, which only the shaping block gives: delivery proves it applied
         assertThat(sink.awaitMessages(n, WAIT)).hasSize(n);
-        await().atMost(WAIT).until(() -> MtaFixture.records(dir, RecordType.Delivery).size() == n);
-        List<LogRecord> delivered = MtaFixture.records(dir, RecordType.Delivery);
+        List<LogRecord> delivered = awaitDeliveries(n);
         assertThat(delivered).allSatisfy(r -> {
             assertThat(r.site()).contains("mx.sink.test");
             assertThat(r.tlsProtocolVersion()).isNull();
         });
         // max_message_rate 2/s: a burst of 2, then one every 0.5 s: the last ~1.5 s after the first tokens (the
         // first delivery also waited for the connection, so its record is a little later)
-        List<Instant> times = delivered.stream().map(LogRecord::eventTime).sorted().toList();
-        assertThat(Duration.between(times.getFirst(), times.getLast())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        assertThat(span(delivered)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
     }
 
     @Test
@@ -105,14 +114,12 @@ class ShapingHelperTest extends MtaAppTestBase {
         assertThat(CommandTool.SWAKS.run("--server", hostPort(app.esmtpAddresses().getFirst()),
                 "--from", "sender@example.test",
                 "--to", "a1@alpha.test,a2@alpha.test,a3@alpha.test,b1@beta.test,b2@beta.test,b3@beta.test").ok()).isTrue();
-        await().atMost(WAIT).until(() -> MtaFixture.records(dir, RecordType.Delivery).size() == 6);
-        List<LogRecord> delivered = MtaFixture.records(dir, RecordType.Delivery);
+        List<LogRecord> delivered = awaitDeliveries(6);
         assertThat(delivered).extracting(LogRecord::site).containsOnly("mx-a.pool.sink.test", "mx-b.pool.sink.test")
                 .contains("mx-a.pool.sink.test", "mx-b.pool.sink.test");
         // shared 2/s: a burst of 2, then 4 more every 0.5 s (2 s after the first tokens; the first records also
         // waited for their connections); each site on its own rate would be done 0.5 s after its burst
-        List<Instant> times = delivered.stream().map(LogRecord::eventTime).sorted().toList();
-        assertThat(Duration.between(times.getFirst(), times.getLast())).isGreaterThanOrEqualTo(Duration.ofMillis(1100));
+        assertThat(span(delivered)).isGreaterThanOrEqualTo(Duration.ofMillis(1100));
     }
 
     @Test
