@@ -8,6 +8,7 @@ import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.delivery.Deliverer;
 import dev.sluice.egress.delivery.Delivery;
 import dev.sluice.egress.dns.DnsPolicyModule;
+import dev.sluice.egress.shaping.ShapingModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
@@ -94,7 +95,7 @@ final class DeliverCommand implements java.util.concurrent.Callable<Integer> {
         var loops = Transports.newEventLoopGroup(1);
         var policyThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "policy"));
         try (var resolvers = new Resolvers();
-             Policy policy = Policy.load(new PolicyOptions(policyFile, 1, List.of(egress, new DnsPolicyModule(resolvers)), registry))) {
+             Policy policy = Policy.load(new PolicyOptions(policyFile, 1, List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers)), registry))) {
             if (policy.hasHandler("init")) {
                 policy.runOnce("init");
             }

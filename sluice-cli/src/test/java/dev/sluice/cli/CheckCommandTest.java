@@ -57,6 +57,24 @@ class CheckCommandTest {
     }
 
     @Test
+    void aPolicyUsingTheShapingHelperIsCheckedWithItsShapingFile() throws IOException {
+        Path policy = dir.resolve("shaping.lua");
+        Path shaping = dir.resolve("shaping.toml");
+        Files.writeString(policy, """
+                local shaping = require 'policy-extras.shaping'
+                kumo.on('get_egress_path_config', shaping:setup { '%s' })
+                """.formatted(shaping));
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\nconnection_limit = 3\n");
+        var ok = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(ok.exitCode()).as(ok.describe()).isZero();
+
+        Files.writeString(shaping, "[provider.\"x\"]\nmatch = [{MXSuffix = \".x.test\"}]\nprovider_connection_limit = 0\n");
+        var bad = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
+        assertThat(bad.stderr()).contains(shaping + ": [provider.\"x\"]: provider_connection_limit: invalid limit 0");
+    }
+
+    @Test
     void halfConfiguredProxyIsAProblemWithFileAndLine() throws IOException {
         Path policy = dir.resolve("bad.lua");
         Files.writeString(policy, """

@@ -78,7 +78,12 @@ public final class DestinationPlanner {
         if (fromMxList) {
             return "mx_list:" + String.join(",", hosts.stream().map(Host::name).toList());
         }
-        return String.join(",", new TreeSet<>(hosts.stream().map(h -> h.name().toLowerCase(Locale.ROOT)).toList()));
+        return mxSiteName(hosts.stream().map(Host::name).toList());
+    }
+
+    /** The site of a domain whose MX hosts are {@code mxHosts}: the names lower-cased, sorted, joined by commas. */
+    public static String mxSiteName(java.util.Collection<String> mxHosts) {
+        return String.join(",", new TreeSet<>(mxHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList()));
     }
 
     private record Host(String name, String host, OptionalInt port) {}

@@ -3,6 +3,7 @@ package dev.sluice.mta.app;
 import dev.sluice.egress.dns.DnsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.nats.NatsPolicyModule;
+import dev.sluice.egress.shaping.ShapingModule;
 import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
@@ -16,7 +17,7 @@ import dev.sluice.policy.egress.EgressPolicyModule;
 import java.util.List;
 
 /**
- * Every Lua module {@code sluice mta} installs: listeners, spool, logs, accounting, DNS, egress. Each only records
+ * Every Lua module {@code sluice mta} installs: listeners, spool, logs, accounting, DNS, shaping, egress. Each only records
  * what the policy's {@code init} asks for (nothing is bound, opened or written by the Lua call); {@link MtaApp}
  * then starts it, while {@code sluice check} installs the same modules and starts nothing. Add a module here, not
  * in one of them, so that both see it.
@@ -39,7 +40,7 @@ public final class MtaModules {
 
     /** The modules, in the order they are installed. */
     public List<LuaModule> list() {
-        return List.of(egress, new DnsPolicyModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
+        return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), accounting, bounceClassifier, nats);
     }
 

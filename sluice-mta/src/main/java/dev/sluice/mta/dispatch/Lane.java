@@ -46,6 +46,8 @@ final class Lane {
     boolean retiring;
     /** The batch handed to this lane and not sent yet (guarded by the queue's lock); null once sending. */
     List<Entry> pending;
+    /** The named shared connection limits this connection counts against (released when it closes). */
+    List<String> sharedLimits = List.of();
 
     Lane(ReadyQueue queue, List<Entry> first) {
         this.queue = queue;

@@ -93,8 +93,8 @@ final class ReadyQueue {
                     parked.addLast(waiting.pollFirst());
                     continue;
                 }
-                long messageWait = peek(messageRate());
-                if (messageWait > 0) { // max_message_rate: wait for the next token
+                long messageWait = messageWait();
+                if (messageWait > 0) { // max_message_rate (and named shared rates): wait for the next token
                     armBackoffTimer(messageWait);
                     break;
                 }
@@ -112,10 +112,14 @@ final class ReadyQueue {
                     armBackoffTimer(wait);
                     break;
                 }
+                // named shared limits (a provider's connections across its sites): woken when one closes
+                List<String> shared = dispatch.shared.tryOpen(latest.plan().path().additionalConnectionLimits(), this);
+                if (shared == null) break;
                 if (connectionRate != null) {
                     connectionRate.take(System.nanoTime());
                 }
                 Lane lane = new Lane(this, takeBatch());
+                lane.sharedLimits = shared;
                 lanes.add(lane);
                 room.put(lane, roomOf(lane.pending));
                 // on a loop, not here: a lane that fails at once would pump again, recursing per message
@@ -150,6 +154,12 @@ final class ReadyQueue {
             }
         }
         return false;
+    }
+
+    /** 0 when max_message_rate and the path's named shared rates allow one more message now, else nanoseconds to wait. */
+    private long messageWait() {
+        long now = System.nanoTime();
+        return Math.max(peek(messageRate()), dispatch.shared.peekMessage(latest.plan().path().additionalMessageRates(), now));
     }
 
     /** 0 when the rate allows one more now, else nanoseconds to wait; takes nothing. */
@@ -192,7 +202,7 @@ final class ReadyQueue {
         for (Iterator<Entry> it = waiting.iterator(); batch.size() < max && it.hasNext() && scanned++ < SCAN_LIMIT; ) {
             Entry e = it.next();
             if (!head.batchesWith(e) || e.recipientIn(batch)) continue;
-            if (peek(messageRate()) > 0) break;
+            if (messageWait() > 0) break;
             it.remove();
             batch.add(taken(e));
         }
@@ -202,6 +212,7 @@ final class ReadyQueue {
         if (messageRate != null) {
             messageRate.take(System.nanoTime());
         }
+        dispatch.shared.takeMessage(e.message.plan().path().additionalMessageRates(), System.nanoTime());
         dispatch.metrics.readyChanged(service, -1);
         return e;
     }
@@ -235,7 +246,7 @@ final class ReadyQueue {
             return null;
         }
         if (!waiting.isEmpty()) {
-            long wait = peek(messageRate());
+            long wait = messageWait();
             if (wait == 0) return takeBatch();
             armBackoffTimer(wait); // the timer's pump hands the message to this lane once a token is there
         }
@@ -245,11 +256,20 @@ final class ReadyQueue {
 
     /** A lane's connection closed (or never opened): it no longer counts against the limit. */
     void laneGone(Lane lane) {
+        List<ReadyQueue> wake;
         synchronized (this) {
-            lanes.remove(lane);
+            wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
             idle.remove(lane);
         }
         pump();
+        wakeOthers(wake);
+    }
+
+    /** Queues a named shared connection limit held back: one of its connections closed. */
+    private void wakeOthers(List<ReadyQueue> queues) {
+        for (ReadyQueue q : queues) {
+            if (q != this) q.pump();
+        }
     }
 
     /** Messages went back to the front, in their order: they never reached the server. */
@@ -275,9 +295,10 @@ final class ReadyQueue {
      */
     void connectFailed(Lane lane, List<Entry> batch, List<ConnectFailure> failures) {
         List<Entry> failed = new ArrayList<>(batch);
+        List<ReadyQueue> wake;
         synchronized (this) {
             lane.pending = null;
-            lanes.remove(lane);
+            wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
             backoffUntil = System.nanoTime() + dispatch.settings.connectFailureBackoff().toNanos();
             if (lanes.isEmpty()) {
                 while (!waiting.isEmpty()) failed.add(taken(waiting.pollFirst()));
@@ -286,6 +307,7 @@ final class ReadyQueue {
         DeliveryOutcome outcome = Outcomes.transientFailure(400, null, FailureSummary.summarize(failures));
         failed.forEach(e -> dispatch.complete(this, e, outcome));
         pump();
+        wakeOthers(wake);
     }
 
     synchronized boolean isDraining() {

@@ -30,6 +30,8 @@ public final class SmtpDispatch implements Dispatch {
     final String hostname;
     final DispatchSettings settings;
     final DispatchMetrics metrics;
+    /** Named connection limits and message rates shared across ready queues. */
+    final SharedLimits shared = new SharedLimits();
     private final Listener listener;
     private final Map<String, ReadyQueue> queues = new ConcurrentHashMap<>();
     private final Set<Entry> outstanding = ConcurrentHashMap.newKeySet();

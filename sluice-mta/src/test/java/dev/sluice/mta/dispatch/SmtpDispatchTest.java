@@ -257,6 +257,55 @@ class SmtpDispatchTest {
         assertThat(sink.awaitMessages(15)).hasSize(15);
     }
 
+    /** A plan whose site is {@code mx_list:<name>}: two names, two ready queues, even on one sink. */
+    private static DestinationPlanner.Plan namedPlan(String name, EgressPath path, InetSocketAddress destination) {
+        var mx = List.of(MxHost.parse("mx_list", Map.of("name", name, "addr", IpLiterals.format(destination))));
+        return new DestinationPlanner(TestZoneResolver::of).plan("example.test", mx, path, OptionalInt.empty()).join();
+    }
+
+    @Test
+    void aNamedConnectionLimitIsSharedByEveryReadyQueueNamingIt() {
+        SmtpSink sink = peers.add(verboseSink(SmtpSink.builder()));
+        // each site alone may open 4 connections; the shared name allows 1 across both
+        EgressPath path = path("connection_limit", 4L, "max_deliveries_per_connection", 1L,
+                "additional_connection_limits", Map.of("provider:p:direct-1", 1L));
+        var siteA = namedPlan("site-a", path, sink.address());
+        var siteB = namedPlan("site-b", path, sink.address());
+        dispatch();
+
+        submit(12, direct(), siteA);
+        submit(12, direct(), siteB);
+
+        awaitReports(24);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).as(recorder.outcomes().toString()).isEqualTo(24);
+        await().atMost(WAIT).untilAsserted(() -> {
+            SinkSessions s = SinkSessions.of(sink.logText());
+            assertThat(s.greetings()).as("one session per message").isEqualTo(24);
+            assertThat(s.maxConcurrent()).as("concurrent sessions over both sites").isEqualTo(1);
+        });
+        assertThat(dispatch.queues()).hasSize(2);
+        assertThat(dispatch.shared.open("provider:p:direct-1")).isZero();
+    }
+
+    @Test
+    void aNamedMessageRateIsSharedByEveryReadyQueueNamingIt() {
+        SmtpSink sink = peers.add(SmtpSink.builder().start());
+        EgressPath path = path("connection_limit", 2L, "additional_message_rate_throttles", Map.of("provider:p:direct-1", "4/s"));
+        var siteA = namedPlan("site-a", path, sink.address());
+        var siteB = namedPlan("site-b", path, sink.address());
+        dispatch();
+        long start = System.nanoTime();
+
+        submit(6, direct(), siteA);
+        submit(6, direct(), siteB);
+
+        awaitReports(12);
+        assertThat(recorder.count(DeliveryResult.Delivered.class)).isEqualTo(12);
+        // shared: a burst of 4, then 8 more at 4/s (2 s); each site on its own rate would be done in 0.5 s
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("12 messages at a shared 4/s")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1700));
+    }
+
     @Test
     void maxConnectionRatePacesNewConnections() {
         SmtpSink sink = peers.add(verboseSink(SmtpSink.builder()));

@@ -8,6 +8,7 @@ import dev.sluice.policy.ConfigTable;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -23,6 +24,10 @@ import java.util.Set;
  * @param refreshStrategy  {@code Ttl} (after refreshInterval) or {@code Epoch} (when the config epoch moves)
  * @param providerName     {@code provider_name}: not acted on by Sluice's delivery, kept so that
  *                         {@code kumo.invoke_get_egress_path_config} returns it (policy-extras' queue helper reads it)
+ * @param additionalConnectionLimits named connection limits shared by every path that names them (across
+ *                   sources and sites), on top of connection_limit
+ * @param additionalMessageRates     named message rates shared by every path that names them, on top of
+ *                   max_message_rate
  */
 public record EgressPath(
         int connectionLimit,
@@ -41,16 +46,18 @@ public record EgressPath(
         SmtpTimeouts timeouts,
         Duration refreshInterval,
         RefreshStrategy refreshStrategy,
-        Optional<String> providerName) {
+        Optional<String> providerName,
+        Map<String, Integer> additionalConnectionLimits,
+        Map<String, ThrottleSpec> additionalMessageRates) {
 
     public static final List<String> DEFAULT_PROHIBITED_HOSTS = List.of("127.0.0.0/8", "::1", "0.0.0.0", "::");
     public static final EgressPath DEFAULT = new EgressPath(32, 1024, 100, TlsMode.Opportunistic, true, true, 25,
             Optional.empty(), CidrSet.parse(DEFAULT_PROHIBITED_HOSTS), CidrSet.of(), IpLookupStrategy.Ipv4AndIpv6,
             Optional.empty(), Optional.empty(), SmtpTimeouts.DEFAULT, Duration.ofSeconds(60), RefreshStrategy.Ttl,
-            Optional.empty());
+            Optional.empty(), Map.of(), Map.of());
 
     static final Set<String> IGNORED = Set.of(
-            "additional_connection_limits", "additional_message_rate_throttles", "source_selection_rate",
+            "source_selection_rate",
             "additional_source_selection_rates", "max_ready", "consecutive_connection_failures_before_delay",
             "enable_mta_sts", "enable_dane", "tls_prefer_openssl", "tls_certificate", "tls_private_key",
             "openssl_cipher_list", "openssl_cipher_suites", "openssl_options", "rustls_cipher_suites",
@@ -67,12 +74,15 @@ public record EgressPath(
         Set<String> keys = new HashSet<>(Set.of("connection_limit", "max_deliveries_per_connection",
                 "max_recipients_per_batch", "enable_tls", "enable_pipelining", "enable_rset", "smtp_port",
                 "ehlo_domain", "prohibited_hosts", "skip_hosts", "ip_lookup_strategy", "max_connection_rate",
-                "max_message_rate", "refresh_interval", "refresh_strategy", "provider_name"));
+                "max_message_rate", "refresh_interval", "refresh_strategy", "provider_name",
+                "additional_connection_limits", "additional_message_rate_throttles"));
         keys.addAll(SmtpTimeouts.KEYS);
         return keys;
     }
 
     public EgressPath {
+        additionalConnectionLimits = Map.copyOf(additionalConnectionLimits);
+        additionalMessageRates = Map.copyOf(additionalMessageRates);
         if (connectionLimit < 1 || maxDeliveriesPerConnection < 1 || maxRecipientsPerBatch < 1) {
             throw new IllegalArgumentException("connection_limit, max_deliveries_per_connection and "
                     + "max_recipients_per_batch must be at least 1");
@@ -104,20 +114,48 @@ public record EgressPath(
                 SmtpTimeouts.parse(t),
                 t.duration("refresh_interval", d.refreshInterval),
                 RefreshStrategy.parse(t),
-                Optional.ofNullable(t.string("provider_name", null)));
+                Optional.ofNullable(t.string("provider_name", null)),
+                named(t, "additional_connection_limits", v -> limit("", v)),
+                named(t, "additional_message_rate_throttles", v -> {
+                    if (!(v instanceof String text)) throw new IllegalArgumentException("expected a throttle such as '100/s', got " + v);
+                    return ThrottleSpec.parse(text);
+                }));
+    }
+
+    /** A table of limit name → value. */
+    private static <V> Map<String, V> named(ConfigTable t, String key, java.util.function.Function<Object, V> parse) {
+        Object raw = t.raw(key);
+        if (raw == null) return Map.of();
+        if (!(raw instanceof Map<?, ?> m)) {
+            throw new ConfigException(t.name() + ": key '" + key + "': expected a table of limit name = value");
+        }
+        Map<String, V> out = new java.util.TreeMap<>();
+        m.forEach((name, value) -> {
+            try {
+                out.put(String.valueOf(name), parse.apply(value));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(t.name() + ": key '" + key + "': limit '" + name + "': " + e.getMessage());
+            }
+        });
+        return out;
     }
 
     /** A number, or KumoMTA's string forms {@code '1,000'} and {@code 'local:20'}. */
     private static int connectionLimit(ConfigTable t) {
         Object raw = t.raw("connection_limit");
-        if (raw instanceof String s) {
-            String digits = s.strip().replaceFirst("^local:", "").replace(",", "").replace("_", "");
-            if (!digits.matches("\\d{1,9}") || Integer.parseInt(digits) < 1) {
-                throw new ConfigException(t.name() + ": key 'connection_limit': invalid limit '" + s + "'");
-            }
-            return Integer.parseInt(digits);
+        if (raw instanceof String) {
+            return limit(t.name() + ": key 'connection_limit'", raw);
         }
         return positive(t, "connection_limit", DEFAULT.connectionLimit);
+    }
+
+    private static int limit(String where, Object raw) {
+        if (raw instanceof Long l && l >= 1 && l <= Integer.MAX_VALUE) return l.intValue();
+        if (raw instanceof String s) {
+            String digits = s.strip().replaceFirst("^local:", "").replace(",", "").replace("_", "");
+            if (digits.matches("\\d{1,9}") && Integer.parseInt(digits) >= 1) return Integer.parseInt(digits);
+        }
+        throw new ConfigException((where.isEmpty() ? "" : where + ": ") + "invalid limit '" + raw + "' (a whole number, at least 1)");
     }
 
     private static int positive(ConfigTable t, String key, int fallback) {

@@ -106,6 +106,23 @@ class EgressConfigRecordsTest {
     }
 
     @Test
+    void namedSharedLimitsAreReadAndCheckedByName() {
+        EgressPath p = EgressPath.parse(Map.of(
+                "additional_connection_limits", Map.of("global", 100L, "provider:p:s1", "1,000"),
+                "additional_message_rate_throttles", Map.of("provider:p:s1", "20/s")));
+        assertThat(p.additionalConnectionLimits()).containsExactlyInAnyOrderEntriesOf(Map.of("global", 100, "provider:p:s1", 1000));
+        assertThat(p.additionalMessageRates()).containsOnlyKeys("provider:p:s1");
+        assertThat(p.additionalMessageRates().get("provider:p:s1").limit()).isEqualTo(20);
+        assertThatThrownBy(() -> EgressPath.parse(Map.of("additional_connection_limits", Map.of("g", 0L))))
+                .hasMessage("make_egress_path: key 'additional_connection_limits': limit 'g': invalid limit '0' (a whole number, at least 1)");
+        assertThatThrownBy(() -> EgressPath.parse(Map.of("additional_message_rate_throttles", Map.of("r", "fast"))))
+                .hasMessageContaining("key 'additional_message_rate_throttles': limit 'r': invalid throttle 'fast'");
+        assertThatThrownBy(() -> EgressPath.parse(Map.of("additional_connection_limits", 5L)))
+                .hasMessageContaining("expected a table of limit name = value");
+        assertThat(EgressPath.DEFAULT.additionalConnectionLimits()).isEmpty();
+    }
+
+    @Test
     void pathRejectsTyposAndBadValuesByName() {
         assertThatThrownBy(() -> EgressPath.parse(Map.of("enable_tsl", "Required")))
                 .isInstanceOf(ConfigException.class).hasMessage("make_egress_path: unknown key 'enable_tsl'");
