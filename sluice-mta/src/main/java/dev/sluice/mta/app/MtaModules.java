@@ -10,6 +10,7 @@ import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.log.BounceClassifierModule;
 import dev.sluice.mta.log.LogsPolicyModule;
 import dev.sluice.mta.policy.ListenerDomain;
+import dev.sluice.mta.policy.MakeMessage;
 import dev.sluice.mta.spool.SpoolDefinitions;
 import dev.sluice.mta.spool.SpoolLuaModule;
 import dev.sluice.policy.LuaModule;
@@ -41,7 +42,7 @@ public final class MtaModules {
     /** The modules, in the order they are installed. */
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
-                ListenerDomain.module(), accounting, bounceClassifier, nats);
+                ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats);
     }
 
     public EgressPolicyModule egress() {
