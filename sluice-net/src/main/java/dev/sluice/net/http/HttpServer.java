@@ -59,7 +59,8 @@ public final class HttpServer implements AutoCloseable {
     private final Map<String, Map<String, Route>> routes = new ConcurrentHashMap<>();
     private final Map<String, WebSocketRoute> webSockets = new ConcurrentHashMap<>();
 
-    private volatile BasicAuthenticator basicAuth = BasicAuthenticator.NONE;
+    /** Null: this server does no HTTP authentication, an Authorization header is the routes' business. */
+    private volatile BasicAuthenticator basicAuth;
 
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -75,14 +76,17 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Who checks HTTP Basic credentials ({@link BasicAuthenticator#NONE}, refusing them all, by default). A request
-     * whose credentials it accepts may call every route, also from outside the trusted hosts.
+     * Who checks HTTP Basic credentials. Without one (the default) the server does no HTTP authentication and hands
+     * any Authorization header to the route; with one, a request whose credentials it accepts may call every route,
+     * also from outside the trusted hosts, and one whose credentials it refuses gets 401 ({@link
+     * BasicAuthenticator#NONE} refuses them all: KumoMTA's listener without a handler).
      */
     public HttpServer basicAuth(BasicAuthenticator authenticator) {
         this.basicAuth = Objects.requireNonNull(authenticator, "authenticator");
         return this;
     }
 
+    /** The authenticator, or null when this server does no HTTP authentication. */
     BasicAuthenticator basicAuth() {
         return basicAuth;
     }

@@ -115,7 +115,7 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         HttpRequest call = new HttpRequest(method, path, uri.parameters(), headers(request),
                 ByteBufUtil.getBytes(request.content()), peer, trusted);
-        if (authorization == null) {
+        if (authorization == null || server.basicAuth() == null) {
             if (route.access() == HttpServer.Access.TRUSTED && !trusted) {
                 unauthorized(ctx, version, keepAlive, "unauthorized\n");
                 return;
