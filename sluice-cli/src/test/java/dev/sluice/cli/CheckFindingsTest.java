@@ -102,16 +102,18 @@ class CheckFindingsTest {
 
                 kumo.on('throttle_insert_ready_queue', function(msg) end)
                 kumo.on('init', function()
-                  kumo.on('smtp_server_get_dynamic_parameters', function() end)
+                  kumo.spawn_task { event_name = 'background_job', args = {} }
                 end)
+                kumo.on('requeue_message', function(msg) end)
+                kumo.on('background_job', function() end) -- run by the task init spawns: no finding
                 """);
         var r = check("--policy", file.toString());
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr().lines()).containsExactly(
                 file + ":3: kumo.on('throttle_insert_ready_queue'): Sluice never fires the event "
                         + "'throttle_insert_ready_queue', so this handler never runs",
-                file + ":5: kumo.on('smtp_server_get_dynamic_parameters'): Sluice never fires the event "
-                        + "'smtp_server_get_dynamic_parameters', so this handler never runs");
+                file + ":7: kumo.on('requeue_message'): Sluice never fires the event "
+                        + "'requeue_message', so this handler never runs");
     }
 
     @Test
@@ -153,7 +155,7 @@ class CheckFindingsTest {
                 local kumo = require 'kumo'
                 return {
                   -- kumo.in_a_comment()
-                  sign = function(msg) return kumo.dkim.ed25519_signer { domain = 'kumo.in_a_string' } end,
+                  sign = function(msg) return kumo.kafka.build_producer { domain = 'kumo.in_a_string' } end,
                 }
                 """);
         Path file = policy("""
@@ -168,7 +170,7 @@ class CheckFindingsTest {
         var r = check("--policy", file.toString());
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr().lines()).containsExactly(
-                dir.resolve("helper.lua") + ":4: kumo.dkim.ed25519_signer is not implemented by Sluice",
+                dir.resolve("helper.lua") + ":4: kumo.kafka.build_producer is not implemented by Sluice",
                 file + ":5: kumo.api.admin is not implemented by Sluice");
     }
 

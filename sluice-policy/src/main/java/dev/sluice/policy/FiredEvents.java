@@ -16,11 +16,11 @@ public final class FiredEvents {
     /** The events, by the program that fires them. */
     public static final Set<String> NAMES = Set.of(
             // sluice mta: start and stop
-            "pre_init", "init", "shutdown",
+            "pre_init", "init", "shutdown", "shutdown_logging",
             // sluice check
             "validate_config",
             // reception
-            "get_listener_domain", "smtp_server_ehlo", "smtp_server_mail_from", "smtp_server_rcpt_to",
+            "smtp_server_get_dynamic_parameters", "get_listener_domain", "smtp_server_ehlo", "smtp_server_mail_from", "smtp_server_rcpt_to",
             "smtp_server_data", "smtp_server_auth_plain", "smtp_server_message_received",
             "http_server_validate_auth_basic", "http_message_generated",
             // queues and delivery

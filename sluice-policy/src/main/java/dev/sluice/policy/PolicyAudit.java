@@ -39,6 +39,8 @@ public final class PolicyAudit implements LuaModule {
     private final Set<Site> handlers = ConcurrentHashMap.newKeySet();
     private final Set<Site> missing = ConcurrentHashMap.newKeySet();
     private final Set<String> files = ConcurrentHashMap.newKeySet();
+    /** Events named by kumo.spawn_task: their handlers run, in a task of their own. */
+    private final Set<String> spawned = ConcurrentHashMap.newKeySet();
     /** The event of the audit's own handler that resolves references; a dotted name, so never a KumoMTA event. */
     static final String RESOLVE_EVENT = "sluice.audit.resolve";
 
@@ -97,6 +99,17 @@ public final class PolicyAudit implements LuaModule {
               return on(name, fn)
             end)
 
+            -- a task's event is fired by the task: its handler is not one that never runs
+            local spawn = rawget(kumo, 'spawn_task')
+            if spawn ~= nil then
+              rawset(kumo, 'spawn_task', function(params)
+                if type(params) == 'table' and type(params.event_name) == 'string' then
+                  natives.spawned(params.event_name)
+                end
+                return spawn(params)
+              end)
+            end
+
             -- a missing name in kumo or a sub-module is looked up through the table's __index, which makes the
             -- "not implemented" stub (a table whose metatable has __call)
             is_stub = function(v)
@@ -134,6 +147,10 @@ public final class PolicyAudit implements LuaModule {
                     handlers.add(new Site(String.valueOf(args.get(0)), String.valueOf(args.get(1))));
                     return null;
                 },
+                "spawned", args -> {
+                    spawned.add(String.valueOf(args.getFirst()));
+                    return null;
+                },
                 "missing", args -> {
                     missing.add(new Site(String.valueOf(args.get(0)), String.valueOf(args.get(1))));
                     return null;
@@ -145,9 +162,9 @@ public final class PolicyAudit implements LuaModule {
         return sorted(handlers);
     }
 
-    /** The registrations of events Sluice never fires ({@link FiredEvents}), by place. */
+    /** The registrations of events Sluice never fires ({@link FiredEvents}, nor a task the policy spawned), by place. */
     public List<Site> unfiredHandlers() {
-        return handlers().stream().filter(s -> !FiredEvents.fires(s.name())).toList();
+        return handlers().stream().filter(s -> !FiredEvents.fires(s.name()) && !spawned.contains(s.name())).toList();
     }
 
     /** Each use of a {@code kumo} name Sluice lacks ({@code kumo.dkim.rsa_sha256_signer}), by place. */
