@@ -108,6 +108,31 @@ class WebSocketTest {
     }
 
     @Test
+    void recvGivesNilOnceTheServerClosesAndCloseEndsTheConnection() throws Exception {
+        try (Policy policy = load(Duration.ofSeconds(60),
+                "kumo.on('open', function()",
+                "  local ok, stream, response = pcall(kumo.http.connect_websocket, WS .. '/greet')", // as shaping calls it
+                "  S = stream",
+                "  return tostring(ok) .. ' ' .. response:status_code()",
+                "end)",
+                "kumo.on('recv', function() return tostring(S:recv()) end)",
+                "kumo.on('close', function() S:close() end)")) {
+            assertThat(policy.call("open")).isEqualTo("true 101");
+            WebSocketSession first = nextSession();
+            first.close();
+            assertThat(policy.call("recv")).isEqualTo("nil");
+            assertThat(policy.call("recv")).isEqualTo("nil");
+
+            policy.call("open");
+            WebSocketSession second = nextSession();
+            assertThat(ended.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isSameAs(first);
+            policy.call("close");
+            assertThat(ended.poll(WAIT_SECONDS, TimeUnit.SECONDS)).as("the server saw the policy close it").isSameAs(second);
+            assertThat(policy.call("recv")).isEqualTo("nil");
+        }
+    }
+
+    @Test
     void recvBatchWaitsItsWindowThenReturnsWhatCameEmptyWhenNothingDidAndFailsOnceClosed() throws Exception {
         try (Policy policy = load(Duration.ofSeconds(60),
                 "kumo.on('open', function() S = kumo.http.connect_websocket(WS .. '/greet') end)",
