@@ -132,6 +132,89 @@ class WebSocketTest {
         }
     }
 
+    /**
+     * A hand-written websocket server (one connection): right behind its 101 answer, in the same write, a ping, a
+     * text message in two fragments and a binary message; then it reads the client's pong and closes.
+     */
+    @Test
+    void pingsAreAnsweredFragmentsJoinedAndBinaryMessagesComeAsBytes() throws Exception {
+        BlockingQueue<String> serverSaw = new LinkedBlockingQueue<>();
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread peer = Thread.ofPlatform().daemon().start(() -> {
+                try (java.net.Socket s = listener.accept()) {
+                    var in = new java.io.DataInputStream(s.getInputStream());
+                    var out = s.getOutputStream();
+                    String key = null;
+                    for (String line; !(line = readLine(in)).isEmpty(); ) {
+                        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:")) {
+                            key = line.substring(line.indexOf(':') + 1).strip();
+                        }
+                    }
+                    String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest
+                            .getInstance("SHA-1").digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                    var all = new java.io.ByteArrayOutputStream();
+                    all.writeBytes(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Accept: " + accept + "\r\nX-Hello: there\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    all.writeBytes(frame(0x89, "p1".getBytes())); // ping
+                    all.writeBytes(frame(0x01, "hel".getBytes())); // text, not final
+                    all.writeBytes(frame(0x80, "lo".getBytes())); // final continuation
+                    all.writeBytes(frame(0x82, new byte[] {0, 1, (byte) 0xFF})); // binary
+                    out.write(all.toByteArray());
+                    out.flush();
+                    int opcode = in.readUnsignedByte() & 0x0F;
+                    int length = in.readUnsignedByte() & 0x7F; // masked, short
+                    byte[] mask = in.readNBytes(4);
+                    byte[] payload = in.readNBytes(length);
+                    for (int i = 0; i < payload.length; i++) {
+                        payload[i] ^= mask[i % 4];
+                    }
+                    serverSaw.add(opcode + " " + new String(payload));
+                    out.write(frame(0x88, new byte[] {0x03, (byte) 0xE8})); // close, 1000
+                    out.flush();
+                    serverSaw.add("close answered: " + ((in.readUnsignedByte() & 0x0F) == 8));
+                } catch (Exception e) {
+                    serverSaw.add("server failed: " + e);
+                }
+            });
+            ws = "ws://127.0.0.1:" + listener.getLocalPort();
+            try (Policy policy = load(Duration.ofSeconds(60),
+                    "kumo.on('test', function()",
+                    "  local stream, response = kumo.http.connect_websocket(WS .. '/raw')",
+                    "  local text, binary = stream:recv(), stream:recv()",
+                    "  return table.concat({ response:headers()['x-hello'], text, #binary,",
+                    "    table.concat({ binary:byte(1, -1) }, ','), tostring(stream:recv()) }, ' ')",
+                    "end)")) {
+                assertThat(policy.call("test")).isEqualTo("there hello 3 0,1,255 nil");
+            }
+            assertThat(serverSaw.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("10 p1"); // a pong, same payload
+            assertThat(serverSaw.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("close answered: true");
+            peer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        }
+    }
+
+    private static String readLine(java.io.DataInputStream in) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new java.io.EOFException();
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** An unmasked server frame with a short payload; {@code head} is FIN and the opcode. */
+    private static byte[] frame(int head, byte[] payload) {
+        byte[] f = new byte[2 + payload.length];
+        f[0] = (byte) head;
+        f[1] = (byte) payload.length;
+        System.arraycopy(payload, 0, f, 2, payload.length);
+        return f;
+    }
+
     @Test
     void recvBatchWaitsItsWindowThenReturnsWhatCameEmptyWhenNothingDidAndFailsOnceClosed() throws Exception {
         try (Policy policy = load(Duration.ofSeconds(60),
