@@ -216,6 +216,39 @@ class WebSocketTest {
     }
 
     @Test
+    void aServerFasterThanThePolicyWaitsOnFlowControlAndNothingIsLost() throws Exception {
+        int count = 30_000;
+        try (Policy policy = load(Duration.ofSeconds(60),
+                "kumo.on('open', function() S = kumo.http.connect_websocket(WS .. '/greet') end)",
+                "kumo.on('drain', function(count)",
+                "  local n = 0",
+                "  for _ = 1, 5000 do",
+                "    for _, m in ipairs(S:recv_batch '20ms') do",
+                "      if tonumber(m:sub(1, 8)) ~= n then error('got ' .. m:sub(1, 8) .. ' for ' .. n) end",
+                "      n = n + 1",
+                "    end",
+                "    if n == count then break end",
+                "  end",
+                "  return n",
+                "end)")) {
+            policy.call("open");
+            WebSocketSession session = nextSession();
+            String pad = "x".repeat(1024);
+            List<io.netty.util.concurrent.Future<Void>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                sent.add(session.send(String.format("%08d", i) + pad));
+            }
+            Thread.sleep(1000);
+            long written = sent.stream().filter(io.netty.util.concurrent.Future::isDone).count();
+            // the client stopped reading once enough was waiting: the rest stays with the server
+            assertThat(written).isLessThan(count);
+            assertThat(policy.call("drain", (long) count)).isEqualTo((long) count);
+            assertThat(sent.getLast().await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(sent).allMatch(io.netty.util.concurrent.Future::isSuccess);
+        }
+    }
+
+    @Test
     void recvBatchWaitsItsWindowThenReturnsWhatCameEmptyWhenNothingDidAndFailsOnceClosed() throws Exception {
         try (Policy policy = load(Duration.ofSeconds(60),
                 "kumo.on('open', function() S = kumo.http.connect_websocket(WS .. '/greet') end)",
