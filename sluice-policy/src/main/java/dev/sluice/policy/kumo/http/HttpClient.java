@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -114,7 +115,12 @@ public final class HttpClient implements AutoCloseable {
     public HttpClient(HttpClientOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         this.idle = POOLS.computeIfAbsent(options, o -> new ConcurrentHashMap<>());
-        this.tls = options.acceptInvalidCerts() ? TlsContexts.INSECURE : TlsContexts.VERIFYING;
+        this.tls = tls(options.acceptInvalidCerts());
+    }
+
+    /** The client TLS context: the JDK's trust store with host name checks, or (tests only) trust anything. */
+    static SslContext tls(boolean acceptInvalidCerts) {
+        return acceptInvalidCerts ? TlsContexts.INSECURE : TlsContexts.VERIFYING;
     }
 
     /** The two client TLS contexts, built once: the JDK's trust store with host name checks, or trust anything. */
@@ -157,25 +163,14 @@ public final class HttpClient implements AutoCloseable {
      */
     public Reply send(Request request) throws HttpException {
         URI uri = request.uri();
-        if (Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread) {
-            // policy calls run on the policy's own threads; waiting here would stall every channel of this loop
-            throw new IllegalStateException("kumo.http: send() called on a Netty event loop thread, where it must not block");
-        }
+        notOnEventLoop("send()");
         if (closed) {
             throw new HttpException(uri, "the client is closed", null);
         }
-        long deadline = System.nanoTime() + request.timeout().toNanos();
-        // never past the policy call's own limit: a request still waiting then would only get the Lua state abandoned
-        OptionalLong callDeadline = CallDeadline.nanos();
-        boolean cutByCall = callDeadline.isPresent() && callDeadline.getAsLong() - CALL_MARGIN_NANOS - deadline < 0;
-        if (cutByCall) {
-            deadline = callDeadline.getAsLong() - CALL_MARGIN_NANOS;
-        }
-        String timedOut = cutByCall ? "operation timed out at the policy call's time limit"
-                : "operation timed out after " + seconds(request.timeout());
+        Deadline deadline = Deadline.after(request.timeout());
         Request current = request;
         for (int redirects = 0; ; redirects++) {
-            Reply reply = exchange(current, deadline, timedOut);
+            Reply reply = exchange(current, deadline.nanos(), deadline.timedOut());
             String location = reply.status() / 100 == 3 ? header(reply, "location") : null;
             if (location == null || !REDIRECTS.contains(reply.status())) {
                 return reply;
@@ -184,6 +179,31 @@ public final class HttpClient implements AutoCloseable {
                 throw new HttpException(request.uri(), "too many redirects (" + MAX_REDIRECTS + ")", null);
             }
             current = redirected(current, reply.status(), location);
+        }
+    }
+
+    /**
+     * When a blocking operation gives up ({@link System#nanoTime}), and the error text it then raises: its own
+     * timeout, or earlier, just before the running policy call's limit ({@link CallDeadline}), so the Lua code still
+     * has time to handle the error instead of the state being abandoned.
+     */
+    record Deadline(long nanos, String timedOut) {
+        static Deadline after(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            OptionalLong callDeadline = CallDeadline.nanos();
+            if (callDeadline.isPresent() && callDeadline.getAsLong() - CALL_MARGIN_NANOS - deadline < 0) {
+                return new Deadline(callDeadline.getAsLong() - CALL_MARGIN_NANOS,
+                        "operation timed out at the policy call's time limit");
+            }
+            return new Deadline(deadline, "operation timed out after " + seconds(timeout));
+        }
+    }
+
+    /** Refuses to block a Netty event loop: policy calls run on the policy's own threads. */
+    static void notOnEventLoop(String what) {
+        if (Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread) {
+            // waiting here would stall every channel of this loop
+            throw new IllegalStateException("kumo.http: " + what + " called on a Netty event loop thread, where it must not block");
         }
     }
 
@@ -284,10 +304,10 @@ public final class HttpClient implements AutoCloseable {
         inUse.forEach(Channel::close);
     }
 
-    /** Where a request goes. */
-    private record Target(boolean https, String host, int port) {
+    /** Where a request goes; {@code https} is TLS ({@code https} or {@code wss} URLs). */
+    record Target(boolean https, String host, int port) {
         static Target of(URI uri) {
-            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            boolean https = "https".equalsIgnoreCase(uri.getScheme()) || "wss".equalsIgnoreCase(uri.getScheme());
             String host = uri.getHost();
             if (host.startsWith("[") && host.endsWith("]")) {
                 host = host.substring(1, host.length() - 1);
@@ -352,6 +372,28 @@ public final class HttpClient implements AutoCloseable {
     }
 
     private Channel connect(URI where, Target target, long deadline) throws HttpException {
+        Channel ch = open(where, target, tls, p -> {
+            p.addLast("codec", new HttpClientCodec());
+            p.addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE_BYTES));
+            p.addLast("exchange", new Exchange());
+        }, deadline);
+        if (closed) {
+            ch.close();
+            throw new HttpException(where, "the client is closed", null);
+        }
+        if (options.verbose()) {
+            LOG.info("kumo.http: connected {} to {} ({})", ch.localAddress(), target.key(), ch.remoteAddress());
+        }
+        return ch;
+    }
+
+    /**
+     * Opens a connection to {@code target} on the event loop of every client, trying each address of its host in
+     * turn, with TLS (and its handshake done) when the target is https/wss, then the handlers {@code handlers}
+     * adds; all before {@code deadline} ({@link System#nanoTime}).
+     */
+    static Channel open(URI where, Target target, SslContext tls, java.util.function.Consumer<ChannelPipeline> handlers,
+                        long deadline) throws HttpException {
         InetAddress[] addresses;
         try {
             addresses = InetAddress.getAllByName(target.host());
@@ -365,7 +407,7 @@ public final class HttpClient implements AutoCloseable {
                 break;
             }
             try {
-                return connect(where, target, new InetSocketAddress(address, target.port()), left);
+                return connect(where, target, tls, handlers, new InetSocketAddress(address, target.port()), left);
             } catch (HttpException e) {
                 last = e;
             }
@@ -373,8 +415,9 @@ public final class HttpClient implements AutoCloseable {
         throw last != null ? last : new HttpException(where, "operation timed out while connecting", null);
     }
 
-    private Channel connect(URI where, Target target, InetSocketAddress address, long leftNanos)
-            throws HttpException {
+    private static Channel connect(URI where, Target target, SslContext tls,
+                                   java.util.function.Consumer<ChannelPipeline> handlers, InetSocketAddress address,
+                                   long leftNanos) throws HttpException {
         String peer = IpLiterals.format(address);
         ChannelFuture connect = Transports.clientBootstrap(address.getAddress()).group(Loops.GROUP)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(leftNanos), 1, Integer.MAX_VALUE))
@@ -385,9 +428,7 @@ public final class HttpClient implements AutoCloseable {
                         if (target.https()) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), target.host(), target.port()));
                         }
-                        ch.pipeline().addLast("codec", new HttpClientCodec());
-                        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE_BYTES));
-                        ch.pipeline().addLast("exchange", new Exchange());
+                        handlers.accept(ch.pipeline());
                     }
                 })
                 .connect(address);
@@ -403,10 +444,6 @@ public final class HttpClient implements AutoCloseable {
                         connect.cause());
             }
             Channel ch = connect.channel();
-            if (closed) {
-                ch.close();
-                throw new HttpException(where, "the client is closed", null);
-            }
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl != null) {
                 var handshake = ssl.handshakeFuture();
@@ -420,9 +457,6 @@ public final class HttpClient implements AutoCloseable {
                     throw new HttpException(where, "TLS handshake with " + peer + " failed: "
                             + reason(handshake.cause()), handshake.cause());
                 }
-            }
-            if (options.verbose()) {
-                LOG.info("kumo.http: connected {} to {} ({})", ch.localAddress(), target.key(), address);
             }
             return ch;
         } catch (InterruptedException e) {
@@ -499,7 +533,7 @@ public final class HttpClient implements AutoCloseable {
         }
     }
 
-    private static String reason(Throwable t) {
+    static String reason(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -509,7 +543,7 @@ public final class HttpClient implements AutoCloseable {
         return m == null ? root.getClass().getSimpleName() : m.replaceFirst("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
     }
 
-    private static String seconds(Duration d) {
+    static String seconds(Duration d) {
         return java.math.BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + " s";
     }
 }

@@ -36,11 +36,11 @@ final class LuaHttpClient implements LuaObject {
 
     private LuaHttpRequest request(String method, java.util.List<Object> args) {
         String function = "client:" + method.toLowerCase(Locale.ROOT);
-        return new LuaHttpRequest(client, method, url(LuaArgs.string(args, 0, function), function));
+        return new LuaHttpRequest(client, method, url(LuaArgs.string(args, 0, function), function, "http", "https"));
     }
 
-    /** An absolute http or https URL with a host. */
-    static URI url(String text, String function) {
+    /** An absolute URL with a host and one of {@code schemes} (lower case). */
+    static URI url(String text, String function, String... schemes) {
         URI uri;
         try {
             uri = new URI(text);
@@ -48,8 +48,9 @@ final class LuaHttpClient implements LuaObject {
             throw new ConfigException(function + ": invalid URL '" + text + "': " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new ConfigException(function + ": invalid URL '" + text + "': the scheme must be http or https");
+        if (!java.util.List.of(schemes).contains(scheme)) {
+            throw new ConfigException(function + ": invalid URL '" + text + "': the scheme must be "
+                    + String.join(" or ", schemes));
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new ConfigException(function + ": invalid URL '" + text + "': no host");
