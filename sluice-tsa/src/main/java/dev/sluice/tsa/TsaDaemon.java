@@ -1,0 +1,194 @@
+package dev.sluice.tsa;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.egress.dns.Resolvers;
+import dev.sluice.egress.shaping.ShapingModule;
+import dev.sluice.net.http.HttpListenerConfig;
+import dev.sluice.net.http.HttpResponse;
+import dev.sluice.net.http.HttpServer;
+import dev.sluice.net.http.WebSocketEndpoint;
+import dev.sluice.net.http.WebSocketSession;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code sluice tsa}: KumoMTA's TSA protocol on one HTTP listener. {@code POST /publish_log_v1} takes one JSON log
+ * record; {@code GET /subscribe_event_v1} (websocket) sends every live suspension and bounce on connect and each new
+ * or extended one after; {@code /get_suspension_v1/suspended.json}, {@code /get_bounce_v1/bounced.json} and
+ * {@code /get_config_v1/shaping.toml} show the state; {@code /tsa/status} answers while the daemon runs. Records are
+ * evaluated one at a time on a worker thread; expired items are dropped every second.
+ */
+public final class TsaDaemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TsaDaemon.class);
+    static final String STATUS = "TSA Daemon OK";
+
+    /**
+     * @param listen       where the HTTP listener binds (port 0: any free port)
+     * @param trustedHosts peers that may call the routes ({@code /tsa/status} is public)
+     * @param shapingFiles the shaping files whose automation rules apply, in order
+     * @param stateDir     the directory of the embedded store
+     */
+    public record Options(InetSocketAddress listen, List<String> trustedHosts, List<Path> shapingFiles, Path stateDir) {
+        public Options {
+            Objects.requireNonNull(listen, "listen");
+            trustedHosts = List.copyOf(trustedHosts == null ? HttpListenerConfig.DEFAULT_TRUSTED_HOSTS : trustedHosts);
+            shapingFiles = List.copyOf(shapingFiles);
+            Objects.requireNonNull(stateDir, "stateDir");
+            if (shapingFiles.isEmpty()) throw new IllegalArgumentException("give at least one shaping file");
+        }
+    }
+
+    private final Resolvers resolvers;
+    private final TsaStore store;
+    private final TsaState state;
+    private final HttpServer http;
+    private final Set<WebSocketSession> subscribers = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService worker;
+    private InetSocketAddress address;
+
+    private TsaDaemon(Resolvers resolvers, TsaStore store, TsaState state, HttpServer http) {
+        this.resolvers = resolvers;
+        this.store = store;
+        this.state = state;
+        this.http = http;
+    }
+
+    /**
+     * Loads the shaping files and the stored state, then starts listening.
+     *
+     * @throws dev.sluice.policy.ConfigException when a shaping file does not load
+     * @throws IOException                       when the state directory cannot be opened (or another daemon has it)
+     */
+    public static TsaDaemon start(Options options) throws IOException {
+        Resolvers resolvers = new Resolvers();
+        TsaStore store = null;
+        try {
+            ShapingFiles shaping = ShapingFiles.load(options.shapingFiles(), new ShapingModule(resolvers));
+            store = RocksTsaStore.open(options.stateDir());
+            TsaState state = TsaState.open(shaping, store, Clock.systemUTC());
+            HttpServer http = new HttpServer(HttpListenerConfig.plain(options.listen())
+                    .withTrustedHosts(options.trustedHosts()));
+            TsaDaemon daemon = new TsaDaemon(resolvers, store, state, http);
+            daemon.run();
+            return daemon;
+        } catch (IOException | RuntimeException e) {
+            if (store != null) store.close();
+            resolvers.close();
+            throw e;
+        }
+    }
+
+    private void run() {
+        worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tsa-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        worker.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.SECONDS);
+        http.route("POST", "/publish_log_v1", request -> {
+            Map<?, ?> record;
+            try {
+                record = TsaItem.JSON.readValue(request.body(), Map.class);
+            } catch (IOException e) {
+                return CompletableFuture.completedFuture(HttpResponse.text(400,
+                        "publish_log_v1: the body is not a JSON log record: " + e.getMessage() + "\n"));
+            }
+            return CompletableFuture.supplyAsync(() -> publish(record), worker);
+        });
+        http.webSocket("/subscribe_event_v1", HttpServer.Access.TRUSTED, new WebSocketEndpoint() {
+            @Override
+            public void onOpen(WebSocketSession session) {
+                subscribers.add(session); // first, so that nothing created while the snapshot goes out is missed
+                for (TsaItem item : state.live()) {
+                    if (!(item instanceof TsaItem.ConfigOverride)) session.send(item.tagged());
+                }
+                log.info("subscriber {} connected", session.peer());
+            }
+
+            @Override
+            public void onClose(WebSocketSession session) {
+                subscribers.remove(session);
+                log.info("subscriber {} gone", session.peer());
+            }
+        });
+        http.get("/get_suspension_v1/suspended.json", HttpServer.Access.TRUSTED, r -> {
+            var out = TsaItem.JSON.createObjectNode();
+            var ready = out.putArray("ready_q");
+            state.live(TsaItem.ReadyQSuspension.class).forEach(i -> ready.add(i.body()));
+            var sched = out.putArray("sched_q");
+            state.live(TsaItem.SchedQSuspension.class).forEach(i -> sched.add(i.body()));
+            return HttpResponse.json(200, out.toString());
+        });
+        http.get("/get_bounce_v1/bounced.json", HttpServer.Access.TRUSTED, r -> {
+            var out = TsaItem.JSON.createArrayNode();
+            state.live(TsaItem.SchedQBounce.class).forEach(i -> out.add(i.body()));
+            return HttpResponse.json(200, out.toString());
+        });
+        http.get("/get_config_v1/shaping.toml", HttpServer.Access.TRUSTED,
+                r -> HttpResponse.text(200, ShapingOverlay.render(state.live(TsaItem.ConfigOverride.class))));
+        http.get("/tsa/status", HttpServer.Access.PUBLIC, r -> HttpResponse.text(200, STATUS));
+        address = http.start();
+    }
+
+    private HttpResponse publish(Map<?, ?> record) {
+        List<TsaItem> changed;
+        try {
+            changed = state.publish(record);
+        } catch (IllegalArgumentException e) {
+            return HttpResponse.text(400, "publish_log_v1: " + e.getMessage() + "\n");
+        }
+        for (TsaItem item : changed) {
+            log.info("{} until {}: {}", item.tag(), item.expires(), item.body());
+            if (item instanceof TsaItem.ConfigOverride) continue; // pulled through get_config_v1, not pushed
+            String json = item.tagged();
+            subscribers.forEach(s -> s.send(json));
+        }
+        return HttpResponse.text(200, "");
+    }
+
+    private void prune() {
+        try {
+            state.prune().forEach(item -> log.info("{} expired: {}", item.tag(), item.body()));
+        } catch (RuntimeException e) {
+            log.error("pruning expired items failed: {}", e.toString());
+        }
+    }
+
+    /** The bound listener address. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public TsaState state() {
+        return state;
+    }
+
+    /** Stops listening, then closes the store. */
+    @Override
+    public void close() {
+        http.stop();
+        if (worker != null) {
+            worker.shutdown();
+            try {
+                worker.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        store.close();
+        resolvers.close();
+    }
+}
