@@ -1,7 +1,7 @@
 package dev.sluice.tsa;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.egress.dns.Resolvers;
+import dev.sluice.egress.shaping.Shaping;
 import dev.sluice.egress.shaping.ShapingModule;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpResponse;
@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,16 +53,16 @@ public final class TsaDaemon implements AutoCloseable {
         }
     }
 
-    private final Resolvers resolvers;
+    private final AutoCloseable resources;
     private final TsaStore store;
     private final TsaState state;
-    private final HttpServer http;
+    private final List<HttpServer> http;
     private final Set<WebSocketSession> subscribers = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService worker;
-    private InetSocketAddress address;
+    private List<InetSocketAddress> addresses = List.of();
 
-    private TsaDaemon(Resolvers resolvers, TsaStore store, TsaState state, HttpServer http) {
-        this.resolvers = resolvers;
+    private TsaDaemon(AutoCloseable resources, TsaStore store, TsaState state, List<HttpServer> http) {
+        this.resources = resources;
         this.store = store;
         this.state = state;
         this.http = http;
@@ -74,19 +76,39 @@ public final class TsaDaemon implements AutoCloseable {
      */
     public static TsaDaemon start(Options options) throws IOException {
         Resolvers resolvers = new Resolvers();
-        TsaStore store = null;
         try {
             ShapingFiles shaping = ShapingFiles.load(options.shapingFiles(), new ShapingModule(resolvers));
-            store = RocksTsaStore.open(options.stateDir());
+            HttpListenerConfig listener = HttpListenerConfig.plain(options.listen()).withTrustedHosts(options.trustedHosts());
+            return start(List.of(listener), shaping, options.stateDir().toString(), resolvers);
+        } catch (IOException | RuntimeException e) {
+            resolvers.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the state ({@code ":memory:"}: kept in memory only) and starts a listener per config.
+     *
+     * @param resources closed with the daemon (also when the start fails)
+     */
+    public static TsaDaemon start(List<HttpListenerConfig> listeners, Supplier<Shaping> shaping, String statePath,
+                                  AutoCloseable resources) throws IOException {
+        TsaStore store = null;
+        try {
+            store = ":memory:".equals(statePath) ? TsaStore.inMemory() : RocksTsaStore.open(Path.of(statePath));
             TsaState state = TsaState.open(shaping, store, Clock.systemUTC());
-            HttpServer http = new HttpServer(HttpListenerConfig.plain(options.listen())
-                    .withTrustedHosts(options.trustedHosts()));
-            TsaDaemon daemon = new TsaDaemon(resolvers, store, state, http);
-            daemon.run();
+            List<HttpServer> servers = listeners.stream().map(HttpServer::new).toList();
+            TsaDaemon daemon = new TsaDaemon(resources, store, state, servers);
+            try {
+                daemon.run();
+            } catch (RuntimeException e) {
+                daemon.close();
+                throw e;
+            }
             return daemon;
         } catch (IOException | RuntimeException e) {
             if (store != null) store.close();
-            resolvers.close();
+            closeQuietly(resources);
             throw e;
         }
     }
@@ -98,6 +120,15 @@ public final class TsaDaemon implements AutoCloseable {
             return t;
         });
         worker.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.SECONDS);
+        List<InetSocketAddress> bound = new ArrayList<>();
+        for (HttpServer server : http) {
+            routes(server);
+            bound.add(server.start());
+        }
+        addresses = List.copyOf(bound);
+    }
+
+    private void routes(HttpServer http) {
         http.route("POST", "/publish_log_v1", request -> {
             Map<?, ?> record;
             try {
@@ -140,7 +171,6 @@ public final class TsaDaemon implements AutoCloseable {
         http.get("/get_config_v1/shaping.toml", HttpServer.Access.TRUSTED,
                 r -> HttpResponse.text(200, ShapingOverlay.render(state.live(TsaItem.ConfigOverride.class))));
         http.get("/tsa/status", HttpServer.Access.PUBLIC, r -> HttpResponse.text(200, STATUS));
-        address = http.start();
     }
 
     private HttpResponse publish(Map<?, ?> record) {
@@ -149,6 +179,9 @@ public final class TsaDaemon implements AutoCloseable {
             changed = state.publish(record);
         } catch (IllegalArgumentException e) {
             return HttpResponse.text(400, "publish_log_v1: " + e.getMessage() + "\n");
+        } catch (RuntimeException e) {
+            log.error("publish_log_v1: {}", e.getMessage());
+            return HttpResponse.text(500, "publish_log_v1: " + e.getMessage() + "\n");
         }
         for (TsaItem item : changed) {
             log.info("{} until {}: {}", item.tag(), item.expires(), item.body());
@@ -167,9 +200,13 @@ public final class TsaDaemon implements AutoCloseable {
         }
     }
 
-    /** The bound listener address. */
+    /** The bound address of the first listener. */
     public InetSocketAddress address() {
-        return address;
+        return addresses.getFirst();
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return addresses;
     }
 
     public TsaState state() {
@@ -179,7 +216,7 @@ public final class TsaDaemon implements AutoCloseable {
     /** Stops listening, then closes the store. */
     @Override
     public void close() {
-        http.stop();
+        http.forEach(HttpServer::stop);
         if (worker != null) {
             worker.shutdown();
             try {
@@ -189,6 +226,14 @@ public final class TsaDaemon implements AutoCloseable {
             }
         }
         store.close();
-        resolvers.close();
+        closeQuietly(resources);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) c.close();
+        } catch (Exception e) {
+            log.warn("closing {}: {}", c, e.toString());
+        }
     }
 }
