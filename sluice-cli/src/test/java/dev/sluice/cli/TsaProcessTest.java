@@ -99,4 +99,32 @@ class TsaProcessTest {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("bad.toml", "unknown action 'Explode'");
     }
+
+    @Test
+    void aTsaInitFileConfiguresListenerStateAndRules() throws Exception {
+        Path shaping = dir.resolve("shaping.toml");
+        Files.writeString(shaping, SHAPING);
+        String listen = "127.0.0.1:" + FreePorts.tcp();
+        Path init = dir.resolve("tsa_init.lua");
+        Files.writeString(init, """
+                local tsa = require 'tsa'
+                kumo.on('tsa_init', function()
+                  tsa.configure_tsa_db_path('%s')
+                  tsa.start_http_listener { listen = '%s' }
+                end)
+                kumo.on('tsa_load_shaping_data', function()
+                  return kumo.shaping.load { '%s' }
+                end)
+                """.formatted(dir.resolve("db"), listen, shaping));
+        assertThat(SluiceCommand.run("tsa", "--policy", init.toString(), "--listen", listen).exitCode())
+                .as("--listen belongs in tsa_init").isEqualTo(2);
+
+        peers.add(SluiceProcess.start("tsa", "--policy", init.toString()));
+        var posted = send(HttpRequest.newBuilder(URI.create("http://" + listen + "/publish_log_v1"))
+                .POST(HttpRequest.BodyPublishers.ofString(record(Instant.now().getEpochSecond()))));
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(URI.create("http://" + listen + "/get_suspension_v1/suspended.json"))).body())
+                .contains("\"source\":\"pool1\"");
+        assertThat(dir.resolve("db")).isDirectory();
+    }
 }
