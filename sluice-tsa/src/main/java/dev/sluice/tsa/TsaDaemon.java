@@ -16,12 +16,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * record; {@code GET /subscribe_event_v1} (websocket) sends every live suspension and bounce on connect and each new
  * or extended one after; {@code /get_suspension_v1/suspended.json}, {@code /get_bounce_v1/bounced.json} and
  * {@code /get_config_v1/shaping.toml} show the state; {@code /tsa/status} answers while the daemon runs. Records are
- * evaluated one at a time on a worker thread; expired items are dropped every second.
+ * evaluated one at a time on a worker thread; expired items are dropped every second. The deprecated
+ * {@code subscribe_suspension_v1} sends suspensions only, under their old tags.
  */
 public final class TsaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TsaDaemon.class);
@@ -57,7 +58,8 @@ public final class TsaDaemon implements AutoCloseable {
     private final TsaStore store;
     private final TsaState state;
     private final List<HttpServer> http;
-    private final Set<WebSocketSession> subscribers = ConcurrentHashMap.newKeySet();
+    /** Open subscriptions: session → the message it gets for an item (null: none). */
+    private final Map<WebSocketSession, Function<TsaItem, String>> subscribers = new ConcurrentHashMap<>();
     private ScheduledExecutorService worker;
     private List<InetSocketAddress> addresses = List.of();
 
@@ -139,22 +141,8 @@ public final class TsaDaemon implements AutoCloseable {
             }
             return CompletableFuture.supplyAsync(() -> publish(record), worker);
         });
-        http.webSocket("/subscribe_event_v1", HttpServer.Access.TRUSTED, new WebSocketEndpoint() {
-            @Override
-            public void onOpen(WebSocketSession session) {
-                subscribers.add(session); // first, so that nothing created while the snapshot goes out is missed
-                for (TsaItem item : state.live()) {
-                    if (!(item instanceof TsaItem.ConfigOverride)) session.send(item.tagged());
-                }
-                log.info("subscriber {} connected", session.peer());
-            }
-
-            @Override
-            public void onClose(WebSocketSession session) {
-                subscribers.remove(session);
-                log.info("subscriber {} gone", session.peer());
-            }
-        });
+        http.webSocket("/subscribe_event_v1", HttpServer.Access.TRUSTED, new Subscription(TsaDaemon::eventMessage));
+        http.webSocket("/subscribe_suspension_v1", HttpServer.Access.TRUSTED, new Subscription(TsaDaemon::legacyMessage));
         http.get("/get_suspension_v1/suspended.json", HttpServer.Access.TRUSTED, r -> {
             var out = TsaItem.JSON.createObjectNode();
             var ready = out.putArray("ready_q");
@@ -185,11 +173,55 @@ public final class TsaDaemon implements AutoCloseable {
         }
         for (TsaItem item : changed) {
             log.info("{} until {}: {}", item.tag(), item.expires(), item.body());
-            if (item instanceof TsaItem.ConfigOverride) continue; // pulled through get_config_v1, not pushed
-            String json = item.tagged();
-            subscribers.forEach(s -> s.send(json));
+            subscribers.forEach((session, message) -> {
+                String json = message.apply(item);
+                if (json != null) session.send(json);
+            });
         }
         return HttpResponse.text(200, "");
+    }
+
+    /** {@code subscribe_event_v1}: suspensions and bounces, tagged by kind (overrides are pulled, not pushed). */
+    private static String eventMessage(TsaItem item) {
+        return item instanceof TsaItem.ConfigOverride ? null : item.tagged();
+    }
+
+    /** The deprecated {@code subscribe_suspension_v1}: suspensions only, under the old tags ReadyQ and SchedQ. */
+    private static String legacyMessage(TsaItem item) {
+        String tag = switch (item) {
+            case TsaItem.ReadyQSuspension r -> "ReadyQ";
+            case TsaItem.SchedQSuspension s -> "SchedQ";
+            default -> null;
+        };
+        if (tag == null) return null;
+        var o = TsaItem.JSON.createObjectNode();
+        o.set(tag, item.body());
+        return o.toString();
+    }
+
+    /** A websocket subscription: every live item on connect, then each new or extended one. */
+    private final class Subscription implements WebSocketEndpoint {
+        private final Function<TsaItem, String> message;
+
+        Subscription(Function<TsaItem, String> message) {
+            this.message = message;
+        }
+
+        @Override
+        public void onOpen(WebSocketSession session) {
+            subscribers.put(session, message); // first, so that nothing created while the snapshot goes out is missed
+            for (TsaItem item : state.live()) {
+                String json = message.apply(item);
+                if (json != null) session.send(json);
+            }
+            log.info("subscriber {} on {} connected", session.peer(), session.path());
+        }
+
+        @Override
+        public void onClose(WebSocketSession session) {
+            subscribers.remove(session);
+            log.info("subscriber {} on {} gone", session.peer(), session.path());
+        }
     }
 
     private void prune() {

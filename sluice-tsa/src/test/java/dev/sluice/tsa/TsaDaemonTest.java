@@ -74,9 +74,13 @@ class TsaDaemonTest {
     }
 
     private Subscriber subscribe(TsaDaemon daemon) {
+        return subscribe(daemon, "/subscribe_event_v1");
+    }
+
+    private Subscriber subscribe(TsaDaemon daemon, String path) {
         Subscriber s = new Subscriber();
         WebSocket ws = client.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + daemon.address().getPort() + "/subscribe_event_v1"), s).join();
+                .buildAsync(URI.create("ws://127.0.0.1:" + daemon.address().getPort() + path), s).join();
         open.add(() -> ws.abort());
         return s;
     }
@@ -135,6 +139,8 @@ class TsaDaemonTest {
         TsaDaemon again = start(shaping);
         Subscriber late = subscribe(again);
         assertThat(late.next().get("ReadyQSuspension")).isEqualTo(pushed);
+        // the deprecated route sends it under its old tag
+        assertThat(subscribe(again, "/subscribe_suspension_v1").next().get("ReadyQ")).isEqualTo(pushed);
 
         // and it expires by itself
         await().atMost(WAIT.plusSeconds(20)).pollInterval(Duration.ofMillis(250))
