@@ -135,6 +135,7 @@ public final class TsaDaemon implements AutoCloseable {
             Map<?, ?> record;
             try {
                 record = TsaItem.JSON.readValue(request.body(), Map.class);
+                if (record == null) throw new IOException("null");
             } catch (IOException e) {
                 return CompletableFuture.completedFuture(HttpResponse.text(400,
                         "publish_log_v1: the body is not a JSON log record: " + e.getMessage() + "\n"));

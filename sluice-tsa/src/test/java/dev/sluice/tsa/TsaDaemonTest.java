@@ -171,6 +171,8 @@ class TsaDaemonTest {
         HttpResponse<String> notJson = post(daemon, "{not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
         assertThat(notJson.body()).contains("not a JSON log record");
+        assertThat(post(daemon, "null").statusCode()).isEqualTo(400);
+        assertThat(post(daemon, "[1]").statusCode()).isEqualTo(400);
         Map<String, Object> noTime = TsaStateTest.deferral(now);
         noTime.remove("timestamp");
         HttpResponse<String> r = post(daemon, TsaItem.JSON.writeValueAsString(noTime));
