@@ -11,10 +11,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -40,8 +38,8 @@ public final class TsaState {
     private final Clock clock;
     /** Live items by key. */
     private final Map<String, TsaItem> items = new HashMap<>();
-    /** Threshold windows: rule hash + site → matching record times (epoch seconds, ascending). */
-    private final Map<String, Deque<Long>> windows = new HashMap<>();
+    /** Threshold windows: rule hash + site → the period and the matching record times (epoch seconds, ascending). */
+    private final Map<String, TsaStore.Window> windows = new HashMap<>();
 
     private TsaState(Supplier<Shaping> shaping, TsaStore store, Clock clock) {
         this.shaping = Objects.requireNonNull(shaping, "shaping");
@@ -62,6 +60,8 @@ public final class TsaState {
                 dropped++;
             }
         }
+        state.windows.putAll(store.loadWindows());
+        state.pruneWindows(now);
         if (!state.items.isEmpty() || dropped > 0) {
             log.info("tsa state: {} live item(s) loaded, {} expired dropped", state.items.size(), dropped);
         }
@@ -91,7 +91,7 @@ public final class TsaState {
                 if (!expires.isAfter(now)) continue; // a late record whose effect would already be over
                 String ruleHash = ruleHash(rule);
                 if (rule.trigger() instanceof AutomationTrigger.Threshold t
-                        && count(ruleHash + "\0" + site, t, timestamp, now) < t.spec().limit()) {
+                        && count(ruleHash + "|" + site, t, timestamp, now) < t.spec().limit()) {
                     continue;
                 }
                 for (ShapingAction action : rule.actions()) {
@@ -105,16 +105,31 @@ public final class TsaState {
 
     /** Counts a match in the window of (rule, site) and returns how many fall within the threshold's period. */
     private int count(String scope, AutomationTrigger.Threshold t, Instant timestamp, Instant now) {
-        Deque<Long> window = windows.computeIfAbsent(scope, k -> new ArrayDeque<>());
+        TsaStore.Window old = windows.get(scope);
+        List<Long> times = new ArrayList<>(old == null ? List.of() : old.times());
+        times.add(timestamp.getEpochSecond());
         long oldest = now.minus(t.spec().period()).getEpochSecond();
-        List<Long> sorted = new ArrayList<>(window);
-        sorted.add(timestamp.getEpochSecond());
-        sorted.sort(null);
-        window.clear();
-        for (long ts : sorted) {
-            if (ts >= oldest) window.add(ts);
+        List<Long> kept = times.stream().filter(ts -> ts >= oldest).sorted().toList();
+        TsaStore.Window window = new TsaStore.Window(t.spec().period().toSeconds(), kept);
+        windows.put(scope, window);
+        store.putWindow(scope, window);
+        return kept.size();
+    }
+
+    /** Drops the matches that fell out of their window, and windows left empty. */
+    private void pruneWindows(Instant now) {
+        for (var it = windows.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            long oldest = now.getEpochSecond() - e.getValue().periodSeconds();
+            List<Long> kept = e.getValue().times().stream().filter(ts -> ts >= oldest).toList();
+            if (kept.isEmpty()) {
+                it.remove();
+                store.deleteWindow(e.getKey());
+            } else if (kept.size() != e.getValue().times().size()) {
+                e.setValue(new TsaStore.Window(e.getValue().periodSeconds(), kept));
+                store.putWindow(e.getKey(), e.getValue());
+            }
         }
-        return window.size();
     }
 
     private static TsaItem itemFor(AutomationRule rule, ShapingAction action, String hash, Map<?, ?> record,
@@ -162,7 +177,7 @@ public final class TsaState {
         return true;
     }
 
-    /** Drops expired items (from the store too) and threshold windows with nothing left; returns the dropped items. */
+    /** Drops expired items and old threshold matches (from the store too); returns the dropped items. */
     public synchronized List<TsaItem> prune() {
         Instant now = clock.instant();
         List<TsaItem> dropped = new ArrayList<>();
@@ -172,7 +187,7 @@ public final class TsaState {
             return true;
         });
         dropped.forEach(item -> store.delete(item.key()));
-        windows.values().removeIf(Deque::isEmpty);
+        pruneWindows(now);
         return dropped;
     }
 

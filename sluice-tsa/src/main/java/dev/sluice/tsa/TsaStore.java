@@ -16,13 +16,43 @@ public interface TsaStore extends AutoCloseable {
     /** Forgets the item stored under {@code key}. */
     void delete(String key);
 
+    /** A Threshold rule's recent matches for one (rule, site): the period and the match times (epoch seconds). */
+    record Window(long periodSeconds, List<Long> times) {
+        public Window {
+            times = List.copyOf(times);
+        }
+    }
+
+    /** The stored threshold windows by scope. */
+    Map<String, Window> loadWindows();
+
+    void putWindow(String scope, Window window);
+
+    void deleteWindow(String scope);
+
     @Override
     default void close() {}
 
     /** A store that forgets everything at exit (tests, {@code :memory:}). */
     static TsaStore inMemory() {
         Map<String, TsaItem> items = new ConcurrentHashMap<>();
+        Map<String, Window> windows = new ConcurrentHashMap<>();
         return new TsaStore() {
+            @Override
+            public Map<String, Window> loadWindows() {
+                return Map.copyOf(windows);
+            }
+
+            @Override
+            public void putWindow(String scope, Window window) {
+                windows.put(scope, window);
+            }
+
+            @Override
+            public void deleteWindow(String scope) {
+                windows.remove(scope);
+            }
+
             @Override
             public List<TsaItem> load() {
                 return List.copyOf(items.values());

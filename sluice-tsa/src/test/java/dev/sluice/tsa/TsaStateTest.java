@@ -228,6 +228,23 @@ class TsaStateTest {
     }
 
     @Test
+    void thresholdCountsSurviveARestart() throws IOException {
+        TsaStore store = TsaStore.inMemory();
+        TsaState before = TsaState.open(() -> shapingOrThrow(), store, clock);
+        assertThat(before.publish(record(clock.now, 421, "too many connections", "yahoo.example"))).isEmpty();
+        assertThat(before.publish(record(clock.now, 421, "too many connections", "yahoo.example"))).isEmpty();
+
+        clock.advance(Duration.ofSeconds(20));
+        TsaState after = TsaState.open(() -> shapingOrThrow(), store, clock);
+        assertThat(after.publish(record(clock.now, 421, "too many connections", "yahoo.example")))
+                .as("the third match within the minute, two of them before the restart").hasSize(1);
+
+        clock.advance(Duration.ofMinutes(2));
+        after.prune();
+        assertThat(store.loadWindows()).as("matches out of their window are forgotten").isEmpty();
+    }
+
+    @Test
     void aRecordWithoutTimestampIsRefused() throws IOException {
         TsaState state = TsaState.open(() -> shapingOrThrow(), TsaStore.inMemory(), clock);
         Map<String, Object> r = deferral(clock.now);
