@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "Sluice: a mail transfer agent for senders who deliver through forward proxies.",
             ""
         },
-        subcommands = {ProxyCommand.class, CheckCommand.class, DeliverCommand.class, LogsCommand.class, MtaCommand.class, InjectCommand.class, QueueCommand.class, SpoolCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ProxyCommand.class, CheckCommand.class, DeliverCommand.class, LogsCommand.class, MtaCommand.class, TsaCommand.class, InjectCommand.class, QueueCommand.class, SpoolCommand.class, CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n")
 public final class Main implements Runnable {
 
