@@ -18,8 +18,8 @@ import java.util.Objects;
  */
 public final class Message {
     private final MessageId id;
-    private final String sender;
-    private final String recipient;
+    private String sender;
+    private String recipient;
     private final Map<String, Object> meta;
     private byte[] data;
 
@@ -47,6 +47,16 @@ public final class Message {
     /** The envelope recipient (RCPT TO). */
     public String recipient() {
         return recipient;
+    }
+
+    /** {@code msg:set_sender} in a reception event, before the message is spooled. */
+    public void setSender(String sender) {
+        this.sender = Objects.requireNonNull(sender, "sender");
+    }
+
+    /** {@code msg:set_recipient} in a reception event, before the message is spooled: it decides the queue. */
+    public void setRecipient(String recipient) {
+        this.recipient = Objects.requireNonNull(recipient, "recipient");
     }
 
     /** The recipient's domain, lower-cased: the default queue and routing domain. */

@@ -6,6 +6,7 @@ import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
 import dev.sluice.policy.LuaObject;
+import dev.sluice.policy.LuaTypes;
 import dev.sluice.policy.kumo.LuaArgs;
 import dev.sluice.policy.kumo.dkim.DkimSigner;
 import java.nio.ByteBuffer;
@@ -34,7 +35,7 @@ import java.util.stream.Collectors;
 public final class LuaMessage implements LuaObject {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Message message;
-    private final List<String> recipients;
+    private List<String> recipients;
 
     public LuaMessage(Message message) {
         this(message, List.of(message.recipient()));
@@ -67,6 +68,29 @@ public final class LuaMessage implements LuaObject {
             case "sender" -> a -> new EnvelopeAddress(message.sender());
             case "recipient" -> a -> new EnvelopeAddress(message.recipient());
             case "recipient_list" -> a -> recipients.stream().map(EnvelopeAddress::new).toList();
+            case "set_sender" -> a -> {
+                String address = envelope(LuaObject.arg(a, 0), "set_sender", true);
+                message.setSender(address);
+                return null;
+            };
+            case "set_recipient" -> a -> {
+                Object arg = LuaObject.arg(a, 0);
+                if (arg instanceof List<?> list) { // KumoMTA 2025.12: a list; Sluice keeps one recipient per message
+                    if (list.size() != 1) {
+                        throw new IllegalArgumentException("msg:set_recipient: Sluice keeps one recipient per message, "
+                                + "so the list must hold exactly one address, got " + list.size());
+                    }
+                    arg = list.getFirst();
+                }
+                if (recipients.size() > 1) {
+                    throw new IllegalArgumentException("msg:set_recipient: this message stands for the whole "
+                            + "transaction (" + recipients.size() + " recipients); set it in smtp_server_message_received");
+                }
+                String address = envelope(arg, "set_recipient", false);
+                message.setRecipient(address);
+                recipients = List.of(address);
+                return null;
+            };
             case "set_meta" -> a -> {
                 message.setMeta(string(a, 0, "set_meta", "key"), plain(LuaObject.arg(a, 1)));
                 return null;
@@ -250,6 +274,26 @@ public final class LuaMessage implements LuaObject {
         } catch (CharacterCodingException e) {
             return new LuaBytes(data);
         }
+    }
+
+    /** An address from a string or an EnvelopeAddress; {@code ""} (the null sender) only where {@code nullAllowed}. */
+    private static String envelope(Object value, String method, boolean nullAllowed) {
+        String text = value instanceof EnvelopeAddress e ? e.email() : value instanceof String str ? str : null;
+        if (text == null) {
+            throw new IllegalArgumentException("msg:" + method + ": expected an address (a string or an "
+                    + "EnvelopeAddress), got " + LuaTypes.name(value));
+        }
+        if (text.startsWith("<") && text.endsWith(">")) {
+            text = text.substring(1, text.length() - 1);
+        }
+        if (text.isEmpty() && nullAllowed) {
+            return text;
+        }
+        int at = text.lastIndexOf('@');
+        if (at <= 0 || at == text.length() - 1 || text.chars().anyMatch(c -> c <= ' ')) {
+            throw new IllegalArgumentException("msg:" + method + ": '" + text + "' is not an email address");
+        }
+        return text;
     }
 
     private static String string(List<Object> args, int i, String method, String what) {
