@@ -1,5 +1,6 @@
 package dev.sluice.policy.kumo.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -228,6 +229,9 @@ final class WebSocketStream {
                 case TextWebSocketFrame text -> received(new Text(text.text()));
                 case BinaryWebSocketFrame binary -> received(new Binary(ByteBufUtil.getBytes(binary.content())));
                 case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                // bytes that came in the same read as the 101, which the HTTP decoder passed on as they were:
+                // they are frames, so they go through the pipeline again, now decoded by the websocket decoder
+                case ByteBuf raw when raw.isReadable() -> ctx.pipeline().fireChannelRead(raw.retain());
                 case CloseWebSocketFrame close -> {
                     end(new Ended("the server closed it" + describe(close), false));
                     ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, close.content().retain()))
