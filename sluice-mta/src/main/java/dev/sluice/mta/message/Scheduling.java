@@ -7,6 +7,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -80,8 +81,10 @@ public record Scheduling(Optional<Restriction> restriction, Optional<OffsetDateT
             out.put("start", r.start().toString());
             out.put("end", r.end().toString());
         });
-        firstAttempt.ifPresent(t -> out.put("first_attempt", t.toString()));
-        expires.ifPresent(t -> out.put("expires", t.toString()));
+        // RFC 3339 as KumoMTA writes it: ISO_OFFSET_DATE_TIME always has the seconds, toString() drops ":00"
+        // (a strict RFC 3339 reader, like the ScheduledDeliveryTest's, refused a time on a whole minute)
+        firstAttempt.ifPresent(t -> out.put("first_attempt", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t)));
+        expires.ifPresent(t -> out.put("expires", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t)));
         return out;
     }
 

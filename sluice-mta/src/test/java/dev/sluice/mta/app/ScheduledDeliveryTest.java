@@ -68,7 +68,7 @@ class ScheduledDeliveryTest extends MtaAppTestBase {
         send("""
                 kumo.on('smtp_server_message_received', function(msg)
                   local s = msg:import_scheduling_header('X-Schedule', true)
-                  assert(s.expires == '2020-01-01T00:00Z', tostring(s.expires))
+                  assert(s.expires == '2020-01-01T00:00:00Z', tostring(s.expires))
                   assert(msg:get_first_named_header_value('X-Schedule') == nil)
                   assert(msg:import_scheduling_header('X-Absent') == nil)
                 end)

@@ -47,7 +47,7 @@ class SchedulingTest {
         table.put("expires", "2026-12-31T00:00:00Z");
         Scheduling s = Scheduling.parse(table);
         assertThat(s.toData()).containsEntry("dow", "Mon,Wed").containsEntry("tz", "America/Phoenix")
-                .containsEntry("start", "09:00").containsEntry("end", "17:00").containsEntry("expires", "2026-12-31T00:00Z");
+                .containsEntry("start", "09:00").containsEntry("end", "17:00").containsEntry("expires", "2026-12-31T00:00:00Z");
         assertThat(Scheduling.parse(s.toData())).isEqualTo(s);
     }
 
