@@ -18,22 +18,22 @@ local utils = require 'policy-extras.policy_utils'
 local support = require 'policy-extras.support'
 
 local listener_domains = {}
-local file_label, reason = support.file_label, support.reason
+local reason = support.reason
 
 local function check_params(file, block, params)
   if type(params) ~= 'table' then
-    error(string.format('%s: %s: must be a table of make_listener_domain keys', file_label(file), block), 0)
+    support.fail(file, block, 'must be a table of make_listener_domain keys')
   end
   local authz = params.relay_from_authz
   if authz ~= nil and type(authz) ~= 'table' then
-    error(string.format('%s: %s: relay_from_authz must be a list of identities', file_label(file), block), 0)
+    support.fail(file, block, 'relay_from_authz must be a list of identities')
   end
   local rest = {}
   utils.merge_into(params, rest)
   rest.relay_from_authz = nil
   local ok, err = pcall(kumo.make_listener_domain, rest)
   if not ok then
-    error(string.format('%s: %s: %s', file_label(file), block, reason(err)), 0)
+    support.fail(file, block, reason(err))
   end
 end
 
@@ -52,11 +52,11 @@ local function load(files)
     for key, value in pairs(doc) do
       if key == 'listener' then
         if type(value) ~= 'table' then
-          error(string.format('%s: [listener]: must be a table of listeners', file_label(file)), 0)
+          support.fail(file, '[listener]', 'must be a table of listeners')
         end
         for listener, domains in pairs(value) do
           if type(domains) ~= 'table' then
-            error(string.format('%s: [listener.%q]: must be a table of domains', file_label(file), listener), 0)
+            support.fail(file, string.format('[listener.%q]', listener), 'must be a table of domains')
           end
           for domain, params in pairs(domains) do
             add(by_listener, file, listener, domain:lower(), params,

@@ -51,7 +51,7 @@ queue.is_queue_config_option = is_queue_option
 -- Splits a block into its own parameters and its named sub-blocks.
 local function split_block(file, label, block)
   if type(block) ~= 'table' then
-    error(string.format('%s: %s: must be a table', file_label(file), label), 0)
+    support.fail(file, label, 'must be a table')
   end
   local params, children = {}, {}
   for k, v in pairs(block) do
@@ -69,10 +69,10 @@ local function split_block(file, label, block)
   end
   local ok, err = pcall(kumo.make_queue_config, check)
   if not ok then
-    error(string.format('%s: %s: %s', file_label(file), label, reason(err)), 0)
+    support.fail(file, label, reason(err))
   end
   if params.require_authz ~= nil and type(params.require_authz) ~= 'table' then
-    error(string.format('%s: %s: require_authz must be a list of identities', file_label(file), label), 0)
+    support.fail(file, label, 'require_authz must be a list of identities')
   end
   return params, children
 end
@@ -123,7 +123,7 @@ local function read_file(file, data)
         local cparams, extra = split_block(file, clabel, cblock)
         local stray = next(extra)
         if stray ~= nil then
-          error(string.format("%s: %s: unknown key '%s'", file_label(file), clabel, stray), 0)
+          support.fail(file, clabel, string.format("unknown key '%s'", stray))
         end
         t.campaigns[campaign] = merge_params(t.campaigns[campaign], cparams)
       end
