@@ -67,8 +67,10 @@ class MpscModuleTest {
         }
     }
 
+    /** A Lua thread is blocked in the queue's wait, which it reaches only holding the consumer lock. */
     private static boolean isWaiting() {
         return Thread.getAllStackTraces().entrySet().stream().anyMatch(e -> e.getKey().getName().startsWith("sluice-lua-")
-                && java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().endsWith("MpscQueue")));
+                && java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().endsWith("MpscQueue")
+                        && f.getMethodName().equals("await")));
     }
 }
