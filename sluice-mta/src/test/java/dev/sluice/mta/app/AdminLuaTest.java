@@ -111,6 +111,33 @@ class AdminLuaTest extends MtaAppTestBase {
     }
 
     @Test
+    void sluiceCheckKnowsTheAdminFunctionsAndActsOnNothing() throws Exception {
+        Path policy = dir.resolve("check.lua");
+        Files.writeString(policy, """
+                local kumo = require 'kumo'
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
+                  kumo.api.admin.suspend.suspend { domain = 'example.com', reason = 'checking', duration = '1h' }
+                  kumo.api.admin.bounce.bounce { domain = 'example.com', reason = 'checking' }
+                  local id = kumo.api.admin.suspend_ready_q.suspend { name = 'a->b', reason = 'checking' }
+                  assert(kumo.api.admin.suspend_ready_q.delete(id) == true)
+                  assert(#kumo.api.admin.suspend.list() == 1 and #kumo.api.admin.bounce.list() == 1)
+                end)
+                kumo.on('get_queue_config', function(domain)
+                  return kumo.make_queue_config { protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } } }
+                end)
+                """.formatted(dir.toAbsolutePath(), FreePorts.tcp()));
+
+        MtaCheck.Report report = MtaCheck.run(policy, List.of(), List.of());
+
+        assertThat(report.errors()).isEmpty();
+        assertThat(report.notDone()).noneMatch(line -> line.contains("kumo.api"));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("check.lua");
+        }
+    }
+
+    @Test
     void bounceFromThePolicyRemovesQueuedMessagesAndThoseArrivingUntilCancelled() throws Exception {
         start("""
                 bounce = function()
