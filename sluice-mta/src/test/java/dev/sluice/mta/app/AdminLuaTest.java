@@ -51,33 +51,16 @@ class AdminLuaTest extends MtaAppTestBase {
     }
 
     private String policy(String ops) {
-        return """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
-                end)
-                kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
-                  local port = %2$d
-                  if domain == 'stuck.test' then port = %3$d end
-                  if domain == 'other.test' then port = %4$d end
-                  return kumo.make_queue_config { retry_interval = '1h',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:' .. port } } } }
-                end)
-                kumo.on('get_egress_path_config', function(domain, source, site)
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                local OTHER_PORT = %4$d
+        return AdminFixture.policy(dir, sink.port(), dead, other.port(), "", """
                 local ops = {
-                  %5$s
+                  %s
                 }
                 kumo.on('smtp_server_mail_from', function(sender)
                   if sender.domain == 'control.test' then
                     kumo.reject(451, 'result ' .. tostring(ops[sender.user]()))
                   end
                 end)
-                """.formatted(dir.toAbsolutePath(), sink.port(), dead, other.port(), ops);
+                """.formatted(ops));
     }
 
     /** Runs operation {@code op} in the policy; returns what it returned. */
