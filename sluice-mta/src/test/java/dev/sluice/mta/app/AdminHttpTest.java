@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.mta.admin.AdminControl;
-import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.RecordType;
 import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.FreePorts;
@@ -17,23 +16,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * KumoMTA's admin routes for bounces and suspensions on the MTA's HTTP listener, called with curl and KumoMTA's
  * documented request bodies; messages go to real sinks (Postfix's smtp-sink).
  */
-class AdminHttpTest extends MtaAppTestBase {
+class AdminHttpTest extends AdminTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private SmtpSink other;
-
-    @AfterEach
-    void stopOther() {
-        if (other != null) {
-            other.close();
-        }
-    }
 
     private void start(String trustedHosts) throws Exception {
         sink = SmtpSink.start();
@@ -66,11 +56,6 @@ class AdminHttpTest extends MtaAppTestBase {
         String out = r.stdout();
         int nl = out.lastIndexOf('\n');
         return new Reply(Integer.parseInt(out.substring(nl + 1).strip()), out.substring(0, nl));
-    }
-
-    private List<LogRecord> records(RecordType type, String domain) {
-        return MtaFixture.records(dir, type).stream().filter(r -> r.recipient().getFirst().endsWith("@" + domain))
-                .toList();
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,16 +26,8 @@ import org.junit.jupiter.api.Test;
  * {@code <op@control.test>} runs the operation {@code op} and answers 451 with its result), acting on a running
  * MTA: real sinks (Postfix's smtp-sink), a domain whose only MX refuses connections to keep messages queued.
  */
-class AdminLuaTest extends MtaAppTestBase {
-    private SmtpSink other;
+class AdminLuaTest extends AdminTestBase {
     private int dead;
-
-    @AfterEach
-    void stopOther() {
-        if (other != null) {
-            other.close();
-        }
-    }
 
     /**
      * stuck.test goes to a port where nothing listens (retry in 1 h), other.test to the second sink, everything else
@@ -86,11 +77,6 @@ class AdminLuaTest extends MtaAppTestBase {
             line = in.readLine();
         } while (line != null && line.length() > 3 && line.charAt(3) == '-');
         return line;
-    }
-
-    private List<LogRecord> records(RecordType type, String domain) {
-        return MtaFixture.records(dir, type).stream().filter(r -> r.recipient().getFirst().endsWith("@" + domain))
-                .toList();
     }
 
     @Test
