@@ -48,11 +48,7 @@ public final class AdminRequests {
         ConfigTable t = ConfigTable.of(SUSPEND_READY_Q, normalize(body));
         String name = t.string("name", null);
         if (name == null || name.isBlank()) {
-            throw new ConfigException("suspend_ready_q: 'name' is required (the ready queue, source->site)");
-        }
-        if (!name.contains("->")) {
-            throw new ConfigException("suspend_ready_q: name '" + name
-                    + "' is not a ready queue name: expected source->site (as `sluice queue` lists them)");
+            throw new ConfigException("suspend_ready_q: 'name' is required (the ready queue, source->site, or a site)");
         }
         return new AdminEntry.ReadySuspension(UUID.randomUUID(), name, reason(t), expires(t, now));
     }
