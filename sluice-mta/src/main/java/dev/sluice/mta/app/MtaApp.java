@@ -25,6 +25,7 @@ import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
+import dev.sluice.mta.policy.ThrottleInsertReadyQueue;
 import dev.sluice.mta.policy.PolicyBasicAuth;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.PolicySmtpEvents;
@@ -215,10 +216,13 @@ public final class MtaApp implements AutoCloseable {
         String hostname = Hostnames.local();
         var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
                 resolvers, hostname, options.tls(), registry);
+        // kumo.configure_redis_throttles: connect before the first delivery (policy.startBackground keeps it started)
+        policy.throttles().start();
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services,
-                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
+                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))),
+                ThrottleInsertReadyQueue.of(policy));
         for (LogHookConfig c : logsModule.hooks()) {
             logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
                     NodeId.loadOrCreate(nodeIdFile)));

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * messages as they fall due from a single {@link DelayQueue} (no task per message), and hands each to the
  * policy executor, which checks expiry ({@code max_age}, or the message's own {@code expires}), the message's
  * scheduling constraints ({@code first_attempt}, delivery window: outside them it waits, without counting an
- * attempt) and {@code max_message_rate}, picks a source from the
+ * attempt), {@code max_message_rate} and the policy's {@code throttle_insert_ready_queue} ({@link ReadyGate}: a
+ * message it delays waits again, not an attempt), picks a source from the
  * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
  * MX, path config per site; none for a {@code custom_lua} queue, whose policy delivers) and submits a
  * {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
@@ -77,6 +78,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
     private final Dispatch dispatch;
+    private final ReadyGate gate;
     private volatile boolean closed;
 
     /** A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}. */
@@ -99,6 +101,14 @@ public final class ScheduledQueues implements AutoCloseable {
     public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
                            LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
                            Function<Dispatch.Listener, Dispatch> dispatch) {
+        this(resolver, planner, health, spool, logs, metrics, policyExecutor, clock, dispatch, ReadyGate.OPEN);
+    }
+
+    /** @param gate asked before each due message goes toward a ready queue (throttle_insert_ready_queue) */
+    public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
+                           LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
+                           Function<Dispatch.Listener, Dispatch> dispatch, ReadyGate gate) {
+        this.gate = gate;
         this.resolver = resolver;
         this.planner = planner;
         this.health = health;
@@ -240,6 +250,18 @@ public final class ScheduledQueues implements AutoCloseable {
                 schedule(m, q, e.attempts(), Duration.ofNanos(wait));
                 return;
             }
+        }
+        Optional<Instant> putOff;
+        try {
+            putOff = gate.delayed(m, q);
+        } catch (PolicyException | RuntimeException ex) {
+            deferAfterLocalError(e, config, null, null, "throttle_insert_ready_queue failed: " + ex.getMessage());
+            return;
+        }
+        if (putOff.isPresent() && putOff.get().isAfter(clock.instant())) { // throttled by the policy: not an attempt
+            metrics.throttledByPolicy();
+            schedule(m, q, e.attempts(), Duration.between(clock.instant(), putOff.get()));
+            return;
         }
         EgressPool pool;
         Optional<String> sourceName;
