@@ -7,9 +7,9 @@ import java.util.List;
  * order its single-threaded event loop handled them, so the running difference is its open sessions. The
  * testkit's readiness probe is one connect without a greeting: {@link #greetings()} counts only SMTP sessions.
  */
-record SinkSessions(int connects, int disconnects, int maxConcurrent, int quits, int greetings) {
+public record SinkSessions(int connects, int disconnects, int maxConcurrent, int quits, int greetings) {
 
-    static SinkSessions of(String log) {
+    public static SinkSessions of(String log) {
         int open = 0;
         int max = 0;
         int connects = 0;
