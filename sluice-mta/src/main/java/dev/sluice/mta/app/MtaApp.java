@@ -222,7 +222,7 @@ public final class MtaApp implements AutoCloseable {
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services,
                         DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))),
-                ThrottleInsertReadyQueue.of(policy));
+                ThrottleInsertReadyQueue.of(policy), policy.throttles());
         for (LogHookConfig c : logsModule.hooks()) {
             logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
                     NodeId.loadOrCreate(nodeIdFile)));
