@@ -4,10 +4,10 @@ import static dev.sluice.mta.app.MtaFixture.hostPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.mta.dispatch.SinkSessions;
 import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.RedisServer;
+import dev.sluice.testkit.SinkSessions;
 import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
 import java.nio.file.Files;

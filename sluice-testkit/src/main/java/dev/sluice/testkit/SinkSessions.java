@@ -1,4 +1,4 @@
-package dev.sluice.mta.dispatch;
+package dev.sluice.testkit;
 
 import java.util.List;
 
@@ -33,7 +33,7 @@ public record SinkSessions(int connects, int disconnects, int maxConcurrent, int
         return new SinkSessions(connects, disconnects, max, quits, greetings);
     }
 
-    static List<String> interesting(String log) {
+    public static List<String> interesting(String log) {
         return log.lines().filter(l -> l.contains("connect") || l.contains("QUIT")).toList();
     }
 }
