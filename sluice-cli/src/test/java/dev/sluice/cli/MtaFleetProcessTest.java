@@ -22,12 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 14's fleet: three {@code bin/sluice mta} processes with one policy ({@code connection_limit = 5}, shared through
- * one {@code redis-server} by {@code kumo.configure_redis_throttles}) deliver to one verbose smtp-sink: it never has
- * more than 5 sessions open at once, and every message arrives exactly once. 600 messages by default (the issue says
- * 3,000: {@code -Dfleet.messages=3000}; the suite keeps its time).
+ * one {@code redis-server} by {@code kumo.configure_redis_throttles}) deliver to one verbose smtp-sink that answers
+ * DATA after a second (so that every node has mail waiting and wants all its connections): the sink never has more
+ * than 5 sessions open at once (unshared it has 15), and every message arrives exactly once. 45 messages by default:
+ * smtp-sink's delay holds its whole (single-threaded) loop, so it takes about a message a second (the issue says
+ * 3,000: {@code -Dfleet.messages=3000} with a patient {@code awaitMessages}, about an hour).
  */
 class MtaFleetProcessTest {
-    private static final int MESSAGES = Integer.getInteger("fleet.messages", 600);
+    private static final int MESSAGES = Integer.getInteger("fleet.messages", 45);
     private static final int NODES = 3;
 
     @RegisterExtension
@@ -63,7 +65,7 @@ class MtaFleetProcessTest {
     @Test
     void threeNodesNeverOpenMoreThanFiveConnectionsTogetherAndDeliverEachMessageOnce() throws Exception {
         RedisServer redis = peers.add(RedisServer.start());
-        SmtpSink sink = peers.add(SmtpSink.builder().option("-v").start());
+        SmtpSink sink = peers.add(SmtpSink.builder().option("-v").dataDelay(1).start());
         List<SluiceProcess> nodes = new ArrayList<>();
         for (int n = 0; n < NODES; n++) nodes.add(node(n, redis.url(), sink.port()));
 
@@ -83,7 +85,7 @@ class MtaFleetProcessTest {
         }
         clients.forEach(CompletableFuture::join);
 
-        List<DumpedMessage> delivered = sink.awaitMessages(MESSAGES, Duration.ofSeconds(180));
+        List<DumpedMessage> delivered = sink.awaitMessages(MESSAGES, Duration.ofSeconds(60 + MESSAGES / 2));
         Thread.sleep(2000); // anything sent twice would show now
         Map<String, Integer> seen = new HashMap<>();
         for (DumpedMessage m : sink.messages()) seen.merge(m.header("X-Seq").orElse("?"), 1, Integer::sum);
