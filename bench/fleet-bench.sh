@@ -14,6 +14,7 @@
 # Environment (all optional):
 #   MESSAGES=6000   per row   SIZE=2048 bytes   SESSIONS=16 (smtp-source sessions per node, and connection_limit)
 #   MAX_SECONDS=300 bound of each row   WORK_PARENT=/tmp   SKIP_BUILD=1   KEEP_WORK=1
+#   ROWS="local redis-1 redis-3"   (the table needs the local row for the added-cost column)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -89,8 +90,10 @@ EOF
   NODE_ADDR=${NODE_ADDR#/}
 }
 
-redis_calls() { # total calls and usec of every command since the last CONFIG RESETSTAT
-  rcli INFO commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_/ { c += $3; u += $5 } END { print c + 0, u + 0 }'
+redis_calls() { # round trips of the throttle engine (scripts, CL.THROTTLE, ZREM) and their server usec since RESETSTAT
+  # (commandstats also counts the commands a script runs inside: those are not round trips)
+  rcli INFO commandstats | tr -d '\r' \
+    | awk -F'[=,:]' '/^cmdstat_(evalsha|eval|cl\.throttle|zrem):/ { c += $3; u += $5 } END { print c + 0, u + 0 }'
 }
 
 declare -A RATE CALLS USEC
@@ -119,23 +122,24 @@ row() { # NAME NODES SHARED
   got=$(( $(sink_count) - base ))
   RATE[$name]=$(awk -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
   read -r CALLS[$name] USEC[$name] < <(redis_calls)
+  rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_' | cut -d, -f1-2 | sed "s/^/[fleet-bench] $name /" >&2
   log "$name: $got messages, ${RATE[$name]}/s, Redis ${CALLS[$name]} commands"
   for i in "${pids[@]}"; do stop_pid "$i"; done
 }
 
-row local 1 0
-row redis-1 1 1
-row redis-3 3 1
+for name in ${ROWS:-local redis-1 redis-3}; do
+  case $name in local) row local 1 0 ;; redis-1) row redis-1 1 1 ;; redis-3) row redis-3 3 1 ;; esac
+done
 
-echo "| row | nodes | messages/s | Redis commands per delivery | server µs per command | added wall µs per delivery vs local |"
+echo "| row | nodes | messages/s | Redis round trips per delivery | server µs per round trip | added wall µs per delivery vs local |"
 echo "|---|---|---|---|---|---|"
-for name in local redis-1 redis-3; do
+for name in ${ROWS:-local redis-1 redis-3}; do
   n=1; [[ $name == redis-3 ]] && n=3
   if [[ $name == local ]]; then
     echo "| $name | $n | ${RATE[$name]} | 0 | – | – |"
   else
-    awk -v r="${RATE[$name]}" -v l="${RATE[local]}" -v c="${CALLS[$name]}" -v u="${USEC[$name]}" -v m="$MESSAGES" \
+    awk -v r="${RATE[$name]}" -v l="${RATE[local]:-0}" -v c="${CALLS[$name]}" -v u="${USEC[$name]}" -v m="$MESSAGES" \
       -v name="$name" -v n="$n" 'BEGIN {
-        printf "| %s | %d | %d | %.2f | %.1f | %.0f |\n", name, n, r, c / m, (c ? u / c : 0), (1e6 / r - 1e6 / l) }'
+        printf "| %s | %d | %d | %.2f | %.1f | %.0f |\n", name, n, r, c / m, (c ? u / c : 0), (l ? 1e6 / r - 1e6 / l : 0) }'
   fi
 done
