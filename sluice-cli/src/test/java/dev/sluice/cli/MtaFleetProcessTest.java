@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * DATA after a second (so that every node has mail waiting and wants all its connections): the sink never has more
  * than 5 sessions open at once (unshared it has 15), and every message arrives exactly once. 45 messages by default:
  * smtp-sink's delay holds its whole (single-threaded) loop, so it takes about a message a second (the issue says
- * 3,000: {@code -Dfleet.messages=3000} with a patient {@code awaitMessages}, about an hour).
+ * 3,000: {@code -Dfleet.messages=3000} with a patient {@code awaitMessages}, about an hour). And a node killed with
+ * SIGKILL while it holds every lease gives its connections to another node only when the leases expire.
  */
 class MtaFleetProcessTest {
     private static final int MESSAGES = Integer.getInteger("fleet.messages", 45);
@@ -39,12 +40,16 @@ class MtaFleetProcessTest {
     Path dir;
 
     private SluiceProcess node(int n, String redisUrl, int sinkPort) throws Exception {
+        return node(n, redisUrl, sinkPort, "10s");
+    }
+
+    private SluiceProcess node(int n, String redisUrl, int sinkPort, String leaseDuration) throws Exception {
         Path d = Files.createDirectories(dir.resolve("node-" + n));
         Path policy = d.resolve("policy.lua");
         Files.writeString(policy, """
                 local kumo = require 'kumo'
                 kumo.on('init', function()
-                  kumo.configure_redis_throttles { node = 'URL', lease_duration = '10s' }
+                  kumo.configure_redis_throttles { node = 'URL', lease_duration = 'LEASE' }
                   kumo.define_spool { name = 'data', path = 'DIR/spool', kind = 'RocksDB', flush = false }
                   kumo.configure_local_logs { log_dir = 'DIR/logs' }
                   kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
@@ -58,8 +63,55 @@ class MtaFleetProcessTest {
                     connection_limit = 5, idle_timeout = '1s', max_deliveries_per_connection = 20 }
                 end)
                 """.replace("URL", redisUrl).replace("DIR", d.toAbsolutePath().toString())
-                .replace("PORT", Integer.toString(sinkPort)));
+                .replace("PORT", Integer.toString(sinkPort)).replace("LEASE", leaseDuration));
         return MtaTestPolicy.start(peers, d, policy);
+    }
+
+    private static void inject(SluiceProcess node, String prefix, int count) {
+        try (SmtpInjector in = new SmtpInjector(node.listener("esmtp").orElseThrow())) {
+            for (int i = 0; i < count; i++) {
+                assertThat(in.sendMessage("a@example.test", "b@example.com", prefix + i)).isEqualTo(250);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theConnectionsOfANodeKilledWithSigkillComeBackToTheOthersAtLeaseExpiryNotBefore() throws Exception {
+        RedisServer redis = peers.add(RedisServer.start());
+        SmtpSink sink = peers.add(SmtpSink.builder().option("-v").dataDelay(1).start());
+        SluiceProcess a = node(0, redis.url(), sink.port(), "6s");
+        SluiceProcess b = node(1, redis.url(), sink.port(), "6s");
+        // far more than a's 5 connections carry at the sink's pace (about one a second): a holds all 5 leases
+        CompletableFuture<Void> toA = CompletableFuture.runAsync(() -> inject(a, "a", 60));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (SinkSessions.of(sink.logText()).greetings() < 5 && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(SinkSessions.of(sink.logText()).greetings()).as("node a's connections").isGreaterThanOrEqualTo(5);
+        inject(b, "b", 3);
+        Thread.sleep(2000);
+        assertThat(sink.messages()).as("nothing of b's while a holds every lease")
+                .noneMatch(m -> m.header("X-Seq").orElse("").startsWith("b"));
+
+        ProcessHandle jvm = ProcessHandle.of(a.pid()).orElseThrow();
+        assertThat(jvm.info().command().orElse("")).endsWith("java"); // bin/sluice execs java: this is the MTA
+        assertThat(jvm.destroyForcibly()).isTrue(); // SIGKILL: no lease given back
+        long killed = System.nanoTime();
+        toA.exceptionally(e -> null); // its client loses the connection
+        deadline = killed + 60_000_000_000L;
+        while (sink.messages().stream().noneMatch(m -> m.header("X-Seq").orElse("").startsWith("b"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        double seconds = (System.nanoTime() - killed) / 1e9;
+        // a's leases were renewed every 2 s until the kill, so each had more than 3.5 s left: b waits that long
+        assertThat(seconds).as("seconds from the kill to node b's first delivery").isBetween(3.0, 20.0);
+        deadline = System.nanoTime() + 60_000_000_000L;
+        while (sink.messages().stream().filter(m -> m.header("X-Seq").orElse("").startsWith("b")).count() < 3
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(sink.messages().stream().filter(m -> m.header("X-Seq").orElse("").startsWith("b"))).hasSize(3);
     }
 
     @Test
