@@ -24,7 +24,7 @@ public final class FiredEvents {
             "smtp_server_data", "smtp_server_auth_plain", "smtp_server_message_received",
             "http_server_validate_auth_basic", "http_message_generated",
             // queues and delivery
-            "get_queue_config", "get_egress_source", "get_egress_pool", "get_egress_path_config",
+            "get_queue_config", "throttle_insert_ready_queue", "get_egress_source", "get_egress_pool", "get_egress_path_config",
             "smtp_client_rewrite_delivery_status",
             // logs
             "should_enqueue_log_record",

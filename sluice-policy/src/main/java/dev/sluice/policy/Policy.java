@@ -115,6 +115,8 @@ public final class Policy implements AutoCloseable {
     private final Counter memoizeHits;
     private final Counter memoizeMisses;
     private final Counter memoizePopulated;
+    private final Gauge throttleRedisUp;
+    private final Counter throttleRedisFallback;
     private final PolicyTasks tasks;
     private boolean backgroundStarted; // guarded by lock
 
@@ -189,6 +191,23 @@ public final class Policy implements AutoCloseable {
         }).labelValues(cache).inc());
         library.epoch().observe(configEpoch::set);
         library.time().recordLatencyWith((label, seconds) -> userLuaLatency.labelValues(label).observe(seconds));
+        this.throttleRedisUp = Gauge.builder().name("throttle_redis_up")
+                .help("1 while the Redis of kumo.configure_redis_throttles answers, 0 while limits apply this node's share")
+                .register(registry);
+        this.throttleRedisFallback = Counter.builder().name("throttle_redis_fallback_count")
+                .help("throttle and connection-limit decisions made on this node's share because Redis was unreachable")
+                .register(registry);
+        library.throttles().observe(new dev.sluice.policy.throttle.Throttles.Observer() {
+            @Override
+            public void shared(boolean up) {
+                throttleRedisUp.set(up ? 1 : 0);
+            }
+
+            @Override
+            public void fallback() {
+                throttleRedisFallback.inc();
+            }
+        });
         library.tasks().handlers(handlerNames::contains);
         this.tasks = new PolicyTasks(path, code, modules, callTimeout);
         luaCount.set(states.size());
@@ -255,6 +274,7 @@ public final class Policy implements AutoCloseable {
         }
         library.monitor().start(monitorInterval);
         library.tasks().start(tasks);
+        library.throttles().start();
     }
 
     /** {@link #startBackground(Duration)} with KumoMTA's 10 s scan interval. */
@@ -277,6 +297,14 @@ public final class Policy implements AutoCloseable {
     }
 
     /** How long one call may run. */
+    /**
+     * The throttle engine ({@code kumo.make_throttle}, and the dispatcher's rates and connection limits): shared
+     * through Redis after {@code kumo.configure_redis_throttles} once {@link #startBackground} ran.
+     */
+    public dev.sluice.policy.throttle.Throttles throttles() {
+        return library.throttles();
+    }
+
     public Duration callTimeout() {
         return callTimeout;
     }
@@ -605,6 +633,7 @@ public final class Policy implements AutoCloseable {
         library.tasks().stop();
         library.monitor().close();
         library.mpsc().closeAll();
+        library.throttles().close();
         tasks.close(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
         synchronized (lock) {
             while (idle.size() < pooled || !waiters.isEmpty()) {
@@ -652,6 +681,8 @@ public final class Policy implements AutoCloseable {
         registry.unregister(memoizeHits);
         registry.unregister(memoizeMisses);
         registry.unregister(memoizePopulated);
+        registry.unregister(throttleRedisUp);
+        registry.unregister(throttleRedisFallback);
     }
 
     /** "5 s", "0.25 s". */

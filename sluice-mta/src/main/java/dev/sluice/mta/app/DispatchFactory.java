@@ -20,6 +20,7 @@ public interface DispatchFactory {
      * of {@code custom_lua} queues go to the policy ({@link LuaDispatch}) instead.
      */
     DispatchFactory SMTP = (s, listener) -> new ProtocolDispatch(
-            new SmtpDispatch(s.connector(), s.loops(), s.hostname(), listener, s.registry()),
+            new SmtpDispatch(s.connector(), s.loops(), s.hostname(), listener, s.registry(),
+                    dev.sluice.mta.dispatch.DispatchSettings.DEFAULT, s.policy().throttles()),
             new LuaDispatch(s.policy(), listener, LuaDispatch.defaultConcurrency(s.policy())));
 }

@@ -28,6 +28,7 @@ import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
+import dev.sluice.mta.policy.ThrottleInsertReadyQueue;
 import dev.sluice.mta.policy.PolicyBasicAuth;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.PolicySmtpEvents;
@@ -219,10 +220,13 @@ public final class MtaApp implements AutoCloseable {
         String hostname = Hostnames.local();
         var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
                 resolvers, hostname, options.tls(), registry);
+        // kumo.configure_redis_throttles: connect before the first delivery (policy.startBackground keeps it started)
+        policy.throttles().start();
         queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services,
-                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
+                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))),
+                ThrottleInsertReadyQueue.of(policy), policy.throttles());
         admin = modules.admin();
         admin.metrics(registry);
         admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is re-queued or received

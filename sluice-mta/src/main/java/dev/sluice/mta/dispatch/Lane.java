@@ -48,11 +48,17 @@ final class Lane {
     List<Entry> pending;
     /** The named shared connection limits this connection counts against (released when it closes). */
     List<String> sharedLimits = List.of();
+    /** With Redis throttles: this connection's leases (connection_limit and named limits), given back when it closes. */
+    List<dev.sluice.policy.throttle.Lease> leases = List.of();
 
     Lane(ReadyQueue queue, List<Entry> first) {
         this.queue = queue;
         this.first = first;
         this.pending = first;
+    }
+
+    void releaseLeases() {
+        leases.forEach(dev.sluice.policy.throttle.Lease::release);
     }
 
     private ReadyMessage head() {

@@ -4,7 +4,13 @@ import dev.sluice.egress.connect.ConnectFailure;
 import dev.sluice.egress.connect.FailureSummary;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.ReadyMessage;
-import dev.sluice.policy.egress.TokenBucket;
+import dev.sluice.policy.egress.EgressPath;
+import dev.sluice.policy.egress.ThrottleSpec;
+import dev.sluice.policy.throttle.Lease;
+import dev.sluice.policy.throttle.LeaseAttempt;
+import dev.sluice.policy.throttle.Permits;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +29,13 @@ import java.util.concurrent.TimeUnit;
  * lane is opened for a waiting message when no idle lane can take it; after a whole plan failed to connect no
  * lane is opened for the back-off. State is guarded by this object's lock;
  * outcomes are reported outside it.
+ *
+ * <p>Rates ({@code max_message_rate}, {@code additional_message_rate_throttles}, {@code max_connection_rate}) are
+ * {@link Permits} of the policy's throttle engine under KumoMTA's names ({@code kumomta.max_message_rate.<queue>},
+ * the named ones as named, {@code <queue>-connection-rate}): node-local, or shared through Redis, where a check is
+ * asynchronous and wakes the queue when decided. With Redis throttles, each connection also holds a lease under
+ * {@code kumomta.connection_limit.<queue>} ({@code connection_limit}) and under each name of
+ * {@code additional_connection_limits}, taken before it opens and given back when it closes.
  */
 final class ReadyQueue {
     /** How far into the waiting messages a batch looks for companions. */
@@ -41,9 +54,13 @@ final class ReadyQueue {
     private boolean draining;
     private long backoffUntil;
     private boolean backoffTimerArmed;
-    // the path's max_connection_rate and max_message_rate, made when first needed (null = unlimited)
-    private TokenBucket connectionRate;
-    private TokenBucket messageRate;
+    // the rate gates of the path last seen, in KumoMTA's order (smallest rate first)
+    private EgressPath gatesOf;
+    private List<Permits> messageGates = List.of();
+    private List<Permits> connectionGates = List.of();
+    // with Redis throttles: leases taken for the next connection, and whether a take is under way
+    private List<Lease> bankedLeases;
+    private boolean acquiringLeases;
 
     ReadyQueue(String name, ReadyMessage first, SmtpDispatch dispatch) {
         this.name = name;
@@ -94,9 +111,9 @@ final class ReadyQueue {
                     parked.addLast(waiting.pollFirst());
                     continue;
                 }
-                long messageWait = messageWait();
-                if (messageWait > 0) { // max_message_rate (and named shared rates): wait for the next token
-                    armBackoffTimer(messageWait);
+                long messageWait = acquire(messageGates());
+                if (messageWait != 0) { // max_message_rate (and named rates): wait for the next permit
+                    retryAfter(messageWait);
                     break;
                 }
                 Lane free = idle.pollFirst();
@@ -107,29 +124,158 @@ final class ReadyQueue {
                     actions.add(() -> free.offer(batch));
                     continue;
                 }
-                if (lanes.size() >= connectionLimit()) break;
-                long wait = Math.max(backoffUntil - System.nanoTime(), peek(connectionRate()));
-                if (wait > 0) { // after a failed plan, or max_connection_rate
+                if (lanes.size() >= connectionLimit()) {
+                    giveBack(messageGates);
+                    break;
+                }
+                long wait = backoffUntil - System.nanoTime();
+                if (wait > 0) { // after a failed plan
+                    giveBack(messageGates);
                     armBackoffTimer(wait);
                     break;
                 }
-                // named shared limits (a provider's connections across its sites): woken when one closes
-                List<String> shared = dispatch.shared.tryOpen(latest.plan().path().additionalConnectionLimits(), this);
-                if (shared == null) break;
-                if (connectionRate != null) {
-                    connectionRate.take(System.nanoTime());
+                long connectionWait = acquire(connectionGates);
+                if (connectionWait != 0) { // max_connection_rate
+                    giveBack(messageGates);
+                    retryAfter(connectionWait);
+                    break;
+                }
+                List<String> shared = List.of();
+                List<Lease> leases = List.of();
+                if (dispatch.throttles.sharing()) { // connection_limit and named limits: leases in Redis
+                    leases = takeLeases();
+                    if (leases == null) {
+                        giveBack(messageGates);
+                        giveBack(connectionGates);
+                        break;
+                    }
+                } else { // named shared limits (a provider's connections across its sites): woken when one closes
+                    shared = dispatch.shared.tryOpen(latest.plan().path().additionalConnectionLimits(), this);
+                    if (shared == null) {
+                        giveBack(messageGates);
+                        giveBack(connectionGates);
+                        break;
+                    }
                 }
                 Lane lane = new Lane(this, takeBatch());
                 lane.sharedLimits = shared;
+                lane.leases = leases;
                 lanes.add(lane);
                 room.put(lane, roomOf(lane.pending));
                 // on a loop, not here: a lane that fails at once would pump again, recursing per message
                 actions.add(() -> dispatch.loops.next().execute(lane::start));
             }
             while (!parked.isEmpty()) waiting.addFirst(parked.pollLast());
+            if (bankedLeases != null && (waiting.isEmpty() || draining)) { // nothing to open a connection for
+                List<Lease> unused = bankedLeases;
+                bankedLeases = null;
+                actions.add(() -> unused.forEach(Lease::release));
+            }
         }
         actions.forEach(Runnable::run);
     }
+
+    /**
+     * Takes one permit of each gate, or none: 0 when all were taken, else {@link Permits#PENDING} or the nanoseconds
+     * to wait (the permits taken before the one that said no go back).
+     */
+    private long acquire(List<Permits> gates) {
+        for (int i = 0; i < gates.size(); i++) {
+            long r = gates.get(i).tryTake(this::wakeAfter);
+            if (r != 0) {
+                giveBack(gates.subList(0, i));
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    private static void giveBack(List<Permits> gates) {
+        gates.forEach(Permits::giveBack);
+    }
+
+    /** A gate said "not now": pump again after that long (a pending shared check wakes the queue itself). */
+    private void retryAfter(long nanos) {
+        if (nanos != Permits.PENDING) armBackoffTimer(nanos);
+    }
+
+    /** Called back by a gate (on a Redis or timer thread): pump on an event loop after {@code nanos}. */
+    private void wakeAfter(long nanos) {
+        if (nanos <= 0) {
+            dispatch.loops.next().execute(this::pump);
+        } else {
+            dispatch.loops.next().schedule(this::pump, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The gates of the current path: message rates smallest first, as KumoMTA checks them. */
+    private List<Permits> messageGates() {
+        EgressPath path = latest.plan().path();
+        if (path != gatesOf) {
+            gatesOf = path;
+            List<Map.Entry<String, ThrottleSpec>> rates = new ArrayList<>();
+            path.maxMessageRate().ifPresent(r -> rates.add(Map.entry("kumomta.max_message_rate." + name, r)));
+            rates.addAll(path.additionalMessageRates().entrySet());
+            rates.sort(Comparator.comparingDouble(e -> e.getValue().limit() / (double) e.getValue().period().toNanos()));
+            messageGates = rates.stream().map(e -> dispatch.throttles.permits(e.getKey(), e.getValue())).toList();
+            connectionGates = path.maxConnectionRate()
+                    .map(r -> List.of(dispatch.throttles.permits(name + "-connection-rate", r))).orElse(List.of());
+        }
+        return messageGates;
+    }
+
+    /**
+     * The leases for one more connection when they were taken already; else null, and a take starts (its end wakes
+     * the queue): {@code connection_limit} under {@code kumomta.connection_limit.<queue>}, then each named limit, the
+     * smallest first as KumoMTA takes them; none is kept unless all are had.
+     */
+    private List<Lease> takeLeases() {
+        if (bankedLeases != null) {
+            List<Lease> l = bankedLeases;
+            bankedLeases = null;
+            return l;
+        }
+        if (!acquiringLeases) {
+            acquiringLeases = true;
+            List<Map.Entry<String, Integer>> limits = new ArrayList<>();
+            limits.add(Map.entry("kumomta.connection_limit." + name, connectionLimit()));
+            limits.addAll(latest.plan().path().additionalConnectionLimits().entrySet());
+            limits.sort(Map.Entry.comparingByValue());
+            acquireLeases(limits, 0, new ArrayList<>());
+        }
+        return null;
+    }
+
+    private void acquireLeases(List<Map.Entry<String, Integer>> limits, int i, List<Lease> held) {
+        Map.Entry<String, Integer> limit = limits.get(i);
+        dispatch.throttles.lease(limit.getKey(), limit.getValue()).whenComplete((attempt, error) -> {
+            if (attempt instanceof LeaseAttempt.Granted g) {
+                held.add(g.lease());
+                if (i + 1 < limits.size()) {
+                    acquireLeases(limits, i + 1, held);
+                    return;
+                }
+                boolean keep;
+                synchronized (this) {
+                    acquiringLeases = false;
+                    keep = !draining;
+                    if (keep) bankedLeases = List.copyOf(held);
+                }
+                if (!keep) held.forEach(Lease::release);
+                wakeAfter(0);
+                return;
+            }
+            held.forEach(Lease::release);
+            synchronized (this) {
+                acquiringLeases = false;
+            }
+            // full: ask again when a lease may have expired, and at least every half second (others release theirs)
+            long retry = attempt instanceof LeaseAttempt.Full f ? f.retryAfter().toNanos() : LEASE_POLL.toNanos();
+            wakeAfter(Math.min(retry, LEASE_POLL.toNanos()));
+        });
+    }
+
+    private static final Duration LEASE_POLL = Duration.ofMillis(500);
 
     /** Lanes holding a batch they have not sent yet, with the recipients each can still take. */
     private Map<Lane, Integer> pendingRoom() {
@@ -157,33 +303,7 @@ final class ReadyQueue {
         return false;
     }
 
-    /** 0 when max_message_rate and the path's named shared rates allow one more message now, else nanoseconds to wait. */
-    private long messageWait() {
-        long now = System.nanoTime();
-        return Math.max(peek(messageRate()), dispatch.shared.peekMessage(latest.plan().path().additionalMessageRates(), now));
-    }
-
-    /** 0 when the rate allows one more now, else nanoseconds to wait; takes nothing. */
-    private static long peek(TokenBucket bucket) {
-        return bucket == null ? 0 : bucket.peek(System.nanoTime());
-    }
-
-    private TokenBucket messageRate() {
-        if (messageRate == null) {
-            messageRate = latest.plan().path().maxMessageRate().map(r -> new TokenBucket(r, System.nanoTime())).orElse(null);
-        }
-        return messageRate;
-    }
-
-    private TokenBucket connectionRate() {
-        if (connectionRate == null) {
-            connectionRate = latest.plan().path().maxConnectionRate()
-                    .map(r -> new TokenBucket(r, System.nanoTime())).orElse(null);
-        }
-        return connectionRate;
-    }
-
-    /** Takes the next waiting message and its companions; they go out now, so each takes a max_message_rate token. */
+    /** Takes the next waiting message (its rate permits taken already) and the companions that get permits. */
     private List<Entry> takeBatch() {
         List<Entry> batch = new ArrayList<>();
         batch.add(taken(waiting.pollFirst()));
@@ -203,17 +323,13 @@ final class ReadyQueue {
         for (Iterator<Entry> it = waiting.iterator(); batch.size() < max && it.hasNext() && scanned++ < SCAN_LIMIT; ) {
             Entry e = it.next();
             if (!head.batchesWith(e) || e.recipientIn(batch)) continue;
-            if (messageWait() > 0) break;
+            if (acquire(messageGates()) != 0) break; // a shared check under way wakes the queue when decided
             it.remove();
             batch.add(taken(e));
         }
     }
 
     private Entry taken(Entry e) {
-        if (messageRate != null) {
-            messageRate.take(System.nanoTime());
-        }
-        dispatch.shared.takeMessage(e.message.plan().path().additionalMessageRates(), System.nanoTime());
         dispatch.metrics.readyChanged(service, -1);
         return e;
     }
@@ -242,14 +358,15 @@ final class ReadyQueue {
 
     /** What a lane does after a transaction: the next batch, or null when it went idle or must quit. */
     synchronized List<Entry> nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
-        if (draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name)) { // suspended: close
+        if (draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name) // suspended: close
+                || lane.leases.stream().anyMatch(Lease::lost)) {
             lane.retiring = true;
             return null;
         }
         if (!waiting.isEmpty()) {
-            long wait = messageWait();
+            long wait = acquire(messageGates());
             if (wait == 0) return takeBatch();
-            armBackoffTimer(wait); // the timer's pump hands the message to this lane once a token is there
+            retryAfter(wait); // the pump then hands the message to this lane once a permit is there
         }
         idle.addLast(lane);
         return null;
@@ -262,6 +379,7 @@ final class ReadyQueue {
             wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
             idle.remove(lane);
         }
+        lane.releaseLeases();
         pump();
         wakeOthers(wake);
     }
@@ -300,6 +418,7 @@ final class ReadyQueue {
         synchronized (this) {
             lane.pending = null;
             wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
+            lane.releaseLeases();
             backoffUntil = System.nanoTime() + dispatch.settings.connectFailureBackoff().toNanos();
             if (lanes.isEmpty()) {
                 while (!waiting.isEmpty()) failed.add(taken(waiting.pollFirst()));
@@ -338,6 +457,10 @@ final class ReadyQueue {
         synchronized (this) {
             draining = true;
             while (!waiting.isEmpty()) failed.add(taken(waiting.pollFirst()));
+            if (bankedLeases != null) {
+                bankedLeases.forEach(Lease::release);
+                bankedLeases = null;
+            }
             quit = new ArrayList<>(idle);
             idle.clear();
         }

@@ -1,7 +1,5 @@
 package dev.sluice.mta.dispatch;
 
-import dev.sluice.policy.egress.ThrottleSpec;
-import dev.sluice.policy.egress.TokenBucket;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -10,9 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The named limits of egress paths ({@code additional_connection_limits}, {@code additional_message_rate_throttles};
- * the shaping helper's provider-wide limits are such names): one counter or token bucket per name, shared by every
- * ready queue whose path names it. A queue that a connection limit holds back waits here and is woken when a
+ * The named connection limits of egress paths ({@code additional_connection_limits}; the shaping helper's
+ * provider-wide limits are such names) on one node: one counter per name, shared by every ready queue whose path
+ * names it. (Their message rates, {@code additional_message_rate_throttles}, are {@code Permits} of the policy's
+ * throttle engine; with Redis throttles the connection limits are leases there instead.) A queue that a connection limit holds back waits here and is woken when a
  * connection under that name closes. Guarded by this object's lock, which is taken inside a ready queue's lock
  * and never calls back into a queue.
  */
@@ -23,8 +22,6 @@ final class SharedLimits {
     }
 
     private final Map<String, Connections> connections = new HashMap<>();
-    /** Keyed by name and spec: a changed rate for a name starts a new bucket. */
-    private final Map<String, TokenBucket> rates = new HashMap<>();
 
     /**
      * Counts one more connection under every name of {@code limits}, or none when any of them is full: then
@@ -64,25 +61,5 @@ final class SharedLimits {
     synchronized int open(String name) {
         Connections c = connections.get(name);
         return c == null ? 0 : c.open;
-    }
-
-    /** 0 when every named rate allows one more message now, else the nanoseconds until all will; takes nothing. */
-    synchronized long peekMessage(Map<String, ThrottleSpec> limits, long now) {
-        long wait = 0;
-        for (Map.Entry<String, ThrottleSpec> l : limits.entrySet()) {
-            wait = Math.max(wait, bucket(l.getKey(), l.getValue(), now).peek(now));
-        }
-        return wait;
-    }
-
-    /** Takes one message token from every named rate (after {@link #peekMessage} said 0). */
-    synchronized void takeMessage(Map<String, ThrottleSpec> limits, long now) {
-        for (Map.Entry<String, ThrottleSpec> l : limits.entrySet()) {
-            bucket(l.getKey(), l.getValue(), now).take(now);
-        }
-    }
-
-    private TokenBucket bucket(String name, ThrottleSpec spec, long now) {
-        return rates.computeIfAbsent(name + "\u0000" + spec, k -> new TokenBucket(spec, now));
     }
 }

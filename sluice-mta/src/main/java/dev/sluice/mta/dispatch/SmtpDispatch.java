@@ -4,6 +4,7 @@ import dev.sluice.egress.connect.Connector;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.Dispatch;
 import dev.sluice.mta.queue.ReadyMessage;
+import dev.sluice.policy.throttle.Throttles;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -30,8 +31,10 @@ public final class SmtpDispatch implements Dispatch {
     final String hostname;
     final DispatchSettings settings;
     final DispatchMetrics metrics;
-    /** Named connection limits and message rates shared across ready queues. */
+    /** Named connection limits shared across ready queues (node-local mode). */
     final SharedLimits shared = new SharedLimits();
+    /** The policy's throttle engine: the rates, and the connection limits when they are shared through Redis. */
+    final Throttles throttles;
     private final Listener listener;
     private final Map<String, ReadyQueue> queues = new ConcurrentHashMap<>();
     private final Set<Entry> outstanding = ConcurrentHashMap.newKeySet();
@@ -52,6 +55,13 @@ public final class SmtpDispatch implements Dispatch {
 
     public SmtpDispatch(Connector connector, EventLoopGroup loops, String hostname, Listener listener,
                         PrometheusRegistry registry, DispatchSettings settings) {
+        this(connector, loops, hostname, listener, registry, settings, new Throttles());
+    }
+
+    /** @param throttles the policy's ({@code Policy.throttles()}): rates and limits shared through Redis when configured */
+    public SmtpDispatch(Connector connector, EventLoopGroup loops, String hostname, Listener listener,
+                        PrometheusRegistry registry, DispatchSettings settings, Throttles throttles) {
+        this.throttles = Objects.requireNonNull(throttles, "throttles");
         this.connector = Objects.requireNonNull(connector, "connector");
         this.loops = Objects.requireNonNull(loops, "loops");
         this.hostname = Objects.requireNonNull(hostname, "hostname");

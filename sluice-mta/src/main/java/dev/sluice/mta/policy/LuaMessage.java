@@ -32,10 +32,11 @@ import java.util.stream.Collectors;
  * message data, so they are what is spooled and delivered.
  * Used by one Lua state at a time (the event's), like the message it wraps.
  */
-public final class LuaMessage implements LuaObject {
+public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.Delayable {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Message message;
     private List<String> recipients;
+    private volatile Instant delayedUntil;
 
     public LuaMessage(Message message) {
         this(message, List.of(message.recipient()));
@@ -49,6 +50,17 @@ public final class LuaMessage implements LuaObject {
 
     public Message message() {
         return message;
+    }
+
+    /** {@code throttle:delay_message_if_throttled(msg)}: the message is due {@code delay} from now. */
+    @Override
+    public void delayBy(java.time.Duration delay) {
+        delayedUntil = Instant.now().plus(delay);
+    }
+
+    /** Where {@link #delayBy} put the message's next attempt, or null when nothing did. */
+    public Instant delayedUntil() {
+        return delayedUntil;
     }
 
     @Override

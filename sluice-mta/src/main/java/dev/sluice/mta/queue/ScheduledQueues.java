@@ -1,7 +1,5 @@
 package dev.sluice.mta.queue;
 
-import dev.sluice.policy.egress.TokenBucket;
-
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.egress.smtp.DeliveryResult;
@@ -18,6 +16,8 @@ import dev.sluice.policy.egress.EgressSource;
 import dev.sluice.policy.egress.QueueConfig;
 import dev.sluice.policy.egress.QueueProtocol;
 import dev.sluice.policy.egress.WeightedRoundRobin;
+import dev.sluice.policy.throttle.ThrottleResult;
+import dev.sluice.policy.throttle.Throttles;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * messages as they fall due from a single {@link DelayQueue} (no task per message), and hands each to the
  * policy executor, which checks expiry ({@code max_age}, or the message's own {@code expires}), the message's
  * scheduling constraints ({@code first_attempt}, delivery window: outside them it waits, without counting an
- * attempt) and {@code max_message_rate}, picks a source from the
+ * attempt), {@code max_message_rate} and the policy's {@code throttle_insert_ready_queue} ({@link ReadyGate}: a
+ * message it delays waits again, not an attempt), picks a source from the
  * queue's pool (weighted round robin, skipping suspended sources), plans the destinations ({@code mx_list} or
  * MX, path config per site; none for a {@code custom_lua} queue, whose policy delivers) and submits a
  * {@link ReadyMessage} to {@link Dispatch}. Outcomes come back through
@@ -72,12 +73,13 @@ public final class ScheduledQueues implements AutoCloseable {
     private final RetrySchedule retry = new RetrySchedule(() -> ThreadLocalRandom.current().nextDouble());
     private final DelayQueue<Entry> due = new DelayQueue<>();
     private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
-    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final Throttles throttles;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
     private final Dispatch dispatch;
     private volatile AdminRules admin = AdminRules.NONE;
+    private final ReadyGate gate;
     private volatile boolean closed;
 
     /**
@@ -103,6 +105,20 @@ public final class ScheduledQueues implements AutoCloseable {
     public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
                            LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
                            Function<Dispatch.Listener, Dispatch> dispatch) {
+        this(resolver, planner, health, spool, logs, metrics, policyExecutor, clock, dispatch, ReadyGate.OPEN,
+                new Throttles());
+    }
+
+    /**
+     * @param gate      asked before each due message goes toward a ready queue (throttle_insert_ready_queue)
+     * @param throttles the policy's throttle engine: the queue config's max_message_rate, shared through Redis when
+     *                  configured, under KumoMTA's name {@code schedq-<queue>-message-rate}
+     */
+    public ScheduledQueues(EgressConfigResolver resolver, DestinationPlanner planner, SourceHealth health, Spool spool,
+                           LogWriters logs, QueueMetrics metrics, Executor policyExecutor, InstantSource clock,
+                           Function<Dispatch.Listener, Dispatch> dispatch, ReadyGate gate, Throttles throttles) {
+        this.gate = gate;
+        this.throttles = throttles;
         this.resolver = resolver;
         this.planner = planner;
         this.health = health;
@@ -308,16 +324,23 @@ public final class ScheduledQueues implements AutoCloseable {
             return;
         }
         if (config.maxMessageRate().isPresent()) {
-            long nanos = System.nanoTime();
-            long wait;
-            TokenBucket bucket = buckets.computeIfAbsent(q.name(), k -> new TokenBucket(config.maxMessageRate().get(), nanos));
-            synchronized (bucket) {
-                wait = bucket.take(nanos);
-            }
-            if (wait > 0) {
-                schedule(m, q, e.attempts(), Duration.ofNanos(wait));
+            ThrottleResult rate = throttles.throttle("schedq-" + q.name() + "-message-rate", config.maxMessageRate().get());
+            if (rate.throttled()) {
+                schedule(m, q, e.attempts(), rate.retryAfter());
                 return;
             }
+        }
+        Optional<Instant> putOff;
+        try {
+            putOff = gate.delayed(m, q);
+        } catch (PolicyException | RuntimeException ex) {
+            deferAfterLocalError(e, config, null, null, "throttle_insert_ready_queue failed: " + ex.getMessage());
+            return;
+        }
+        if (putOff.isPresent() && putOff.get().isAfter(clock.instant())) { // throttled by the policy: not an attempt
+            metrics.throttledByPolicy();
+            schedule(m, q, e.attempts(), Duration.between(clock.instant(), putOff.get()));
+            return;
         }
         EgressPool pool;
         Optional<String> sourceName;

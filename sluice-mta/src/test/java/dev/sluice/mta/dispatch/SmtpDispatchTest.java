@@ -28,6 +28,7 @@ import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.FreePorts;
 import dev.sluice.testkit.Peers;
 import dev.sluice.testkit.PerRecipientSmtpd;
+import dev.sluice.testkit.SinkSessions;
 import dev.sluice.testkit.SmtpSink;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

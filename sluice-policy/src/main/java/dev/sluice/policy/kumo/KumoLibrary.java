@@ -18,6 +18,8 @@ import dev.sluice.policy.kumo.serde.SerdeModule;
 import dev.sluice.policy.kumo.string.StringModule;
 import dev.sluice.policy.kumo.time.TimeModule;
 import dev.sluice.policy.kumo.uuid.UuidModule;
+import dev.sluice.policy.throttle.ThrottleModule;
+import dev.sluice.policy.throttle.Throttles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +40,7 @@ public final class KumoLibrary {
     private final TaskModule tasks = new TaskModule();
     private final MpscModule mpsc = new MpscModule();
     private final TimeModule time = new TimeModule();
+    private final Throttles throttles = new Throttles();
 
     /** @param policyFile the policy: the config monitor watches its directory by default */
     public KumoLibrary(Path policyFile) {
@@ -64,6 +67,7 @@ public final class KumoLibrary {
                 new ConfigMonitorModule(monitor, epoch),
                 tasks,
                 mpsc,
+                new ThrottleModule(throttles),
                 validation));
         modules.addAll(extra);
         return modules;
@@ -92,6 +96,11 @@ public final class KumoLibrary {
     /** {@code kumo.mpsc} queues. */
     public MpscModule mpsc() {
         return mpsc;
+    }
+
+    /** {@code kumo.make_throttle}'s engine, shared with the dispatcher's rates and connection limits. */
+    public Throttles throttles() {
+        return throttles;
     }
 
     /** {@code kumo.time} (its timers' latency sink). */

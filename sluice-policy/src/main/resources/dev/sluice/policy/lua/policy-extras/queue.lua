@@ -19,6 +19,9 @@
 --     routing_domain = "..."                and the message's routing_domain meta
 --   [queue.'example.com'.'T']               for that domain and tenant T
 --   [queue.'example.com'.'T'.'C']           ... and campaign C
+--   overall_max_message_rate = "1000/hr"    in [tenant.'T'] or [tenant.'T'.'C']: a throttle over every message of
+--                                           the tenant (or its campaign C), whatever the destination, enforced in
+--                                           throttle_insert_ready_queue (shared through Redis when configured)
 -- A key in a domain or tenant block that is not a make_queue_config key names a tenant (or
 -- campaign) block. Later blocks win: default, domain, tenant, domain+tenant, domain+tenant+campaign.
 -- Registers get_queue_config (unless skip_queue_config_hook); it answers nil for a domain no block
@@ -73,6 +76,12 @@ local function split_block(file, label, block)
   end
   if params.require_authz ~= nil and type(params.require_authz) ~= 'table' then
     support.fail(file, label, 'require_authz must be a list of identities')
+  end
+  if params.overall_max_message_rate ~= nil then
+    local rate_ok, rate_err = pcall(kumo.make_throttle, 'policy-extras.queue', params.overall_max_message_rate)
+    if not rate_ok then
+      support.fail(file, label, 'overall_max_message_rate: ' .. reason(rate_err))
+    end
   end
   return params, children
 end
@@ -249,15 +258,7 @@ function queue:setup_with_options(options)
     capacity = 10,
     invalidate_with_epoch = options.invalidate_with_epoch ~= false,
   })
-  local first = cached(files) -- a mistake in a file stops the start, naming the file and block
-  local function rates_in(params)
-    return params and params.overall_max_message_rate ~= nil
-  end
-  for name, t in pairs(first.tenants) do
-    if rates_in(t.params) then
-      kumo.log_warn(string.format("policy-extras.queue: [tenant.'%s'] overall_max_message_rate is not enforced by Sluice yet", name))
-    end
-  end
+  cached(files) -- a mistake in a file stops the start, naming the file and block
 
   local helper = { file_names = files }
   function helper:apply(msg)
@@ -273,6 +274,28 @@ function queue:setup_with_options(options)
     get_data = function() return cached(files) end,
     resolve_config = helper.resolve_config,
   }
+
+  -- overall_max_message_rate of the message's tenant, then of its campaign under that tenant; the throttle names
+  -- are KumoMTA's helper's, so a fleet of KumoMTA and Sluice nodes sharing Redis shares these limits too. (KumoMTA's
+  -- helper applies the tenant's rate under the campaign's name; this one applies the campaign's own rate.)
+  kumo.on('throttle_insert_ready_queue', function(msg)
+    local tenant, campaign = msg:get_meta('tenant'), msg:get_meta('campaign')
+    local t = tenant and cached(files).tenants[tenant]
+    if t == nil then
+      return
+    end
+    local rate = t.params.overall_max_message_rate
+    if rate and kumo.make_throttle(string.format('queue-helper-tenant-overall_max_message_rate-%s', tenant), rate)
+        :delay_message_if_throttled(msg) then
+      return
+    end
+    local c = campaign and t.campaigns[campaign]
+    rate = c and c.overall_max_message_rate
+    if rate then
+      kumo.make_throttle(string.format('queue-helper-tenant-campaign-overall_max_message_rate-%s-%s', tenant, campaign),
+        rate):delay_message_if_throttled(msg)
+    end
+  end)
 
   if not options.skip_queue_config_hook then
     kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)

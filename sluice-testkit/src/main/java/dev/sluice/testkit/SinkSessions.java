@@ -1,4 +1,4 @@
-package dev.sluice.mta.dispatch;
+package dev.sluice.testkit;
 
 import java.util.List;
 
@@ -7,9 +7,9 @@ import java.util.List;
  * order its single-threaded event loop handled them, so the running difference is its open sessions. The
  * testkit's readiness probe is one connect without a greeting: {@link #greetings()} counts only SMTP sessions.
  */
-record SinkSessions(int connects, int disconnects, int maxConcurrent, int quits, int greetings) {
+public record SinkSessions(int connects, int disconnects, int maxConcurrent, int quits, int greetings) {
 
-    static SinkSessions of(String log) {
+    public static SinkSessions of(String log) {
         int open = 0;
         int max = 0;
         int connects = 0;
@@ -33,7 +33,7 @@ record SinkSessions(int connects, int disconnects, int maxConcurrent, int quits,
         return new SinkSessions(connects, disconnects, max, quits, greetings);
     }
 
-    static List<String> interesting(String log) {
+    public static List<String> interesting(String log) {
         return log.lines().filter(l -> l.contains("connect") || l.contains("QUIT")).toList();
     }
 }
