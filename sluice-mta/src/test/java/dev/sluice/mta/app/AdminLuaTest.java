@@ -162,6 +162,7 @@ class AdminLuaTest extends AdminTestBase {
                 list = function() return kumo.json_encode(kumo.api.admin.suspend_ready_q.list()) end,
                 """);
 
+        java.time.Instant expires = java.time.Instant.now().plusSeconds(4); // the suspension ends at or after this
         String id = lua("suspend");
         for (int i = 0; i < 3; i++) {
             MtaFixture.sendAccepted(app, "r" + i + "@other.test", "held " + i);
@@ -169,15 +170,20 @@ class AdminLuaTest extends AdminTestBase {
         }
 
         sink.awaitMessages(3, WAIT);
-        assertThat(other.messages()).isEmpty();
-        assertThat(lua("list")).contains("\"id\":\"" + id + "\"").contains("\"reason\":\"tsa says slow down\"")
-                .contains("\"name\":\"unspecified->mx_list:127.0.0.1:" + other.port() + "\"");
-        assertThat(QueueSummaryRoutes.render(app.queues(), app.admin())).doesNotContain("other.test\":0");
+        String listed = lua("list");
+        String summary = QueueSummaryRoutes.render(app.queues(), app.admin());
+        if (java.time.Instant.now().isBefore(expires)) { // on a loaded machine the sends alone may outlast the 4 s
+            assertThat(other.messages()).isEmpty();
+            assertThat(listed).contains("\"id\":\"" + id + "\"").contains("\"reason\":\"tsa says slow down\"")
+                    .contains("\"name\":\"unspecified->mx_list:127.0.0.1:" + other.port() + "\"");
+            assertThat(summary).doesNotContain("other.test\":0");
+        }
 
         other.awaitMessages(3, WAIT); // after the 4 s
         await().atMost(WAIT).until(() -> records(RecordType.Delivery, "other.test").size() == 3);
         assertThat(records(RecordType.TransientFailure, "other.test")).isEmpty();
-        assertThat(records(RecordType.Delivery, "other.test")).allSatisfy(r -> assertThat(r.numAttempts()).isEqualTo(1));
+        assertThat(records(RecordType.Delivery, "other.test")).allSatisfy(r -> assertThat(r.numAttempts()).isEqualTo(1))
+                .allSatisfy(r -> assertThat(r.timestamp()).isAfterOrEqualTo(expires.minusMillis(1))); // none before expiry (ms)
         assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).isEmpty();
         assertThat(app.spool().count()).isZero();
     }
