@@ -129,6 +129,26 @@ class CheckFindingsTest {
     }
 
     @Test
+    void aDispositionHookHandlerIsAFindingOnlyWhenNoHookOfItsNameIsConfigured() throws IOException {
+        Path file = policy("""
+                local kumo = require 'kumo'
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_disposition_hook { name = 'ndr', hook = function(msg, record) end }
+                kumo.on('pre_init', function()
+                  kumo.configure_log_disposition_hook { name = 'audit' }
+                end)
+                kumo.on('log_disposition_audit', function(msg, record) end)
+                kumo.on('log_disposition_typo', function(msg, record) end)
+                """);
+        var r = check("--policy", file.toString());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+        assertThat(r.stderr().lines()).containsExactly(file + ":8: kumo.on('log_disposition_typo'): no "
+                + "kumo.configure_log_disposition_hook{name = 'typo'} was called, so this handler never runs");
+        assertThat(r.stdout()).contains("log disposition hook ndr (event log_disposition_ndr)")
+                .contains("log disposition hook audit (event log_disposition_audit)");
+    }
+
+    @Test
     void aKumoNameSluiceLacksIsReportedWhereverCheckSeesItUsed() throws IOException {
         Path file = policy("""
                 local kumo = require 'kumo'

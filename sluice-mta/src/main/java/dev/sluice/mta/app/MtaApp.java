@@ -19,9 +19,11 @@ import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
 import dev.sluice.mta.log.BounceClassifier;
 import dev.sluice.mta.log.BounceClassifierModule;
+import dev.sluice.mta.log.LogDispositionHookConfig;
 import dev.sluice.mta.log.LogHookConfig;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.NodeId;
+import dev.sluice.mta.loghook.LogDispositionHook;
 import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
@@ -146,6 +148,7 @@ public final class MtaApp implements AutoCloseable {
     private Spool spool;
     private LogWriters logs;
     private final List<LogHook> logHooks = new ArrayList<>();
+    private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -225,6 +228,11 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
         }
         logs.attach(List.copyOf(logHooks));
+        for (LogDispositionHookConfig c : logsModule.dispositionHooks()) {
+            dispositionHooks.add(LogDispositionHook.start(c, policy, NodeId.loadOrCreate(nodeIdFile)));
+            LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
+        }
+        logs.attachDisposition(List.copyOf(dispositionHooks));
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
@@ -357,6 +365,7 @@ public final class MtaApp implements AutoCloseable {
             quietly(logs::close); // flushes
         }
         logHooks.forEach(h -> quietly(h::close)); // before the spool: a hook spools what it keeps
+        dispositionHooks.forEach(h -> quietly(h::close));
         if (freeSpace != null) {
             quietly(freeSpace::close);
         }

@@ -112,4 +112,48 @@ class LogHooksHelperTest extends MtaAppTestBase {
                 .singleElement().satisfies(r -> assertThat(r.response().content()).contains("400"));
         assertThat(posted).isEmpty();
     }
+
+    @Test
+    void newDispositionHookCallsItsHookForEachRecordOfAMessage() throws Exception {
+        sink = SmtpSink.start();
+        Path out = dir.resolve("disposed.txt");
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_disposition_hook {
+                  name = 'notes',
+                  hook = function(msg, record)
+                    local f = assert(io.open('%s', 'a'))
+                    f:write(record.type, ' ', record.recipient, ' ', msg:get_first_named_header_value('Subject'), '\\n')
+                    f:close()
+                  end,
+                }
+                """.formatted(out.toAbsolutePath())));
+
+        MtaFixture.sendAccepted(app, "one@example.test", "noted");
+
+        await().atMost(WAIT).until(() -> java.nio.file.Files.exists(out)
+                && java.nio.file.Files.readAllLines(out).size() == 2);
+        assertThat(java.nio.file.Files.readAllLines(out))
+                .containsExactly("Reception one@example.test noted", "Delivery one@example.test noted");
+    }
+
+    @Test
+    void newDispositionHookRefusesBadOptionsAndATakenName() throws Exception {
+        for (String bad : List.of("{ name = 'x' }", "{ name = 'x', hook = 'f' }", "{ hook = function() end }",
+                "{ name = 'x', hook = function() end, queue_config = {} }")) {
+            Path file = dir.resolve("bad.lua");
+            java.nio.file.Files.writeString(file, "local log_hooks = require 'policy-extras.log_hooks'\n"
+                    + "log_hooks:new_disposition_hook " + bad + "\n");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaFixture.start(file))
+                    .as(bad).hasMessageContaining("bad.lua:2: policy-extras.log_hooks: new_disposition_hook");
+        }
+        Path file = dir.resolve("taken.lua");
+        java.nio.file.Files.writeString(file, """
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_json { name = 'x', url = 'http://127.0.0.1:1/' }
+                log_hooks:new_disposition_hook { name = 'x', hook = function() end }
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaFixture.start(file))
+                .hasMessageContaining("taken.lua:3: policy-extras.log_hooks: a log hook named 'x' is already configured");
+    }
 }
