@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.net.StartFailure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,6 +41,21 @@ public final class Main implements Runnable {
                     err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
                     return CommandLine.ExitCode.USAGE;
                 });
+        // a program that cannot start for a reason one line says in full (an address or a spool in use): that
+        // line and exit 1; the stack trace only with SLUICE_LOG=debug
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            StartFailure failure = StartFailure.in(ex);
+            if (failure == null) {
+                throw ex;
+            }
+            var err = commandLine.getErr();
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + failure.getMessage());
+            if ("debug".equalsIgnoreCase(System.getenv("SLUICE_LOG")) || "trace".equalsIgnoreCase(System.getenv("SLUICE_LOG"))) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
         return cl;
     }
 }

@@ -39,6 +39,7 @@ import dev.sluice.mta.spool.SpoolDefinitions;
 import dev.sluice.mta.spool.SpoolMetrics;
 import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.mta.spool.Spools;
+import dev.sluice.net.StartFailure;
 import dev.sluice.net.Transports;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpServer;
@@ -194,7 +195,15 @@ public final class MtaApp implements AutoCloseable {
         SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
         var spoolMetrics = new SpoolMetrics(registry);
         closeLast.add(spoolMetrics);
-        spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
+        closeLast.add(SpoolLock.acquire(spoolConfig.path())); // released after the spool closes
+        try {
+            spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
+        } catch (java.io.IOException e) {
+            if (String.valueOf(e.getMessage()).contains("lock file")) { // RocksDB's own lock: another program has it
+                throw new StartFailure(spoolConfig.path() + " is locked by another process", e);
+            }
+            throw e;
+        }
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
         freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
@@ -389,7 +398,11 @@ public final class MtaApp implements AutoCloseable {
         for (int i = closeLast.size() - 1; i >= 0; i--) {
             quietly(closeLast.get(i)::close);
         }
-        LOG.info("mta stopped");
+        if (started) {
+            LOG.info("mta stopped");
+        } else {
+            LOG.debug("mta stopped before it started");
+        }
     }
 
     @Override
