@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code sluice logs DIR}: the JSON log records of {@code sluice mta}, one readable line each. */
 @Command(
         name = "logs",
+        header = "Print the MTA's log records, one readable line each (default ./data/logs).",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice mta}: the mail transfer agent (listeners, spool, queues, delivery) until SIGTERM. */
 @Command(
         name = "mta",
+        header = "Run the MTA: accept mail over ESMTP and HTTP, spool it, and deliver it.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
