@@ -87,10 +87,11 @@ public final class MtaApp implements AutoCloseable {
      *                     salvaged ({@code --salvage-spool})
      */
     public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls,
-                          Duration policyTimeout, SpoolRecovery spoolRecovery) {
+                          Duration policyTimeout, SpoolRecovery spoolRecovery, Optional<Path> dataDir) {
         public static Options of(Path policyFile) {
             return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
-                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT);
+                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT,
+                    Optional.empty());
         }
 
         /**
@@ -99,36 +100,61 @@ public final class MtaApp implements AutoCloseable {
          * temporary file so that Lua error messages can name it.
          */
         public static Options defaultPolicy() throws java.io.IOException {
+            return defaultPolicy(DEFAULT_DATA_DIR);
+        }
+
+        /** The bundled default policy with its spool and logs under {@code dataDir} ({@link #defaultPolicyText}). */
+        public static Options defaultPolicy(Path dataDir) throws java.io.IOException {
             Path file = java.nio.file.Files.createTempFile("sluice-default-policy-", ".lua");
             file.toFile().deleteOnExit();
-            try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
-                if (in == null) {
-                    throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
-                }
-                java.nio.file.Files.write(file, in.readAllBytes());
-            }
-            return of(file);
+            java.nio.file.Files.writeString(file, defaultPolicyText(dataDir));
+            return new Options(file, dataDir.resolve("spool"), DispatchFactory.SMTP, ClientTlsContexts.systemDefault(),
+                    PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT, Optional.of(dataDir));
         }
 
         public Options withDispatch(DispatchFactory factory) {
-            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withDefaultSpool(Path dir) {
-            return new Options(policyFile, dir, dispatch, tls, policyTimeout, spoolRecovery);
+            return new Options(policyFile, dir, dispatch, tls, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withTls(ClientTlsContexts contexts) {
-            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withPolicyTimeout(Duration timeout) {
-            return new Options(policyFile, defaultSpool, dispatch, tls, timeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, dispatch, tls, timeout, spoolRecovery, dataDir);
         }
 
         public Options withSpoolRecovery(SpoolRecovery recovery) {
-            return new Options(policyFile, defaultSpool, dispatch, tls, policyTimeout, recovery);
+            return new Options(policyFile, defaultSpool, dispatch, tls, policyTimeout, recovery, dataDir);
         }
+    }
+
+    /** Where the bundled policy keeps its spool and logs unless {@code --data-dir} says otherwise. */
+    public static final Path DEFAULT_DATA_DIR = Path.of("./data");
+
+    /**
+     * The bundled default policy's text (the resource {@code dev/sluice/mta/app/default-policy.lua} in the
+     * sluice-mta jar), with its {@code data_dir} set to {@code dataDir}: what {@code sluice mta
+     * --print-default-policy} prints and what {@code sluice mta} without {@code --policy} runs.
+     */
+    public static String defaultPolicyText(Path dataDir) throws java.io.IOException {
+        String text;
+        try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
+            if (in == null) {
+                throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
+            }
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String line = "local data_dir = './data'\n";
+        if (!text.contains(line)) {
+            throw new IllegalStateException(DEFAULT_POLICY + " has no line " + line.strip());
+        }
+        String quoted = "'" + dataDir.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+        return text.replace(line, "local data_dir = " + quoted + "\n");
     }
 
     /** Fired once before {@code init}. */
@@ -206,6 +232,11 @@ public final class MtaApp implements AutoCloseable {
         }
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
+        if (options.dataDir().isPresent()) { // the bundled policy: say which directory this is, in full
+            Path dataDir = options.dataDir().get();
+            LOG.info("data directory {} ({}) holds {} message(s); --data-dir chooses another", dataDir,
+                    dataDir.toAbsolutePath().normalize(), spool.count());
+        }
         freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
                 FreeSpaceMonitor.DEFAULT_INTERVAL);
         Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
