@@ -71,6 +71,21 @@ class CheckFindingsTest {
     }
 
     @Test
+    void theProductionExamplePassesWithItsSourcesPoolsAndListeners() {
+        Path example = SluiceProcess.home().resolve("examples/production.lua");
+        var r = check("--policy", example.toString(), "--domain", "example.net", "--source", "ip-3");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stderr()).as(r.describe()).isEmpty();
+        assertThat(r.stdout()).as(r.describe())
+                .contains("esmtp listener 0.0.0.0:25", "http listener 127.0.0.1:8000",
+                        "spool data (RocksDB, flush = true) at /var/lib/sluice/spool", "logs in /var/lib/sluice/logs")
+                .containsPattern("ip-1 +socks5 +10\\.0\\.1\\.1:5000 .*egress 192\\.0\\.2\\.1 +mta1\\.example\\.com")
+                .containsPattern("ip-3 +socks5 +10\\.0\\.1\\.2:5000 .*egress 192\\.0\\.2\\.3")
+                .containsPattern("transactional +ip-1:2, ip-2:1")
+                .contains("Everything the policy asks for is done.");
+    }
+
+    @Test
     void initRunsWithoutOpeningSocketsOrWritingFiles() throws IOException {
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort(); // held by us: a listener that really bound it would fail
