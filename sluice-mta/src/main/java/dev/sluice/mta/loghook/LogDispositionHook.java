@@ -1,8 +1,5 @@
 package dev.sluice.mta.loghook;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.mta.log.DispositionHook;
 import dev.sluice.mta.log.LogConfig;
 import dev.sluice.mta.log.LogDispositionHookConfig;
@@ -11,11 +8,7 @@ import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.LuaMessage;
 import dev.sluice.policy.Policy;
 import dev.sluice.policy.PolicyException;
-import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.UUID;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,23 +27,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogDispositionHook implements DispositionHook, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogDispositionHook.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
-    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
     private record Entry(LogRecord record, Message message) {}
 
     private final LogDispositionHookConfig config;
     private final Policy policy;
     private final UUID nodeId;
-    private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>(LogConfig.DEFAULT_BACK_PRESSURE);
-    private final Thread thread;
-    private volatile boolean closed;
+    private final HookThread<Entry> thread;
 
     private LogDispositionHook(LogDispositionHookConfig config, Policy policy, UUID nodeId) {
         this.config = config;
         this.policy = policy;
         this.nodeId = nodeId;
-        this.thread = Thread.ofPlatform().daemon().name("log-disposition-hook " + config.name()).unstarted(this::run);
+        this.thread = new HookThread<>("log-disposition-hook " + config.name(), LogConfig.DEFAULT_BACK_PRESSURE,
+                this::handle);
     }
 
     /**
@@ -71,25 +61,15 @@ public final class LogDispositionHook implements DispositionHook, AutoCloseable 
 
     @Override
     public void offer(LogRecord record, Message message) throws InterruptedException {
-        if (!closed) {
-            queue.put(new Entry(record, message));
-        }
+        thread.put(new Entry(record, message));
     }
 
-    private void run() {
-        while (!closed) {
-            Entry e;
-            try {
-                e = queue.take();
-            } catch (InterruptedException interrupted) {
-                return;
-            }
-            try {
-                fire(e);
-            } catch (RuntimeException failure) {
-                LOG.error("log disposition hook {}: a {} record of {} was not passed on", config.name(),
-                        e.record().type(), e.record().id(), failure);
-            }
+    private void handle(Entry e) {
+        try {
+            fire(e);
+        } catch (RuntimeException failure) {
+            LOG.error("log disposition hook {}: a {} record of {} was not passed on", config.name(),
+                    e.record().type(), e.record().id(), failure);
         }
     }
 
@@ -98,7 +78,7 @@ public final class LogDispositionHook implements DispositionHook, AutoCloseable 
             return;
         }
         try {
-            policy.call(config.event(), new LuaMessage(e.message()), table(e.record()));
+            policy.call(config.event(), new LuaMessage(e.message()), LogHook.table(LogHook.withNodeId(e.record(), nodeId)));
         } catch (PolicyException failure) {
             LOG.warn("log disposition hook {}: {} failed for the {} record of {}: {}", config.name(), config.event(),
                     e.record().type(), e.record().id(), failure.getMessage());
@@ -107,22 +87,11 @@ public final class LogDispositionHook implements DispositionHook, AutoCloseable 
         }
     }
 
-    /** The record as the Lua table KumoMTA passes: its JSON fields. */
-    LinkedHashMap<String, Object> table(LogRecord record) {
-        String json = (record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record).toJson();
-        try {
-            return JSON.readValue(json, MAP);
-        } catch (IOException e) {
-            throw new IllegalStateException("a log record that is not JSON: " + e.getMessage(), e);
-        }
-    }
 
     /** Stops the thread; records still queued are not passed on. */
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
-        int left = queue.size();
+        int left = thread.close();
         if (left > 0) {
             LOG.warn("log disposition hook {}: {} records were not passed on at shutdown", config.name(), left);
         }
