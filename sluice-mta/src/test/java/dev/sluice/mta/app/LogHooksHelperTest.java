@@ -6,13 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.RecordType;
-import dev.sluice.net.http.HttpHandler;
-import dev.sluice.net.http.HttpListenerConfig;
-import dev.sluice.net.http.HttpResponse;
-import dev.sluice.net.http.HttpServer;
 import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.WebhookServer;
 import dev.sluice.testkit.SmtpSink;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,28 +22,30 @@ import org.junit.jupiter.api.Test;
  * the policy's filter.
  */
 class LogHooksHelperTest extends MtaAppTestBase {
-    private HttpServer webhook;
+    private WebhookServer webhook;
     private final List<LogRecord> posted = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopWebhook() {
         if (webhook != null) {
-            webhook.stop();
+            webhook.close();
         }
     }
 
     /** Answers {@code failures} times with {@code failStatus}, then takes every record. */
     private int startWebhook(int failures, int failStatus) {
         AtomicInteger left = new AtomicInteger(failures);
-        webhook = new HttpServer(HttpListenerConfig.plain(new InetSocketAddress("127.0.0.1", FreePorts.tcp())));
-        webhook.route("POST", "/log", HttpServer.Access.PUBLIC, HttpHandler.sync(r -> {
+        webhook = WebhookServer.start(r -> {
+            if (!r.method().equals("POST") || !r.path().equals("/log")) {
+                return new WebhookServer.Reply(404, "not found");
+            }
             if (left.getAndDecrement() > 0) {
-                return HttpResponse.text(failStatus, "not now");
+                return new WebhookServer.Reply(failStatus, "not now");
             }
             posted.add(LogRecord.parse(r.bodyAsString()));
-            return HttpResponse.text(200, "ok");
-        }));
-        return webhook.start().getPort();
+            return WebhookServer.Reply.ok("ok");
+        });
+        return webhook.port();
     }
 
     /** The hook is set up first: its get_queue_config handler answers for its queue, the general one for the rest. */
