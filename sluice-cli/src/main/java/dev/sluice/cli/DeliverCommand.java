@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice deliver}: one message, now, through one source's route: "does ip-1 work through its proxy?" */
 @Command(
         name = "deliver",
+        header = "Deliver one message now through an egress source's route and print the SMTP transcript.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

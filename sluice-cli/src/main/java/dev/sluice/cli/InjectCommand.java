@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice inject}: send test messages to an MTA over SMTP with the egress SMTP client. */
 @Command(
         name = "inject",
+        header = "Send test messages over SMTP to an MTA such as `sluice mta` and print its replies.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code sluice logs DIR}: the JSON log records of {@code sluice mta}, one readable line each. */
 @Command(
         name = "logs",
+        header = "Print the MTA's log records, one readable line each (default ./data/logs).",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
@@ -31,8 +32,9 @@ final class LogsCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "The log directory (log_dir).")
-    Path dir;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR",
+            description = "The log directory (log_dir; default ./data/logs, where the bundled policy logs).")
+    Path dir = Path.of("./data/logs");
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing new records and new segments until interrupted.")
     boolean follow;
@@ -45,7 +47,8 @@ final class LogsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!follow && !Files.isDirectory(dir)) {
-            err.println("sluice logs: " + dir + ": no such directory");
+            err.println("sluice logs: " + dir + ": no such directory" + (dir.equals(Path.of("./data/logs"))
+                    ? " (give the log_dir of your policy: sluice logs DIR)" : ""));
             return 1;
         }
         try {

@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.net.StartFailure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,9 @@ import picocli.CommandLine.Command;
             "Sluice: a mail transfer agent for senders who deliver through forward proxies.",
             ""
         },
-        subcommands = {ProxyCommand.class, CheckCommand.class, DeliverCommand.class, LogsCommand.class, MtaCommand.class, TsaCommand.class, InjectCommand.class, QueueCommand.class, SpoolCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {MtaCommand.class, CheckCommand.class, InjectCommand.class, LogsCommand.class, QueueCommand.class,
+            SpoolCommand.class, DeliverCommand.class, ProxyCommand.class, TsaCommand.class, VersionCommand.class,
+            CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n")
 public final class Main implements Runnable {
 
@@ -28,6 +31,13 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /** A word where a subcommand belongs (a command with subcommands and no positional parameters). */
+    private static boolean isUnknownCommand(CommandLine.UnmatchedArgumentException u) {
+        var cl = u.getCommandLine();
+        return !cl.getSubcommands().isEmpty() && cl.getCommandSpec().positionalParameters().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-");
+    }
+
     /** The configured command line; tests drive it in-process. */
     public static CommandLine commandLine() {
         var cl = new CommandLine(new Main());
@@ -39,10 +49,34 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler(
                 (ex, args) -> {
                     var err = ex.getCommandLine().getErr();
-                    err.println("sluice: " + ex.getMessage());
-                    err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+                    String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+                    if (ex instanceof CommandLine.UnmatchedArgumentException u && isUnknownCommand(u)) {
+                        err.println(command + ": '" + u.getUnmatched().getFirst() + "' is not a " + command + " command");
+                    } else {
+                        err.println("sluice: " + ex.getMessage());
+                    }
+                    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                        err.println("Did you mean " + String.join(" or ", u.getSuggestions().stream()
+                                .map(x -> "'" + (x.startsWith("-") ? x : command + " " + x) + "'").toList()) + "?");
+                    }
+                    err.println("Try '" + command + " --help'.");
                     return CommandLine.ExitCode.USAGE;
                 });
+        // a program that cannot start for a reason one line says in full (an address or a spool in use): that
+        // line and exit 1; the stack trace only with SLUICE_LOG=debug
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            StartFailure failure = StartFailure.in(ex);
+            if (failure == null) {
+                throw ex;
+            }
+            var err = commandLine.getErr();
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + failure.getMessage());
+            if ("debug".equalsIgnoreCase(System.getenv("SLUICE_LOG")) || "trace".equalsIgnoreCase(System.getenv("SLUICE_LOG"))) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
         return cl;
     }
 }

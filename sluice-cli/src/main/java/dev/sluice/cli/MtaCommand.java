@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice mta}: the mail transfer agent (listeners, spool, queues, delivery) until SIGTERM. */
 @Command(
         name = "mta",
+        header = "Run the MTA: accept mail over ESMTP and HTTP, spool it, and deliver it.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
             "egress sources and proxies the policy defines. Its init event starts the listeners; each logs",
             "'esmtp listener on ADDR' / 'http listener on ADDR', then 'initialization complete'.",
             "Without --policy, a bundled policy runs: ESMTP on 127.0.0.1:2525, HTTP on 127.0.0.1:8000,",
-            "RocksDB spool in ./data/spool (flush = true), logs in ./data/logs, delivery by MX.",
+            "RocksDB spool in DATA/spool (flush = true), logs in DATA/logs, delivery by MX; DATA is --data-dir",
+            "(default ./data). --print-default-policy prints that policy, to copy and change.",
             "SIGTERM drains: no new mail, transactions in flight finish, everything else stays spooled; exit 0.",
             "A damaged spool (its write-ahead log lost acknowledged writes) stops the start with an ERROR line",
             "and exit code 3; --salvage-spool then keeps every readable message, copies the damaged files into",
@@ -39,6 +41,14 @@ final class MtaCommand implements Callable<Integer> {
 
     @Option(names = "--policy", paramLabel = "FILE.lua", description = "The policy (default: the bundled one).")
     Path policyFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the bundled policy keeps its spool and logs (default ./data); not with --policy.")
+    Path dataDir;
+
+    @Option(names = "--print-default-policy",
+            description = "Print the bundled policy (with --data-dir's directory) and exit.")
+    boolean printDefaultPolicy;
 
     @Option(names = "--drain-seconds", paramLabel = "N",
             description = "How long SIGTERM lets transactions and deliveries in flight finish (default 30).")
@@ -64,8 +74,18 @@ final class MtaCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--policy-timeout-seconds must be positive, got " + policyTimeoutSeconds);
         }
+        if (dataDir != null && policyFile != null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--data-dir applies to the bundled policy; a --policy file names its own directories");
+        }
+        Path data = dataDir == null ? MtaApp.DEFAULT_DATA_DIR : dataDir;
+        if (printDefaultPolicy) {
+            spec.commandLine().getOut().print(MtaApp.defaultPolicyText(data));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         try {
-            var options = (policyFile == null ? MtaApp.Options.defaultPolicy() : MtaApp.Options.of(policyFile))
+            var options = (policyFile == null ? MtaApp.Options.defaultPolicy(data) : MtaApp.Options.of(policyFile))
                     .withPolicyTimeout(Duration.ofMillis(timeoutMillis));
             if (salvageSpool) {
                 options = options.withSpoolRecovery(SpoolRecovery.SALVAGE);

@@ -15,6 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code sluice proxy}: the KumoProxy-compatible SOCKS5 server, with KumoProxy's flags. */
 @Command(
         name = "proxy",
+        header = "Run a SOCKS5 proxy server for the hosts that own sending IPs (a drop-in for KumoProxy).",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice queue}: the MTA's scheduled and ready queues, from its queue-summary admin route. */
 @Command(
         name = "queue",
+        header = "List the scheduled and ready queues of a running `sluice mta`.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice spool}: looks at a spool directory on disk (also while the MTA runs). */
 @Command(
         name = "spool",
+        header = "Look at a spool directory.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {"Look at a spool directory.", ""},

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice tsa}: the traffic shaping automation daemon, until SIGTERM. */
 @Command(
         name = "tsa",
+        header = "Run the traffic shaping automation daemon (KumoMTA's TSA protocol).",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

@@ -71,6 +71,21 @@ class CheckFindingsTest {
     }
 
     @Test
+    void theProductionExamplePassesWithItsSourcesPoolsAndListeners() {
+        Path example = SluiceProcess.home().resolve("examples/production.lua");
+        var r = check("--policy", example.toString(), "--domain", "example.net", "--source", "ip-3");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stderr()).as(r.describe()).isEmpty();
+        assertThat(r.stdout()).as(r.describe())
+                .contains("esmtp listener 0.0.0.0:25", "http listener 127.0.0.1:8000",
+                        "spool data (RocksDB, flush = true) at /var/lib/sluice/spool", "logs in /var/lib/sluice/logs")
+                .containsPattern("ip-1 +socks5 +10\\.0\\.1\\.1:5000 .*egress 192\\.0\\.2\\.1 +mta1\\.example\\.com")
+                .containsPattern("ip-3 +socks5 +10\\.0\\.1\\.2:5000 .*egress 192\\.0\\.2\\.3")
+                .containsPattern("transactional +ip-1:2, ip-2:1")
+                .contains("Everything the policy asks for is done.");
+    }
+
+    @Test
     void initRunsWithoutOpeningSocketsOrWritingFiles() throws IOException {
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort(); // held by us: a listener that really bound it would fail
@@ -126,6 +141,26 @@ class CheckFindingsTest {
         var r = check("--policy", file.toString());
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stderr()).isEmpty();
+    }
+
+    @Test
+    void aDispositionHookHandlerIsAFindingOnlyWhenNoHookOfItsNameIsConfigured() throws IOException {
+        Path file = policy("""
+                local kumo = require 'kumo'
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_disposition_hook { name = 'ndr', hook = function(msg, record) end }
+                kumo.on('pre_init', function()
+                  kumo.configure_log_disposition_hook { name = 'audit' }
+                end)
+                kumo.on('log_disposition_audit', function(msg, record) end)
+                kumo.on('log_disposition_typo', function(msg, record) end)
+                """);
+        var r = check("--policy", file.toString());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+        assertThat(r.stderr().lines()).containsExactly(file + ":8: kumo.on('log_disposition_typo'): no "
+                + "kumo.configure_log_disposition_hook{name = 'typo'} was called, so this handler never runs");
+        assertThat(r.stdout()).contains("log disposition hook ndr (event log_disposition_ndr)")
+                .contains("log disposition hook audit (event log_disposition_audit)");
     }
 
     @Test

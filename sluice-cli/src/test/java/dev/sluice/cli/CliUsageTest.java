@@ -53,4 +53,42 @@ class CliUsageTest {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("'localhost' in 'localhost:5000' is not an IP address");
     }
+
+    @Test
+    void helpGivesEachCommandAWholeSentence() {
+        var r = sluice("--help");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        String commands = r.stdout().substring(r.stdout().indexOf("Commands:"));
+        assertThat(commands.lines().skip(1).filter(l -> !l.isBlank()).toList()).as(commands)
+                .hasSizeGreaterThanOrEqualTo(10)
+                .allSatisfy(line -> assertThat(line.strip()).matches("[a-z]+ +[A-Z].*[.)]"));
+        assertThat(commands).contains("  version ");
+    }
+
+    @Test
+    void aMisspelledCommandGetsASuggestion() {
+        var r = sluice("mtaa");
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr().lines()).as(r.describe()).containsExactly("sluice: 'mtaa' is not a sluice command",
+                "Did you mean 'sluice mta'?", "Try 'sluice --help'.");
+        var sub = sluice("spool", "quarantene");
+        assertThat(sub.stderr()).as(sub.describe()).contains("Did you mean 'sluice spool quarantine'?");
+    }
+
+    @Test
+    void versionIsACommandToo() {
+        var r = sluice("version");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout().strip()).startsWith("sluice ").isEqualTo(sluice("--version").stdout().strip());
+    }
+
+    @Test
+    void aMissingPolicyFileSaysNoSuchFile() {
+        for (String command : new String[] {"mta", "check"}) {
+            var r = sluice(command, "--policy", "/nonexistent/policy.lua");
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+            assertThat(r.stderr().lines().filter(l -> !l.contains(" INFO ")).toList()).as(r.describe())
+                    .containsExactly("no such file: /nonexistent/policy.lua");
+        }
+    }
 }

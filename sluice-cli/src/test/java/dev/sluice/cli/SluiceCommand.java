@@ -4,8 +4,10 @@ import dev.sluice.testkit.NetNamespace;
 import dev.sluice.testkit.SluiceProcess;
 import dev.sluice.testkit.Tool;
 import dev.sluice.testkit.ToolResult;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,5 +25,15 @@ final class SluiceCommand {
         cmd.add(SluiceProcess.home().resolve("bin/sluice").toString());
         cmd.addAll(List.of(args));
         return Tool.run(namespace, cmd, Map.of("SLUICE_NO_BUILD", "1"), Duration.ofMinutes(1));
+    }
+
+    /** {@code cd workDir && bin/sluice args...} with more environment variables. */
+    static ToolResult runAt(Path workDir, Map<String, String> env, String... args) {
+        var cmd = new ArrayList<String>(List.of("bash", "-c", "cd \"$0\" && exec \"$@\"", workDir.toString(),
+                SluiceProcess.home().resolve("bin/sluice").toString()));
+        cmd.addAll(List.of(args));
+        var all = new HashMap<String, String>(env);
+        all.put("SLUICE_NO_BUILD", "1");
+        return Tool.run(null, cmd, all, Duration.ofMinutes(1));
     }
 }

@@ -9,6 +9,10 @@ import java.util.Set;
  * <p>Besides these names, a handler whose name contains a dot ({@code make.webhook}) is taken as a constructor
  * that a queue config names ({@code protocol = { custom_lua = { constructor = 'make.webhook' } }}): KumoMTA's own
  * events are single words joined by underscores, never dotted.
+ *
+ * <p>The names that start with one of {@link #FAMILIES} are fired for a name the policy configures:
+ * {@code log_disposition_<name>} for each {@code kumo.configure_log_disposition_hook{name = ...}}
+ * ({@code sluice check} reports a handler whose hook is not configured).
  */
 public final class FiredEvents {
     private FiredEvents() {}
@@ -31,8 +35,14 @@ public final class FiredEvents {
             // sluice proxy
             "proxy_init", "proxy_server_auth_rfc1929");
 
+    /** Prefixes of event names completed by a name the policy configures. */
+    public static final Set<String> FAMILIES = Set.of(
+            // logs: kumo.configure_log_disposition_hook{name}
+            "log_disposition_");
+
     /** Whether a handler registered as {@code name} can ever run. */
     public static boolean fires(String name) {
-        return NAMES.contains(name) || name.indexOf('.') > 0;
+        return NAMES.contains(name) || name.indexOf('.') > 0
+                || FAMILIES.stream().anyMatch(prefix -> name.startsWith(prefix) && name.length() > prefix.length());
     }
 }

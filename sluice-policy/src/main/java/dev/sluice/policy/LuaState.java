@@ -73,6 +73,8 @@ final class LuaState implements AutoCloseable {
     static byte[] read(Path file) throws PolicyException {
         try {
             return Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new PolicyException("no such file: " + file, e);
         } catch (IOException e) {
             throw new PolicyException("cannot read policy file " + file + ": " + e.getMessage(), e);
         }

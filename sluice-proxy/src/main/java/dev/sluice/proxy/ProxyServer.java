@@ -109,7 +109,14 @@ public final class ProxyServer implements AutoCloseable {
                         ch.pipeline().addLast(new ListenerInitializer(l));
                     }
                 });
-        Channel ch = b.bind(cfg.listen()).sync().channel();
+        Channel ch;
+        try {
+            ch = b.bind(cfg.listen()).sync().channel();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new java.io.UncheckedIOException(dev.sluice.net.StartFailure.listen(cfg.listen(), e));
+        }
         socket.bound(ch);
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();

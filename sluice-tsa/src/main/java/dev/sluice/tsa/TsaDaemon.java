@@ -215,13 +215,13 @@ public final class TsaDaemon implements AutoCloseable {
                 String json = message.apply(item);
                 if (json != null) session.send(json);
             }
-            log.info("subscriber {} on {} connected", session.peer(), session.path());
+            log.info("subscriber {} on {} connected", dev.sluice.net.IpLiterals.format(session.peer()), session.path());
         }
 
         @Override
         public void onClose(WebSocketSession session) {
             subscribers.remove(session);
-            log.info("subscriber {} on {} gone", session.peer(), session.path());
+            log.info("subscriber {} on {} gone", dev.sluice.net.IpLiterals.format(session.peer()), session.path());
         }
     }
 

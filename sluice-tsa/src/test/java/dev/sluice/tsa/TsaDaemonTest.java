@@ -19,10 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import dev.sluice.testkit.WebSocketTexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,26 +41,10 @@ class TsaDaemonTest {
         client.close();
     }
 
-    /** Collects the text messages of a websocket. */
-    static final class Subscriber implements WebSocket.Listener {
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                texts.add(partial.toString());
-                partial.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
+    /** A websocket subscriber: what the daemon pushes, as JSON. */
+    record Subscriber(WebSocketTexts texts) {
         JsonNode next() throws Exception {
-            String text = texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(text).as("a websocket message within %s", WAIT).isNotNull();
-            return TsaItem.JSON.readTree(text);
+            return TsaItem.JSON.readTree(texts.next(WAIT));
         }
     }
 
@@ -78,11 +60,11 @@ class TsaDaemonTest {
     }
 
     private Subscriber subscribe(TsaDaemon daemon, String path) {
-        Subscriber s = new Subscriber();
+        WebSocketTexts texts = new WebSocketTexts();
         WebSocket ws = client.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + daemon.address().getPort() + path), s).join();
+                .buildAsync(URI.create("ws://127.0.0.1:" + daemon.address().getPort() + path), texts).join();
         open.add(() -> ws.abort());
-        return s;
+        return new Subscriber(texts);
     }
 
     private HttpResponse<String> get(TsaDaemon daemon, String path) throws Exception {
@@ -126,7 +108,7 @@ class TsaDaemonTest {
         assertThat(pushed.get("reason").asText()).isEqualTo("automation rule: \\[TS04\\]");
         assertThat(Instant.parse(pushed.get("expires").asText()))
                 .isEqualTo(Instant.ofEpochSecond(now.getEpochSecond()).plusSeconds(10));
-        assertThat(early.texts).as("the 250 fired nothing").isEmpty();
+        assertThat(early.texts().pending()).as("the 250 fired nothing").isEmpty();
 
         JsonNode listed = suspended(daemon);
         assertThat(listed.get("ready_q")).singleElement().isEqualTo(pushed);
@@ -150,7 +132,7 @@ class TsaDaemonTest {
         TsaDaemon third = start(shaping);
         Subscriber last = subscribe(third);
         assertThat(suspended(third).get("ready_q")).isEmpty();
-        assertThat(last.texts.poll(1, TimeUnit.SECONDS)).as("nothing left to send").isNull();
+        assertThat(last.texts().pending().poll(1, TimeUnit.SECONDS)).as("nothing left to send").isNull();
     }
 
     @Test

@@ -22,9 +22,11 @@ import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
 import dev.sluice.mta.log.BounceClassifier;
 import dev.sluice.mta.log.BounceClassifierModule;
+import dev.sluice.mta.log.LogDispositionHookConfig;
 import dev.sluice.mta.log.LogHookConfig;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.NodeId;
+import dev.sluice.mta.loghook.LogDispositionHook;
 import dev.sluice.mta.loghook.LogHook;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
@@ -41,6 +43,7 @@ import dev.sluice.mta.spool.SpoolDefinitions;
 import dev.sluice.mta.spool.SpoolMetrics;
 import dev.sluice.mta.spool.SpoolRecovery;
 import dev.sluice.mta.spool.Spools;
+import dev.sluice.net.StartFailure;
 import dev.sluice.net.Transports;
 import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.net.http.HttpServer;
@@ -88,10 +91,11 @@ public final class MtaApp implements AutoCloseable {
      *                     salvaged ({@code --salvage-spool})
      */
     public record Options(Path policyFile, Path defaultSpool, DispatchFactory dispatch, ClientTlsContexts tls,
-                          Duration policyTimeout, SpoolRecovery spoolRecovery) {
+                          Duration policyTimeout, SpoolRecovery spoolRecovery, Optional<Path> dataDir) {
         public static Options of(Path policyFile) {
             return new Options(policyFile, Path.of("data", "spool"), DispatchFactory.SMTP,
-                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT);
+                    ClientTlsContexts.systemDefault(), PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT,
+                    Optional.empty());
         }
 
         /**
@@ -100,36 +104,61 @@ public final class MtaApp implements AutoCloseable {
          * temporary file so that Lua error messages can name it.
          */
         public static Options defaultPolicy() throws java.io.IOException {
+            return defaultPolicy(DEFAULT_DATA_DIR);
+        }
+
+        /** The bundled default policy with its spool and logs under {@code dataDir} ({@link #defaultPolicyText}). */
+        public static Options defaultPolicy(Path dataDir) throws java.io.IOException {
             Path file = java.nio.file.Files.createTempFile("sluice-default-policy-", ".lua");
             file.toFile().deleteOnExit();
-            try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
-                if (in == null) {
-                    throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
-                }
-                java.nio.file.Files.write(file, in.readAllBytes());
-            }
-            return of(file);
+            java.nio.file.Files.writeString(file, defaultPolicyText(dataDir));
+            return new Options(file, dataDir.resolve("spool"), DispatchFactory.SMTP, ClientTlsContexts.systemDefault(),
+                    PolicyOptions.DEFAULT_CALL_TIMEOUT, SpoolRecovery.STRICT, Optional.of(dataDir));
         }
 
         public Options withDispatch(DispatchFactory factory) {
-            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, factory, tls, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withDefaultSpool(Path dir) {
-            return new Options(policyFile, dir, dispatch, tls, policyTimeout, spoolRecovery);
+            return new Options(policyFile, dir, dispatch, tls, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withTls(ClientTlsContexts contexts) {
-            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, dispatch, contexts, policyTimeout, spoolRecovery, dataDir);
         }
 
         public Options withPolicyTimeout(Duration timeout) {
-            return new Options(policyFile, defaultSpool, dispatch, tls, timeout, spoolRecovery);
+            return new Options(policyFile, defaultSpool, dispatch, tls, timeout, spoolRecovery, dataDir);
         }
 
         public Options withSpoolRecovery(SpoolRecovery recovery) {
-            return new Options(policyFile, defaultSpool, dispatch, tls, policyTimeout, recovery);
+            return new Options(policyFile, defaultSpool, dispatch, tls, policyTimeout, recovery, dataDir);
         }
+    }
+
+    /** Where the bundled policy keeps its spool and logs unless {@code --data-dir} says otherwise. */
+    public static final Path DEFAULT_DATA_DIR = Path.of("./data");
+
+    /**
+     * The bundled default policy's text (the resource {@code dev/sluice/mta/app/default-policy.lua} in the
+     * sluice-mta jar), with its {@code data_dir} set to {@code dataDir}: what {@code sluice mta
+     * --print-default-policy} prints and what {@code sluice mta} without {@code --policy} runs.
+     */
+    public static String defaultPolicyText(Path dataDir) throws java.io.IOException {
+        String text;
+        try (var in = MtaApp.class.getResourceAsStream(DEFAULT_POLICY)) {
+            if (in == null) {
+                throw new java.io.FileNotFoundException("resource " + DEFAULT_POLICY + " is missing");
+            }
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String line = "local data_dir = './data'\n";
+        if (!text.contains(line)) {
+            throw new IllegalStateException(DEFAULT_POLICY + " has no line " + line.strip());
+        }
+        String quoted = "'" + dataDir.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+        return text.replace(line, "local data_dir = " + quoted + "\n");
     }
 
     /** Fired once before {@code init}. */
@@ -150,6 +179,7 @@ public final class MtaApp implements AutoCloseable {
     private Spool spool;
     private LogWriters logs;
     private final List<LogHook> logHooks = new ArrayList<>();
+    private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AdminControl admin;
     private AccountingDb accounting; // null unless the policy configured it
@@ -196,9 +226,22 @@ public final class MtaApp implements AutoCloseable {
         SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
         var spoolMetrics = new SpoolMetrics(registry);
         closeLast.add(spoolMetrics);
-        spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
+        closeLast.add(SpoolLock.acquire(spoolConfig.path())); // released after the spool closes
+        try {
+            spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
+        } catch (java.io.IOException e) {
+            if (String.valueOf(e.getMessage()).contains("lock file")) { // RocksDB's own lock: another program has it
+                throw new StartFailure(spoolConfig.path() + " is locked by another process", e);
+            }
+            throw e;
+        }
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
+        if (options.dataDir().isPresent()) { // the bundled policy: say which directory this is, in full
+            Path dataDir = options.dataDir().get();
+            LOG.info("data directory {} ({}) holds {} message(s); --data-dir chooses another", dataDir,
+                    dataDir.toAbsolutePath().normalize(), spool.count());
+        }
         freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
                 FreeSpaceMonitor.DEFAULT_INTERVAL);
         Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
@@ -236,6 +279,11 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
         }
         logs.attach(List.copyOf(logHooks));
+        for (LogDispositionHookConfig c : logsModule.dispositionHooks()) {
+            dispositionHooks.add(LogDispositionHook.start(c, policy, NodeId.loadOrCreate(nodeIdFile)));
+            LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
+        }
+        logs.attachDisposition(List.copyOf(dispositionHooks));
         requeueSpooled();
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
@@ -377,6 +425,7 @@ public final class MtaApp implements AutoCloseable {
             quietly(logs::close); // flushes
         }
         logHooks.forEach(h -> quietly(h::close)); // before the spool: a hook spools what it keeps
+        dispositionHooks.forEach(h -> quietly(h::close));
         if (freeSpace != null) {
             quietly(freeSpace::close);
         }
@@ -400,7 +449,11 @@ public final class MtaApp implements AutoCloseable {
         for (int i = closeLast.size() - 1; i >= 0; i--) {
             quietly(closeLast.get(i)::close);
         }
-        LOG.info("mta stopped");
+        if (started) {
+            LOG.info("mta stopped");
+        } else {
+            LOG.debug("mta stopped before it started");
+        }
     }
 
     @Override

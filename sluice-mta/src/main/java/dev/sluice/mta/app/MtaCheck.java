@@ -3,6 +3,7 @@ package dev.sluice.mta.app;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.log.LogConfig;
+import dev.sluice.mta.log.LogDispositionHookConfig;
 import dev.sluice.mta.policy.ListenerDomain;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.spool.SpoolConfig;
@@ -99,7 +100,7 @@ public final class MtaCheck {
                     errors.add(failure(e));
                 }
                 return new Report(wouldStart(modules), inventory, List.copyOf(errors),
-                        notDone(audit, List.copyOf(missing), mark));
+                        notDone(audit, modules, List.copyOf(missing), mark));
             }
         }
     }
@@ -179,16 +180,29 @@ public final class MtaCheck {
         for (LogConfig l : modules.logs().configs()) {
             lines.add("logs in " + l.logDir());
         }
+        for (LogDispositionHookConfig h : modules.logs().dispositionHooks()) {
+            lines.add("log disposition hook " + h.name() + " (event " + h.event() + ")");
+        }
         Optional<Path> accounting = modules.accounting().path();
         accounting.ifPresent(p -> lines.add("accounting database at " + p));
         return lines;
     }
 
-    private static List<String> notDone(PolicyAudit audit, List<PolicyAudit.Site> missing, long mark) {
+    private static List<String> notDone(PolicyAudit audit, MtaModules modules, List<PolicyAudit.Site> missing,
+                                        long mark) {
         var notDone = new ArrayList<String>();
         for (PolicyAudit.Site s : audit.unfiredHandlers()) {
             notDone.add(place(s.where()) + "kumo.on('" + s.name() + "'): Sluice never fires the event '" + s.name()
                     + "', so this handler never runs");
+        }
+        Set<String> disposition = modules.logs().dispositionHooks().stream()
+                .map(LogDispositionHookConfig::event).collect(java.util.stream.Collectors.toSet());
+        for (PolicyAudit.Site s : audit.handlers()) {
+            if (s.name().startsWith(LogDispositionHookConfig.EVENT_PREFIX) && !disposition.contains(s.name())) {
+                notDone.add(place(s.where()) + "kumo.on('" + s.name() + "'): no kumo.configure_log_disposition_hook{name = '"
+                        + s.name().substring(LogDispositionHookConfig.EVENT_PREFIX.length())
+                        + "'} was called, so this handler never runs");
+            }
         }
         for (PolicyAudit.Site s : missing.stream().sorted(PolicyAudit.Site.BY_PLACE).distinct().toList()) {
             notDone.add(place(s.where()) + s.name() + " is not implemented by Sluice");

@@ -10,12 +10,14 @@ import java.util.UUID;
  * The writers of every {@code configure_local_logs} call: the MTA logs each record once here and each writer
  * applies its own meta/headers selection and per-record settings. With no configuration it logs nothing.
  * Each record is also offered to the {@code configure_log_hook} hooks ({@link #attach}), with each hook's own
- * meta/headers selection.
+ * meta/headers selection, and, with a copy of its message, to the {@code configure_log_disposition_hook} hooks
+ * ({@link #attachDisposition}).
  */
 public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
     private final BounceClassifier classifier;
     private volatile List<RecordHook> hooks = List.of();
+    private volatile List<DispositionHook> dispositionHooks = List.of();
 
     private LogWriters(List<LogWriter> writers, BounceClassifier classifier) {
         this.writers = List.copyOf(writers);
@@ -60,6 +62,36 @@ public final class LogWriters implements AutoCloseable {
         hooks = List.copyOf(all);
     }
 
+    /**
+     * Adds the {@code configure_log_disposition_hook} hooks: from now on every record about a message is also offered
+     * to each of them that takes its type.
+     */
+    public void attachDisposition(List<DispositionHook> added) {
+        List<DispositionHook> all = new ArrayList<>(dispositionHooks);
+        all.addAll(added);
+        dispositionHooks = List.copyOf(all);
+    }
+
+    /**
+     * Offers the record and a copy of the message to each disposition hook that takes its type; never the records
+     * of a message a log hook made ({@code reception_protocol = "LogRecord"}), as KumoMTA.
+     */
+    private void dispose(LogRecord record, Message message) throws InterruptedException {
+        if ("LogRecord".equals(record.receptionProtocol())) {
+            return;
+        }
+        Message copy = null;
+        for (DispositionHook h : dispositionHooks) {
+            if (h.config().hooks(record.type())) {
+                if (copy == null) { // the queue layer goes on changing the message (meta of a retry)
+                    copy = new Message(message.id(), message.sender(), message.recipient(), message.metaMap(),
+                            message.data());
+                }
+                h.offer(record, copy);
+            }
+        }
+    }
+
     /** Offers the record to each hook that takes it, except the hook that made {@code message}. */
     private void hook(LogRecord record, Message message) throws InterruptedException {
         for (RecordHook h : hooks) {
@@ -72,10 +104,11 @@ public final class LogWriters implements AutoCloseable {
         }
     }
 
-    /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks. */
+    /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks and disposition hooks. */
     public void log(LogRecord record, Message message) throws InterruptedException {
         LogRecord classified = classifier.apply(record); // webhooks see bounce_classification too
         hook(classified, message);
+        dispose(classified, message);
 
         if (writers.isEmpty()) {
             return;
@@ -93,7 +126,10 @@ public final class LogWriters implements AutoCloseable {
         }
     }
 
-    /** A record without a message (e.g. a Rejection before DATA): logged as built, and offered to the hooks. */
+    /**
+     * A record without a message (e.g. a Rejection before DATA): logged as built, and offered to the hooks (not to
+     * the disposition hooks, whose event takes a message).
+     */
     public void log(LogRecord record) throws InterruptedException {
         LogRecord classified = classifier.apply(record);
         for (RecordHook h : hooks) {

@@ -6,14 +6,17 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Adds {@code kumo.configure_local_logs{...}} and {@code kumo.configure_log_hook{...}} to the policy. Each call
- * (normally in {@code init}) validates its table and adds a {@link LogConfig} to {@link #configs()} or a
- * {@link LogHookConfig} to {@link #hooks()}; the MTA then starts one {@link LogWriter} per config
- * ({@link LogWriters#start}) and one hook per hook config.
+ * Adds {@code kumo.configure_local_logs{...}}, {@code kumo.configure_log_hook{...}} and
+ * {@code kumo.configure_log_disposition_hook{...}} to the policy. Each call (normally in {@code init} or
+ * {@code pre_init}) validates its table and adds a {@link LogConfig} to {@link #configs()}, a {@link LogHookConfig}
+ * to {@link #hooks()} or a {@link LogDispositionHookConfig} to {@link #dispositionHooks()}; the MTA then starts one
+ * {@link LogWriter} per config ({@link LogWriters#start}) and one hook per hook config. Both kinds of hook share one
+ * namespace of names, as in KumoMTA.
  */
 public final class LogsPolicyModule implements LuaModule {
     private final List<LogConfig> configs = new CopyOnWriteArrayList<>();
     private final List<LogHookConfig> hooks = new CopyOnWriteArrayList<>();
+    private final List<LogDispositionHookConfig> dispositionHooks = new CopyOnWriteArrayList<>();
 
     @Override
     public void install(Registrar r) {
@@ -26,6 +29,10 @@ public final class LogsPolicyModule implements LuaModule {
             add(hook);
             return null;
         });
+        r.kumoFunction("configure_log_disposition_hook", args -> {
+            add(LogDispositionHookConfig.parse(args.isEmpty() ? null : args.getFirst()));
+            return null;
+        });
     }
 
     /** A second hook of the same name is an error, unless it is the same call again (run by each Lua state). */
@@ -33,10 +40,29 @@ public final class LogsPolicyModule implements LuaModule {
         if (hooks.contains(hook)) {
             return;
         }
-        if (hooks.stream().anyMatch(h -> h.name().equals(hook.name()))) {
-            throw new ConfigException("configure_log_hook: a hook named '" + hook.name() + "' is already configured");
-        }
+        refuseTaken("configure_log_hook", hook.name());
         hooks.add(hook);
+    }
+
+    /** As {@link #add(LogHookConfig)}, for a disposition hook. */
+    private synchronized void add(LogDispositionHookConfig hook) {
+        if (dispositionHooks.contains(hook)) {
+            return;
+        }
+        refuseTaken("configure_log_disposition_hook", hook.name());
+        dispositionHooks.add(hook);
+    }
+
+    private void refuseTaken(String function, String name) {
+        if (hooks.stream().anyMatch(h -> h.name().equals(name))
+                || dispositionHooks.stream().anyMatch(h -> h.name().equals(name))) {
+            throw new ConfigException(function + ": a hook named '" + name + "' is already configured");
+        }
+    }
+
+    /** Every {@code configure_log_disposition_hook} the policy asked for, in call order. */
+    public List<LogDispositionHookConfig> dispositionHooks() {
+        return List.copyOf(dispositionHooks);
     }
 
     /** Every {@code configure_log_hook} the policy asked for, in call order. */

@@ -19,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +47,7 @@ public final class LogHook implements RecordHook, AutoCloseable {
     private final BiConsumer<Message, QueueName> schedule;
     private final Clock clock;
     private final UUID nodeId;
-    private final BlockingQueue<LogRecord> queue;
-    private final Thread thread;
-    private volatile boolean closed;
+    private final HookThread<LogRecord> thread;
 
     private LogHook(LogHookConfig config, Policy policy, Spool spool, BiConsumer<Message, QueueName> schedule,
                     Clock clock, UUID nodeId) {
@@ -61,8 +57,7 @@ public final class LogHook implements RecordHook, AutoCloseable {
         this.schedule = schedule;
         this.clock = clock;
         this.nodeId = nodeId;
-        this.queue = new ArrayBlockingQueue<>(config.backPressure());
-        this.thread = Thread.ofPlatform().daemon().name("log-hook " + config.name()).unstarted(this::run);
+        this.thread = new HookThread<>("log-hook " + config.name(), config.backPressure(), this::handle);
     }
 
     /**
@@ -85,29 +80,19 @@ public final class LogHook implements RecordHook, AutoCloseable {
 
     /** Records waiting for the policy's decision. */
     public int backlog() {
-        return queue.size();
+        return thread.backlog();
     }
 
     @Override
     public void offer(LogRecord record) throws InterruptedException {
-        if (!closed) {
-            queue.put(record);
-        }
+        thread.put(record);
     }
 
-    private void run() {
-        while (!closed) {
-            LogRecord record;
-            try {
-                record = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                hook(record);
-            } catch (RuntimeException e) {
-                LOG.error("log hook {}: a {} record of {} was not hooked", config.name(), record.type(), record.id(), e);
-            }
+    private void handle(LogRecord record) {
+        try {
+            hook(record);
+        } catch (RuntimeException e) {
+            LOG.error("log hook {}: a {} record of {} was not hooked", config.name(), record.type(), record.id(), e);
         }
     }
 
@@ -145,25 +130,33 @@ public final class LogHook implements RecordHook, AutoCloseable {
 
     /** The message KumoMTA makes of a record. */
     Message message(LogRecord record) {
-        String json = (record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record).toJson();
+        LogRecord complete = withNodeId(record, nodeId);
         Map<String, Object> meta = new LinkedHashMap<>();
-        try {
-            meta.put("log_record", JSON.readValue(json, MAP));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("a log record that is not JSON: " + e.getMessage(), e);
-        }
+        meta.put("log_record", table(complete));
         meta.put("reception_protocol", "LogRecord");
         meta.put(META_HOOK, config.name());
         return new Message(MessageId.next(clock.instant()), record.sender(), record.firstRecipient(), meta,
-                json.getBytes(StandardCharsets.UTF_8));
+                complete.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The record with {@code nodeid} filled in as the log writers fill it in, when it has none. */
+    static LogRecord withNodeId(LogRecord record, UUID nodeId) {
+        return record.nodeid() == null ? record.toBuilder().nodeid(nodeId).build() : record;
+    }
+
+    /** The record as the Lua table KumoMTA's events see: its JSON fields. */
+    static LinkedHashMap<String, Object> table(LogRecord record) {
+        try {
+            return JSON.readValue(record.toJson(), MAP);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a log record that is not JSON: " + e.getMessage(), e);
+        }
     }
 
     /** Stops the thread; records still queued are not hooked. */
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
-        int left = queue.size();
+        int left = thread.close();
         if (left > 0) {
             LOG.warn("log hook {}: {} records were not hooked at shutdown", config.name(), left);
         }

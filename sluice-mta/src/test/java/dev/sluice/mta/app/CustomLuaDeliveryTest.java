@@ -1,17 +1,12 @@
 package dev.sluice.mta.app;
 
-import static dev.sluice.mta.app.MtaFixture.hostPort;
 import static dev.sluice.mta.app.MtaFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.RecordType;
-import dev.sluice.net.http.HttpHandler;
-import dev.sluice.net.http.HttpListenerConfig;
-import dev.sluice.net.http.HttpResponse;
-import dev.sluice.net.http.HttpServer;
-import java.net.InetSocketAddress;
+import dev.sluice.testkit.WebhookServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,33 +19,35 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code protocol = {custom_lua = {constructor = 'make.webhook'}}}: the policy's connection POSTs each message to
- * a real HTTP server (Netty, loopback) with kumo.http; its answer decides Delivery, TransientFailure or Bounce.
+ * a real HTTP server (the JDK's, loopback) with kumo.http; its answer decides Delivery, TransientFailure or Bounce.
  */
 class CustomLuaDeliveryTest extends MtaAppTestBase {
-    private HttpServer webhook;
+    private WebhookServer webhook;
     private final List<String> posted = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
     @AfterEach
     void stopWebhook() {
         if (webhook != null) {
-            webhook.stop();
+            webhook.close();
         }
     }
 
     /** Answers 500 to the first POST for flaky@, 200 to everything else; records what it got. */
     private String startWebhook() {
-        webhook = new HttpServer(HttpListenerConfig.plain(new InetSocketAddress("127.0.0.1", 0)));
-        webhook.route("POST", "/hook", HttpServer.Access.PUBLIC, HttpHandler.sync(r -> {
+        webhook = WebhookServer.start(r -> {
+            if (!r.method().equals("POST") || !r.path().equals("/hook")) {
+                return new WebhookServer.Reply(404, "not found");
+            }
             String rcpt = r.header("x-recipient");
             int n = calls.computeIfAbsent(rcpt, k -> new AtomicInteger()).incrementAndGet();
             if (rcpt.startsWith("flaky@") && n == 1) {
-                return HttpResponse.text(500, "try later");
+                return new WebhookServer.Reply(500, "try later");
             }
             posted.add(rcpt + " " + r.header("content-type") + " " + r.bodyAsString().contains("Subject: webhook test"));
-            return HttpResponse.text(200, "stored " + rcpt);
-        }));
-        return "http://" + hostPort(webhook.start()) + "/hook";
+            return WebhookServer.Reply.ok("stored " + rcpt);
+        });
+        return webhook.url("/hook");
     }
 
     private Path policy(String url) throws Exception {

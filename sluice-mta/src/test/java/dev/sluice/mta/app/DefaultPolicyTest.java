@@ -38,4 +38,20 @@ class DefaultPolicyTest {
         assertThat(spool.path()).isEqualTo(Path.of("./data/spool"));
         assertThat(logs.configs()).singleElement().satisfies(c -> assertThat(c.logDir()).isEqualTo(Path.of("./data/logs")));
     }
+
+    @Test
+    void aDataDirectoryMovesTheSpoolAndTheLogs() throws Exception {
+        var logs = new LogsPolicyModule();
+        var spools = new SpoolDefinitions();
+        MtaApp.Options options = MtaApp.Options.defaultPolicy(Path.of("/srv/it's here"));
+        try (Policy p = Policy.load(new PolicyOptions(options.policyFile(), 1,
+                List.of(new EsmtpListenerModule(), new HttpListenerModule(), logs, new SpoolLuaModule(spools)), null))) {
+            p.runOnce("init");
+        }
+        assertThat(spools.store().orElseThrow().path()).isEqualTo(Path.of("/srv/it's here/spool"));
+        assertThat(logs.configs()).singleElement()
+                .satisfies(c -> assertThat(c.logDir()).isEqualTo(Path.of("/srv/it's here/logs")));
+        assertThat(options.dataDir()).contains(Path.of("/srv/it's here"));
+        assertThat(options.defaultSpool()).isEqualTo(Path.of("/srv/it's here/spool"));
+    }
 }

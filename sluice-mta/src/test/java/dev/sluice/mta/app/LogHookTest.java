@@ -1,19 +1,14 @@
 package dev.sluice.mta.app;
 
-import static dev.sluice.mta.app.MtaFixture.hostPort;
 import static dev.sluice.mta.app.MtaFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.RecordType;
-import dev.sluice.net.http.HttpHandler;
-import dev.sluice.net.http.HttpListenerConfig;
-import dev.sluice.net.http.HttpResponse;
-import dev.sluice.net.http.HttpServer;
 import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.WebhookServer;
 import dev.sluice.testkit.SmtpSink;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,29 +18,30 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code kumo.configure_log_hook} + {@code should_enqueue_log_record} + a {@code custom_lua} queue: log records
- * are POSTed as JSON to a real HTTP server (Netty, loopback), as KumoMTA's webhooks are.
+ * are POSTed as JSON to a real HTTP server (the JDK's, loopback), as KumoMTA's webhooks are.
  */
 class LogHookTest extends MtaAppTestBase {
-    private HttpServer webhook;
+    private WebhookServer webhook;
     private final List<LogRecord> posted = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopWebhook() {
         if (webhook != null) {
-            webhook.stop();
+            webhook.close();
         }
     }
 
     private void startWebhook(int port) {
-        webhook = new HttpServer(HttpListenerConfig.plain(new InetSocketAddress("127.0.0.1", port)));
-        webhook.route("POST", "/log", HttpServer.Access.PUBLIC, HttpHandler.sync(r -> {
+        webhook = WebhookServer.start(port, r -> {
+            if (!r.method().equals("POST") || !r.path().equals("/log")) {
+                return new WebhookServer.Reply(404, "not found");
+            }
             if (!"application/json".equals(r.header("content-type"))) {
-                return HttpResponse.text(415, "json only");
+                return new WebhookServer.Reply(415, "json only");
             }
             posted.add(LogRecord.parse(r.bodyAsString()));
-            return HttpResponse.text(200, "ok");
-        }));
-        webhook.start();
+            return WebhookServer.Reply.ok("ok");
+        });
     }
 
     /** Mail to example.test goes to the sink, mail to nowhere.test to a closed port (TransientFailure). */

@@ -6,13 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.mta.log.LogRecord;
 import dev.sluice.mta.log.RecordType;
-import dev.sluice.net.http.HttpHandler;
-import dev.sluice.net.http.HttpListenerConfig;
-import dev.sluice.net.http.HttpResponse;
-import dev.sluice.net.http.HttpServer;
 import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.WebhookServer;
 import dev.sluice.testkit.SmtpSink;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,28 +22,30 @@ import org.junit.jupiter.api.Test;
  * the policy's filter.
  */
 class LogHooksHelperTest extends MtaAppTestBase {
-    private HttpServer webhook;
+    private WebhookServer webhook;
     private final List<LogRecord> posted = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopWebhook() {
         if (webhook != null) {
-            webhook.stop();
+            webhook.close();
         }
     }
 
     /** Answers {@code failures} times with {@code failStatus}, then takes every record. */
     private int startWebhook(int failures, int failStatus) {
         AtomicInteger left = new AtomicInteger(failures);
-        webhook = new HttpServer(HttpListenerConfig.plain(new InetSocketAddress("127.0.0.1", FreePorts.tcp())));
-        webhook.route("POST", "/log", HttpServer.Access.PUBLIC, HttpHandler.sync(r -> {
+        webhook = WebhookServer.start(r -> {
+            if (!r.method().equals("POST") || !r.path().equals("/log")) {
+                return new WebhookServer.Reply(404, "not found");
+            }
             if (left.getAndDecrement() > 0) {
-                return HttpResponse.text(failStatus, "not now");
+                return new WebhookServer.Reply(failStatus, "not now");
             }
             posted.add(LogRecord.parse(r.bodyAsString()));
-            return HttpResponse.text(200, "ok");
-        }));
-        return webhook.start().getPort();
+            return WebhookServer.Reply.ok("ok");
+        });
+        return webhook.port();
     }
 
     /** The hook is set up first: its get_queue_config handler answers for its queue, the general one for the rest. */
@@ -111,5 +109,49 @@ class LogHooksHelperTest extends MtaAppTestBase {
         assertThat(records(dir, RecordType.Bounce)).filteredOn(r -> r.queue().equals("webhook.log_hook"))
                 .singleElement().satisfies(r -> assertThat(r.response().content()).contains("400"));
         assertThat(posted).isEmpty();
+    }
+
+    @Test
+    void newDispositionHookCallsItsHookForEachRecordOfAMessage() throws Exception {
+        sink = SmtpSink.start();
+        Path out = dir.resolve("disposed.txt");
+        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", """
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_disposition_hook {
+                  name = 'notes',
+                  hook = function(msg, record)
+                    local f = assert(io.open('%s', 'a'))
+                    f:write(record.type, ' ', record.recipient, ' ', msg:get_first_named_header_value('Subject'), '\\n')
+                    f:close()
+                  end,
+                }
+                """.formatted(out.toAbsolutePath())));
+
+        MtaFixture.sendAccepted(app, "one@example.test", "noted");
+
+        await().atMost(WAIT).until(() -> java.nio.file.Files.exists(out)
+                && java.nio.file.Files.readAllLines(out).size() == 2);
+        assertThat(java.nio.file.Files.readAllLines(out))
+                .containsExactly("Reception one@example.test noted", "Delivery one@example.test noted");
+    }
+
+    @Test
+    void newDispositionHookRefusesBadOptionsAndATakenName() throws Exception {
+        for (String bad : List.of("{ name = 'x' }", "{ name = 'x', hook = 'f' }", "{ hook = function() end }",
+                "{ name = 'x', hook = function() end, queue_config = {} }")) {
+            Path file = dir.resolve("bad.lua");
+            java.nio.file.Files.writeString(file, "local log_hooks = require 'policy-extras.log_hooks'\n"
+                    + "log_hooks:new_disposition_hook " + bad + "\n");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaFixture.start(file))
+                    .as(bad).hasMessageContaining("bad.lua:2: policy-extras.log_hooks: new_disposition_hook");
+        }
+        Path file = dir.resolve("taken.lua");
+        java.nio.file.Files.writeString(file, """
+                local log_hooks = require 'policy-extras.log_hooks'
+                log_hooks:new_json { name = 'x', url = 'http://127.0.0.1:1/' }
+                log_hooks:new_disposition_hook { name = 'x', hook = function() end }
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaFixture.start(file))
+                .hasMessageContaining("taken.lua:3: policy-extras.log_hooks: a log hook named 'x' is already configured");
     }
 }

@@ -55,4 +55,29 @@ class LogHookConfigTest {
                 + "  kumo.configure_log_hook { name = 'a', headers = { 'Subject' } }\nend)"))
                 .hasMessageContaining("policy.lua:3: configure_log_hook: a hook named 'a' is already configured");
     }
+
+    @Test
+    void aDispositionHookTakesANameAndPerRecordAndSharesNamesWithLogHooks() throws Exception {
+        Path file = dir.resolve("policy.lua");
+        Files.writeString(file, """
+                kumo.configure_log_disposition_hook { name = 'ndr', per_record = { Reception = { enable = false } } }
+                kumo.on('init', function()
+                  kumo.configure_log_hook { name = 'ndr' }
+                end)
+                """);
+        var module = new LogsPolicyModule();
+        try (Policy p = Policy.load(new PolicyOptions(file, 2, List.of(module), null))) {
+            assertThat(module.dispositionHooks()).singleElement().satisfies(h -> {
+                assertThat(h.event()).isEqualTo("log_disposition_ndr");
+                assertThat(h.hooks(RecordType.Reception)).isFalse();
+                assertThat(h.hooks(RecordType.Bounce)).isTrue();
+            });
+            assertThatThrownBy(() -> p.runOnce("init"))
+                    .hasMessageContaining("policy.lua:3: configure_log_hook: a hook named 'ndr' is already configured");
+        }
+        assertThatThrownBy(() -> load("kumo.configure_log_disposition_hook { name = 'a', back_pressure = 10 }"))
+                .hasMessageContaining("policy.lua:1: configure_log_disposition_hook: ").hasMessageContaining("back_pressure");
+        assertThatThrownBy(() -> load("kumo.configure_log_disposition_hook { per_record = {} }"))
+                .hasMessageContaining("policy.lua:1: configure_log_disposition_hook: missing required key 'name'");
+    }
 }

@@ -169,9 +169,8 @@ public final class HttpServer implements AutoCloseable {
         if (!bind.isSuccess()) {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             Throwable cause = bind.cause();
-            IOException io = cause instanceof IOException e ? e
-                    : new IOException(String.valueOf(cause), cause);
-            throw new UncheckedIOException("cannot bind http listener on " + IpLiterals.format(config.listen()), io);
+            var failure = dev.sluice.net.StartFailure.listen(config.listen(), cause);
+            throw new UncheckedIOException(failure.getMessage(), failure);
         }
         group = g;
         serverChannel = bind.channel();

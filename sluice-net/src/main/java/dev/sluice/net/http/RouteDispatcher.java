@@ -289,7 +289,7 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("http connection from {} failed", ctx.channel().remoteAddress(), cause);
+        log.debug("http connection from {} failed", dev.sluice.net.IpLiterals.format((java.net.InetSocketAddress) ctx.channel().remoteAddress()), cause);
         ctx.close();
     }
 }

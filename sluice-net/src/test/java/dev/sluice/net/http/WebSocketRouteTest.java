@@ -12,10 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import dev.sluice.testkit.WebSocketTexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,30 +31,6 @@ class WebSocketRouteTest {
             server.stop();
         }
         client.close();
-    }
-
-    /** Collects text messages and the close. */
-    static final class Listener implements WebSocket.Listener {
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        final CountDownLatch closed = new CountDownLatch(1);
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                texts.add(partial.toString());
-                partial.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            closed.countDown();
-            return null;
-        }
     }
 
     private URI uri(InetSocketAddress bound, String path) {
@@ -86,12 +62,12 @@ class WebSocketRouteTest {
         server.get("/plain", HttpServer.Access.PUBLIC, r -> HttpResponse.text(200, "still HTTP"));
         InetSocketAddress bound = server.start();
 
-        Listener listener = new Listener();
+        WebSocketTexts listener = new WebSocketTexts();
         WebSocket ws = client.newWebSocketBuilder().buildAsync(uri(bound, "/events"), listener).join();
-        assertThat(listener.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("{\"hello\":1}");
+        assertThat(listener.next(WAIT)).isEqualTo("{\"hello\":1}");
         ws.sendText("ping me", true).join();
         assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("ping me");
-        assertThat(listener.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo ping me");
+        assertThat(listener.next(WAIT)).isEqualTo("echo ping me");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
         assertThat(serverSawClose.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
@@ -107,7 +83,7 @@ class WebSocketRouteTest {
                 .withTrustedHosts(List.of("10.99.0.0/16")));
         server.webSocket("/events", HttpServer.Access.TRUSTED, session -> session.send("secret"));
         InetSocketAddress bound = server.start();
-        assertThatThrownBy(() -> client.newWebSocketBuilder().buildAsync(uri(bound, "/events"), new Listener()).join())
+        assertThatThrownBy(() -> client.newWebSocketBuilder().buildAsync(uri(bound, "/events"), new WebSocketTexts()).join())
                 .isInstanceOf(CompletionException.class).hasStackTraceContaining("status code 401");
     }
 }

@@ -100,7 +100,7 @@ public final class EsmtpServer implements AutoCloseable {
             if (e instanceof InterruptedException ie) {
                 throw ie;
             }
-            throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+            throw dev.sluice.net.StartFailure.listen(config.listen(), e);
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         listenerName = dev.sluice.net.IpLiterals.format(bound);

@@ -35,11 +35,11 @@ final class EventReplies {
                 case SmtpEvents.Outcome.Passed p -> onPass.apply(p.value());
                 case SmtpEvents.Outcome.Rejected r -> {
                     log.info("{} on SMTP session {} from {} rejected by the policy: {} {}", name,
-                            session.connectionId(), session.peer(), r.code(), r.text());
+                            session.connectionId(), dev.sluice.net.IpLiterals.format(session.peer()), r.code(), r.text());
                     yield onRefused.apply(r.reply());
                 }
                 case SmtpEvents.Outcome.Failed f -> {
-                    log.warn("{} on SMTP session {} from {} failed: {}", name, session.connectionId(), session.peer(),
+                    log.warn("{} on SMTP session {} from {} failed: {}", name, session.connectionId(), dev.sluice.net.IpLiterals.format(session.peer()),
                             f.reason());
                     yield onRefused.apply(failed(f.reason()));
                 }

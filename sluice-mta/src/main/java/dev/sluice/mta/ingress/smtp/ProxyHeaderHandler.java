@@ -60,7 +60,8 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!failed) {
             failed = true;
-            log.debug("dropping connection from {}: no valid PROXY header ({})", ctx.channel().remoteAddress(),
+            log.debug("dropping connection from {}: no valid PROXY header ({})",
+                    dev.sluice.net.IpLiterals.format((java.net.InetSocketAddress) ctx.channel().remoteAddress()),
                     cause.toString());
         }
         ctx.close();

@@ -204,7 +204,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!greeted) {
-            log.debug("no PROXY header from {} within {} ms", session.peer(), awaitedLimit.toMillis());
+            log.debug("no PROXY header from {} within {} ms", dev.sluice.net.IpLiterals.format(session.peer()), awaitedLimit.toMillis());
             closing = true;
             ctx.close(); // as for a missing header: drop without a word
             return;
@@ -240,7 +240,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                     var tlsSession = ssl.engine().getSession();
                     session.tlsStarted(tlsSession.getProtocol(), tlsSession.getCipherSuite());
                 } else {
-                    log.debug("TLS handshake with {} failed: {}", session.peer(), done.cause().toString());
+                    log.debug("TLS handshake with {} failed: {}", dev.sluice.net.IpLiterals.format(session.peer()), done.cause().toString());
                     ctx.close();
                 }
             }
@@ -323,7 +323,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("closing SMTP session {} from {}: {}", session.connectionId(), session.peer(), cause.toString());
+        log.debug("closing SMTP session {} from {}: {}", session.connectionId(), dev.sluice.net.IpLiterals.format(session.peer()), cause.toString());
         ctx.close();
     }
 }

@@ -331,7 +331,7 @@ public final class HttpClient implements AutoCloseable {
         while (parked != null && (ch = parked.pollFirst()) != null) {
             if (ch.isActive() && takeOutOfPool(ch)) {
                 if (options.verbose()) {
-                    LOG.info("kumo.http: reusing connection {} to {}", ch.localAddress(), target.key());
+                    LOG.info("kumo.http: reusing connection {} to {}", IpLiterals.format((InetSocketAddress) ch.localAddress()), target.key());
                 }
                 return ch;
             }
@@ -382,7 +382,8 @@ public final class HttpClient implements AutoCloseable {
             throw new HttpException(where, "the client is closed", null);
         }
         if (options.verbose()) {
-            LOG.info("kumo.http: connected {} to {} ({})", ch.localAddress(), target.key(), ch.remoteAddress());
+            LOG.info("kumo.http: connected {} to {} ({})", IpLiterals.format((InetSocketAddress) ch.localAddress()), target.key(),
+                    IpLiterals.format((InetSocketAddress) ch.remoteAddress()));
         }
         return ch;
     }

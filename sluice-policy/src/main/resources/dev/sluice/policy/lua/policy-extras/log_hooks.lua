@@ -16,6 +16,9 @@
 -- new_json{name, url, ...}: new with a constructor that POSTs each record as application/json.
 --   2xx is delivered; 5xx, 408, 429 and a receiver that cannot be reached are retried; another
 --   4xx is a permanent failure (KumoMTA's helper treats every non-2xx as permanent and drops it).
+-- new_disposition_hook{name, hook}: hook(msg, record) is called for every log record about a message
+--   (kumo.configure_log_disposition_hook): msg is the message as it was when the record was made,
+--   record the log record as a table. Nothing is queued; an error in hook is logged and skipped.
 local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
 
@@ -149,8 +152,18 @@ function log_hooks:new_json(options)
   new_hook(hook)
 end
 
+local DISPOSITION_OPTIONS = { name = 'string', hook = 'function' }
+
 function log_hooks:new_disposition_hook(options)
-  error('policy-extras.log_hooks: new_disposition_hook needs kumo.configure_log_disposition_hook, which Sluice does not have yet', 2)
+  check_options(options, DISPOSITION_OPTIONS, 'new_disposition_hook')
+  if options.hook == nil then
+    error("policy-extras.log_hooks: new_disposition_hook: 'hook' is required", 2)
+  end
+  log_hooks.CONFIGURED[options.name] = options
+  kumo.on('pre_init', function()
+    kumo.configure_log_disposition_hook { name = options.name }
+  end)
+  kumo.on('log_disposition_' .. options.name, options.hook)
 end
 
 return log_hooks
