@@ -23,13 +23,13 @@ import dev.sluice.mta.log.LogHookConfig;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.loghook.LogHook;
-import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
 import dev.sluice.mta.policy.PolicyBasicAuth;
 import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.PolicySmtpEvents;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.mta.queue.SpoolEnumeration;
 import dev.sluice.mta.spool.FreeSpaceMonitor;
 import dev.sluice.mta.spool.Spool;
 import dev.sluice.mta.spool.SpoolConfig;
@@ -58,14 +58,13 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code sluice mta} process, assembled: loads the policy with every MTA module, runs {@code init}, opens the
- * spool, starts the log writers, the scheduled queues and dispatch, re-queues what the spool holds, then starts
- * the ESMTP and HTTP listeners and the policy's background work ({@code kumo.spawn_task} tasks, the config
+ * spool, starts the log writers, the scheduled queues and dispatch, then starts the ESMTP and HTTP listeners, the
+ * background walk that schedules what the spool holds ({@link SpoolEnumeration}) and the policy's background work ({@code kumo.spawn_task} tasks, the config
  * monitor) and logs {@code initialization complete}. {@link #shutdown} drains in the order
  * that keeps every acknowledged message safe. The policy's {@code pre_init} runs before {@code init}; an orderly
  * stop fires {@code shutdown} (listeners closed, spool still open) and {@code shutdown_logging} (before the logs
@@ -147,6 +146,7 @@ public final class MtaApp implements AutoCloseable {
     private LogWriters logs;
     private final List<LogHook> logHooks = new ArrayList<>();
     private ScheduledQueues queues;
+    private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
     private ExecutorService policyExecutor;
@@ -225,7 +225,9 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
         }
         logs.attach(List.copyOf(logHooks));
-        requeueSpooled();
+        // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
+        // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
+        enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
                     count(AccountingKind.RECEIVED); // called once per Reception record, after the spool write
@@ -248,7 +250,7 @@ public final class MtaApp implements AutoCloseable {
             var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
-            QueueSummaryRoutes.install(server, queues);
+            QueueSummaryRoutes.install(server, queues, enumeration);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
@@ -256,6 +258,7 @@ public final class MtaApp implements AutoCloseable {
             http.add(server);
             server.start(); // logs "http listener on ADDR"
         }
+        enumeration.start();
         // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
         policy.startBackground();
         started = true;
@@ -289,17 +292,6 @@ public final class MtaApp implements AutoCloseable {
         return Optional.ofNullable(accounting);
     }
 
-    private void requeueSpooled() throws java.io.IOException {
-        AtomicLong n = new AtomicLong();
-        spool.loadAll((Message m) -> {
-            queues.resume(m);
-            n.incrementAndGet();
-        });
-        if (n.get() > 0) {
-            LOG.info("re-queued {} spooled message(s)", n.get());
-        }
-    }
-
     public List<InetSocketAddress> esmtpAddresses() {
         return esmtp.stream().map(EsmtpServer::address).toList();
     }
@@ -314,6 +306,11 @@ public final class MtaApp implements AutoCloseable {
 
     public ScheduledQueues queues() {
         return queues;
+    }
+
+    /** Start-up's background walk over the spool. */
+    public SpoolEnumeration enumeration() {
+        return enumeration;
     }
 
     public PrometheusRegistry registry() {
@@ -343,6 +340,9 @@ public final class MtaApp implements AutoCloseable {
         http.forEach(s -> quietly(s::stop));
         if (started) {
             fire(SHUTDOWN);
+        }
+        if (enumeration != null) {
+            enumeration.stop(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
         }
         if (queues != null) {
             queues.stopScheduling();

@@ -153,6 +153,9 @@ public final class PolicyInjector implements Injector {
             LOG.error("spool write of {} message(s) failed; answering 4xx: {}", keep.size(), error.toString());
         }
         List<InjectResult> results = new ArrayList<>(received.size());
+        if (error == null) {
+            Message.digestAll(keep); // once per shared data array, before the queues drop the data
+        }
         for (Received r : received) {
             switch (r) {
                 case Received.Done d -> results.add(d.result());

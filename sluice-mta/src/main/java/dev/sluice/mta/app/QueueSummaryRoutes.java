@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.mta.dispatch.ProtocolDispatch;
 import dev.sluice.mta.dispatch.SmtpDispatch;
 import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.mta.queue.SpoolEnumeration;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;
 
 /**
  * {@code GET /api/admin/queue-summary/v1} (trusted peers):
- * {@code {"scheduled": {"queue": count}, "ready": {"name": {"waiting": n, "connections": c}}}}.
+ * {@code {"scheduled": {"queue": count}, "ready": {"name": {"waiting": n, "connections": c}},
+ * "enumeration": {"done": bool, "found": n, "total": n}}}, the last being start-up's walk over the spool.
  * Ready queues are listed when dispatch is {@link SmtpDispatch} (the only dispatch the CLI runs).
  */
 public final class QueueSummaryRoutes {
@@ -19,12 +21,19 @@ public final class QueueSummaryRoutes {
 
     private QueueSummaryRoutes() {}
 
-    public static void install(HttpServer server, ScheduledQueues queues) {
-        server.get(PATH, HttpServer.Access.TRUSTED, request -> HttpResponse.json(200, render(queues)));
+    public static void install(HttpServer server, ScheduledQueues queues, SpoolEnumeration enumeration) {
+        server.get(PATH, HttpServer.Access.TRUSTED, request -> HttpResponse.json(200, render(queues, enumeration)));
     }
 
-    static String render(ScheduledQueues queues) throws Exception {
+    static String render(ScheduledQueues queues, SpoolEnumeration enumeration) throws Exception {
         ObjectNode root = JSON.createObjectNode();
+        if (enumeration != null) {
+            ObjectNode e = root.putObject("enumeration");
+            e.put("done", enumeration.done()).put("found", enumeration.found()).put("total", enumeration.total());
+            if (enumeration.failure() != null) {
+                e.put("failure", enumeration.failure());
+            }
+        }
         ObjectNode scheduled = root.putObject("scheduled");
         queues.snapshot().forEach(scheduled::put);
         ObjectNode ready = root.putObject("ready");

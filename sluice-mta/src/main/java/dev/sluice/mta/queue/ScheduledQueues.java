@@ -73,6 +73,8 @@ public final class ScheduledQueues implements AutoCloseable {
     private final DelayQueue<Entry> due = new DelayQueue<>();
     private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
     private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    /** One QueueName per queue, shared by its waiting messages (a name per message would cost ~200 bytes each). */
+    private final Map<QueueName, QueueName> names = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
@@ -113,7 +115,10 @@ public final class ScheduledQueues implements AutoCloseable {
         metrics.watch(this);
     }
 
-    /** A freshly received (and spooled) message: first attempt now. */
+    /**
+     * A freshly received (and spooled) message: first attempt now. From here on its data is not on the heap
+     * (read from the spool when an attempt starts) and its meta is packed: see {@link Message#shrink}.
+     */
     public void insert(Message message, QueueName queue) {
         schedule(message, queue, 0, Duration.ZERO);
     }
@@ -180,8 +185,12 @@ public final class ScheduledQueues implements AutoCloseable {
         if (closed) {
             return; // stays in the spool; the next start picks it up
         }
+        // every message here is spooled: a waiting message keeps no data and packed meta (about 0.5 KiB in all)
+        message.shrink(spool);
+        QueueName shared = names.putIfAbsent(queue, queue);
         waiting.incrementAndGet();
-        due.add(new Entry(message, queue, attempts, System.nanoTime() + Math.max(0, delay.toNanos())));
+        due.add(new Entry(message, shared != null ? shared : queue, attempts,
+                System.nanoTime() + Math.max(0, delay.toNanos())));
     }
 
     private void run() {
