@@ -100,7 +100,8 @@ ulimit -n 20000 2>/dev/null || true
 MX_PORT=$(free_port)
 SINK_PID=""
 start_sink() { # ROW
-  smtp-sink -c -u nobody -D "$WORK/dump-$1" "127.0.0.1:$MX_PORT" 1024 >"$WORK/sink-$1.out" 2>"$WORK/sink-$1.err" &
+  mkdir -p "$WORK/dump-$1"; chown nobody "$WORK/dump-$1"   # smtp-sink writes as nobody
+  smtp-sink -c -u nobody -D "$WORK/dump-$1/all" "127.0.0.1:$MX_PORT" 1024 >"$WORK/sink-$1.out" 2>"$WORK/sink-$1.err" &
   SINK_PID=$!; STARTED+=("$SINK_PID")
   wait_listening "$MX_PORT" 10 || die "smtp-sink did not listen: $(cat "$WORK/sink-$1.err")"
 }
@@ -112,7 +113,7 @@ stop_sink() { stop_pid "$SINK_PID"; SINK_PID=""; }
 
 # the MTA's own queue id in each delivered message (the first Received header is the MTA's): duplicates, losses
 count_ids() { # ROW -> "distinct duplicates"
-  grep -aoE '\((Sluice|Postfix)\) with E?SMTPS? id [0-9A-Za-z]+' "$WORK/dump-$1" | awk '{ print $NF }' | sort \
+  cat "$WORK/dump-$1"/* | grep -aoE '\((Sluice|Postfix)\) with E?SMTPS? id [0-9A-Za-z]+' | awk '{ print $NF }' | sort \
     | uniq -c | awk '{ n++; if ($1 > 1) d += $1 - 1 } END { print n + 0, d + 0 }'
 }
 

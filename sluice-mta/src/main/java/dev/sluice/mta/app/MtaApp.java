@@ -234,9 +234,10 @@ public final class MtaApp implements AutoCloseable {
                     queues.insert(m, q);
                 }, logs, policyExecutor,
                 Clock.systemUTC());
+        modules.memory().metrics(registry);
         Admission admission = Admission.all(
                 () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty(),
-                spool::writeProblem);
+                spool::writeProblem, modules.memory());
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);

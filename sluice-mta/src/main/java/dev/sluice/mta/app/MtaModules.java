@@ -32,6 +32,7 @@ public final class MtaModules {
     private final AccountingLuaModule accounting = new AccountingLuaModule();
     private final BounceClassifierModule bounceClassifier = new BounceClassifierModule();
     private final NatsPolicyModule nats = new NatsPolicyModule();
+    private final MemoryLimits memory = new MemoryLimits();
     private final Resolvers resolvers;
 
     /** @param resolvers what {@code kumo.dns.configure_resolver} changes */
@@ -42,7 +43,7 @@ public final class MtaModules {
     /** The modules, in the order they are installed. */
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
-                ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats);
+                ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats, memory);
     }
 
     public EgressPolicyModule egress() {
@@ -71,6 +72,11 @@ public final class MtaModules {
 
     public BounceClassifierModule bounceClassifier() {
         return bounceClassifier;
+    }
+
+    /** {@code kumo.set_memory_soft_limit} and the other memory limits; ingress refuses above the soft limit. */
+    public MemoryLimits memory() {
+        return memory;
     }
 
     /** The NATS clients a policy connects; close it at stop. */

@@ -30,8 +30,8 @@ public final class Message {
     private final MessageId id;
     private String sender;
     private String recipient;
-    // exactly one of meta and packedMeta is set; volatile so that a reader on another thread that unpacks
-    // (dispatch reads while the owner is done with it) sees a complete map
+    // at least one of meta and packedMeta is set; both while the map is unpacked and unchanged (packing again
+    // then costs nothing). Volatile so that a reader on another thread that unpacks sees a complete map.
     private volatile Map<String, Object> meta;
     private volatile byte[] packedMeta;
     private byte[] data; // null once shrunk: then store reads it
@@ -107,6 +107,7 @@ public final class Message {
 
     public void setMeta(String key, Object value) {
         Map<String, Object> m = unpacked();
+        packedMeta = null; // changed: packed again from the map
         if (value == null) {
             m.remove(key);
         } else {
@@ -131,7 +132,6 @@ public final class Message {
                 } catch (IOException e) {
                     throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
                 }
-                packedMeta = null;
             }
             return meta;
         }
@@ -141,7 +141,9 @@ public final class Message {
     public synchronized void packMeta() {
         Map<String, Object> m = meta;
         if (m != null) {
-            packedMeta = MetaJson.encode(id, m);
+            if (packedMeta == null) {
+                packedMeta = MetaJson.encode(id, m);
+            }
             meta = null;
         }
     }

@@ -72,7 +72,11 @@ final class MetaCodec {
                         if (value != JsonToken.START_OBJECT) {
                             throw new IOException("meta record of " + id + ": meta is not an object");
                         }
-                        metaJson = JSON.writeValueAsBytes(p.readValueAsTree());
+                        // the meta object's bytes as they are: no tree, no second serialization
+                        long from = p.currentTokenLocation().getByteOffset();
+                        p.skipChildren();
+                        long to = p.currentLocation().getByteOffset();
+                        metaJson = java.util.Arrays.copyOfRange(meta, (int) from, (int) to);
                     }
                     default -> p.skipChildren();
                 }
