@@ -22,18 +22,21 @@ import java.util.Objects;
  * reception and spooling; after that only the queue layer touches it.
  *
  * <p>Memory. Once spooled, the scheduled queues {@link #shrink} a message: its data leaves the heap (a later
- * {@link #data()} reads it from the {@link DataStore}, without keeping it) and its meta is kept as its JSON
- * bytes until something asks for a key. What stays is the id, the envelope, the packed meta, the data's size
- * and a digest of its bytes (which tells the recipients of one reception that may share a transaction).
+ * {@link #data()} reads it from the {@link DataStore}, without keeping it), and so does its meta once the spool
+ * holds its current version (KumoMTA's {@code ShrinkDataAndMeta}); meta changed since is kept as its JSON bytes
+ * until the spool has it. What stays is the id, the envelope, the data's size and a digest of its bytes (which
+ * tells the recipients of one reception that may share a transaction).
  */
 public final class Message {
     private final MessageId id;
     private String sender;
     private String recipient;
-    // at least one of meta and packedMeta is set; both while the map is unpacked and unchanged (packing again
-    // then costs nothing). Volatile so that a reader on another thread that unpacks sees a complete map.
+    // meta, packedMeta, or the spool (storedVersion == metaVersion) has the current meta; meta and packedMeta both
+    // while the map is unpacked and unchanged. Volatile so that a reader on another thread sees a complete map.
     private volatile Map<String, Object> meta;
     private volatile byte[] packedMeta;
+    private int metaVersion; // changes with every setMeta (guarded by this)
+    private int storedVersion = -1; // the version the spool holds durably, -1 not known
     private byte[] data; // null once shrunk: then store reads it
     private DataStore store;
     private int size;
@@ -62,6 +65,7 @@ public final class Message {
         m.packedMeta = Objects.requireNonNull(packedMeta, "packedMeta");
         m.data = null;
         m.store = Objects.requireNonNull(store, "store");
+        m.storedVersion = m.metaVersion;
         m.size = size;
         m.digest = digest;
         return m;
@@ -105,9 +109,10 @@ public final class Message {
         return unpacked().get(key);
     }
 
-    public void setMeta(String key, Object value) {
+    public synchronized void setMeta(String key, Object value) {
         Map<String, Object> m = unpacked();
         packedMeta = null; // changed: packed again from the map
+        metaVersion++;
         if (value == null) {
             m.remove(key);
         } else {
@@ -128,7 +133,7 @@ public final class Message {
         synchronized (this) {
             if (meta == null) {
                 try {
-                    meta = MetaJson.decode(packedMeta);
+                    meta = MetaJson.decode(packedMeta != null ? packedMeta : store.readMeta(id));
                 } catch (IOException e) {
                     throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
                 }
@@ -137,8 +142,16 @@ public final class Message {
         }
     }
 
-    /** Keeps the meta as its JSON bytes until a key is asked for (a few hundred bytes instead of a map). */
+    /**
+     * Lets go of the meta map: entirely when the spool holds this version of it (it is read back when a key is
+     * asked for), else kept as its JSON bytes (a few hundred bytes instead of a map).
+     */
     public synchronized void packMeta() {
+        if (store != null && storedVersion == metaVersion) {
+            meta = null;
+            packedMeta = null;
+            return;
+        }
         Map<String, Object> m = meta;
         if (m != null) {
             if (packedMeta == null) {
@@ -148,17 +161,43 @@ public final class Message {
         }
     }
 
-    /** The meta as JSON ({@link MetaJson}), without unpacking it when it is packed. */
-    public byte[] metaJson() {
-        synchronized (this) {
-            byte[] packed = packedMeta;
-            return packed != null ? packed : MetaJson.encode(id, meta);
+    /** The version of the meta now, for {@link #metaStored} once the spool's write of it completed. */
+    public synchronized int metaVersion() {
+        return metaVersion;
+    }
+
+    /** The spool's write of meta version {@code version} completed: unless it changed since, memory can let it go. */
+    public synchronized void metaStored(int version) {
+        storedVersion = version;
+        if (version == metaVersion && meta == null && store != null) {
+            packedMeta = null;
         }
     }
 
-    /** Whether the meta is kept packed now (tests). */
+    /** The meta as JSON ({@link MetaJson}), without unpacking it when it is packed. */
+    public synchronized byte[] metaJson() {
+        if (packedMeta != null) {
+            return packedMeta;
+        }
+        if (meta != null) {
+            packedMeta = MetaJson.encode(id, meta); // kept: it is the current version
+            return packedMeta;
+        }
+        try {
+            return store.readMeta(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
+        }
+    }
+
+    /** Whether the meta map is let go of now (packed, or only in the spool). */
     public boolean metaPacked() {
         return meta == null;
+    }
+
+    /** Whether the meta is only in the spool now (tests). */
+    public boolean metaOnlyInSpool() {
+        return meta == null && packedMeta == null;
     }
 
     /**

@@ -116,10 +116,11 @@ public final class ScheduledQueues implements AutoCloseable {
     }
 
     /**
-     * A freshly received (and spooled) message: first attempt now. From here on its data is not on the heap
+     * A freshly received message whose store in the spool completed: first attempt now. From here on its data is not on the heap
      * (read from the spool when an attempt starts) and its meta is packed: see {@link Message#shrink}.
      */
     public void insert(Message message, QueueName queue) {
+        message.metaStored(message.metaVersion()); // the caller's store of it completed
         schedule(message, queue, 0, Duration.ZERO);
     }
 
@@ -365,9 +366,12 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         m.setMeta(META_ATTEMPTS, (long) attempts);
         m.setMeta(META_DUE, next.toString());
+        int version = m.metaVersion();
         spool.updateMeta(m).whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.warn("could not persist the schedule of {}: {}", m.id(), error.getMessage());
+            } else {
+                m.metaStored(version); // from now on the waiting message needs no meta in memory
             }
         });
         schedule(m, q, attempts, Duration.between(now, next));

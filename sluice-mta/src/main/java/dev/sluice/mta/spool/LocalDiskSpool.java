@@ -267,6 +267,11 @@ public final class LocalDiskSpool implements Spool {
     }
 
     @Override
+    public byte[] readMeta(MessageId id) throws IOException {
+        return MetaCodec.metaOf(id, Files.readAllBytes(metaDir.resolve(id.toString())));
+    }
+
+    @Override
     public long count() {
         return ids.size();
     }

@@ -44,13 +44,28 @@ final class MetaCodec {
 
     /** The message with its data in memory (quarantine, tests). */
     static Message decode(MessageId id, byte[] meta, byte[] data) throws IOException {
-        Message shrunk = decodeShrunk(id, meta, ignored -> data);
-        Message m = new Message(id, shrunk.sender(), shrunk.recipient(), shrunk.metaMap(), data);
-        return m;
+        Record r = parse(id, meta);
+        return new Message(id, r.sender(), r.recipient(), MetaJson.decode(r.meta()), data);
+    }
+
+    /** The meta map's JSON out of a stored record. */
+    static byte[] metaOf(MessageId id, byte[] record) throws IOException {
+        return parse(id, record).meta();
     }
 
     /** The message without its data, its meta kept packed; {@code store} reads the data when asked. */
     static Message decodeShrunk(MessageId id, byte[] meta, DataStore store) throws IOException {
+        Record r = parse(id, meta);
+        long size = r.size();
+        if (size < 0) { // an older record: the size is the data's
+            size = store.readData(id).length;
+        }
+        return Message.spooled(id, r.sender(), r.recipient(), r.meta(), (int) size, r.digest(), store);
+    }
+
+    private record Record(String sender, String recipient, long size, long digest, byte[] meta) {}
+
+    private static Record parse(MessageId id, byte[] meta) throws IOException {
         String sender = null;
         String recipient = null;
         long size = -1;
@@ -90,10 +105,6 @@ final class MetaCodec {
         if (metaJson == null) {
             metaJson = JSON.writeValueAsBytes(Map.of());
         }
-        if (size < 0) { // an older record: the size is the data's
-            byte[] data = store.readData(id);
-            size = data.length;
-        }
-        return Message.spooled(id, sender, recipient, metaJson, (int) size, digest, store);
+        return new Record(sender, recipient, size, digest, metaJson);
     }
 }

@@ -575,6 +575,24 @@ public final class RocksDbSpool implements Spool {
     }
 
     @Override
+    public byte[] readMeta(MessageId id) throws IOException {
+        Db d = db;
+        if (d == null) {
+            throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
+        }
+        byte[] record;
+        try {
+            record = d.rocks().get(d.meta(), id.toBytes());
+        } catch (RocksDBException e) {
+            throw new IOException("spool " + config.name() + ": meta of " + id + " unreadable: " + e.getMessage(), e);
+        }
+        if (record == null) {
+            throw new IOException("spool " + config.name() + " has no meta for " + id);
+        }
+        return MetaCodec.metaOf(id, record);
+    }
+
+    @Override
     public long count() {
         return ids.size();
     }

@@ -81,6 +81,11 @@ class PolicyInjectorTest {
         }
 
         @Override
+        public byte[] readMeta(MessageId id) throws java.io.IOException {
+            throw new java.io.IOException("not kept: " + id);
+        }
+
+        @Override
         public long count() {
             return 0;
         }

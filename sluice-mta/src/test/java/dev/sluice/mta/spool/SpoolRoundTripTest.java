@@ -81,11 +81,20 @@ class SpoolRoundTripTest {
                 Message expected = messages.stream().filter(e -> e.id().equals(m.id())).findFirst().orElseThrow();
                 assertThat(m.dataInMemory()).as("data is read from the spool when asked, not at start-up").isFalse();
                 assertThat(m.metaPacked()).as("meta stays JSON until a key is asked for").isTrue();
+                m.shrink(reopened);
+                assertThat(m.metaOnlyInSpool()).as("the spool has this meta: memory keeps none").isTrue();
                 assertThat(m.size()).isEqualTo(expected.data().length);
                 assertThat(m.dataDigest()).isEqualTo(expected.dataDigest()).isNotZero();
                 assertThat(m.data()).isEqualTo(expected.data()); // read now, and not kept
                 assertThat(m.dataInMemory()).isFalse();
-                assertThat(m.meta("num")).isEqualTo(expected.meta("num"));
+                assertThat(m.meta("num")).isEqualTo(expected.meta("num")); // read back from the spool
+                m.setMeta("num", 7L);
+                m.shrink(reopened);
+                assertThat(m.metaOnlyInSpool()).as("changed meta stays in memory until stored").isFalse();
+                reopened.updateMeta(m).get();
+                m.metaStored(m.metaVersion());
+                assertThat(m.metaOnlyInSpool()).isTrue();
+                assertThat(m.meta("num")).isEqualTo(7L);
             }
         }
     }
