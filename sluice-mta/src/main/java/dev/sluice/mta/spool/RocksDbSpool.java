@@ -558,38 +558,31 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public byte[] readData(MessageId id) throws IOException {
-        Db d = db;
-        if (d == null) {
-            throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
-        }
-        byte[] body;
-        try {
-            body = d.rocks().get(d.data(), id.toBytes());
-        } catch (RocksDBException e) {
-            throw new IOException("spool " + config.name() + ": data of " + id + " unreadable: " + e.getMessage(), e);
-        }
-        if (body == null) {
-            throw new IOException("spool " + config.name() + " has no data for " + id);
-        }
-        return body;
+        return read(id, false);
     }
 
     @Override
     public byte[] readMeta(MessageId id) throws IOException {
+        return MetaCodec.metaOf(id, read(id, true));
+    }
+
+    private byte[] read(MessageId id, boolean meta) throws IOException {
         Db d = db;
+        String what = meta ? "meta" : "data";
         if (d == null) {
             throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
         }
-        byte[] record;
+        byte[] value;
         try {
-            record = d.rocks().get(d.meta(), id.toBytes());
+            value = d.rocks().get(meta ? d.meta() : d.data(), id.toBytes());
         } catch (RocksDBException e) {
-            throw new IOException("spool " + config.name() + ": meta of " + id + " unreadable: " + e.getMessage(), e);
+            throw new IOException("spool " + config.name() + ": " + what + " of " + id + " unreadable: "
+                    + e.getMessage(), e);
         }
-        if (record == null) {
-            throw new IOException("spool " + config.name() + " has no meta for " + id);
+        if (value == null) {
+            throw new IOException("spool " + config.name() + " has no " + what + " for " + id);
         }
-        return MetaCodec.metaOf(id, record);
+        return value;
     }
 
     @Override
