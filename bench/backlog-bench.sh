@@ -5,6 +5,7 @@
 # Per MTA (rows "sluice" and "postfix"):
 #   1. queue MESSAGES x SIZE bytes with smtp-source (SESSIONS sessions) while the MX refuses connections; wait until
 #      every message had its first attempt and waits for a retry (Sluice: scheduled_count; Postfix: deferred/)
+#   1b. the first start (empty spool) is timed too: start until the listener answers 220
 #   2. report RSS (Sluice: VmRSS; Postfix: Pss summed over its processes), heap used after a full GC (Sluice), and
 #      the disk used by the spool / queue directory
 #   3. stop the MTA, bring the MX up (smtp-sink), start the MTA again: time until its SMTP listener answers 220,
@@ -22,6 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
+. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix
 SLUICE_ROOT=${SLUICE_ROOT:-$ROOT}
 ROWS=${ROWS:-"sluice postfix"}
 MESSAGES=${MESSAGES:-100000}
@@ -33,28 +35,9 @@ WORK=$(mktemp -d "$WORK_PARENT/backlog-bench.XXXXXX")
 chmod 755 "$WORK"
 STARTED=()
 STOP_SECONDS=60
-POSTFIX_DIR=""
 
 log() { printf '[backlog-bench] %(%H:%M:%S)T %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-
-postfix_master_pid() {
-  [[ -n "$POSTFIX_DIR" && -f "$POSTFIX_DIR/queue/pid/master.pid" ]] || return 1
-  tr -d ' \n' <"$POSTFIX_DIR/queue/pid/master.pid"
-}
-
-stop_postfix() {
-  [[ -n "$POSTFIX_DIR" ]] || return 0
-  local master i
-  master=$(postfix_master_pid || true)
-  postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
-  if [[ -n "$master" ]]; then
-    for i in $(seq 1 300); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$master" 2>/dev/null; then
-      grep -q master "/proc/$master/comm" 2>/dev/null && kill -KILL "$master" 2>/dev/null || true
-    fi
-  fi
-}
 
 cleanup() {
   local pid
@@ -119,6 +102,28 @@ count_ids() { # ROW -> "distinct duplicates"
 
 declare -A OUT
 
+# ROW T0 [HTTP-PORT]: waits until the sink has every message; prints "seconds-since-T0 scheduled-at" (the second
+# from Sluice's spool_enumeration_done, first seen while waiting; n/a without HTTP-PORT)
+drained() {
+  local row=$1 t0=$2 http=${3:-} sched=n/a deadline=$(( $(date +%s) + MAX_SECONDS ))
+  [[ -n "$http" ]] && sched=""
+  while (( $(sink_count "$row") < MESSAGES )); do
+    if [[ -n "$http" && -z "$sched" && $(metric "$http" spool_enumeration_done) == 1 ]]; then sched=$(since "$t0"); fi
+    (( $(date +%s) > deadline )) && { log "$row: drain time bound reached"; break; }
+    sleep 0.2
+  done
+  local drain; drain=$(since "$t0")
+  [[ -n "$sched" ]] || sched=$drain # the enumeration ended in the last poll interval
+  echo "$drain $sched"
+}
+
+row_line() { # ROW QUEUEING MEMORY HEAP DISK FIRST-START READY SCHED DRAIN
+  local n d
+  sleep 2   # the sink's last files
+  read -r n d <<<"$(count_ids "$1")"
+  echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $(awk -v n="$n" -v t="$9" 'BEGIN { printf "%.0f", n / t }') | $n | $d | $(( MESSAGES - n )) |"
+}
+
 # ---------------------------------------------------------------- sluice
 sluice_policy() { # DIR RETRY
   cat >"$1/policy.lua" <<EOF
@@ -150,10 +155,12 @@ start_sluice() { # DIR SMTP HTTP RETRY
 }
 
 run_sluice() {
-  local dir="$WORK/sluice" smtp http t0 q rss heap disk ready sched drain n d
+  local dir="$WORK/sluice" smtp http t0 q rss heap disk first ready drain sched
   mkdir -p "$dir"; smtp=$(free_port); http=$(free_port)
+  t0=$(now)
   start_sluice "$dir" "$smtp" "$http" "1h"
   wait_banner "$smtp" 120 || { tail -30 "$dir/mta.log" >&2; die "sluice did not start"; }
+  first=$(since "$t0")
   log "sluice: queueing $MESSAGES x $SIZE bytes, MX down"
   t0=$(now)
   smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.test -t rcpt@example.test \
@@ -178,48 +185,23 @@ run_sluice() {
   start_sluice "$dir" "$smtp" "$http" "2s"
   wait_banner "$smtp" 300 || die "sluice did not come back"
   ready=$(since "$t0")
-  sched=""
-  deadline=$(( $(date +%s) + MAX_SECONDS ))
-  while (( $(sink_count sluice) < MESSAGES )); do
-    if [[ -z "$sched" ]] && [[ $(metric "$http" spool_enumeration_done) == 1 ]]; then sched=$(since "$t0"); fi
-    (( $(date +%s) > deadline )) && { log "sluice: drain time bound reached"; break; }
-    sleep 0.2
-  done
-  drain=$(since "$t0")
-  [[ -n "$sched" ]] || sched=$( [[ $(metric "$http" spool_enumeration_done) == 1 ]] && since "$t0" || echo "?")
-  sleep 2
-  read -r n d <<<"$(count_ids sluice)"
+  read -r drain sched <<<"$(drained sluice "$t0" "$http")"
+  OUT[sluice]=$(row_line sluice "$q" "$rss" "$heap" "$disk" "$first" "$ready" "$sched" "$drain")
   stop_pid "$MTA_PID"; stop_sink
-  OUT[sluice]="| sluice | $q | $rss | $heap | $disk | $ready | $sched | $(awk -v n="$n" -v t="$drain" 'BEGIN { printf "%.0f", n / t }') | $n | $d | $(( MESSAGES - n )) |"
   log "${OUT[sluice]}"
 }
 
 # ---------------------------------------------------------------- postfix
 run_postfix() {
-  local dir="$WORK/postfix" port t0 q pss disk ready drain n d
+  local dir="$WORK/postfix" port t0 q pss disk first ready drain sched
   port=$(free_port)
-  mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
-  chown postfix:postfix "$dir/data"
-  cp /etc/postfix/main.cf /etc/postfix/master.cf "$dir/etc/"
-  postconf -c "$dir/etc" -e \
-    "config_directory = $dir/etc" "queue_directory = $dir/queue" "data_directory = $dir/data" \
-    "maillog_file = $dir/maillog" "maillog_file_prefixes = /var, /dev/stdout, $dir" \
-    "inet_interfaces = 127.0.0.1" "inet_protocols = ipv4" "mynetworks = 127.0.0.0/8" \
-    "mydestination =" "relay_domains =" "relayhost = [127.0.0.1]:$MX_PORT" \
-    "default_transport = smtp" "relay_transport = smtp" \
-    "smtp_tls_security_level = none" "smtpd_tls_security_level = none" \
-    "smtp_host_lookup = native" "smtp_dns_support_level = disabled" \
-    "default_process_limit = $((SESSIONS * 2))" "smtp_destination_concurrency_limit = $SESSIONS" \
-    "relay_destination_concurrency_limit = $SESSIONS" "smtpd_client_connection_count_limit = $((SESSIONS * 2))" \
-    "minimal_backoff_time = 3600s" "maximal_backoff_time = 3600s" "queue_run_delay = 3600s" \
-    "alias_maps =" "alias_database =" "multi_instance_enable = no" "biff = no"
-  postconf -c "$dir/etc" -M "$port/inet=$port inet n - n - - smtpd"
-  postconf -c "$dir/etc" -MX "smtp/inet" 2>/dev/null || true
-  postconf -c "$dir/etc" -F '*/*/chroot = n'
-  postfix -c "$dir/etc" check >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; return 1; }
-  POSTFIX_DIR=$dir
+  # long back-off: nothing is retried before the restart; the drain starts with `postqueue -f`
+  configure_postfix "$dir" "$port" "$MX_PORT" "$SESSIONS" \
+    "minimal_backoff_time = 3600s" "maximal_backoff_time = 3600s" "queue_run_delay = 3600s" || return 1
+  t0=$(now)
   postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || { cat "$dir/start.log" >&2; return 1; }
   wait_banner "$port" 30 || die "postfix did not listen"
+  first=$(since "$t0")
   log "postfix: queueing $MESSAGES x $SIZE bytes, MX down"
   t0=$(now)
   smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.test -t rcpt@example.test \
@@ -241,16 +223,9 @@ run_postfix() {
   wait_banner "$port" 300 || die "postfix did not come back"
   ready=$(since "$t0")
   postqueue -c "$dir/etc" -f || true
-  deadline=$(( $(date +%s) + MAX_SECONDS ))
-  while (( $(sink_count postfix) < MESSAGES )); do
-    (( $(date +%s) > deadline )) && { log "postfix: drain time bound reached"; break; }
-    sleep 0.2
-  done
-  drain=$(since "$t0")
-  sleep 2
-  read -r n d <<<"$(count_ids postfix)"
+  read -r drain sched <<<"$(drained postfix "$t0")"
+  OUT[postfix]=$(row_line postfix "$q" "$pss (Pss, summed)" n/a "$disk" "$first" "$ready" "$sched" "$drain")
   stop_postfix; POSTFIX_DIR=""; stop_sink
-  OUT[postfix]="| postfix | $q | $pss (Pss, summed) | n/a | $disk | $ready | n/a | $(awk -v n="$n" -v t="$drain" 'BEGIN { printf "%.0f", n / t }') | $n | $d | $(( MESSAGES - n )) |"
   log "${OUT[postfix]}"
 }
 
@@ -264,6 +239,6 @@ for row in $ROWS; do
 done
 echo "$MESSAGES x $SIZE bytes queued to a down MX, $SESSIONS sessions, fsync on"
 echo
-echo "| MTA | queueing s | RSS MiB at backlog | heap used MiB | disk MiB | restart to 220 s | restart to all scheduled s | drain msg/s (from restart) | delivered | duplicates | lost |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| MTA | queueing s | RSS MiB at backlog | heap used MiB (after GC) | disk MiB | first start to 220 s (empty) | restart to 220 s | restart to all scheduled s | drain msg/s (from restart) | delivered | duplicates | lost |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in $ROWS; do echo "${OUT[$row]:-| $row | failed |}"; done

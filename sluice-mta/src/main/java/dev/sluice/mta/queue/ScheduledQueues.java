@@ -59,6 +59,8 @@ public final class ScheduledQueues implements AutoCloseable {
     public static final String META_DUE = "sluice_due";
     /** How long to wait when every source of the pool is suspended (the attempt is not counted). */
     static final Duration NO_SOURCE_DELAY = Duration.ofSeconds(60);
+    /** The longest wait (uniformly random) of a message that found its ready queue full (KumoMTA's jitter). */
+    static final Duration READY_FULL_DELAY = Duration.ofSeconds(60);
 
     private final EgressConfigResolver resolver;
     private final DestinationPlanner planner;
@@ -335,6 +337,14 @@ public final class ScheduledQueues implements AutoCloseable {
 
     private void handle(ReadyMessage ready, DeliveryOutcome outcome) {
         Message m = ready.message();
+        if (outcome.readyQueueFull()) {
+            // as KumoMTA: not an attempt and no record; back to the scheduled queue for up to a minute (jitter), so
+            // that a backlog falling due at once does not churn through max_ready as failures, each one logged
+            // and written to the spool
+            schedule(m, QueueName.of(m), ready.attempt() - 1,
+                    Duration.ofMillis(ThreadLocalRandom.current().nextLong(READY_FULL_DELAY.toMillis())));
+            return;
+        }
         records.attempt(ready, outcome, clock.instant());
         metrics.outcome(QueueRecords.typeOf(outcome.result()).name(), ready.source().name());
         switch (outcome.result()) {
