@@ -117,6 +117,14 @@ drained() {
   echo "$drain $sched"
 }
 
+queue_backlog() { # ROW PORT: smtp-source sends the backlog; prints the seconds it took
+  local t0; t0=$(now)
+  log "$1: queueing $MESSAGES x $SIZE bytes, MX down"
+  smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.test -t rcpt@example.test \
+    "127.0.0.1:$2" >"$WORK/source-$1.log" 2>&1 || log "smtp-source: $(tail -2 "$WORK/source-$1.log")"
+  since "$t0"
+}
+
 row_line() { # ROW QUEUEING MEMORY HEAP DISK FIRST-START READY SCHED DRAIN
   local n d
   sleep 2   # the sink's last files
@@ -161,11 +169,7 @@ run_sluice() {
   start_sluice "$dir" "$smtp" "$http" "1h"
   wait_banner "$smtp" 120 || { tail -30 "$dir/mta.log" >&2; die "sluice did not start"; }
   first=$(since "$t0")
-  log "sluice: queueing $MESSAGES x $SIZE bytes, MX down"
-  t0=$(now)
-  smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.test -t rcpt@example.test \
-    "127.0.0.1:$smtp" >"$WORK/source-sluice.log" 2>&1 || log "smtp-source: $(tail -2 "$WORK/source-sluice.log")"
-  q=$(since "$t0")
+  q=$(queue_backlog sluice "$smtp")
   local deadline=$(( $(date +%s) + MAX_SECONDS ))
   while (( $(metric "$http" scheduled_count) < MESSAGES )); do
     (( $(date +%s) > deadline )) && { log "sluice: only $(metric "$http" scheduled_count) scheduled"; break; }
@@ -202,11 +206,7 @@ run_postfix() {
   postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || { cat "$dir/start.log" >&2; return 1; }
   wait_banner "$port" 30 || die "postfix did not listen"
   first=$(since "$t0")
-  log "postfix: queueing $MESSAGES x $SIZE bytes, MX down"
-  t0=$(now)
-  smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.test -t rcpt@example.test \
-    "127.0.0.1:$port" >"$WORK/source-postfix.log" 2>&1 || log "smtp-source: $(tail -2 "$WORK/source-postfix.log")"
-  q=$(since "$t0")
+  q=$(queue_backlog postfix "$port")
   local deadline=$(( $(date +%s) + MAX_SECONDS ))
   while (( $(find "$dir/queue/deferred" -type f | wc -l) < MESSAGES )); do
     (( $(date +%s) > deadline )) && { log "postfix: only $(find "$dir/queue/deferred" -type f | wc -l) deferred"; break; }
