@@ -25,6 +25,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/procs.sh
 . "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
+# shellcheck source=lib/postfix.sh
+. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix
 ROWS=${ROWS:-"sluice sluice+proxy postfix"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -40,35 +42,15 @@ WORK=$(mktemp -d "$WORK_PARENT/mta-bench.XXXXXX")
 chmod 755 "$WORK"
 STARTED=()          # PIDs this script started, stopped on exit
 STOP_SECONDS=10     # a draining MTA may take a while after TERM
-POSTFIX_DIR=""      # set while our Postfix instance may be running
 
 log() { printf '[mta-bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
 
-postfix_master_pid() { # our instance's master, from its own pid file
-  [[ -n "$POSTFIX_DIR" && -f "$POSTFIX_DIR/queue/pid/master.pid" ]] || return 1
-  tr -d ' \n' <"$POSTFIX_DIR/queue/pid/master.pid"
-}
-
-stop_postfix() {
-  [[ -n "$POSTFIX_DIR" ]] || return 0
-  local master i
-  master=$(postfix_master_pid || true)
-  postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
-  if [[ -n "$master" ]]; then
-    for i in $(seq 1 100); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$master" 2>/dev/null; then # only if it is still our master
-      grep -q master "/proc/$master/comm" 2>/dev/null && kill -KILL "$master" 2>/dev/null || true
-    fi
-  fi
-  POSTFIX_DIR=""
-}
-
 cleanup() {
   local pid
-  stop_postfix
+  stop_postfix; POSTFIX_DIR=""
   for pid in ${STARTED[@]+"${STARTED[@]}"}; do stop_pid "$pid"; done
   if [[ -n "${KEEP_WORK:-}" ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -192,27 +174,7 @@ start_sluice_mta() { # NAME [PROXY-ADDR]
 
 start_postfix() {
   local dir="$WORK/postfix" port; port=$(free_port)
-  mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
-  chown postfix:postfix "$dir/data"   # master's lock file and the TLS/verify caches
-  cp /etc/postfix/main.cf /etc/postfix/master.cf "$dir/etc/"
-  # a private instance: its own config, queue and data directories; the system's /etc/postfix is only read
-  postconf -c "$dir/etc" -e \
-    "config_directory = $dir/etc" "queue_directory = $dir/queue" "data_directory = $dir/data" \
-    "maillog_file = $dir/maillog" "maillog_file_prefixes = /var, /dev/stdout, $dir" \
-    "inet_interfaces = 127.0.0.1" "inet_protocols = ipv4" "mynetworks = 127.0.0.0/8" \
-    "mydestination =" "relay_domains =" "relayhost = [127.0.0.1]:$SINK_PORT" \
-    "default_transport = smtp" "relay_transport = smtp" \
-    "smtp_tls_security_level = none" "smtpd_tls_security_level = none" \
-    "smtp_host_lookup = native" "smtp_dns_support_level = disabled" \
-    "default_process_limit = $((SESSIONS * 2))" "smtp_destination_concurrency_limit = $SESSIONS" \
-    "relay_destination_concurrency_limit = $SESSIONS" "smtpd_client_connection_count_limit = $((SESSIONS * 2))" \
-    "alias_maps =" "alias_database =" "multi_instance_enable = no" "biff = no"
-  # the smtpd on a free port instead of 25; no chroot (the private queue directory has no /etc copies)
-  postconf -c "$dir/etc" -M "$port/inet=$port inet n - n - - smtpd"
-  postconf -c "$dir/etc" -MX "smtp/inet" 2>/dev/null || true
-  postconf -c "$dir/etc" -F '*/*/chroot = n'
-  postfix -c "$dir/etc" check >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; return 1; }
-  POSTFIX_DIR=$dir
+  configure_postfix "$dir" "$port" "$SINK_PORT" "$SESSIONS" || return 1
   postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || { cat "$dir/start.log" "$dir/maillog" >&2; return 1; }
   wait_listening "$port" 20 || { log "postfix smtpd did not listen"; cat "$dir/maillog" >&2; return 1; }
   MTA_PID=$(postfix_master_pid) || return 1
@@ -315,7 +277,7 @@ run_row() { # ROW
     fi
   fi
   fsync_pass "$row"
-  if [[ $row == postfix ]]; then stop_postfix; else stop_pid "$MTA_PID"; fi
+  if [[ $row == postfix ]]; then stop_postfix; POSTFIX_DIR=""; else stop_pid "$MTA_PID"; fi
   [[ -n "$PROXY_PID" ]] && stop_pid "$PROXY_PID"
   return 0
 }
@@ -324,7 +286,7 @@ log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 log "work directory $WORK (sluice spools and postfix queue_directory inside it; filesystem: $(df -P "$WORK" | awk 'NR==2 { print $1 }'))"
 DONE=()
 for row in $ROWS; do
-  if run_row "$row"; then DONE+=("$row"); else log "$row: could not start, skipped"; stop_postfix; fi
+  if run_row "$row"; then DONE+=("$row"); else log "$row: could not start, skipped"; stop_postfix; POSTFIX_DIR=""; fi
 done
 
 # ---------------------------------------------------------------- report

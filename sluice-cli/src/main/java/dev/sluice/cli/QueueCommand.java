@@ -70,6 +70,16 @@ final class QueueCommand implements java.util.concurrent.Callable<Integer> {
 
     /** The tables; a SUSPENDED column (the reason) only when the operator suspended one of the queues listed. */
     static void print(PrintWriter out, JsonNode summary) {
+        JsonNode walk = summary.path("enumeration");
+        if (walk.isObject() && !walk.path("done").asBoolean(true)) {
+            // start-up's background walk over the spool: the scheduled counts below are not complete yet
+            out.println("spool enumeration in progress: " + walk.path("found").asLong() + " of about "
+                    + walk.path("total").asLong() + " spooled message(s) scheduled so far");
+            out.println();
+        } else if (walk.hasNonNull("failure")) {
+            out.println("spool enumeration failed: " + walk.path("failure").asText());
+            out.println();
+        }
         JsonNode suspended = summary.path("suspended");
         boolean marks = !suspended.isEmpty();
         List<List<String>> scheduled = new ArrayList<>();

@@ -241,7 +241,7 @@ class MtaPolicyTimeoutTest {
         assertThat(first.awaitExit(WAIT)).isZero();
 
         SluiceProcess second = mta(policy, "--policy-timeout-seconds", "2");
-        assertThat(second.logText()).contains("re-queued " + loopMessages + " spooled message(s)");
+        second.awaitLine("re-queued " + loopMessages + " spooled message\\(s\\)", Duration.ofMinutes(1)); // the spool is walked in the background
         assertThat(send(second, "someone@example.test", "other-2").get(WAIT.toSeconds(), TimeUnit.SECONDS))
                 .isEqualTo(250);
         assertThat(sink.awaitMessages(2, WAIT)).extracting(m -> m.header("X-Seq").orElse(""))

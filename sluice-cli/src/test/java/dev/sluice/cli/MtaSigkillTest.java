@@ -166,7 +166,7 @@ class MtaSigkillTest {
 
         SmtpSink sink = peers.add(SmtpSink.builder().port(sinkPort).backlog(1024).start());
         SluiceProcess second = mta(policy(sinkPort, flush, "retry_interval = '1s', max_retry_interval = '10s'"));
-        assertThat(second.logText()).contains("re-queued");
+        second.awaitLine("re-queued", Duration.ofMinutes(2)); // the spool is walked in the background
         killed.set(false);
         runClients(clients, second.listener("esmtp").orElseThrow(), killed);
 

@@ -28,7 +28,6 @@ import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.NodeId;
 import dev.sluice.mta.loghook.LogDispositionHook;
 import dev.sluice.mta.loghook.LogHook;
-import dev.sluice.mta.message.Message;
 import dev.sluice.mta.policy.DeliveryStatusRewrite;
 import dev.sluice.mta.policy.ThrottleInsertReadyQueue;
 import dev.sluice.mta.policy.PolicyBasicAuth;
@@ -36,6 +35,7 @@ import dev.sluice.mta.policy.PolicyRelayPolicy;
 import dev.sluice.mta.policy.PolicySmtpEvents;
 import dev.sluice.mta.policy.ReceptionEvents;
 import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.mta.queue.SpoolEnumeration;
 import dev.sluice.mta.spool.FreeSpaceMonitor;
 import dev.sluice.mta.spool.Spool;
 import dev.sluice.mta.spool.SpoolConfig;
@@ -65,14 +65,13 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code sluice mta} process, assembled: loads the policy with every MTA module, runs {@code init}, opens the
- * spool, starts the log writers, the scheduled queues and dispatch, re-queues what the spool holds, then starts
- * the ESMTP and HTTP listeners and the policy's background work ({@code kumo.spawn_task} tasks, the config
+ * spool, starts the log writers, the scheduled queues and dispatch, then starts the ESMTP and HTTP listeners, the
+ * background walk that schedules what the spool holds ({@link SpoolEnumeration}) and the policy's background work ({@code kumo.spawn_task} tasks, the config
  * monitor) and logs {@code initialization complete}. {@link #shutdown} drains in the order
  * that keeps every acknowledged message safe. The policy's {@code pre_init} runs before {@code init}; an orderly
  * stop fires {@code shutdown} (listeners closed, spool still open) and {@code shutdown_logging} (before the logs
@@ -182,6 +181,7 @@ public final class MtaApp implements AutoCloseable {
     private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AdminControl admin;
+    private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
     private ExecutorService policyExecutor;
@@ -284,16 +284,19 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
         }
         logs.attachDisposition(List.copyOf(dispositionHooks));
-        requeueSpooled();
+        // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
+        // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
+        enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
 
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
                     count(AccountingKind.RECEIVED); // called once per Reception record, after the spool write
                     queues.insert(m, q);
                 }, logs, policyExecutor,
                 Clock.systemUTC());
+        modules.memory().metrics(registry);
         Admission admission = Admission.all(
                 () -> freeSpace.belowThreshold() ? Optional.of(freeSpace.reason()) : Optional.empty(),
-                spool::writeProblem);
+                spool::writeProblem, modules.memory());
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
@@ -307,7 +310,7 @@ public final class MtaApp implements AutoCloseable {
             var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
-            QueueSummaryRoutes.install(server, queues, admin);
+            QueueSummaryRoutes.install(server, queues, admin, enumeration);
             AdminRoutes.install(server, admin);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
@@ -316,6 +319,7 @@ public final class MtaApp implements AutoCloseable {
             http.add(server);
             server.start(); // logs "http listener on ADDR"
         }
+        enumeration.start();
         // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
         policy.startBackground();
         started = true;
@@ -349,17 +353,6 @@ public final class MtaApp implements AutoCloseable {
         return Optional.ofNullable(accounting);
     }
 
-    private void requeueSpooled() throws java.io.IOException {
-        AtomicLong n = new AtomicLong();
-        spool.loadAll((Message m) -> {
-            queues.resume(m);
-            n.incrementAndGet();
-        });
-        if (n.get() > 0) {
-            LOG.info("re-queued {} spooled message(s)", n.get());
-        }
-    }
-
     public List<InetSocketAddress> esmtpAddresses() {
         return esmtp.stream().map(EsmtpServer::address).toList();
     }
@@ -379,6 +372,11 @@ public final class MtaApp implements AutoCloseable {
     /** The operator's bounces and suspensions. */
     public AdminControl admin() {
         return admin;
+    }
+
+    /** Start-up's background walk over the spool. */
+    public SpoolEnumeration enumeration() {
+        return enumeration;
     }
 
     public PrometheusRegistry registry() {
@@ -408,6 +406,9 @@ public final class MtaApp implements AutoCloseable {
         http.forEach(s -> quietly(s::stop));
         if (started) {
             fire(SHUTDOWN);
+        }
+        if (enumeration != null) {
+            enumeration.stop(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
         }
         if (queues != null) {
             queues.stopScheduling();

@@ -35,6 +35,7 @@ public final class MtaModules {
     private final BounceClassifierModule bounceClassifier = new BounceClassifierModule();
     private final NatsPolicyModule nats = new NatsPolicyModule();
     private final AdminControl admin = new AdminControl(java.time.Clock.systemUTC());
+    private final MemoryLimits memory = new MemoryLimits();
     private final Resolvers resolvers;
 
     /** @param resolvers what {@code kumo.dns.configure_resolver} changes */
@@ -46,7 +47,7 @@ public final class MtaModules {
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
-                new AdminLuaModule(admin));
+                memory, new AdminLuaModule(admin));
     }
 
     public EgressPolicyModule egress() {
@@ -83,6 +84,11 @@ public final class MtaModules {
      */
     public AdminControl admin() {
         return admin;
+    }
+
+    /** {@code kumo.set_memory_soft_limit} and the other memory limits; ingress refuses above the soft limit. */
+    public MemoryLimits memory() {
+        return memory;
     }
 
     /** The NATS clients a policy connects; close it at stop. */

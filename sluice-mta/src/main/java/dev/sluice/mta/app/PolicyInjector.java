@@ -139,6 +139,9 @@ public final class PolicyInjector implements Injector {
     private CompletableFuture<List<InjectResult>> store(List<Received> received, ReceptionContext context) {
         List<Message> keep = received.stream()
                 .filter(r -> r instanceof Received.Keep).map(r -> ((Received.Keep) r).message()).toList();
+        // the data's digest goes into the spooled meta (batching compares it once the data is off the heap):
+        // computed once per data array, which the recipients of a transaction share
+        Message.digestAll(keep);
         CompletableFuture<Void> stored = keep.isEmpty() ? CompletableFuture.completedFuture(null) : spool.store(keep);
         // the Reception records reach the log file before the acknowledgement: a SIGKILL cannot leave an
         // acknowledged message without one

@@ -7,13 +7,15 @@ import dev.sluice.mta.dispatch.SmtpDispatch;
 import dev.sluice.mta.queue.AdminRules;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.mta.queue.SpoolEnumeration;
 import dev.sluice.net.http.HttpResponse;
 import dev.sluice.net.http.HttpServer;
 
 /**
  * {@code GET /api/admin/queue-summary/v1} (trusted peers):
- * {@code {"scheduled": {"queue": count}, "ready": {"name": {"waiting": n, "connections": c}}}}; with the admin
- * entries, {@code "suspended": {"queue": "reason"}} for the listed scheduled queues that are suspended and a
+ * {@code {"scheduled": {"queue": count}, "ready": {"name": {"waiting": n, "connections": c}},
+ * "enumeration": {"done": bool, "found": n, "total": n}}}, the last being start-up's walk over the spool; with the
+ * admin entries, {@code "suspended": {"queue": "reason"}} for the listed scheduled queues that are suspended and a
  * {@code "suspended": "reason"} field in each suspended ready queue.
  * Ready queues are listed when dispatch is {@link SmtpDispatch} (the only dispatch the CLI runs).
  */
@@ -23,20 +25,25 @@ public final class QueueSummaryRoutes {
 
     private QueueSummaryRoutes() {}
 
-    public static void install(HttpServer server, ScheduledQueues queues) {
-        install(server, queues, AdminRules.NONE);
-    }
-
-    public static void install(HttpServer server, ScheduledQueues queues, AdminRules admin) {
-        server.get(PATH, HttpServer.Access.TRUSTED, request -> HttpResponse.json(200, render(queues, admin)));
-    }
-
-    static String render(ScheduledQueues queues) throws Exception {
-        return render(queues, AdminRules.NONE);
+    public static void install(HttpServer server, ScheduledQueues queues, AdminRules admin,
+            SpoolEnumeration enumeration) {
+        server.get(PATH, HttpServer.Access.TRUSTED,
+                request -> HttpResponse.json(200, render(queues, admin, enumeration)));
     }
 
     static String render(ScheduledQueues queues, AdminRules admin) throws Exception {
+        return render(queues, admin, null);
+    }
+
+    static String render(ScheduledQueues queues, AdminRules admin, SpoolEnumeration enumeration) throws Exception {
         ObjectNode root = JSON.createObjectNode();
+        if (enumeration != null) {
+            ObjectNode e = root.putObject("enumeration");
+            e.put("done", enumeration.done()).put("found", enumeration.found()).put("total", enumeration.total());
+            if (enumeration.failure() != null) {
+                e.put("failure", enumeration.failure());
+            }
+        }
         ObjectNode scheduled = root.putObject("scheduled");
         var snapshot = queues.snapshot();
         snapshot.forEach(scheduled::put);

@@ -3,7 +3,6 @@ package dev.sluice.mta.dispatch;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.queue.ReadyMessage;
 import dev.sluice.policy.egress.EgressPath;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -31,8 +30,9 @@ final class Entry {
      * Whether {@code other} can ride in the same SMTP transaction as this one (it is already in the same ready
      * queue, so the same source and site): the recipients of one reception, that is the same sender, the same
      * reception instant, the same path config and the same bytes. A policy that rewrote one recipient's data
-     * keeps that recipient out of the batch. The cheap checks come first; the data is usually the very same
-     * array (it is shared at reception), and after a restart the comparison stops at the first difference.
+     * keeps that recipient out of the batch. The data is not in memory (it is read from the spool when the
+     * batch is sent): its size and digest ({@link Message#dataDigest()}, spooled with the meta) stand for it; a
+     * message whose digest is unknown (spooled by an older version) goes alone.
      */
     boolean batchesWith(Entry other) {
         Message a = message.message();
@@ -41,9 +41,8 @@ final class Entry {
         EgressPath pa = message.plan().path();
         EgressPath pb = other.message.plan().path();
         if (pa != pb && !pa.equals(pb)) return false;
-        byte[] da = a.data();
-        byte[] db = b.data();
-        return da == db || Arrays.equals(da, db);
+        long digest = a.dataDigest();
+        return digest != 0 && a.size() == b.size() && digest == b.dataDigest();
     }
 
     /** Whether {@code batch} already has this recipient: one transaction never names a mailbox twice. */

@@ -168,7 +168,13 @@ final class Lane {
         Message m = sendable.getFirst().message.message();
         Envelope envelope;
         try {
+            // the data comes from the spool now and goes when the transaction is over (the envelope holds it)
             envelope = Envelope.of(m.sender(), recipients(sendable), m.data());
+        } catch (java.io.UncheckedIOException unreadable) {
+            completeAll(sendable, outcome(new DeliveryResult.Transient(new SmtpResponse(451,
+                    new EnhancedStatusCode(4, 3, 0), "Sluice internal: " + unreadable.getMessage(), null)), null));
+            next();
+            return;
         } catch (IllegalArgumentException bad) { // the sender's address: no recipient of the batch can go
             completeAll(sendable, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
                     new EnhancedStatusCode(5, 1, 7), "Sluice internal: " + bad.getMessage(), null)), null));

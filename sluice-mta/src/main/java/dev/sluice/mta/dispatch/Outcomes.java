@@ -25,6 +25,6 @@ final class Outcomes {
 
     static DeliveryOutcome readyQueueFull(String queue, int maxReady) {
         return transientFailure(451, new EnhancedStatusCode(4, 4, 5),
-                "Sluice internal: ready queue full: " + queue + " holds max_ready " + maxReady + " messages");
+                DeliveryOutcome.READY_QUEUE_FULL + queue + " holds max_ready " + maxReady + " messages");
     }
 }

@@ -221,7 +221,7 @@ public record LogRecord(
             sender = m.sender();
             recipient = List.of(m.recipient());
             created = m.created();
-            size = m.data().length;
+            size = m.size();
             if (m.meta("reception_protocol") instanceof String p) {
                 receptionProtocol = p;
             }

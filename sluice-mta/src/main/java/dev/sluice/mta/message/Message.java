@@ -1,7 +1,12 @@
 package dev.sluice.mta.message;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +20,27 @@ import java.util.Objects;
  *
  * <p>Mutable on purpose and confined to one thread at a time: the policy edits meta and data between
  * reception and spooling; after that only the queue layer touches it.
+ *
+ * <p>Memory. Once spooled, the scheduled queues {@link #shrink} a message: its data leaves the heap (a later
+ * {@link #data()} reads it from the {@link DataStore}, without keeping it), and so does its meta once the spool
+ * holds its current version (KumoMTA's {@code ShrinkDataAndMeta}); meta changed since is kept as its JSON bytes
+ * until the spool has it. What stays is the id, the envelope, the data's size and a digest of its bytes (which
+ * tells the recipients of one reception that may share a transaction).
  */
 public final class Message {
     private final MessageId id;
     private String sender;
     private String recipient;
-    private final Map<String, Object> meta;
-    private byte[] data;
+    // meta, packedMeta, or the spool (storedVersion == metaVersion) has the current meta; meta and packedMeta both
+    // while the map is unpacked and unchanged. Volatile so that a reader on another thread sees a complete map.
+    private volatile Map<String, Object> meta;
+    private volatile byte[] packedMeta;
+    private int metaVersion; // changes with every setMeta (guarded by this)
+    private int storedVersion = -1; // the version the spool holds durably, -1 not known
+    private byte[] data; // null once shrunk: then store reads it
+    private DataStore store;
+    private int size;
+    private long digest; // 0 = not known (not computed yet, or not in an older spool record)
 
     public Message(MessageId id, String sender, String recipient, Map<String, Object> meta, byte[] data) {
         this.id = Objects.requireNonNull(id, "id");
@@ -29,6 +48,27 @@ public final class Message {
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.meta = new LinkedHashMap<>(meta);
         this.data = Objects.requireNonNull(data, "data");
+        this.size = data.length;
+    }
+
+    /**
+     * A spooled message read back without its data (the spool's enumeration at start-up): its meta stays
+     * packed and its data is read from {@code store} when asked for.
+     *
+     * @param packedMeta the meta map as JSON ({@link MetaJson})
+     * @param digest     {@link #dataDigest()} as spooled, 0 when the record has none
+     */
+    public static Message spooled(MessageId id, String sender, String recipient, byte[] packedMeta, int size,
+                                  long digest, DataStore store) {
+        Message m = new Message(id, sender, recipient, Map.of(), new byte[0]);
+        m.meta = null;
+        m.packedMeta = Objects.requireNonNull(packedMeta, "packedMeta");
+        m.data = null;
+        m.store = Objects.requireNonNull(store, "store");
+        m.storedVersion = m.metaVersion;
+        m.size = size;
+        m.digest = digest;
+        return m;
     }
 
     public MessageId id() {
@@ -66,32 +106,183 @@ public final class Message {
     }
 
     public Object meta(String key) {
-        return meta.get(key);
+        return unpacked().get(key);
     }
 
-    public void setMeta(String key, Object value) {
+    public synchronized void setMeta(String key, Object value) {
+        Map<String, Object> m = unpacked();
+        packedMeta = null; // changed: packed again from the map
+        metaVersion++;
         if (value == null) {
-            meta.remove(key);
+            m.remove(key);
         } else {
-            meta.put(key, value);
+            m.put(key, value);
         }
     }
 
     /** A copy of the meta map. */
     public Map<String, Object> metaMap() {
-        return new LinkedHashMap<>(meta);
+        return new LinkedHashMap<>(unpacked());
     }
 
+    private Map<String, Object> unpacked() {
+        Map<String, Object> m = meta;
+        if (m != null) {
+            return m;
+        }
+        synchronized (this) {
+            if (meta == null) {
+                try {
+                    meta = MetaJson.decode(packedMeta != null ? packedMeta : store.readMeta(id));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
+                }
+            }
+            return meta;
+        }
+    }
+
+    /**
+     * Lets go of the meta map: entirely when the spool holds this version of it (it is read back when a key is
+     * asked for), else kept as its JSON bytes (a few hundred bytes instead of a map).
+     */
+    public synchronized void packMeta() {
+        if (store != null && storedVersion == metaVersion) {
+            meta = null;
+            packedMeta = null;
+            return;
+        }
+        Map<String, Object> m = meta;
+        if (m != null) {
+            if (packedMeta == null) {
+                packedMeta = MetaJson.encode(id, m);
+            }
+            meta = null;
+        }
+    }
+
+    /** The version of the meta now, for {@link #metaStored} once the spool's write of it completed. */
+    public synchronized int metaVersion() {
+        return metaVersion;
+    }
+
+    /** The spool's write of meta version {@code version} completed: unless it changed since, memory can let it go. */
+    public synchronized void metaStored(int version) {
+        storedVersion = version;
+        if (version == metaVersion && meta == null && store != null) {
+            packedMeta = null;
+        }
+    }
+
+    /** The meta as JSON ({@link MetaJson}), without unpacking it when it is packed. */
+    public synchronized byte[] metaJson() {
+        if (packedMeta != null) {
+            return packedMeta;
+        }
+        if (meta != null) {
+            packedMeta = MetaJson.encode(id, meta); // kept: it is the current version
+            return packedMeta;
+        }
+        try {
+            return store.readMeta(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
+        }
+    }
+
+    /** Whether the meta map is let go of now (packed, or only in the spool). */
+    public boolean metaPacked() {
+        return meta == null;
+    }
+
+    /** Whether the meta is only in the spool now (tests). */
+    public boolean metaOnlyInSpool() {
+        return meta == null && packedMeta == null;
+    }
+
+    /**
+     * The data: in memory until {@link #shrink}, then read from the spool on each call (the caller holds it
+     * for as long as it needs it, e.g. one delivery attempt).
+     *
+     * @throws UncheckedIOException when the spool cannot read it
+     */
     public byte[] data() {
-        return data;
+        byte[] d = data;
+        if (d != null) {
+            return d;
+        }
+        try {
+            return store.readData(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the data of " + id + " from the spool: " + e.getMessage(), e);
+        }
     }
 
     public void setData(byte[] data) {
         this.data = Objects.requireNonNull(data, "data");
+        this.size = data.length;
+        this.digest = 0;
+    }
+
+    /** Whether the data is on the heap now (not yet shrunk, or set again since). */
+    public boolean dataInMemory() {
+        return data != null;
+    }
+
+    /** The data's length in bytes, without reading it. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * A 64-bit digest of the data (SHA-256's first 8 bytes, never 0), computed while the data is in memory and
+     * kept after {@link #shrink}; 0 when unknown (a message spooled by an older version).
+     */
+    public long dataDigest() {
+        if (digest == 0 && data != null) {
+            digest = digestOf(data);
+        }
+        return digest;
+    }
+
+    /**
+     * The data leaves the heap (it is in {@code store}, which reads it back when asked) and the meta is packed.
+     * The digest is computed first, so that batching can still compare the data.
+     */
+    public void shrink(DataStore store) {
+        dataDigest();
+        this.store = Objects.requireNonNull(store, "store");
+        this.data = null;
+        packMeta();
+    }
+
+    /** Computes the digests of {@code messages} once per data array (the recipients of a reception share one). */
+    public static void digestAll(List<Message> messages) {
+        Map<byte[], Long> seen = new IdentityHashMap<>();
+        for (Message m : messages) {
+            if (m.data != null && m.digest == 0) {
+                m.digest = seen.computeIfAbsent(m.data, Message::digestOf);
+            }
+        }
+    }
+
+    static long digestOf(byte[] bytes) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] h = sha.digest(bytes);
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (h[i] & 0xff);
+        }
+        return v == 0 ? 1 : v;
     }
 
     public String dataAsString() {
-        return new String(data, StandardCharsets.UTF_8);
+        return new String(data(), StandardCharsets.UTF_8);
     }
 
     /** Splits a transaction into one message per recipient, sharing the data and a copy of the meta. */

@@ -14,4 +14,12 @@ import dev.sluice.egress.smtp.DeliveryResult;
  * @param tls         "TLSv1.3 TLS_AES_256_GCM_SHA384"-style description when STARTTLS was used, else null
  */
 public record DeliveryOutcome(DeliveryResult result, SourceAddress source, DestinationPlanner.Destination destination,
-                              String tls) {}
+                              String tls) {
+    /** How the text begins when dispatch could not take a message because its ready queue held max_ready. */
+    public static final String READY_QUEUE_FULL = "Sluice internal: ready queue full: ";
+
+    /** Dispatch refused the message because its ready queue was full: no attempt was made. */
+    public boolean readyQueueFull() {
+        return result instanceof DeliveryResult.Transient t && t.response().content().startsWith(READY_QUEUE_FULL);
+    }
+}

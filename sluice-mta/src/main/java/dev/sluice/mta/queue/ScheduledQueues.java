@@ -60,6 +60,8 @@ public final class ScheduledQueues implements AutoCloseable {
     public static final String META_DUE = "sluice_due";
     /** How long to wait when every source of the pool is suspended (the attempt is not counted). */
     static final Duration NO_SOURCE_DELAY = Duration.ofSeconds(60);
+    /** The longest wait (uniformly random) of a message that found its ready queue full (KumoMTA's jitter). */
+    static final Duration READY_FULL_DELAY = Duration.ofSeconds(60);
 
     private final EgressConfigResolver resolver;
     private final DestinationPlanner planner;
@@ -74,6 +76,8 @@ public final class ScheduledQueues implements AutoCloseable {
     private final DelayQueue<Entry> due = new DelayQueue<>();
     private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
     private final Throttles throttles;
+    /** One QueueName per queue, shared by its waiting messages (a name per message would cost ~200 bytes each). */
+    private final Map<QueueName, QueueName> names = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
@@ -142,8 +146,12 @@ public final class ScheduledQueues implements AutoCloseable {
         dispatch.readyHold(name -> rules.readySuspended(name).isPresent());
     }
 
-    /** A freshly received (and spooled) message: first attempt now. */
+    /**
+     * A freshly received message whose store in the spool completed: first attempt now. From here on its data is not on the heap
+     * (read from the spool when an attempt starts) and its meta is packed: see {@link Message#shrink}.
+     */
     public void insert(Message message, QueueName queue) {
+        message.metaStored(message.metaVersion()); // the caller's store of it completed
         schedule(message, queue, 0, Duration.ZERO);
     }
 
@@ -213,8 +221,12 @@ public final class ScheduledQueues implements AutoCloseable {
         if (closed) {
             return; // stays in the spool; the next start picks it up
         }
+        // every message here is spooled: a waiting message keeps no data and packed meta (about 0.5 KiB in all)
+        message.shrink(spool);
+        QueueName shared = names.putIfAbsent(queue, queue);
         waiting.incrementAndGet();
-        due.add(new Entry(message, queue, attempts, System.nanoTime() + Math.max(0, delay.toNanos()), held));
+        due.add(new Entry(message, shared != null ? shared : queue, attempts,
+                System.nanoTime() + Math.max(0, delay.toNanos()), held));
     }
 
     /**
@@ -460,6 +472,14 @@ public final class ScheduledQueues implements AutoCloseable {
 
     private void handle(ReadyMessage ready, DeliveryOutcome outcome) {
         Message m = ready.message();
+        if (outcome.readyQueueFull()) {
+            // as KumoMTA: not an attempt and no record; back to the scheduled queue for up to a minute (jitter), so
+            // that a backlog falling due at once does not churn through max_ready as failures, each one logged
+            // and written to the spool
+            schedule(m, QueueName.of(m), ready.attempt() - 1,
+                    Duration.ofMillis(ThreadLocalRandom.current().nextLong(READY_FULL_DELAY.toMillis())));
+            return;
+        }
         records.attempt(ready, outcome, clock.instant());
         metrics.outcome(QueueRecords.typeOf(outcome.result()).name(), ready.source().name());
         switch (outcome.result()) {
@@ -491,9 +511,12 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         m.setMeta(META_ATTEMPTS, (long) attempts);
         m.setMeta(META_DUE, next.toString());
+        int version = m.metaVersion();
         spool.updateMeta(m).whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.warn("could not persist the schedule of {}: {}", m.id(), error.getMessage());
+            } else {
+                m.metaStored(version); // from now on the waiting message needs no meta in memory
             }
         });
         schedule(m, q, attempts, Duration.between(now, next));

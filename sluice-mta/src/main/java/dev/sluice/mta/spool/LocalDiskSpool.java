@@ -252,14 +252,23 @@ public final class LocalDiskSpool implements Spool {
         for (MessageId id : sorted) {
             try {
                 byte[] meta = Files.readAllBytes(metaDir.resolve(id.toString()));
-                byte[] body = Files.readAllBytes(dataDir.resolve(id.toString()));
-                sink.accept(MetaCodec.decode(id, meta, body));
+                sink.accept(MetaCodec.decodeShrunk(id, meta, this));
             } catch (NoSuchFileException e) {
-                LOG.warn("spool {}: message {} lost a file ({}); skipped", config.name(), id, e.getFile());
+                LOG.debug("spool {}: message {} left the spool while it was read ({})", config.name(), id, e.getFile());
             } catch (IOException e) {
                 LOG.warn("spool {}: message {} is unreadable ({}); skipped", config.name(), id, e.toString());
             }
         }
+    }
+
+    @Override
+    public byte[] readData(MessageId id) throws IOException {
+        return Files.readAllBytes(dataDir.resolve(id.toString()));
+    }
+
+    @Override
+    public byte[] readMeta(MessageId id) throws IOException {
+        return MetaCodec.metaOf(id, Files.readAllBytes(metaDir.resolve(id.toString())));
     }
 
     @Override

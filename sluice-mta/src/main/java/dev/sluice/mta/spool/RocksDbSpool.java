@@ -534,30 +534,13 @@ public final class RocksDbSpool implements Spool {
     @Override
     public void loadAll(Consumer<Message> sink) throws IOException {
         Db d = db;
-        List<Quarantine.Entry> bad = new ArrayList<>();
-        Instant now = Instant.now();
+        // the iterator reads a snapshot taken now: messages stored later (ingress runs meanwhile) are not seen
         try (RocksIterator it = d.rocks().newIterator(d.meta())) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                MessageId id = MessageId.fromBytes(key);
-                byte[] body;
-                try {
-                    body = d.rocks().get(d.data(), key);
-                } catch (RocksDBException e) {
-                    // verified at open, so a file damaged since: list it and deliver the rest
-                    Quarantine.Entry q = entry(id, "data unreadable: " + e.getMessage(), it.value(), config.path(), now);
-                    LOG.error("spool {}: quarantined message {} ({} -> {}): {}; not delivered", config.name(),
-                            id, q.sender(), q.recipient(), q.reason());
-                    bad.add(q);
-                    continue;
-                }
-                if (body == null) {
-                    LOG.warn("spool {}: message {} has meta but no data; skipped", config.name(), id);
-                    continue;
-                }
+                MessageId id = MessageId.fromBytes(it.key());
                 Message m;
                 try {
-                    m = MetaCodec.decode(id, it.value(), body);
+                    m = MetaCodec.decodeShrunk(id, it.value(), this);
                 } catch (IOException e) {
                     LOG.warn("spool {}: message {} has unreadable meta ({}); skipped", config.name(), id,
                             e.getMessage());
@@ -571,10 +554,35 @@ public final class RocksDbSpool implements Spool {
                 throw new IOException("spool " + config.name() + ": reading failed", e);
             }
         }
-        if (!bad.isEmpty()) {
-            Quarantine.append(config.path(), bad);
-            metrics.quarantined.labelValues(config.name()).set(Quarantine.read(config.path()).size());
+    }
+
+    @Override
+    public byte[] readData(MessageId id) throws IOException {
+        return read(id, false);
+    }
+
+    @Override
+    public byte[] readMeta(MessageId id) throws IOException {
+        return MetaCodec.metaOf(id, read(id, true));
+    }
+
+    private byte[] read(MessageId id, boolean meta) throws IOException {
+        Db d = db;
+        String what = meta ? "meta" : "data";
+        if (d == null) {
+            throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
         }
+        byte[] value;
+        try {
+            value = d.rocks().get(meta ? d.meta() : d.data(), id.toBytes());
+        } catch (RocksDBException e) {
+            throw new IOException("spool " + config.name() + ": " + what + " of " + id + " unreadable: "
+                    + e.getMessage(), e);
+        }
+        if (value == null) {
+            throw new IOException("spool " + config.name() + " has no " + what + " for " + id);
+        }
+        return value;
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * with {@code flush = false} it survives SIGKILL of the process, with {@code flush = true} also power loss.
  * Ingress must not acknowledge a message before {@link #store} completed.
  */
-public interface Spool extends AutoCloseable {
+public interface Spool extends AutoCloseable, dev.sluice.mta.message.DataStore {
 
     /**
      * Writes new messages (meta and data). The messages are serialized before this returns, so the caller may
@@ -32,10 +32,17 @@ public interface Spool extends AutoCloseable {
     CompletableFuture<Void> remove(MessageId id);
 
     /**
-     * Reads every spooled message, with its meta and data, oldest id first. Meant for start-up, before
-     * writes begin; a message whose data or meta cannot be read is logged and skipped.
+     * Reads every spooled message's envelope and meta, never its data (each message's {@link Message#data()}
+     * reads it from this spool when asked), oldest id first. Meant for start-up; it may run while ingress
+     * writes (RocksDB reads a snapshot taken when it starts; LocalDisk may also find messages stored meanwhile,
+     * which the caller tells apart by their id's time). A message whose meta cannot be read is logged and
+     * skipped.
      */
     void loadAll(Consumer<Message> sink) throws IOException;
+
+    /** The data of a stored message, read from disk (not cached). */
+    @Override
+    byte[] readData(MessageId id) throws IOException;
 
     /** How many messages are in the spool now (found at open, plus committed stores, minus removals). */
     long count();

@@ -128,7 +128,7 @@ class LogHookTest extends MtaAppTestBase {
 
         // Reception and Delivery wait in the scheduled queue 'webhook', retried, visible like any queue
         await().atMost(WAIT).until(() -> app.queues().snapshot().getOrDefault("webhook", 0) == 2);
-        assertThat(QueueSummaryRoutes.render(app.queues())).contains("\"webhook\":2");
+        assertThat(QueueSummaryRoutes.render(app.queues(), dev.sluice.mta.queue.AdminRules.NONE, app.enumeration())).contains("\"webhook\":2");
         assertThat(records(dir, RecordType.TransientFailure)).filteredOn(r -> r.queue().equals("webhook"))
                 .isNotEmpty().allSatisfy(r -> assertThat(r.response().content())
                         .contains("custom_lua make.webhook failed").contains("127.0.0.1:" + port));

@@ -71,6 +71,21 @@ class PolicyInjectorTest {
         public void loadAll(Consumer<Message> sink) {}
 
         @Override
+        public byte[] readData(MessageId id) throws java.io.IOException {
+            for (List<Message> stored : stores) {
+                for (Message m : stored) {
+                    if (m.id().equals(id)) return m.data();
+                }
+            }
+            throw new java.io.IOException("not stored: " + id);
+        }
+
+        @Override
+        public byte[] readMeta(MessageId id) throws java.io.IOException {
+            throw new java.io.IOException("not kept: " + id);
+        }
+
+        @Override
         public long count() {
             return 0;
         }

@@ -39,7 +39,10 @@ class SpoolDamageTest {
     private final Map<MessageId, Message> stored = new HashMap<>();
 
     private static Message message(int i) {
-        byte[] data = ("Subject: message " + i + "\r\n\r\n" + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.UTF_8);
+        // an incompressible body, so that the data column family's SST file is the largest one (the test damages it)
+        String body = new Random(i).ints(1000, 'a', 'z' + 1).collect(StringBuilder::new, StringBuilder::appendCodePoint,
+                StringBuilder::append).toString();
+        byte[] data = ("Subject: message " + i + "\r\n\r\n" + body + "\r\n").getBytes(StandardCharsets.UTF_8);
         return new Message(MessageId.next(Instant.now()), "sender" + i + "@example.com", "rcpt" + i + "@example.net",
                 Map.of("n", (long) i), data);
     }

@@ -70,6 +70,37 @@ class SpoolRoundTripTest {
 
     @ParameterizedTest
     @EnumSource(SpoolConfig.Kind.class)
+    void aMessageReadBackKeepsNoDataOnTheHeapAndStillBatchesBySizeAndDigest(SpoolConfig.Kind kind) throws Exception {
+        List<Message> messages = IntStream.range(0, 5).mapToObj(TestMessages::message).toList();
+        Message.digestAll(messages);
+        try (Spool spool = open(kind, true)) {
+            spool.store(messages).get();
+        }
+        try (Spool reopened = open(kind, true)) {
+            for (Message m : load(reopened)) {
+                Message expected = messages.stream().filter(e -> e.id().equals(m.id())).findFirst().orElseThrow();
+                assertThat(m.dataInMemory()).as("data is read from the spool when asked, not at start-up").isFalse();
+                assertThat(m.metaPacked()).as("meta stays JSON until a key is asked for").isTrue();
+                m.shrink(reopened);
+                assertThat(m.metaOnlyInSpool()).as("the spool has this meta: memory keeps none").isTrue();
+                assertThat(m.size()).isEqualTo(expected.data().length);
+                assertThat(m.dataDigest()).isEqualTo(expected.dataDigest()).isNotZero();
+                assertThat(m.data()).isEqualTo(expected.data()); // read now, and not kept
+                assertThat(m.dataInMemory()).isFalse();
+                assertThat(m.meta("num")).isEqualTo(expected.meta("num")); // read back from the spool
+                m.setMeta("num", 7L);
+                m.shrink(reopened);
+                assertThat(m.metaOnlyInSpool()).as("changed meta stays in memory until stored").isFalse();
+                reopened.updateMeta(m).get();
+                m.metaStored(m.metaVersion());
+                assertThat(m.metaOnlyInSpool()).isTrue();
+                assertThat(m.meta("num")).isEqualTo(7L);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SpoolConfig.Kind.class)
     void removedMessagesStayRemovedAndMetaUpdatesPersist(SpoolConfig.Kind kind) throws Exception {
         List<Message> messages = IntStream.range(0, 6).mapToObj(TestMessages::message).toList();
         try (Spool spool = open(kind, false)) {

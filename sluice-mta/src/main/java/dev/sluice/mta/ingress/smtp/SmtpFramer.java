@@ -3,7 +3,6 @@ package dev.sluice.mta.ingress.smtp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.io.ByteArrayOutputStream;
 
 /**
  * Cuts the byte stream into {@link SmtpInput}s: command lines (ended by LF, an optional CR before it is dropped)
@@ -33,7 +32,7 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
     private boolean dataMode;
     private long maxSize;
     private InvalidLineEndings lineEndings;
-    private ByteArrayOutputStream data;
+    private DataChunks data;
     private boolean previousLineCrlf;
     private boolean tooBig;
     private boolean dataLineTooLong;
@@ -94,7 +93,7 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
         dataMode = true;
         maxSize = maxMessageSize;
         lineEndings = mode;
-        data = new ByteArrayOutputStream(8192);
+        data = new DataChunks();
         previousLineCrlf = true; // the DATA command's own CRLF
         tooBig = false;
         dataLineTooLong = false;
@@ -245,7 +244,7 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
 
     private SmtpInput endData() {
         dataMode = false;
-        byte[] bytes = tooBig ? new byte[0] : data.toByteArray();
+        byte[] bytes = tooBig ? new byte[0] : data.take();
         data = null;
         return new SmtpInput.DataEnd(bytes, tooBig, dataLineTooLong, bareLineEndings);
     }
