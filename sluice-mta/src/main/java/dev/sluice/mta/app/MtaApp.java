@@ -7,6 +7,9 @@ import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.mta.accounting.AccountingDb;
 import dev.sluice.mta.accounting.AccountingKind;
 import dev.sluice.mta.accounting.AccountingRoutes;
+import dev.sluice.mta.admin.AdminControl;
+import dev.sluice.mta.admin.AdminRoutes;
+import dev.sluice.mta.admin.AdminStore;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.health.SourceHealth;
@@ -147,6 +150,7 @@ public final class MtaApp implements AutoCloseable {
     private LogWriters logs;
     private final List<LogHook> logHooks = new ArrayList<>();
     private ScheduledQueues queues;
+    private AdminControl admin;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
     private ExecutorService policyExecutor;
@@ -219,6 +223,9 @@ public final class MtaApp implements AutoCloseable {
                 new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
                 Clock.systemUTC(), listener -> options.dispatch().create(services,
                         DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))));
+        admin = modules.admin();
+        admin.metrics(registry);
+        admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is re-queued or received
         for (LogHookConfig c : logsModule.hooks()) {
             logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
                     NodeId.loadOrCreate(nodeIdFile)));
@@ -248,7 +255,8 @@ public final class MtaApp implements AutoCloseable {
             var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
             HttpIngress.install(server, injector, admission, liveness);
             MetricsRoutes.install(server, registry);
-            QueueSummaryRoutes.install(server, queues);
+            QueueSummaryRoutes.install(server, queues, admin);
+            AdminRoutes.install(server, admin);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
@@ -316,6 +324,11 @@ public final class MtaApp implements AutoCloseable {
         return queues;
     }
 
+    /** The operator's bounces and suspensions. */
+    public AdminControl admin() {
+        return admin;
+    }
+
     public PrometheusRegistry registry() {
         return registry;
     }
@@ -349,6 +362,9 @@ public final class MtaApp implements AutoCloseable {
             queues.dispatch().drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             quietly(queues::close);
             quietly(queues.dispatch()::close);
+        }
+        if (admin != null) {
+            quietly(admin::close); // saves the bounce counts
         }
         if (started) {
             fire(SHUTDOWN_LOGGING);

@@ -4,6 +4,8 @@ import dev.sluice.egress.dns.DnsPolicyModule;
 import dev.sluice.egress.dns.Resolvers;
 import dev.sluice.egress.nats.NatsPolicyModule;
 import dev.sluice.egress.shaping.ShapingModule;
+import dev.sluice.mta.admin.AdminControl;
+import dev.sluice.mta.admin.AdminLuaModule;
 import dev.sluice.mta.accounting.AccountingLuaModule;
 import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
@@ -32,6 +34,7 @@ public final class MtaModules {
     private final AccountingLuaModule accounting = new AccountingLuaModule();
     private final BounceClassifierModule bounceClassifier = new BounceClassifierModule();
     private final NatsPolicyModule nats = new NatsPolicyModule();
+    private final AdminControl admin = new AdminControl(java.time.Clock.systemUTC());
     private final Resolvers resolvers;
 
     /** @param resolvers what {@code kumo.dns.configure_resolver} changes */
@@ -42,7 +45,8 @@ public final class MtaModules {
     /** The modules, in the order they are installed. */
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
-                ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats);
+                ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
+                new AdminLuaModule(admin));
     }
 
     public EgressPolicyModule egress() {
@@ -71,6 +75,14 @@ public final class MtaModules {
 
     public BounceClassifierModule bounceClassifier() {
         return bounceClassifier;
+    }
+
+    /**
+     * The operator's bounces and suspensions ({@code kumo.api.admin.*}); {@link MtaApp} attaches it to the queues,
+     * {@code sluice check} never does.
+     */
+    public AdminControl admin() {
+        return admin;
     }
 
     /** The NATS clients a policy connects; close it at stop. */

@@ -29,6 +29,25 @@ public final class ProtocolDispatch implements Dispatch {
     }
 
     @Override
+    public void readyHold(java.util.function.Predicate<String> held) {
+        smtp.readyHold(held);
+        lua.readyHold(held);
+    }
+
+    @Override
+    public java.util.List<ReadyMessage> withdraw(java.util.function.Predicate<ReadyMessage> which) {
+        var out = new java.util.ArrayList<>(smtp.withdraw(which));
+        out.addAll(lua.withdraw(which));
+        return out;
+    }
+
+    @Override
+    public void wake() {
+        smtp.wake();
+        lua.wake();
+    }
+
+    @Override
     public int inFlight() {
         return smtp.inFlight() + lua.inFlight();
     }

@@ -88,7 +88,8 @@ final class ReadyQueue {
         synchronized (this) {
             ArrayDeque<Entry> parked = new ArrayDeque<>();
             Map<Lane, Integer> room = pendingRoom();
-            while (!draining && !waiting.isEmpty()) {
+            boolean suspended = dispatch.held.test(name); // by the operator: nothing goes out until released
+            while (!draining && !suspended && !waiting.isEmpty()) {
                 if (parkFor(waiting.peekFirst(), room)) {
                     parked.addLast(waiting.pollFirst());
                     continue;
@@ -241,7 +242,7 @@ final class ReadyQueue {
 
     /** What a lane does after a transaction: the next batch, or null when it went idle or must quit. */
     synchronized List<Entry> nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
-        if (draining || !usable || deliveries >= maxDeliveries) {
+        if (draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name)) { // suspended: close
             lane.retiring = true;
             return null;
         }
@@ -308,6 +309,22 @@ final class ReadyQueue {
         failed.forEach(e -> dispatch.complete(this, e, outcome));
         pump();
         wakeOthers(wake);
+    }
+
+    /** Removes and returns the waiting messages that match (none of them reached a connection). */
+    synchronized List<Entry> withdraw(java.util.function.Predicate<ReadyMessage> which) {
+        List<Entry> out = new ArrayList<>();
+        for (Iterator<Entry> it = waiting.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (which.test(e.message)) {
+                it.remove();
+                out.add(e);
+            }
+        }
+        if (!out.isEmpty()) {
+            dispatch.metrics.readyChanged(service, -out.size());
+        }
+        return out;
     }
 
     synchronized boolean isDraining() {

@@ -37,6 +37,8 @@ public final class SmtpDispatch implements Dispatch {
     private final Set<Entry> outstanding = ConcurrentHashMap.newKeySet();
     private final Object drained = new Object();
     private volatile boolean draining;
+    /** Ready queues the operator suspended: they hand nothing to a connection ({@link #readyHold}). */
+    volatile java.util.function.Predicate<String> held = name -> false;
 
     /**
      * @param loops    where connections live; owned by the caller (not shut down here)
@@ -76,6 +78,36 @@ public final class SmtpDispatch implements Dispatch {
             // drain started between the check and the queue's creation: make sure it drains this queue too
             queues.values().forEach(ReadyQueue::startDrain);
         }
+    }
+
+    @Override
+    public void readyHold(java.util.function.Predicate<String> held) {
+        this.held = Objects.requireNonNull(held, "held");
+        wake();
+    }
+
+    @Override
+    public List<ReadyMessage> withdraw(java.util.function.Predicate<ReadyMessage> which) {
+        List<ReadyMessage> out = new ArrayList<>();
+        for (ReadyQueue q : queues.values()) {
+            for (Entry e : q.withdraw(which)) {
+                if (e.claim()) {
+                    outstanding.remove(e);
+                    out.add(e.message);
+                }
+            }
+        }
+        if (outstanding.isEmpty()) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void wake() {
+        queues.values().forEach(ReadyQueue::pump);
     }
 
     @Override

@@ -18,6 +18,23 @@ public interface Dispatch extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Ready queues whose name ({@link ReadyMessage#readyQueueName()}) matches {@code held} hand no message to a
+     * connection (an operator's ready-queue suspension); their messages wait. Re-checked at {@link #wake()}.
+     */
+    default void readyHold(java.util.function.Predicate<String> held) {}
+
+    /**
+     * Takes back the messages that match and still wait for a connection (none of them was sent): they leave
+     * dispatch without an outcome (the listener does not hear of them) and the caller owns them again.
+     */
+    default java.util.List<ReadyMessage> withdraw(java.util.function.Predicate<ReadyMessage> which) {
+        return java.util.List.of();
+    }
+
+    /** Every ready queue looks again at its waiting messages (after {@link #readyHold}'s answer changed). */
+    default void wake() {}
+
     /** Receives each submitted message's outcome; called on an event loop, so it must not block. */
     @FunctionalInterface
     interface Listener {

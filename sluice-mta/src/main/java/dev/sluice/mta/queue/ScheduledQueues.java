@@ -77,10 +77,14 @@ public final class ScheduledQueues implements AutoCloseable {
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
     private final Dispatch dispatch;
+    private volatile AdminRules admin = AdminRules.NONE;
     private volatile boolean closed;
 
-    /** A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}. */
-    private record Entry(Message message, QueueName queue, int attempts, long dueNanos) implements Delayed {
+    /**
+     * A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}; {@code held} when it
+     * waits for a suspension to end (released at once when the suspension is cancelled).
+     */
+    private record Entry(Message message, QueueName queue, int attempts, long dueNanos, boolean held) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
             return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -111,6 +115,15 @@ public final class ScheduledQueues implements AutoCloseable {
         this.dispatch = dispatch.apply(this::completed);
         this.scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
         metrics.watch(this);
+    }
+
+    /**
+     * The operator's bounces and suspensions, consulted from now on (each time a message falls due, and by
+     * dispatch before a ready queue sends); {@link AdminRules#NONE} until set.
+     */
+    public void admin(AdminRules rules) {
+        this.admin = java.util.Objects.requireNonNull(rules, "rules");
+        dispatch.readyHold(name -> rules.readySuspended(name).isPresent());
     }
 
     /** A freshly received (and spooled) message: first attempt now. */
@@ -177,11 +190,60 @@ public final class ScheduledQueues implements AutoCloseable {
     }
 
     private void schedule(Message message, QueueName queue, int attempts, Duration delay) {
+        schedule(message, queue, attempts, delay, false);
+    }
+
+    private void schedule(Message message, QueueName queue, int attempts, Duration delay, boolean held) {
         if (closed) {
             return; // stays in the spool; the next start picks it up
         }
         waiting.incrementAndGet();
-        due.add(new Entry(message, queue, attempts, System.nanoTime() + Math.max(0, delay.toNanos())));
+        due.add(new Entry(message, queue, attempts, System.nanoTime() + Math.max(0, delay.toNanos()), held));
+    }
+
+    /**
+     * Makes the messages already queued follow the admin rules in force now: messages waiting in a ready queue
+     * (not yet handed to a connection) whose scheduled queue is bounced or suspended, or whose ready queue is
+     * suspended, go back to the scheduled queues (not an attempt) and are decided again at once; messages waiting
+     * here whose queue is bounced are bounced now; messages held by a suspension that no longer applies are due
+     * now. Messages in a transaction finish it; a bounce catches them if they come back for another attempt.
+     * Returns how many messages were bounced by this sweep.
+     */
+    public int sweep() {
+        AdminRules rules = admin;
+        for (ReadyMessage r : dispatch.withdraw(r -> rules.readySuspended(r.readyQueueName()).isPresent()
+                || rules.suspended(QueueName.of(r.message())).isPresent()
+                || rules.bounce(QueueName.of(r.message())).isPresent())) {
+            schedule(r.message(), QueueName.of(r.message()), r.attempt() - 1, Duration.ZERO);
+        }
+        int bounced = 0;
+        for (Entry e : due) {
+            Optional<AdminRules.Bounce> bounce = rules.bounce(e.queue());
+            boolean release = e.held() && rules.suspended(e.queue()).isEmpty();
+            if ((bounce.isEmpty() && !release) || !due.remove(e)) {
+                continue; // not ours to move, or the scheduler took it meanwhile
+            }
+            waiting.decrementAndGet();
+            if (bounce.isPresent()) {
+                adminBounce(e.message(), e.queue(), e.attempts(), bounce.get());
+                bounced++;
+            } else {
+                schedule(e.message(), e.queue(), e.attempts(), Duration.ZERO);
+            }
+        }
+        dispatch.wake(); // a released ready queue sends what waits in it
+        return bounced;
+    }
+
+    /** Bounces {@code m} for the operator: an AdminBounce record (unless suppressed), out of the spool. */
+    private void adminBounce(Message m, QueueName q, int attempts, AdminRules.Bounce bounce) {
+        if (!bounce.suppressLogging()) {
+            records.local(RecordType.AdminBounce, m, q.name(), "localhost", 551, "5.7.1",
+                    "Administrator bounced with reason: " + bounce.reason(), attempts, null, null, clock.instant());
+        }
+        metrics.outcome(RecordType.AdminBounce.name(), null);
+        spool.remove(m.id());
+        bounce.bounced(q.name());
     }
 
     private void run() {
@@ -194,18 +256,34 @@ public final class ScheduledQueues implements AutoCloseable {
             }
             waiting.decrementAndGet();
             try {
-                policyExecutor.execute(() -> promote(e));
+                policyExecutor.execute(() -> promote(e, Map.of()));
             } catch (RuntimeException rejected) {
                 LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
             }
         }
     }
 
-    /** On the policy executor: expiry, rate, source, plan, then dispatch. */
-    private void promote(Entry e) {
+    /**
+     * On the policy executor: admin bounce and suspension, expiry, rate, source, plan, then dispatch.
+     * {@code skipped}: sources whose ready queue for this message is suspended by the operator (tried again
+     * without them, as KumoMTA picks another source of the pool; when none is left the message waits for the
+     * earliest end of those suspensions, not an attempt).
+     */
+    private void promote(Entry e, Map<String, Instant> skipped) {
         Message m = e.message();
         QueueName q = e.queue();
         int attempt = e.attempts() + 1;
+        AdminRules rules = admin;
+        Optional<AdminRules.Bounce> bounce = rules.bounce(q);
+        if (bounce.isPresent()) {
+            adminBounce(m, q, e.attempts(), bounce.get());
+            return;
+        }
+        Optional<AdminRules.Hold> hold = rules.suspended(q);
+        if (hold.isPresent()) { // not an attempt: waits for the end of the suspension (or its cancellation)
+            schedule(m, q, e.attempts(), Duration.between(clock.instant(), hold.get().until()), true);
+            return;
+        }
         QueueConfig config;
         try {
             config = configFor(q);
@@ -247,7 +325,11 @@ public final class ScheduledQueues implements AutoCloseable {
         try {
             pool = resolver.pool(config.poolName());
             WeightedRoundRobin wrr = selectors.computeIfAbsent(pool, WeightedRoundRobin::new);
-            sourceName = wrr.next(health::isSuspended);
+            sourceName = wrr.next(s -> health.isSuspended(s) || skipped.containsKey(s));
+            if (sourceName.isEmpty() && !skipped.isEmpty()) {
+                holdForReadyQueues(e, pool, skipped);
+                return;
+            }
             if (sourceName.isEmpty()) {
                 LOG.debug("no eligible source in pool {} for {}; waiting", pool.name(), m.id());
                 schedule(m, q, e.attempts(), min(NO_SOURCE_DELAY, config.retryInterval()));
@@ -259,7 +341,7 @@ public final class ScheduledQueues implements AutoCloseable {
             return;
         }
         if (config.protocol() instanceof QueueProtocol.CustomLua lua) { // the policy delivers: no destinations to plan
-            dispatch.submit(new ReadyMessage(m, q.name(), pool.name(), source, null, attempt, lua));
+            submit(e, skipped, new ReadyMessage(m, q.name(), pool.name(), source, null, attempt, lua));
             return;
         }
         String domain = q.deliveryDomain();
@@ -274,9 +356,39 @@ public final class ScheduledQueues implements AutoCloseable {
                     } else if (plan.destinations().isEmpty()) {
                         noDestination(e, config, pool.name(), source.name(), plan);
                     } else {
-                        dispatch.submit(new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
+                        submit(e, skipped, new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
                     }
                 });
+    }
+
+    /** Hands {@code ready} to dispatch, unless the operator suspended its ready queue: then another source. */
+    private void submit(Entry e, Map<String, Instant> skipped, ReadyMessage ready) {
+        Optional<AdminRules.Hold> hold = admin.readySuspended(ready.readyQueueName());
+        if (hold.isEmpty()) {
+            dispatch.submit(ready);
+            return;
+        }
+        var more = new java.util.HashMap<>(skipped);
+        more.put(ready.source().name(), hold.get().until());
+        Map<String, Instant> next = Map.copyOf(more);
+        try {
+            policyExecutor.execute(() -> promote(e, next));
+        } catch (RuntimeException rejected) {
+            LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
+        }
+    }
+
+    /**
+     * Every usable source's ready queue for this message is suspended: it waits (not an attempt) until the
+     * earliest of those suspensions ends; a cancelled one releases it at once ({@link #sweep()}).
+     */
+    private void holdForReadyQueues(Entry e, EgressPool pool, Map<String, Instant> skipped) {
+        Instant now = clock.instant();
+        Instant until = skipped.values().stream().min(Instant::compareTo).orElse(now.plus(NO_SOURCE_DELAY));
+        Duration wait = Duration.between(now, until);
+        LOG.debug("every source of pool {} has its ready queue for {} suspended ({}); waiting {}", pool.name(),
+                e.message().id(), skipped, wait);
+        schedule(e.message(), e.queue(), e.attempts(), wait, true);
     }
 
     /** The policy's get_queue_config for {@code q} (cached by the resolver). */

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code multipart/form-data} or with no type at all. With {@code application/json} the browser must ask first
  * (a preflight OPTIONS, which no route answers), so such a page cannot inject mail.
  */
-record JsonOnly(HttpHandler next) implements HttpHandler {
+public record JsonOnly(HttpHandler next) implements HttpHandler {
 
     @Override
     public CompletableFuture<HttpResponse> handle(HttpRequest request) throws Exception {
