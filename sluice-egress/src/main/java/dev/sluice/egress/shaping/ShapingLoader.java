@@ -298,7 +298,10 @@ final class ShapingLoader {
         b.replaceBase = bool(t, "replace_base", false, file, block);
         b.origins.add(file + ": " + block);
         t.forEach((key, value) -> {
-            if (!special.contains(key)) b.params.put(key, value);
+            if (!special.contains(key)) {
+                b.params.put(key, value);
+                b.paramOrigins.put(key, file + ": " + block);
+            }
         });
         validate(b.params, file, block);
         Object sources = t.get("sources");
@@ -308,6 +311,8 @@ final class ShapingLoader {
                 Map<String, Object> params = new LinkedHashMap<>(table(s.getValue(), file, sblock));
                 validate(params, file, sblock);
                 b.sources.put(s.getKey(), params);
+                Map<String, String> origins = b.sourceOrigins.computeIfAbsent(s.getKey(), k -> new LinkedHashMap<>());
+                params.keySet().forEach(k -> origins.put(k, file + ": " + sblock));
             }
         }
         Object automation = t.get("automation");
