@@ -31,6 +31,9 @@ public final class Main implements Runnable {
     /** The configured command line; tests drive it in-process. */
     public static CommandLine commandLine() {
         var cl = new CommandLine(new Main());
+        for (Class<?> admin : AdminCommands.ALL) { // kcli's bounce and suspend verbs
+            cl.addSubcommand(admin);
+        }
         cl.setUsageHelpWidth(120); // our descriptions are written as lines up to ~110 characters
         // picocli answers a usage error with exit code 2 and the reason on stderr: keep that, add a hint.
         cl.setParameterExceptionHandler(

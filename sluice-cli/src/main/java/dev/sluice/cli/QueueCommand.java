@@ -67,20 +67,36 @@ final class QueueCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
+    /** The tables; a SUSPENDED column (the reason) only when the operator suspended one of the queues listed. */
     static void print(PrintWriter out, JsonNode summary) {
+        JsonNode suspended = summary.path("suspended");
+        boolean marks = !suspended.isEmpty();
         List<List<String>> scheduled = new ArrayList<>();
-        scheduled.add(List.of("SCHEDULED QUEUE", "MESSAGES"));
+        scheduled.add(row(marks, "SUSPENDED", "SCHEDULED QUEUE", "MESSAGES"));
         for (Map.Entry<String, JsonNode> e : summary.path("scheduled").properties()) {
-            scheduled.add(List.of(e.getKey(), e.getValue().asText()));
+            scheduled.add(row(marks, suspended.path(e.getKey()).asText("-"), e.getKey(), e.getValue().asText()));
         }
         Table.print(out, scheduled);
         out.println();
+        boolean readyMarks = false;
+        for (JsonNode q : summary.path("ready")) {
+            readyMarks |= q.has("suspended");
+        }
         List<List<String>> ready = new ArrayList<>();
-        ready.add(List.of("READY QUEUE", "WAITING", "CONNECTIONS"));
+        ready.add(row(readyMarks, "SUSPENDED", "READY QUEUE", "WAITING", "CONNECTIONS"));
         for (Map.Entry<String, JsonNode> e : summary.path("ready").properties()) {
-            ready.add(List.of(e.getKey(), e.getValue().path("waiting").asText(), e.getValue().path("connections").asText()));
+            ready.add(row(readyMarks, e.getValue().path("suspended").asText("-"), e.getKey(),
+                    e.getValue().path("waiting").asText(), e.getValue().path("connections").asText()));
         }
         Table.print(out, ready);
         out.flush();
+    }
+
+    private static List<String> row(boolean withMark, String mark, String... cells) {
+        List<String> row = new ArrayList<>(List.of(cells));
+        if (withMark) {
+            row.add(mark);
+        }
+        return row;
     }
 }

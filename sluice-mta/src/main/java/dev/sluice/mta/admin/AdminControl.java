@@ -84,13 +84,16 @@ public final class AdminControl implements AdminRules, AutoCloseable {
             this.queues = queues;
             worker = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("mta-admin").daemon().factory());
-            changed();
+            current = List.copyOf(entries.values());
+        }
+        queues.admin(this); // consulted from now on
+        synchronized (this) {
+            changed(); // saves, arms the expiry timer, sweeps
         }
         if (!saved.isEmpty()) {
             LOG.info("admin: {} bounce/suspension entr{} in force from {}", saved.size(),
                     saved.size() == 1 ? "y" : "ies", store.file());
         }
-        queues.admin(this);
     }
 
     /** {@code admin_entries{kind}} on /metrics: entries in force per kind. */

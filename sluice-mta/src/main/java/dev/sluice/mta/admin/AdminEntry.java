@@ -46,13 +46,24 @@ public sealed interface AdminEntry {
 
     /**
      * {@code POST /api/admin/suspend-ready-q/v1}: the ready queue {@code name} ({@code source->site}, with or
-     * without KumoMTA's {@code @smtp_client} suffix) opens no connection and sends nothing.
+     * without KumoMTA's {@code @smtp_client} suffix) opens no connection and sends nothing. A name without
+     * {@code ->} is a site alone (what Sluice's log records, and so its TSA daemon, call the site): the ready
+     * queues of that site from every source.
      */
     record ReadySuspension(UUID id, String name, String reason, Instant expires) implements AdminEntry {
         public static final String SMTP_SUFFIX = "@smtp_client";
+        private static final String ARROW = "->";
 
         public boolean matches(String readyQueueName) {
-            return readyQueueName.equals(name) || readyQueueName.equals(name + SMTP_SUFFIX);
+            if (readyQueueName.equals(name) || readyQueueName.equals(name + SMTP_SUFFIX)) {
+                return true;
+            }
+            int arrow = readyQueueName.indexOf(ARROW);
+            if (name.contains(ARROW) || arrow < 0 || !readyQueueName.endsWith(SMTP_SUFFIX)) {
+                return false;
+            }
+            return readyQueueName.substring(arrow + ARROW.length(), readyQueueName.length() - SMTP_SUFFIX.length())
+                    .equals(name);
         }
     }
 }

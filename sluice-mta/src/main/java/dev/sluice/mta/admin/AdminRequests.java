@@ -48,11 +48,7 @@ public final class AdminRequests {
         ConfigTable t = ConfigTable.of(SUSPEND_READY_Q, normalize(body));
         String name = t.string("name", null);
         if (name == null || name.isBlank()) {
-            throw new ConfigException("suspend_ready_q: 'name' is required (the ready queue, source->site)");
-        }
-        if (!name.contains("->")) {
-            throw new ConfigException("suspend_ready_q: name '" + name
-                    + "' is not a ready queue name: expected source->site (as `sluice queue` lists them)");
+            throw new ConfigException("suspend_ready_q: 'name' is required (the ready queue, source->site, or a site)");
         }
         return new AdminEntry.ReadySuspension(UUID.randomUUID(), name, reason(t), expires(t, now));
     }
@@ -119,10 +115,7 @@ public final class AdminRequests {
     /** KumoMTA's BounceV1ListEntry; {@code duration} is the time left. */
     public static Map<String, Object> view(AdminEntry.Bounce b, Instant now) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", b.id().toString());
-        m.put("campaign", b.criteria().campaign());
-        m.put("tenant", b.criteria().tenant());
-        m.put("domain", b.criteria().domain());
+        criteria(m, b.id(), b.criteria());
         m.put("routing_domain", b.criteria().routingDomain());
         m.put("queue_names", b.criteria().queueNames());
         m.put("reason", b.reason());
@@ -137,15 +130,19 @@ public final class AdminRequests {
     /** KumoMTA's SuspendV1ListEntry (plus queue_names and expires). */
     public static Map<String, Object> view(AdminEntry.Suspension s, Instant now) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", s.id().toString());
-        m.put("campaign", s.criteria().campaign());
-        m.put("tenant", s.criteria().tenant());
-        m.put("domain", s.criteria().domain());
+        criteria(m, s.id(), s.criteria());
         m.put("queue_names", s.criteria().queueNames());
         m.put("reason", s.reason());
         m.put("duration", formatDuration(Duration.between(now, s.expires())));
         m.put("expires", instant(s.expires()));
         return m;
+    }
+
+    private static void criteria(Map<String, Object> m, UUID id, AdminCriteria c) {
+        m.put("id", id.toString());
+        m.put("campaign", c.campaign());
+        m.put("tenant", c.tenant());
+        m.put("domain", c.domain());
     }
 
     /** KumoMTA's SuspendReadyQueueV1ListEntry. */

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,16 +26,8 @@ import org.junit.jupiter.api.Test;
  * {@code <op@control.test>} runs the operation {@code op} and answers 451 with its result), acting on a running
  * MTA: real sinks (Postfix's smtp-sink), a domain whose only MX refuses connections to keep messages queued.
  */
-class AdminLuaTest extends MtaAppTestBase {
-    private SmtpSink other;
+class AdminLuaTest extends AdminTestBase {
     private int dead;
-
-    @AfterEach
-    void stopOther() {
-        if (other != null) {
-            other.close();
-        }
-    }
 
     /**
      * stuck.test goes to a port where nothing listens (retry in 1 h), other.test to the second sink, everything else
@@ -51,33 +42,16 @@ class AdminLuaTest extends MtaAppTestBase {
     }
 
     private String policy(String ops) {
-        return """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
-                end)
-                kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
-                  local port = %2$d
-                  if domain == 'stuck.test' then port = %3$d end
-                  if domain == 'other.test' then port = %4$d end
-                  return kumo.make_queue_config { retry_interval = '1h',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:' .. port } } } }
-                end)
-                kumo.on('get_egress_path_config', function(domain, source, site)
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
-                end)
-                local OTHER_PORT = %4$d
+        return AdminFixture.policy(dir, sink.port(), dead, other.port(), "", """
                 local ops = {
-                  %5$s
+                  %s
                 }
                 kumo.on('smtp_server_mail_from', function(sender)
                   if sender.domain == 'control.test' then
                     kumo.reject(451, 'result ' .. tostring(ops[sender.user]()))
                   end
                 end)
-                """.formatted(dir.toAbsolutePath(), sink.port(), dead, other.port(), ops);
+                """.formatted(ops));
     }
 
     /** Runs operation {@code op} in the policy; returns what it returned. */
@@ -105,9 +79,31 @@ class AdminLuaTest extends MtaAppTestBase {
         return line;
     }
 
-    private List<LogRecord> records(RecordType type, String domain) {
-        return MtaFixture.records(dir, type).stream().filter(r -> r.recipient().getFirst().endsWith("@" + domain))
-                .toList();
+    @Test
+    void sluiceCheckKnowsTheAdminFunctionsAndActsOnNothing() throws Exception {
+        Path policy = dir.resolve("check.lua");
+        Files.writeString(policy, """
+                local kumo = require 'kumo'
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = '%1$s/spool', kind = 'RocksDB', flush = false }
+                  kumo.api.admin.suspend.suspend { domain = 'example.com', reason = 'checking', duration = '1h' }
+                  kumo.api.admin.bounce.bounce { domain = 'example.com', reason = 'checking' }
+                  local id = kumo.api.admin.suspend_ready_q.suspend { name = 'a->b', reason = 'checking' }
+                  assert(kumo.api.admin.suspend_ready_q.delete(id) == true)
+                  assert(#kumo.api.admin.suspend.list() == 1 and #kumo.api.admin.bounce.list() == 1)
+                end)
+                kumo.on('get_queue_config', function(domain)
+                  return kumo.make_queue_config { protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } } }
+                end)
+                """.formatted(dir.toAbsolutePath(), FreePorts.tcp()));
+
+        MtaCheck.Report report = MtaCheck.run(policy, List.of(), List.of());
+
+        assertThat(report.errors()).isEmpty();
+        assertThat(report.notDone()).noneMatch(line -> line.contains("kumo.api"));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("check.lua");
+        }
     }
 
     @Test

@@ -1,0 +1,188 @@
+package dev.sluice.mta.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.mta.admin.AdminControl;
+import dev.sluice.mta.log.RecordType;
+import dev.sluice.testkit.CommandTool;
+import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.SmtpSink;
+import dev.sluice.testkit.ToolResult;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KumoMTA's admin routes for bounces and suspensions on the MTA's HTTP listener, called with curl and KumoMTA's
+ * documented request bodies; messages go to real sinks (Postfix's smtp-sink).
+ */
+class AdminHttpTest extends AdminTestBase {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private void start(String trustedHosts) throws Exception {
+        sink = SmtpSink.start();
+        other = SmtpSink.start();
+        Files.writeString(dir.resolve("policy.lua"), AdminFixture.policy(dir, sink.port(), FreePorts.tcp(),
+                other.port(), "kumo.start_http_listener { listen = '127.0.0.1:0', trusted_hosts = { '%s' } }"
+                        .formatted(trustedHosts), """
+                kumo.on('http_server_validate_auth_basic', function(user, password)
+                  return user == 'ops' and password == 'secret'
+                end)
+                """));
+        app = MtaFixture.start(dir.resolve("policy.lua"));
+    }
+
+    record Reply(int status, String body) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(body);
+        }
+    }
+
+    /** curl {@code method path} with a JSON body (null: none). */
+    private Reply curl(String method, String path, String body, String... extra) {
+        List<String> args = new ArrayList<>(List.of("-s", "-X", method, "-w", "\n%{http_code}"));
+        if (body != null) {
+            args.addAll(List.of("-H", "Content-Type: application/json", "--data", body));
+        }
+        args.addAll(List.of(extra));
+        args.add("http://" + MtaFixture.hostPort(app.httpAddresses().getFirst()) + path);
+        ToolResult r = CommandTool.CURL.run(args.toArray(String[]::new));
+        String out = r.stdout();
+        int nl = out.lastIndexOf('\n');
+        return new Reply(Integer.parseInt(out.substring(nl + 1).strip()), out.substring(0, nl));
+    }
+
+    @Test
+    void bounceRouteBouncesWhatIsQueuedAndWhatArrivesListsCountsAndCancels() throws Exception {
+        start("127.0.0.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "one");
+        MtaFixture.sendAccepted(app, "b@stuck.test", "two");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 2);
+
+        Reply posted = curl("POST", "/api/admin/bounce/v1",
+                "{\"domain\": \"stuck.test\", \"reason\": \"Cleaning up a bad send\", \"duration\": \"20m\"}");
+
+        assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+        String id = posted.json().path("id").asText();
+        assertThat(posted.json().path("total_bounced").asInt()).isZero();
+        assertThat(posted.json().path("bounced").isObject()).isTrue();
+        await().atMost(WAIT).until(() -> records(RecordType.AdminBounce, "stuck.test").size() == 2);
+        MtaFixture.sendAccepted(app, "c@stuck.test", "after");
+        MtaFixture.sendAccepted(app, "d@example.test", "delivered");
+        await().atMost(WAIT).until(() -> records(RecordType.AdminBounce, "stuck.test").size() == 3);
+        sink.awaitMessages(1, WAIT);
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
+        assertThat(records(RecordType.AdminBounce, "stuck.test")).allSatisfy(r -> assertThat(r.response().content())
+                .isEqualTo("Administrator bounced with reason: Cleaning up a bad send"));
+
+        JsonNode list = curl("GET", "/api/admin/bounce/v1", null).json();
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).path("id").asText()).isEqualTo(id);
+        assertThat(list.get(0).path("domain").asText()).isEqualTo("stuck.test");
+        assertThat(list.get(0).path("campaign").isNull()).isTrue();
+        assertThat(list.get(0).path("reason").asText()).isEqualTo("Cleaning up a bad send");
+        assertThat(list.get(0).path("bounced").path("stuck.test").asInt()).isEqualTo(3);
+        assertThat(list.get(0).path("total_bounced").asInt()).isEqualTo(3);
+        assertThat(list.get(0).path("duration").asText()).matches("19m \\d+s|20m");
+
+        Reply cancelled = curl("DELETE", "/api/admin/bounce/v1", "{\"id\": \"" + id + "\"}");
+        Reply again = curl("DELETE", "/api/admin/bounce/v1", "{\"id\": \"" + id + "\"}");
+        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.body()).contains("bounce entry " + id + " not found");
+        assertThat(curl("GET", "/api/admin/bounce/v1", null).body()).isEqualTo("[]");
+    }
+
+    @Test
+    void suspendRoutesHoldAScheduledQueueAndAReadyQueueUntilDeleted() throws Exception {
+        start("127.0.0.1");
+        String expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).toString();
+        Reply suspended = curl("POST", "/api/admin/suspend/v1",
+                "{\"domain\": \"example.test\", \"reason\": \"pause while working on a block\", \"duration\": \"1h\"}");
+        Reply readySuspended = curl("POST", "/api/admin/suspend-ready-q/v1", "{\"name\": \"unspecified->mx_list:127.0.0.1:"
+                + other.port() + "@smtp_client\", \"reason\": \"too many deferrals\", \"expires\": \"" + expires + "\"}");
+        assertThat(suspended.status()).as(suspended.body()).isEqualTo(200);
+        assertThat(readySuspended.status()).as(readySuspended.body()).isEqualTo(200);
+
+        MtaFixture.sendAccepted(app, "a@example.test", "held by the scheduled queue suspension");
+        MtaFixture.sendAccepted(app, "b@other.test", "held by the ready queue suspension");
+        await().atMost(WAIT).until(() -> app.queues().snapshot().size() == 2);
+        JsonNode summary = JSON.readTree(curl("GET", "/api/admin/queue-summary/v1", null).body());
+        assertThat(summary.path("suspended").path("example.test").asText()).isEqualTo("pause while working on a block");
+        JsonNode ready = curl("GET", "/api/admin/suspend-ready-q/v1", null).json();
+        assertThat(ready).hasSize(1);
+        assertThat(ready.get(0).path("expires").asText()).isEqualTo(expires);
+        assertThat(ready.get(0).path("reason").asText()).isEqualTo("too many deferrals");
+        JsonNode sched = curl("GET", "/api/admin/suspend/v1", null).json();
+        assertThat(sched.get(0).path("domain").asText()).isEqualTo("example.test");
+        assertThat(curl("GET", "/metrics", null).body()).contains("admin_entries{kind=\"suspend\"} 1.0")
+                .contains("admin_entries{kind=\"suspend_ready_q\"} 1.0");
+        assertThat(sink.messages()).isEmpty();
+        assertThat(other.messages()).isEmpty();
+
+        assertThat(curl("DELETE", "/api/admin/suspend/v1", "{\"id\": \"" + suspended.json().path("id").asText()
+                + "\"}").status()).isEqualTo(200);
+        sink.awaitMessages(1, WAIT);
+        assertThat(other.messages()).isEmpty();
+        assertThat(curl("DELETE", "/api/admin/suspend-ready-q/v1", "{\"id\": \""
+                + readySuspended.json().path("id").asText() + "\"}").status()).isEqualTo(200);
+        other.awaitMessages(1, WAIT);
+        await().atMost(WAIT).until(() -> MtaFixture.records(dir, RecordType.Delivery).size() == 2);
+        assertThat(MtaFixture.records(dir, RecordType.TransientFailure)).isEmpty();
+        assertThat(app.admin().list(AdminControl.Kind.SUSPEND)).isEmpty();
+    }
+
+    @Test
+    void badBodiesGetAClearErrorAndChangeNothing() throws Exception {
+        start("127.0.0.1");
+
+        Reply noReason = curl("POST", "/api/admin/bounce/v1", "{\"domain\": \"x.test\"}");
+        Reply typo = curl("POST", "/api/admin/suspend/v1", "{\"domian\": \"x.test\", \"reason\": \"r\"}");
+        Reply badDuration = curl("POST", "/api/admin/suspend-ready-q/v1",
+                "{\"name\": \"a->b\", \"reason\": \"r\", \"duration\": \"soon\"}");
+        Reply notJson = curl("POST", "/api/admin/bounce/v1", "{");
+        Reply form = curl("POST", "/api/admin/bounce/v1", null, "--data", "reason=x");
+        Reply badId = curl("DELETE", "/api/admin/bounce/v1", "{\"id\": \"nope\"}");
+
+        assertThat(noReason.status()).isEqualTo(400);
+        assertThat(noReason.body()).contains("'reason' is required");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.body()).contains("unknown key 'domian'");
+        assertThat(badDuration.status()).isEqualTo(400);
+        assertThat(badDuration.body()).contains("duration").contains("soon");
+        assertThat(notJson.status()).isEqualTo(400);
+        assertThat(form.status()).isEqualTo(415);
+        assertThat(badId.status()).isEqualTo(400);
+        assertThat(app.admin().list(AdminControl.Kind.BOUNCE)).isEmpty();
+        assertThat(app.admin().list(AdminControl.Kind.SUSPEND)).isEmpty();
+        assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).isEmpty();
+    }
+
+    @Test
+    void untrustedPeersAreRefusedUnlessThePolicyAcceptsTheirCredentials() throws Exception {
+        start("192.0.2.1");
+        String body = "{\"reason\": \"everything\"}";
+
+        Reply anonymous = curl("POST", "/api/admin/bounce/v1", body);
+        Reply list = curl("GET", "/api/admin/suspend/v1", null);
+        Reply wrong = curl("POST", "/api/admin/suspend-ready-q/v1", "{\"name\": \"a->b\", \"reason\": \"r\"}",
+                "-u", "ops:guess");
+
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(list.status()).isEqualTo(401);
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(app.admin().list(AdminControl.Kind.BOUNCE)).isEmpty();
+        assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).isEmpty();
+
+        Reply accepted = curl("POST", "/api/admin/suspend-ready-q/v1", "{\"name\": \"a->b\", \"reason\": \"r\"}",
+                "-u", "ops:secret");
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+        assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).hasSize(1);
+    }
+}
