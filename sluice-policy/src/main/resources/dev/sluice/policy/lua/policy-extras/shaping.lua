@@ -130,36 +130,17 @@ local function base_url(url)
   return (url:gsub('/+$', ''))
 end
 
--- The connection of a publish queue: one POST per log record; every failure is transient.
+-- The connection of a publish queue: one POST per log record; every failure is transient (a daemon
+-- that refuses a record now may take it after a restart or a fix: nothing is dropped).
 local function publisher(endpoint, options)
   return function()
-    local client = kumo.http.build_client {
+    return support.json_post_connection(endpoint .. '/publish_log_v1', {
       timeout = options.publish_timeout or '1 minute',
       pool_idle_timeout = options.publish_pool_idle_timeout,
       connection_verbose = options.publish_connection_verbose,
-    }
-    local connection = {}
-    function connection:send(message)
-      local ok, response = pcall(function()
-        return client:post(endpoint .. '/publish_log_v1')
-          :header('Content-Type', 'application/json')
-          :body(message:get_data())
-          :send()
-      end)
-      if not ok then
-        kumo.reject(421, string.format('4.4.1 TSA %s: %s', endpoint, support.reason(response)))
-      end
-      local disposition = string.format('%d %s: %s', response:status_code(), response:status_reason(), response:text())
-      if response:status_is_success() then
-        return disposition
-      end
-      -- a daemon that refuses a record now may take it after a restart or a fix: keep it
-      kumo.reject(451, '4.4.0 TSA ' .. disposition)
-    end
-    function connection:close()
-      client:close()
-    end
-    return connection
+    }, 'TSA ', function()
+      return true
+    end)
   end
 end
 
