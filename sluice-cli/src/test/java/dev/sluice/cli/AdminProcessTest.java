@@ -74,16 +74,16 @@ class AdminProcessTest {
         await().atMost(WAIT).until(() -> {
             list.set(SluiceCommand.run("bounce-list", "--endpoint", endpoint));
             return list.get().stdout().lines().anyMatch(l -> l.matches(id(bounce) + "\\s+gone\\.test\\s+-\\s+-\\s+-\\s+-"
-                    + "\\s+(29m \\d+s|30m)\\s+2\\s+bad send"));
+                    + "\\s+\\d+m( \\d+s)?\\s+2\\s+bad send"));
         });
         assertThat(list.get().stdout().lines().findFirst().orElseThrow())
                 .matches("ID\\s+DOMAIN\\s+CAMPAIGN\\s+TENANT\\s+ROUTING DOMAIN\\s+QUEUES\\s+LEFT\\s+BOUNCED\\s+REASON");
         JsonNode bounces = JSON.readTree(ok("bounce-list", "--endpoint", endpoint, "--json").stdout());
         assertThat(bounces.get(0).path("bounced").path("gone.test").asInt()).isEqualTo(2);
         assertThat(ok("suspend-list", "--endpoint", endpoint).stdout())
-                .containsPattern(id(suspend) + "\\s+held\\.test\\s+-\\s+-\\s+-\\s+(59m \\d+s|1h)\\s+maintenance");
+                .containsPattern(id(suspend) + "\\s+held\\.test\\s+-\\s+-\\s+-\\s+(\\d+m \\d+s|1h)\\s+maintenance");
         assertThat(ok("suspend-ready-q-list", "--endpoint", endpoint).stdout())
-                .containsPattern(readyId + "\\s+" + java.util.regex.Pattern.quote(readyQueue) + "\\s+4m \\d+s\\s+\\S+Z\\s+slow down");
+                .containsPattern(readyId + "\\s+" + java.util.regex.Pattern.quote(readyQueue) + "\\s+(\\d+m )?\\d+s\\s+\\S+Z\\s+slow down");
         assertThat(ok("queue", "--http", endpoint.substring("http://".length())).stdout())
                 .containsPattern("held\\.test\\s+2\\s+maintenance")
                 .containsPattern(java.util.regex.Pattern.quote(readyQueue + "@smtp_client") + "\\s+0\\s+\\d+\\s+slow down");

@@ -137,7 +137,7 @@ class CheckFindingsTest {
                   if kumo.no_such_function then end
                 end)
                 kumo.on('get_queue_config', function(domain)
-                  local x = kumo.api.admin.bounce
+                  local x = kumo.api.admin.bounce.v1
                   return kumo.make_queue_config {}
                 end)
                 """);
@@ -146,7 +146,7 @@ class CheckFindingsTest {
         assertThat(r.stderr().lines()).containsExactly(
                 file + ":2: kumo.kafka.build_producer is not implemented by Sluice",
                 file + ":4: kumo.no_such_function is not implemented by Sluice",
-                file + ":7: kumo.api.admin is not implemented by Sluice");
+                file + ":7: kumo.api.admin.bounce.v1 is not implemented by Sluice");
     }
 
     @Test
@@ -171,7 +171,7 @@ class CheckFindingsTest {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr().lines()).containsExactly(
                 dir.resolve("helper.lua") + ":4: kumo.kafka.build_producer is not implemented by Sluice",
-                file + ":5: kumo.api.admin is not implemented by Sluice");
+                file + ":5: kumo.api.admin.bounce.v1 is not implemented by Sluice");
     }
 
     @Test
