@@ -242,4 +242,42 @@ class TsaAutomationTest extends MtaAppTestBase {
         await().atMost(WAIT).until(() -> app.spool().count() == 0);
         assertThat(policyLines("unreachable")).hasSize(1);
     }
+
+    @Test
+    void anMtaThatSubscribesGetsTheSuspensionsAlreadyInForce() throws Exception {
+        sink = SmtpSink.start();
+        deferring = AiosmtpdSink.builder().start(); // accepts everything: only the suspension holds slow.test
+        int tsaPort = FreePorts.tcp();
+        Path shapingFile = shaping(deferring.port(), """
+                [["slow.test".automation]]
+                regex = "\\\\[TS04\\\\]"
+                action = "Suspend"
+                duration = "1h"
+                """, "");
+        tsa = startTsa(tsaPort, shapingFile);
+        // another MTA published a [TS04] deferral before this one started
+        String record = """
+                {"type": "TransientFailure", "timestamp": %d, "recipient": "someone@slow.test", "site": "mx.slow.test",
+                 "egress_source": "unspecified", "queue": "slow.test",
+                 "response": {"code": 421, "enhanced_code": {"class": 4, "subject": 7, "detail": 0},
+                              "content": "[TS04] Messages from 127.0.0.1 temporarily deferred", "command": "RCPT TO"}}
+                """.formatted(Instant.now().getEpochSecond());
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + tsaPort + "/publish_log_v1"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(record)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(tsa.state().live(TsaItem.ReadyQSuspension.class)).hasSize(1);
+
+        app = MtaFixture.start(policy(tsaPort));
+        // on connecting, the daemon sends what is in force, and the MTA applies it
+        await().atMost(WAIT).until(() -> !policyLines("ReadyQSuspension unspecified->mx.slow.test@smtp_client").isEmpty());
+        MtaFixture.sendAccepted(app, "user@slow.test", "slow-1");
+        MtaFixture.sendAccepted(app, "user@fast.test", "fast-1");
+        assertThat(subjects(sink.awaitMessages(1, WAIT))).containsExactly("fast-1");
+        Thread.sleep(3_000); // several retry intervals (1 s) of the held message
+        assertThat(deferring.messages()).isEmpty();
+        assertThat(records(dir, RecordType.Delivery)).filteredOn(r -> r.queue().equals("slow.test")).isEmpty();
+    }
 }
