@@ -122,6 +122,19 @@ class TsaAutomationTest extends MtaAppTestBase {
                 List.of(shapingFile), Files.createDirectories(dir.resolve("tsa-state"))));
     }
 
+    /** A daemon whose rule suspends slow.test's ready queue for {@code duration} on a [TS04] deferral; its port. */
+    private int startTsaSuspendingSlowTestOnTs04(String duration) throws Exception {
+        int tsaPort = FreePorts.tcp();
+        Path shapingFile = shaping(deferring.port(), """
+                [["slow.test".automation]]
+                regex = "\\\\[TS04\\\\]"
+                action = "Suspend"
+                duration = "%s"
+                """.formatted(duration), "");
+        tsa = startTsa(tsaPort, shapingFile);
+        return tsaPort;
+    }
+
     private List<String> policyLines(String containing) {
         return policyLog.lines().stream().filter(l -> l.contains(containing)).toList();
     }
@@ -134,14 +147,7 @@ class TsaAutomationTest extends MtaAppTestBase {
     void aTs04DeferralSuspendsThatSiteUntilTheRuleExpiresWhileAnotherSiteFlows() throws Exception {
         sink = SmtpSink.start();
         deferring = AiosmtpdSink.builder().rcptReply(TS04, 1).start();
-        int tsaPort = FreePorts.tcp();
-        Path shapingFile = shaping(deferring.port(), """
-                [["slow.test".automation]]
-                regex = "\\\\[TS04\\\\]"
-                action = "Suspend"
-                duration = "8s"
-                """, "");
-        tsa = startTsa(tsaPort, shapingFile);
+        int tsaPort = startTsaSuspendingSlowTestOnTs04("8s");
         app = MtaFixture.start(policy(tsaPort));
         await().atMost(WAIT).until(() -> !policyLines("subscribed").isEmpty());
 
@@ -247,14 +253,7 @@ class TsaAutomationTest extends MtaAppTestBase {
     void anMtaThatSubscribesGetsTheSuspensionsAlreadyInForce() throws Exception {
         sink = SmtpSink.start();
         deferring = AiosmtpdSink.builder().start(); // accepts everything: only the suspension holds slow.test
-        int tsaPort = FreePorts.tcp();
-        Path shapingFile = shaping(deferring.port(), """
-                [["slow.test".automation]]
-                regex = "\\\\[TS04\\\\]"
-                action = "Suspend"
-                duration = "1h"
-                """, "");
-        tsa = startTsa(tsaPort, shapingFile);
+        int tsaPort = startTsaSuspendingSlowTestOnTs04("1h");
         // another MTA published a [TS04] deferral before this one started
         String record = """
                 {"type": "TransientFailure", "timestamp": %d, "recipient": "someone@slow.test", "site": "mx.slow.test",
