@@ -112,6 +112,29 @@ class CheckCommandTest {
     }
 
     @Test
+    void aShapingSourceTheSourcesHelperDoesNotDefineFailsTheCheck() throws IOException {
+        Path policy = dir.resolve("shaping.lua");
+        Path sources = dir.resolve("sources.toml");
+        Path shaping = dir.resolve("shaping.toml");
+        Files.writeString(policy, """
+                local sources = require 'policy-extras.sources'
+                local shaping = require 'policy-extras.shaping'
+                sources:setup { '%s' }
+                kumo.on('get_egress_path_config', shaping:setup { '%s' })
+                """.formatted(sources, shaping));
+        Files.writeString(sources, "[source.\"ip-1\"]\nsource_address = \"127.0.0.1\"\n");
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-1\"]\nconnection_limit = 2\n");
+        var ok = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(ok.exitCode()).as(ok.describe()).isZero();
+
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-9\"]\nconnection_limit = 2\n");
+        var bad = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("source 'ip-9' is named by domain:example.com but not defined in " + sources)
+                .contains("kumo.validation_failed()");
+    }
+
+    @Test
     void halfConfiguredProxyIsAProblemWithFileAndLine() throws IOException {
         Path policy = dir.resolve("bad.lua");
         Files.writeString(policy, """

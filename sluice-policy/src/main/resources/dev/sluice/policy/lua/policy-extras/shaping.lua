@@ -404,6 +404,43 @@ function shaping:setup_with_automation(options)
     end
   end
 
+  -- sluice check (validate_config): the local files graded by validation_options, and every source
+  -- they name defined by the sources helper (when the policy uses it)
+  kumo.on('validate_config', function()
+    local vopts = options.validation_options or {
+      aliased_site = 'Warn', dns_fail = 'Warn', null_mx = 'Warn', provider_overlap = 'Warn',
+      local_load = 'Error', skip_remote = true,
+    }
+    local ok, data = pcall(kumo.shaping.load, local_files, vopts)
+    if not ok then
+      kumo.log_error('policy-extras.shaping: ' .. support.reason(data))
+      kumo.validation_failed()
+      return
+    end
+    for _, w in ipairs(data:get_warnings()) do
+      kumo.log_warn('policy-extras.shaping: ' .. w)
+    end
+    local failed = false
+    for _, e in ipairs(data:get_errors()) do
+      kumo.log_error('policy-extras.shaping: ' .. e)
+      failed = true
+    end
+    local sources = package.loaded['policy-extras.sources']
+    if type(sources) == 'table' and sources.CONFIGURED then
+      local defined = sources.CONFIGURED.get_data().sources
+      for source, refs in pairs(data:get_referenced_sources()) do
+        if defined[source] == nil then
+          kumo.log_error(string.format("policy-extras.shaping: source '%s' is named by %s but not defined in %s",
+            source, table.concat(refs, ', '), support.describe_files(sources.CONFIGURED.data_files)))
+          failed = true
+        end
+      end
+    end
+    if failed then
+      kumo.validation_failed()
+    end
+  end)
+
   shaping.CONFIGURED = {
     _file_names = files,
     _options = options,
