@@ -92,6 +92,15 @@ final class CheckCommand implements Callable<Integer> {
                 String.join(", ", p.entries().stream().map(e -> e.name() + ":" + e.weight()).toList()))));
         Table.print(out, pools);
         out.println();
+        for (MtaCheck.PathReport path : report.paths()) {
+            out.println("Egress path " + path.source() + " -> " + path.site() + " for " + path.domain()
+                    + " (shaping files: " + String.join(", ", path.files()) + "):");
+            var options = new ArrayList<List<String>>();
+            options.add(List.of("OPTION", "VALUE", "FROM"));
+            path.options().forEach(o -> options.add(List.of(o.key(), String.valueOf(o.value()), o.origin())));
+            Table.print(out, options);
+            out.println();
+        }
         if (!report.errors().isEmpty()) {
             out.println(report.errors().size() + " problem(s) and " + report.notDone().size()
                     + " thing(s) Sluice does not do, listed on stderr.");

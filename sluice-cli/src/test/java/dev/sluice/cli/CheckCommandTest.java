@@ -75,6 +75,66 @@ class CheckCommandTest {
     }
 
     @Test
+    void aDomainsPathConfigIsPrintedWithTheFileAndBlockOfEachValue() throws IOException {
+        Path policy = dir.resolve("shaping.lua");
+        Path base = dir.resolve("base.toml");
+        Path override = dir.resolve("override.toml");
+        Files.writeString(policy, """
+                local shaping = require 'policy-extras.shaping'
+                kumo.on('get_egress_path_config', shaping:setup { '%s', '%s' })
+                """.formatted(base, override));
+        Files.writeString(base, """
+                ["example.com"]
+                mx_rollup = false
+                connection_limit = 5
+                max_message_rate = "5/s"
+                """);
+        Files.writeString(override, """
+                ["example.com"]
+                mx_rollup = false
+                connection_limit = 3
+
+                ["example.com".sources."unspecified"]
+                max_deliveries_per_connection = 7
+                """);
+        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout())
+                .contains("Egress path unspecified -> example.com for example.com (shaping files: "
+                        + "/opt/kumomta/share/policy-extras/shaping.toml, " + base + ", " + override + "):")
+                .containsPattern("connection_limit\\s+3\\s+" + java.util.regex.Pattern.quote(override + ": [\"example.com\"]"))
+                .containsPattern("max_message_rate\\s+5/s\\s+" + java.util.regex.Pattern.quote(base + ": [\"example.com\"]"))
+                .containsPattern("max_deliveries_per_connection\\s+7\\s+"
+                        + java.util.regex.Pattern.quote(override + ": [\"example.com\".sources.\"unspecified\"]"))
+                // what no domain block sets comes from the default file's ["default"] block
+                .containsPattern("enable_tls\\s+Opportunistic\\s+" + java.util.regex.Pattern.quote(
+                        "/opt/kumomta/share/policy-extras/shaping.toml: [\"default\"]"));
+    }
+
+    @Test
+    void aShapingSourceTheSourcesHelperDoesNotDefineFailsTheCheck() throws IOException {
+        Path policy = dir.resolve("shaping.lua");
+        Path sources = dir.resolve("sources.toml");
+        Path shaping = dir.resolve("shaping.toml");
+        Files.writeString(policy, """
+                local sources = require 'policy-extras.sources'
+                local shaping = require 'policy-extras.shaping'
+                sources:setup { '%s' }
+                kumo.on('get_egress_path_config', shaping:setup { '%s' })
+                """.formatted(sources, shaping));
+        Files.writeString(sources, "[source.\"ip-1\"]\nsource_address = \"127.0.0.1\"\n");
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-1\"]\nconnection_limit = 2\n");
+        var ok = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(ok.exitCode()).as(ok.describe()).isZero();
+
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-9\"]\nconnection_limit = 2\n");
+        var bad = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("source 'ip-9' is named by domain:example.com but not defined in " + sources)
+                .contains("kumo.validation_failed()");
+    }
+
+    @Test
     void halfConfiguredProxyIsAProblemWithFileAndLine() throws IOException {
         Path policy = dir.resolve("bad.lua");
         Files.writeString(policy, """

@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.channels.spi.SelectorProvider;
@@ -75,14 +76,35 @@ public final class Transports {
 
     /**
      * Listening channels of the family of {@code address}: 0.0.0.0 listens on IPv4 only (and reports 0.0.0.0),
-     * instead of the dual-stack [::] socket a family-less channel would open.
+     * instead of the dual-stack [::] socket a family-less channel would open. An IPv6 listener follows the system's
+     * {@code net.ipv6.bindv6only} (of the network namespace), as a plain socket would: Netty's native transport
+     * always clears IPV6_V6ONLY, so with {@code bindv6only = 1} a policy listening on both 0.0.0.0:25 and [::]:25
+     * (as KumoMTA's example does) could not bind the second.
      */
     public static ChannelFactory<ServerSocketChannel> serverChannelFactory(InetAddress address) {
         SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
         if (isEpoll()) {
+            if (family == SocketProtocolFamily.INET6 && systemBindsV6Only()) {
+                return () -> {
+                    EpollServerSocketChannel channel = new EpollServerSocketChannel(family);
+                    channel.config().setOption(IPV6_V6ONLY, 1);
+                    return channel;
+                };
+            }
             return () -> new EpollServerSocketChannel(family);
         }
         return () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
+    }
+
+    /** IPPROTO_IPV6 (41), IPV6_V6ONLY (26) on Linux. */
+    private static final IntegerUnixChannelOption IPV6_V6ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
+
+    private static boolean systemBindsV6Only() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv6/bindv6only")).strip().equals("1");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** A client bootstrap for the chosen transport; the caller sets group, handler and options. */

@@ -60,6 +60,7 @@ public final class AiosmtpdSink extends Peer {
         private Path key;
         private String dataReply;
         private String rcptReply;
+        private int rcptReplyCount = -1;
 
         /** Offer STARTTLS with a self-signed certificate for CN=localhost generated at start. */
         public Builder starttls() {
@@ -93,6 +94,13 @@ public final class AiosmtpdSink extends Peer {
             return this;
         }
 
+        /** Reply to the first {@code count} RCPTs with this (e.g. a deferral), then accept as usual. */
+        public Builder rcptReply(String reply, int count) {
+            this.rcptReply = reply;
+            this.rcptReplyCount = count;
+            return this;
+        }
+
         public AiosmtpdSink start() {
             int p = resolvePort();
             String base = PeerLogs.uniqueName("aiosmtpd");
@@ -115,6 +123,7 @@ public final class AiosmtpdSink extends Peer {
             }
             if (dataReply != null) cmd.addAll(List.of("--data-reply", dataReply));
             if (rcptReply != null) cmd.addAll(List.of("--rcpt-reply", rcptReply));
+            if (rcptReplyCount >= 0) cmd.addAll(List.of("--rcpt-reply-count", Integer.toString(rcptReplyCount)));
             return new AiosmtpdSink(new PeerSpec("aiosmtpd", cmd, host, p, namespace, Map.of(), null,
                     Readiness.logLine("^READY "), startTimeout), dump, certificate);
         }

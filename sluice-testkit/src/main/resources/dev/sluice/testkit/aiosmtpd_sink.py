@@ -23,14 +23,18 @@ ap.add_argument("--key")
 ap.add_argument("--require-starttls", action="store_true")
 ap.add_argument("--data-reply", default="250 OK", help="reply to DATA, e.g. '451 try later'")
 ap.add_argument("--rcpt-reply", default=None, help="reply to every RCPT instead of 250 OK")
+ap.add_argument("--rcpt-reply-count", type=int, default=-1,
+                help="give --rcpt-reply to this many RCPTs only, then 250 OK (default: every one)")
 args = ap.parse_args()
 
 counter = itertools.count(1)
+rcpt_replies_left = [args.rcpt_reply_count]
 
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if args.rcpt_reply:
+        if args.rcpt_reply and rcpt_replies_left[0] != 0:
+            rcpt_replies_left[0] -= 1
             return args.rcpt_reply
         envelope.rcpt_tos.append(address)
         return "250 OK"

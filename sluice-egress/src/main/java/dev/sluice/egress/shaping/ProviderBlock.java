@@ -83,6 +83,11 @@ final class ProviderBlock {
         return out;
     }
 
+    /** The last file and block that defined this provider (where its provider-wide limits were read). */
+    String lastOrigin() {
+        return options.origins.isEmpty() ? "[provider.\"" + name + "\"]" : options.origins.getLast();
+    }
+
     String sharedKey(String source) {
         return "provider:" + name + ":" + source;
     }

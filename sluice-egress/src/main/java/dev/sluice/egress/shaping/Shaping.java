@@ -64,44 +64,73 @@ public final class Shaping implements LuaObject {
         return hash;
     }
 
+    /** One option of a resolved path config and where it came from ({@code file: [block]}). */
+    public record Traced(String key, Object value, String origin) {}
+
     /** The merged make_egress_path options for the path; a fresh table each call. */
     public Map<String, Object> egressPathConfig(String domain, String source, String site) {
+        return deepCopy(resolve(domain, source, site, new LinkedHashMap<>()));
+    }
+
+    /**
+     * {@link #egressPathConfig}, each option with the file and block that gave its value (the last one to set it,
+     * as the merge goes), in the order of the config.
+     */
+    public List<Traced> explain(String domain, String source, String site) {
+        Map<String, String> origins = new LinkedHashMap<>();
+        Map<String, Object> params = resolve(domain, source, site, origins);
+        List<Traced> out = new ArrayList<>();
+        params.forEach((key, value) -> out.add(new Traced(key, value, origins.getOrDefault(key, "?"))));
+        return out;
+    }
+
+    private Map<String, Object> resolve(String domain, String source, String site, Map<String, String> origins) {
         domain = ShapingLoader.normalize(domain);
         Map<String, Object> params = new LinkedHashMap<>();
         ShapingBlock dflt = byDomain.get("default");
-        if (dflt != null) ShapingBlock.mergeParams(params, dflt.params);
+        if (dflt != null) merge(params, origins, dflt.params, dflt.paramOrigins, false);
         if (DOMAIN_NAME.matcher(domain).matches()) {
             List<ProviderBlock> withSources = new ArrayList<>();
             for (ProviderBlock p : providers.values()) {
                 if (!p.matches(domain, p.needsMx() ? mxHosts(domain) : null)) continue;
-                apply(params, p.options.params, p.options.replaceBase);
-                ShapingBlock.mergeParams(params, p.implied(source));
+                merge(params, origins, p.options.params, p.options.paramOrigins, p.options.replaceBase);
+                merge(params, origins, p.implied(source), Map.of(), false, p.lastOrigin());
                 if (!p.options.sources.isEmpty()) withSources.add(p);
             }
             for (ProviderBlock p : withSources) {
                 Map<String, Object> s = p.options.sources.get(source);
                 if (s != null) {
-                    ShapingBlock.mergeParams(params, s);
-                    ShapingBlock.mergeParams(params, p.implied(source));
+                    merge(params, origins, s, p.options.sourceOrigins.getOrDefault(source, Map.of()), false);
+                    merge(params, origins, p.implied(source), Map.of(), false, p.lastOrigin());
                 }
             }
         }
         ShapingBlock siteBlock = site == null ? null : bySite.get(site);
         ShapingBlock domainBlock = domain.equals("default") ? null : byDomain.get(domain);
-        if (siteBlock != null) apply(params, siteBlock.params, siteBlock.replaceBase);
-        if (domainBlock != null) apply(params, domainBlock.params, domainBlock.replaceBase);
+        if (siteBlock != null) merge(params, origins, siteBlock.params, siteBlock.paramOrigins, siteBlock.replaceBase);
+        if (domainBlock != null) merge(params, origins, domainBlock.params, domainBlock.paramOrigins, domainBlock.replaceBase);
         if (siteBlock != null && siteBlock.sources.containsKey(source)) {
-            ShapingBlock.mergeParams(params, siteBlock.sources.get(source));
+            merge(params, origins, siteBlock.sources.get(source), siteBlock.sourceOrigins.getOrDefault(source, Map.of()), false);
         }
         if (domainBlock != null && domainBlock.sources.containsKey(source)) {
-            ShapingBlock.mergeParams(params, domainBlock.sources.get(source));
+            merge(params, origins, domainBlock.sources.get(source), domainBlock.sourceOrigins.getOrDefault(source, Map.of()), false);
         }
-        return deepCopy(params);
+        return params;
     }
 
-    private static void apply(Map<String, Object> params, Map<String, Object> block, boolean replaceBase) {
-        if (replaceBase) params.clear();
+    private static void merge(Map<String, Object> params, Map<String, String> origins, Map<String, Object> block,
+                              Map<String, String> blockOrigins, boolean replaceBase) {
+        merge(params, origins, block, blockOrigins, replaceBase, "?");
+    }
+
+    private static void merge(Map<String, Object> params, Map<String, String> origins, Map<String, Object> block,
+                              Map<String, String> blockOrigins, boolean replaceBase, String fallbackOrigin) {
+        if (replaceBase) {
+            params.clear();
+            origins.clear();
+        }
         ShapingBlock.mergeParams(params, block);
+        block.keySet().forEach(k -> origins.put(k, blockOrigins.getOrDefault(k, fallbackOrigin)));
     }
 
     /** The rules that fire for a delivery log record (none for postmaster or a record without a recipient). */

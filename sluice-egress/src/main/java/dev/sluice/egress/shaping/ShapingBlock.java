@@ -18,6 +18,10 @@ final class ShapingBlock {
     final String name;
     final Map<String, Object> params = new LinkedHashMap<>();
     final Map<String, Map<String, Object>> sources = new LinkedHashMap<>();
+    /** Where each option of {@link #params} was last set, {@code file: [block]} ({@code sluice check}'s provenance). */
+    final Map<String, String> paramOrigins = new LinkedHashMap<>();
+    /** The same for each source's options. */
+    final Map<String, Map<String, String>> sourceOrigins = new LinkedHashMap<>();
     final List<AutomationRule> automation = new ArrayList<>();
     /**
      * The first file's replace_base for this block (as KumoMTA keeps it): resolution then discards what the
@@ -39,9 +43,13 @@ final class ShapingBlock {
             params.clear();
             sources.clear();
             automation.clear();
+            paramOrigins.clear();
+            sourceOrigins.clear();
         }
         mergeParams(params, later.params);
+        paramOrigins.putAll(later.paramOrigins);
         later.sources.forEach((source, p) -> mergeParams(sources.computeIfAbsent(source, s -> new LinkedHashMap<>()), p));
+        later.sourceOrigins.forEach((source, o) -> sourceOrigins.computeIfAbsent(source, s -> new LinkedHashMap<>()).putAll(o));
         automation.addAll(later.automation);
         origins.addAll(later.origins);
     }

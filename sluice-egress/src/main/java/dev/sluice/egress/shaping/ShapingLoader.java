@@ -9,7 +9,14 @@ import dev.sluice.policy.egress.ThrottleSpec;
 import dev.sluice.policy.kumo.serde.SerdeModule;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.sluice.policy.kumo.serde.LuaData;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +50,10 @@ final class ShapingLoader {
     private static final Set<String> BLOCK_KEYS = Set.of("mx_rollup", "replace_base", "automation", "sources");
     private static final Set<String> PROVIDER_KEYS = Set.of("match", "provider_connection_limit",
             "provider_max_message_rate", "replace_base", "automation", "sources");
+
+    /** Fetches remote shaping files; its connection pool and selector thread live as long as the process. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).build();
 
     private final ShapingOptions options;
     private final Supplier<Resolver> resolver;
@@ -152,15 +163,18 @@ final class ShapingLoader {
         }
     }
 
-    /** The file's top-level table, or null when it is skipped (remote, or unreadable below the Error level). */
+    /** The file's top-level table, or null when it is skipped (unreadable below the Error level, or skip_remote). */
     private Map<String, Object> read(String file) {
         if (file.startsWith("http://") || file.startsWith("https://")) {
             if (options.skipRemote()) return null;
-            String message = file + ": remote shaping files are not supported by Sluice yet (not fetched); "
-                    + "list a local copy, or pass skip_remote = true";
-            if (options.remoteLoad() == CheckLevel.Error) throw new ConfigException(message);
-            warnings.add(message);
-            return null;
+            try {
+                return table(fetch(file), file, "the top level");
+            } catch (ConfigException e) {
+                String message = file + ": " + e.getMessage();
+                if (options.remoteLoad() == CheckLevel.Error) throw new ConfigException(message);
+                push(options.remoteLoad(), message);
+                return null;
+            }
         }
         Object doc;
         try {
@@ -173,6 +187,35 @@ final class ShapingLoader {
             return null;
         }
         return table(doc, file, "the top level");
+    }
+
+    /** GETs an http(s) shaping file (a TSA daemon's overlay): TOML when the path ends in .toml, JSON otherwise. */
+    private Object fetch(String url) {
+        HttpResponse<String> response;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(options.httpTimeout()).GET().build();
+            response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("not a valid URL: " + e.getMessage());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new ConfigException("fetching it timed out after " + options.httpTimeout().toMillis() + " ms");
+        } catch (IOException e) {
+            throw new ConfigException("fetching it failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("fetching it was interrupted");
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new ConfigException("fetching it failed: HTTP " + response.statusCode());
+        }
+        String path = URI.create(url).getPath();
+        try {
+            JsonNode tree = path != null && path.endsWith(".toml") ? new TomlMapper().readTree(response.body())
+                    : new ObjectMapper().readTree(response.body());
+            return LuaData.fromTree(tree);
+        } catch (IOException e) {
+            throw new ConfigException("parsing it: " + e.getMessage().lines().findFirst().orElse(""));
+        }
     }
 
     private static Object bundledDefault() {
@@ -255,7 +298,10 @@ final class ShapingLoader {
         b.replaceBase = bool(t, "replace_base", false, file, block);
         b.origins.add(file + ": " + block);
         t.forEach((key, value) -> {
-            if (!special.contains(key)) b.params.put(key, value);
+            if (!special.contains(key)) {
+                b.params.put(key, value);
+                b.paramOrigins.put(key, file + ": " + block);
+            }
         });
         validate(b.params, file, block);
         Object sources = t.get("sources");
@@ -265,6 +311,8 @@ final class ShapingLoader {
                 Map<String, Object> params = new LinkedHashMap<>(table(s.getValue(), file, sblock));
                 validate(params, file, sblock);
                 b.sources.put(s.getKey(), params);
+                Map<String, String> origins = b.sourceOrigins.computeIfAbsent(s.getKey(), k -> new LinkedHashMap<>());
+                params.keySet().forEach(k -> origins.put(k, file + ": " + sblock));
             }
         }
         Object automation = t.get("automation");

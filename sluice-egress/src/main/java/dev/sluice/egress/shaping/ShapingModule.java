@@ -15,6 +15,10 @@ import java.util.function.Supplier;
  */
 public final class ShapingModule implements LuaModule {
     private final Supplier<Resolver> resolver;
+    private volatile Loaded lastLoaded;
+
+    /** A load that succeeded: its file list and the object it made. */
+    public record Loaded(List<String> files, Shaping shaping) {}
 
     public ShapingModule(Supplier<Resolver> resolver) {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
@@ -32,6 +36,13 @@ public final class ShapingModule implements LuaModule {
         }
         List<String> names = new ArrayList<>();
         list.forEach(f -> names.add((String) f));
-        return ShapingLoader.load(names, ShapingOptions.parse(options), resolver);
+        Shaping shaping = ShapingLoader.load(names, ShapingOptions.parse(options), resolver);
+        lastLoaded = new Loaded(List.copyOf(names), shaping);
+        return shaping;
+    }
+
+    /** The last successful {@code kumo.shaping.load} of this policy, if any ({@code sluice check} explains it). */
+    public java.util.Optional<Loaded> lastLoaded() {
+        return java.util.Optional.ofNullable(lastLoaded);
     }
 }

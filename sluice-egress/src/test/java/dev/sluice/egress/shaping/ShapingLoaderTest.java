@@ -7,7 +7,13 @@ import dev.sluice.egress.dns.Resolver;
 import dev.sluice.egress.dns.TestZoneResolver;
 import dev.sluice.egress.route.DestinationPlanner;
 import dev.sluice.policy.ConfigException;
+import dev.sluice.net.http.HttpHandler;
+import dev.sluice.net.http.HttpListenerConfig;
+import dev.sluice.net.http.HttpResponse;
+import dev.sluice.net.http.HttpServer;
+import dev.sluice.testkit.FreePorts;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -358,13 +364,49 @@ class ShapingLoaderTest {
     }
 
     @Test
-    void remoteFilesAreNotFetchedYet() throws IOException {
-        String a = file("a.toml", "[\"default\"]\nconnection_limit = 10\n");
-        Shaping shaping = load(a, "http://127.0.0.1:8008/get_config_v1/shaping.toml");
-        assertThat(shaping.warnings()).singleElement().asString().contains("not supported by Sluice yet");
-        assertThatThrownBy(() -> load(Map.of("remote_load", "Error"), "https://example.test/shaping.toml"))
-                .hasMessageContaining("https://example.test/shaping.toml: remote shaping files are not supported");
-        assertThat(load(Map.of("skip_remote", true), a, "http://x.test/s.toml").warnings()).isEmpty();
+    void aRemoteFileIsFetchedAndMergedLastAndAnUnreachableOneIsSkipped() throws IOException {
+        String a = file("a.toml", """
+                ["default"]
+                connection_limit = 10
+
+                ["single.test"]
+                mx_rollup = false
+                max_message_rate = "5/s"
+                """);
+        var overlay = new java.util.concurrent.atomic.AtomicReference<>("""
+                ["single.test"]
+                mx_rollup = false
+
+                ["single.test".sources."s1"]
+                max_message_rate = "1/min"
+                """);
+        HttpServer tsa = new HttpServer(HttpListenerConfig.plain(new InetSocketAddress("127.0.0.1", FreePorts.tcp())));
+        tsa.route("GET", "/get_config_v1/shaping.toml", HttpServer.Access.PUBLIC,
+                HttpHandler.sync(r -> HttpResponse.text(200, overlay.get())));
+        String url = "http://127.0.0.1:" + tsa.start().getPort() + "/get_config_v1/shaping.toml";
+        try {
+            Shaping shaping = load(a, url);
+            assertThat(shaping.egressPathConfig("single.test", "s1", null)).containsEntry("max_message_rate", "1/min");
+            assertThat(shaping.egressPathConfig("single.test", "s2", null)).containsEntry("max_message_rate", "5/s");
+            assertThat(shaping.explain("single.test", "s1", null)).contains(
+                    new Shaping.Traced("max_message_rate", "1/min", url + ": [\"single.test\".sources.\"s1\"]"),
+                    new Shaping.Traced("connection_limit", 10L, a + ": [\"default\"]"));
+            // a changed overlay changes the hash (what the MTA's config monitor watches)
+            String before = shaping.hash();
+            overlay.set("[\"single.test\"]\nmx_rollup = false\n");
+            assertThat(load(a, url).hash()).isNotEqualTo(before);
+        } finally {
+            tsa.stop();
+        }
+        // the daemon is gone: only the local files, no finding unless asked for
+        Shaping down = load(a, url);
+        assertThat(down.egressPathConfig("single.test", "s1", null)).containsEntry("max_message_rate", "5/s");
+        assertThat(down.warnings()).isEmpty();
+        assertThat(load(Map.of("remote_load", "Warn"), a, url).warnings()).singleElement().asString()
+                .startsWith(url + ": fetching it failed");
+        assertThatThrownBy(() -> load(Map.of("remote_load", "Error"), a, url))
+                .hasMessageStartingWith(url + ": fetching it failed");
+        assertThat(load(Map.of("skip_remote", true, "remote_load", "Error"), a, url).warnings()).isEmpty();
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.sluice.mta.app;
 
+import dev.sluice.egress.dns.MxRecord;
 import dev.sluice.egress.dns.Resolvers;
+import dev.sluice.egress.route.DestinationPlanner;
+import dev.sluice.egress.shaping.Shaping;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
 import dev.sluice.mta.log.LogConfig;
 import dev.sluice.mta.log.LogDispositionHookConfig;
@@ -49,16 +52,35 @@ public final class MtaCheck {
      * @param notDone    {@code file:line: reason} of each thing the policy asks for that Sluice does not do: a handler
      *                   for an event Sluice never fires, a {@code kumo} name Sluice lacks, a key it does not act on
      */
-    public record Report(List<String> wouldStart, EgressInventory inventory, List<String> errors, List<String> notDone) {
+    public record Report(List<String> wouldStart, EgressInventory inventory, List<String> errors, List<String> notDone,
+                         List<PathReport> paths) {
         public Report {
             wouldStart = List.copyOf(wouldStart);
             errors = List.copyOf(errors);
             notDone = List.copyOf(notDone);
+            paths = List.copyOf(paths);
         }
 
         /** 0 when everything the policy asks for is done, 1 when something is not, 2 when something failed. */
         public int exitCode() {
             return !errors.isEmpty() ? 2 : !notDone.isEmpty() ? 1 : 0;
+        }
+    }
+
+    /**
+     * The egress path config a domain gets from one source, as the shaping data the policy loaded gives it
+     * ({@code kumo.shaping.load}, normally through {@code policy-extras.shaping}), each option with the file and
+     * block its value came from.
+     *
+     * @param site    the MX site the domain's mail goes to (as the MTA names it), or the mx_list
+     * @param files   the shaping files, in the order they were merged
+     * @param options the merged options
+     */
+    public record PathReport(String domain, String source, String site, List<String> files,
+                             List<Shaping.Traced> options) {
+        public PathReport {
+            files = List.copyOf(files);
+            options = List.copyOf(options);
         }
     }
 
@@ -88,7 +110,7 @@ public final class MtaCheck {
                 EgressInventory inventory = EgressInventory.collect(resolver, modules.egress().definitions(), probed,
                         sources);
                 errors.addAll(inventory.problems());
-                paths(resolver, probed, errors);
+                List<PathReport> paths = paths(resolver, resolvers, modules, probed, errors);
                 listenerDomains(policy, modules, probed, errors);
                 call(policy, "validate_config", errors);
                 policy.validationFailures().forEach(where ->
@@ -100,7 +122,7 @@ public final class MtaCheck {
                     errors.add(failure(e));
                 }
                 return new Report(wouldStart(modules), inventory, List.copyOf(errors),
-                        notDone(audit, modules, List.copyOf(missing), mark));
+                        notDone(audit, modules, List.copyOf(missing), mark), domains.isEmpty() ? List.of() : paths);
             }
         }
     }
@@ -127,19 +149,42 @@ public final class MtaCheck {
         }
     }
 
-    /** {@code get_egress_path_config(domain, source, site)} from each source of the domain's pool. */
-    private static void paths(EgressConfigResolver resolver, List<String> domains, Set<String> errors) {
+    /**
+     * {@code get_egress_path_config(domain, source, site)} from each source of the domain's pool, the site named as
+     * the MTA names it (from the domain's MX, or its mx_list); with the shaping data the policy loaded, what each
+     * path gets and from where.
+     */
+    private static List<PathReport> paths(EgressConfigResolver resolver, Resolvers dns, MtaModules modules,
+                                          List<String> domains, Set<String> errors) {
+        List<PathReport> reports = new ArrayList<>();
         for (String domain : domains) {
             try {
                 QueueConfig queue = resolver.queueConfig(domain, null, null, null);
-                String site = queue.mxList().isEmpty() ? domain
+                String site = queue.mxList().isEmpty() ? mxSite(dns, domain)
                         : String.join(",", queue.mxList().stream().map(Object::toString).toList());
                 for (EgressPool.Entry entry : resolver.pool(queue.poolName()).entries()) {
                     resolver.path(domain, entry.name(), site);
+                    modules.shaping().lastLoaded().ifPresent(loaded -> reports.add(new PathReport(domain, entry.name(),
+                            site, loaded.files(), loaded.shaping().explain(domain, entry.name(), site))));
                 }
             } catch (PolicyException e) {
                 errors.add(failure(e)); // a queue or pool failure is already among the inventory's problems
             }
+        }
+        return reports;
+    }
+
+    /** The domain's MX site name, or the domain itself when it has no MX answer (within 5 s). */
+    private static String mxSite(Resolvers dns, String domain) {
+        try {
+            List<String> hosts = dns.get().mx(domain).get(5, java.util.concurrent.TimeUnit.SECONDS).stream()
+                    .map(MxRecord::exchange).toList();
+            return hosts.isEmpty() || hosts.contains("") ? domain : DestinationPlanner.mxSiteName(hosts);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return domain;
+        } catch (Exception e) {
+            return domain;
         }
     }
 

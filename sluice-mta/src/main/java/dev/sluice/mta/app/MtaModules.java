@@ -37,17 +37,24 @@ public final class MtaModules {
     private final AdminControl admin = new AdminControl(java.time.Clock.systemUTC());
     private final MemoryLimits memory = new MemoryLimits();
     private final Resolvers resolvers;
+    private final ShapingModule shaping;
 
     /** @param resolvers what {@code kumo.dns.configure_resolver} changes */
     public MtaModules(Resolvers resolvers) {
         this.resolvers = resolvers;
+        this.shaping = new ShapingModule(resolvers);
     }
 
     /** The modules, in the order they are installed. */
     public List<LuaModule> list() {
-        return List.of(egress, new DnsPolicyModule(resolvers), new ShapingModule(resolvers), esmtp, http, logs, new SpoolLuaModule(spools),
+        return List.of(egress, new DnsPolicyModule(resolvers), shaping, esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
                 memory, new AdminLuaModule(admin));
+    }
+
+    /** {@code kumo.shaping.load}. */
+    public ShapingModule shaping() {
+        return shaping;
     }
 
     public EgressPolicyModule egress() {

@@ -23,26 +23,32 @@ public record QueueName(String name, String campaign, String tenant, String doma
         return new QueueName(format(campaign, tenant, domain, routing), campaign, tenant, domain, routing);
     }
 
-    /** Splits a queue name back into its parts (for the {@code queue} meta override). */
+    /**
+     * Splits a queue name back into its parts (for the {@code queue} meta override), as KumoMTA does: the part before
+     * the first {@code @} is {@code campaign:tenant} (or the tenant alone), the rest the domain and, after its first
+     * {@code !}, the routing domain; a name without {@code @} is all domain, so that names such as
+     * {@code http://127.0.0.1:8008.tsa.kumomta} (the shaping helper's publisher queue) keep their colons.
+     */
     public static QueueName parse(String name) {
         String rest = name;
         String campaign = null;
         String tenant = null;
         String routing = null;
-        int colon = rest.indexOf(':');
-        if (colon >= 0) {
-            campaign = rest.substring(0, colon);
-            rest = rest.substring(colon + 1);
+        int at = rest.indexOf('@');
+        if (at >= 0) {
+            String prefix = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = prefix.indexOf(':');
+            if (colon >= 0) {
+                campaign = prefix.substring(0, colon);
+                prefix = prefix.substring(colon + 1);
+            }
+            tenant = prefix.isEmpty() ? null : prefix;
         }
-        int bang = rest.lastIndexOf('!');
+        int bang = rest.indexOf('!');
         if (bang >= 0) {
             routing = rest.substring(bang + 1);
             rest = rest.substring(0, bang);
-        }
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            tenant = at == 0 ? null : rest.substring(0, at);
-            rest = rest.substring(at + 1);
         }
         return new QueueName(name, campaign, tenant, rest, routing);
     }

@@ -150,16 +150,19 @@ class ShapingHelperTest extends MtaAppTestBase {
     }
 
     @Test
-    void automationWithATsaIsRefusedClearlyForNow() throws Exception {
+    void aMistakeInTheAutomationOptionsStopsTheStartAtItsLine() throws Exception {
         sink = SmtpSink.start();
-        Path file = policy("", """
+        Path noScheme = policy("", """
                 local shaper = shaping:setup_with_automation {
-                  publish = { 'http://127.0.0.1:8008' }, subscribe = { 'http://127.0.0.1:8008' },
-                  extra_files = { 'DIR/shaping.toml' },
+                  publish = { '127.0.0.1:8008' }, subscribe = { 'http://127.0.0.1:8008' },
                 }
-                kumo.on('get_egress_path_config', shaper.get_egress_path_config)
                 """);
-        assertThatThrownBy(() -> app = MtaFixture.start(file)).hasMessageContaining("init.lua:")
-                .hasMessageContaining("needs sluice tsa");
+        assertThatThrownBy(() -> app = MtaFixture.start(noScheme)).hasMessageContaining("init.lua:")
+                .hasMessageContaining("publish entries are http(s) URLs of a TSA daemon, got '127.0.0.1:8008'");
+        Path typo = policy("", """
+                local shaper = shaping:setup_with_automation { subscribe = { 'http://127.0.0.1:8008' }, extra_file = {} }
+                """);
+        assertThatThrownBy(() -> app = MtaFixture.start(typo)).hasMessageContaining("init.lua:")
+                .hasMessageContaining("setup_with_automation: unknown option 'extra_file'");
     }
 }

@@ -33,4 +33,12 @@ class QueueNameTest {
         assertThat(QueueName.of(message(Map.of("queue", "null"))).isNull()).isTrue();
         assertThat(QueueName.of(message(Map.of())).isNull()).isFalse();
     }
+
+    @Test
+    void aNameWithoutAtIsAllDomainEvenWithColons() {
+        // the shaping helper's TSA publisher queue, named after the daemon's URL
+        assertThat(QueueName.parse("http://127.0.0.1:8008.tsa.kumomta"))
+                .isEqualTo(new QueueName("http://127.0.0.1:8008.tsa.kumomta", null, null, "http://127.0.0.1:8008.tsa.kumomta", null));
+        assertThat(QueueName.parse("t@d.org!a!b")).isEqualTo(new QueueName("t@d.org!a!b", null, "t", "d.org", "a!b"));
+    }
 }

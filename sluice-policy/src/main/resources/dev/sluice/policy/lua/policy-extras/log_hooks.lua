@@ -21,6 +21,7 @@
 --   record the log record as a table. Nothing is queued; an error in hook is logged and skipped.
 local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
+local support = require 'policy-extras.support'
 
 local log_hooks = { CONFIGURED = {} }
 
@@ -126,28 +127,7 @@ function log_hooks:new_json(options)
   local url = hook.url
   hook.url = nil
   hook.constructor = function()
-    local client = kumo.http.build_client {}
-    local connection = {}
-    function connection:send(message)
-      local ok, response = pcall(function()
-        return client:post(url):header('Content-Type', 'application/json'):body(message:get_data()):send()
-      end)
-      if not ok then
-        kumo.reject(421, string.format('4.4.1 %s: %s', url, tostring(response)))
-      end
-      local disposition = string.format('%d %s: %s', response:status_code(), response:status_reason(), response:text())
-      if response:status_is_success() then
-        return disposition
-      end
-      if retryable(response:status_code()) then
-        kumo.reject(451, '4.4.0 ' .. disposition)
-      end
-      kumo.reject(550, '5.4.0 ' .. disposition)
-    end
-    function connection:close()
-      client:close()
-    end
-    return connection
+    return support.json_post_connection(url, {}, '', retryable)
   end
   new_hook(hook)
 end

@@ -11,9 +11,34 @@
 -- provider_connection_limit / provider_max_message_rate, [["domain".automation]] rules.
 -- Everything is checked at setup: a bad file stops the start with "file: [block]: reason", and so
 -- does any finding kumo.shaping.load grades as an error (two rolled-up domain blocks on one MX
--- site, by default). The data is re-read after 5 minutes or when the configuration epoch changes.
+-- site, by default). The data is re-read after cache_ttl (5 minutes) or when the configuration
+-- epoch changes.
+--
+-- With a Traffic Shaping Automation daemon (sluice tsa, or KumoMTA's tsa-daemon):
+--
+--   local shaper = shaping:setup_with_automation {
+--     publish = { 'http://127.0.0.1:8008' }, subscribe = { 'http://127.0.0.1:8008' },
+--     extra_files = { '/opt/kumomta/etc/policy/shaping.toml' },
+--   }
+--   kumo.on('init', function() shaper.setup_publish() end)
+--   kumo.on('get_egress_path_config', shaper.get_egress_path_config)
+--
+-- publish: each delivery-related log record (not Reception, Rejection, Delayed, the rebind and
+--   transfer records, nor the publisher's own) that some automation rule matches is queued to
+--   "<url>.tsa.kumomta" and POSTed to <url>/publish_log_v1; while the daemon is down or answers
+--   other than 2xx the record stays queued and is retried (tsa_queue_config: retry_interval 1m,
+--   max_retry_interval 20m), so nothing is dropped.
+-- subscribe: setup_publish starts a task per URL that holds a websocket to <url>/subscribe_event_v1
+--   and applies each action as it arrives (ReadyQSuspension: kumo.api.admin.suspend_ready_q;
+--   SchedQSuspension: kumo.api.admin.suspend; SchedQBounce: kumo.api.admin.bounce). On connect the
+--   daemon sends every action still in force. While the daemon cannot be reached the task logs
+--   the outage once and reconnects with back-off (1 s doubling to 30 s); delivery goes on with the
+--   static shaping. <url>/get_config_v1/shaping.toml (the SetConfig overrides) is loaded after the
+--   local files; a config monitor task reloads the data every config_monitor_interval (30 s) and
+--   moves the configuration epoch when it changed, so that path configs are asked again.
 local kumo = require 'kumo'
 local support = require 'policy-extras.support'
+local utils = require 'policy-extras.policy_utils'
 
 local shaping = {}
 shaping.DEFAULT_FILE = '/opt/kumomta/share/policy-extras/shaping.toml'
@@ -51,38 +76,379 @@ local function file_list(options)
   return files
 end
 
-function shaping:setup_with_automation(options)
+-- Record types that say nothing about a destination's answers (arrivals, internal moves).
+local UNINTERESTING_RECORD_TYPES = {
+  'AdminRebind', 'DeferredInjectionRebind', 'Delayed', 'Reception', 'Rejection', 'XferIn', 'XferOut',
+}
+
+local KNOWN_OPTIONS = {
+  publish = 'table', subscribe = 'table', extra_files = 'table', no_default_files = 'boolean',
+  cache_ttl = 'string', tsa_queue_config = 'table', back_pressure = 'number', pre_filter = 'boolean',
+  skip_log_record_types = 'table', additional_skip_log_record_types = 'table',
+  load_validation_options = 'table', validation_options = 'table', publish_timeout = 'string',
+  publish_pool_idle_timeout = 'string', publish_connection_verbose = 'boolean',
+  retry_shaping_data_fetch_on_populate_timeout = 'boolean', shaping_data_populate_timeout = 'string',
+  allow_stale_shaping_data = 'boolean',
+  -- Sluice's additions
+  config_monitor_interval = 'string', subscribe_max_retry_interval = 'string',
+}
+
+local function check_options(options)
   if type(options) ~= 'table' then
-    error('policy-extras.shaping: setup_with_automation takes a table of options', 2)
+    error('policy-extras.shaping: setup_with_automation takes a table of options', 3)
   end
-  if (options.publish and #options.publish > 0) or (options.subscribe and #options.subscribe > 0) then
-    error('policy-extras.shaping: publish/subscribe (Traffic Shaping Automation) is not supported yet: '
-      .. 'it needs sluice tsa; use shaping:setup{files} for static shaping', 2)
+  for key, value in pairs(options) do
+    local want = KNOWN_OPTIONS[key]
+    if want == nil then
+      error(string.format("policy-extras.shaping: setup_with_automation: unknown option '%s'", tostring(key)), 3)
+    end
+    if type(value) ~= want then
+      error(string.format("policy-extras.shaping: setup_with_automation: option '%s' must be a %s, got %s",
+        key, want, type(value)), 3)
+    end
   end
-  local files = file_list(options)
+  for _, key in ipairs { 'publish', 'subscribe' } do
+    for _, url in ipairs(options[key] or {}) do
+      if type(url) ~= 'string' or not url:match('^https?://[^/]') then
+        error(string.format("policy-extras.shaping: setup_with_automation: %s entries are http(s) URLs of a TSA daemon, got '%s'",
+          key, tostring(url)), 3)
+      end
+    end
+  end
+end
+
+local function set_of(list)
+  local set = {}
+  for _, v in ipairs(list or {}) do
+    set[v] = true
+  end
+  return set
+end
+
+-- "http://host:8008/" → "http://host:8008"
+local function base_url(url)
+  return (url:gsub('/+$', ''))
+end
+
+-- The connection of a publish queue: one POST per log record; every failure is transient (a daemon
+-- that refuses a record now may take it after a restart or a fix: nothing is dropped).
+local function publisher(endpoint, options)
+  return function()
+    return support.json_post_connection(endpoint .. '/publish_log_v1', {
+      timeout = options.publish_timeout or '1 minute',
+      pool_idle_timeout = options.publish_pool_idle_timeout,
+      connection_verbose = options.publish_connection_verbose,
+    }, 'TSA ', function()
+      return true
+    end)
+  end
+end
+
+-- The admin call for one pushed item, or nil and a reason for an item this MTA cannot apply.
+local function action_for(kind, item)
+  local reason = string.format('%s (rule_hash=%s)', tostring(item.reason), tostring(item.rule_hash))
+  if kind == 'ReadyQSuspension' or kind == 'ReadyQ' then
+    local name = item.site_name
+    -- Sluice's log records carry the MX site; its ready queues are named "source->site@smtp_client"
+    if type(name) == 'string' and item.source and not name:find('->', 1, true) then
+      name = string.format('%s->%s@smtp_client', item.source, name)
+    end
+    return 'suspend_ready_q', function()
+      return kumo.api.admin.suspend_ready_q.suspend { name = name, reason = reason, expires = item.expires }
+    end, name
+  elseif kind == 'SchedQSuspension' or kind == 'SchedQ' then
+    return 'suspend', function()
+      return kumo.api.admin.suspend.suspend {
+        domain = item.domain, tenant = item.tenant, campaign = item.campaign, reason = reason, expires = item.expires,
+      }
+    end, string.format('domain=%s tenant=%s campaign=%s', tostring(item.domain), tostring(item.tenant), tostring(item.campaign))
+  elseif kind == 'SchedQBounce' then
+    return 'bounce', function()
+      return kumo.api.admin.bounce.bounce {
+        domain = item.domain, tenant = item.tenant, campaign = item.campaign, reason = reason, expires = item.expires,
+      }
+    end, string.format('domain=%s tenant=%s campaign=%s', tostring(item.domain), tostring(item.tenant), tostring(item.campaign))
+  end
+  return nil
+end
+
+-- Applies one websocket message; an item that cannot be applied is logged, the stream goes on.
+local function apply_message(url, text, complained)
+  local ok, data = pcall(kumo.json_parse, text)
+  if not ok or type(data) ~= 'table' then
+    kumo.log_error(string.format('policy-extras.shaping: TSA %s sent a message that is not JSON: %s', url, tostring(text)))
+    return
+  end
+  local kind, item = next(data)
+  local what, apply, target = nil, nil, nil
+  if type(item) == 'table' then
+    what, apply, target = action_for(kind, item)
+  end
+  if not what then
+    if not complained[tostring(kind)] then
+      complained[tostring(kind)] = true
+      kumo.log_error(string.format('policy-extras.shaping: TSA %s sent an action this MTA does not know: %s', url, text))
+    end
+    return
+  end
+  local applied, err = pcall(apply)
+  if applied then
+    kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s %s until %s: %s', url, kind, target,
+      tostring(item.expires), tostring(item.reason)))
+  else
+    kumo.log_error(string.format('policy-extras.shaping: TSA %s: applying %s %s failed: %s', url, kind, target,
+      support.reason(err)))
+  end
+end
+
+-- The subscriber task of one TSA URL: forever connect, apply what arrives, reconnect with back-off.
+local function subscriber(url, max_backoff)
+  local ws_url = url:gsub('^http', 'ws') .. '/subscribe_event_v1'
+  local backoff = 1
+  local outage = nil -- the error of the outage being waited out; logged when it began
+  local complained = {}
+  while true do
+    local ok, stream = pcall(kumo.http.connect_websocket, ws_url)
+    if ok then
+      if outage then
+        kumo.log_info(string.format('policy-extras.shaping: TSA %s reachable again; subscribed', url))
+      else
+        kumo.log_info(string.format('policy-extras.shaping: TSA %s: subscribed', url))
+      end
+      outage = nil
+      backoff = 1
+      local err
+      while true do
+        local got, text = pcall(stream.recv, stream)
+        if not got then
+          err = support.reason(text)
+          break
+        end
+        if text == nil then
+          err = 'the daemon closed the subscription'
+          break
+        end
+        apply_message(url, text, complained)
+      end
+      pcall(stream.close, stream)
+      outage = err
+      kumo.log_error(string.format('policy-extras.shaping: TSA %s: subscription lost (%s); delivering with the '
+        .. 'shaping in force, reconnecting', url, err))
+    elseif not outage then
+      outage = support.reason(stream)
+      kumo.log_error(string.format('policy-extras.shaping: TSA %s unreachable (%s); delivering with the local '
+        .. 'shaping files, reconnecting with back-off (logged once until it is back)', url, outage))
+    end
+    kumo.sleep(backoff)
+    backoff = math.min(backoff * 2, max_backoff)
+  end
+end
+
+local function parse_seconds(text, what)
+  local ok, delta = pcall(kumo.time.parse_duration, text)
+  local seconds = ok and delta.seconds
+  if not ok or type(seconds) ~= 'number' or seconds <= 0 then
+    error(string.format("policy-extras.shaping: setup_with_automation: %s must be a duration such as '30s', got '%s'",
+      what, tostring(text)), 0)
+  end
+  return seconds
+end
+
+function shaping:setup_with_automation(options)
+  check_options(options)
+  if shaping.CONFIGURED then
+    error('policy-extras.shaping: the shaping helper is already configured (setup or setup_with_automation, once per policy)', 2)
+  end
+  local publish_urls, subscribe_urls = {}, {}
+  for _, url in ipairs(options.publish or {}) do
+    publish_urls[#publish_urls + 1] = base_url(url)
+  end
+  for _, url in ipairs(options.subscribe or {}) do
+    subscribe_urls[#subscribe_urls + 1] = base_url(url)
+  end
+  local monitor_seconds = parse_seconds(options.config_monitor_interval or '30s', 'config_monitor_interval')
+  local max_backoff = parse_seconds(options.subscribe_max_retry_interval or '30s', 'subscribe_max_retry_interval')
+
+  local skip = set_of(options.skip_log_record_types or UNINTERESTING_RECORD_TYPES)
+  for _, t in ipairs(options.additional_skip_log_record_types or {}) do
+    skip[t] = true
+  end
+  local pre_filter = options.pre_filter ~= false
+
+  local local_files = file_list(options)
+  local files = {}
+  for _, f in ipairs(local_files) do
+    files[#files + 1] = f
+  end
+  for _, url in ipairs(subscribe_urls) do
+    files[#files + 1] = url .. '/get_config_v1/shaping.toml'
+  end
+  local load_options = options.load_validation_options
   local cached = kumo.memoize(load_shaping_data, {
     name = 'policy-extras.shaping',
     ttl = options.cache_ttl or '5 minutes',
     capacity = 4,
     invalidate_with_epoch = true,
+    populate_timeout = options.shaping_data_populate_timeout,
+    retry_on_populate_timeout = options.retry_shaping_data_fetch_on_populate_timeout,
+    allow_stale_reads = options.allow_stale_shaping_data,
   })
-  -- read once now, so that a mistake in a file stops the start with its name and block
-  check(cached(files, options.load_validation_options))
+  -- read the local files once now, so that a mistake in one stops the start with its name and block
+  -- (the TSA's overlay is not needed to start: delivery goes on without it)
+  local startup_options = {}
+  utils.merge_into(load_options, startup_options)
+  startup_options.skip_remote = true
+  check(load_shaping_data(local_files, startup_options))
 
-  local function get_egress_path_config(domain, egress_source, site_name)
-    local data = cached(files, options.load_validation_options)
-    local params = data:get_egress_path_config(domain, egress_source, site_name)
+  local function load()
+    return cached(files, load_options)
+  end
+
+  local function get_egress_path_config(domain, egress_source, site_name, skip_make)
+    local params = load():get_egress_path_config(domain, egress_source, site_name)
+    if params.refresh_strategy == nil then
+      params.refresh_strategy = 'Epoch' -- TSA overrides arrive as epoch bumps
+    end
+    if skip_make then
+      return params
+    end
     return kumo.make_egress_path(params)
   end
 
-  return {
+  -- publishing: a log hook and a custom_lua queue per URL
+  local publish = {} -- hook name (= queue name) → URL
+  for _, url in ipairs(publish_urls) do
+    local hook_name = url .. '.tsa.kumomta'
+    local constructor = 'make.' .. hook_name
+    publish[hook_name] = url
+    local queue_config = { retry_interval = '1m', max_retry_interval = '20m' }
+    utils.merge_into(options.tsa_queue_config, queue_config)
+    queue_config.protocol = { custom_lua = { constructor = constructor } }
+    kumo.make_queue_config(queue_config) -- a bad tsa_queue_config fails here, at setup
+    kumo.on('get_queue_config', function(domain)
+      if domain == hook_name then
+        return kumo.make_queue_config(queue_config)
+      end
+      return nil
+    end)
+    kumo.on(constructor, publisher(url, options))
+  end
+  if next(publish) then
+    kumo.on('should_enqueue_log_record', function(msg, hook_name)
+      if not publish[hook_name] then
+        return nil -- another helper's hook
+      end
+      local record = msg:get_meta('log_record')
+      if type(record) ~= 'table' or record.reception_protocol == 'LogRecord' or publish[record.queue] then
+        return false -- the publisher's own deliveries would feed it forever
+      end
+      if skip[record.type] then
+        return false
+      end
+      if pre_filter then
+        local ok, matched = pcall(function()
+          return #load():match_rules(record) > 0
+        end)
+        if not ok or not matched then
+          return false
+        end
+      end
+      msg:set_meta('queue', hook_name)
+      return true
+    end)
+  end
+
+  -- subscribing: the tasks' events (tasks start from setup_publish, in init)
+  local subscribe_event = 'policy-extras.shaping.tsa_subscriber'
+  local monitor_event = 'policy-extras.shaping.tsa_config_monitor'
+  if #subscribe_urls > 0 then
+    kumo.on(subscribe_event, function(args)
+      subscriber(args[1], max_backoff)
+    end)
+    kumo.on(monitor_event, function()
+      local last_hash = nil
+      while true do
+        local ok, data = pcall(load_shaping_data, files, load_options)
+        if ok then
+          local hash = data:hash()
+          if last_hash ~= nil and hash ~= last_hash then
+            kumo.log_info('policy-extras.shaping: shaping data changed (TSA overrides); new path configs from now on')
+            for _, e in ipairs(data:get_errors()) do
+              kumo.log_error('policy-extras.shaping: ' .. e)
+            end
+            kumo.bump_config_epoch()
+          end
+          last_hash = hash
+        else
+          kumo.log_error('policy-extras.shaping: reloading the shaping data failed: ' .. support.reason(data))
+        end
+        collectgarbage()
+        kumo.sleep(monitor_seconds)
+      end
+    end)
+  end
+
+  local function setup_publish()
+    local per_record = {}
+    for t in pairs(skip) do
+      per_record[t] = { enable = false }
+    end
+    for hook_name in pairs(publish) do
+      kumo.configure_log_hook { name = hook_name, per_record = per_record, back_pressure = options.back_pressure }
+    end
+    for _, url in ipairs(subscribe_urls) do
+      kumo.spawn_task { event_name = subscribe_event, args = { url } }
+    end
+    if #subscribe_urls > 0 then
+      kumo.spawn_task { event_name = monitor_event, args = {} }
+    end
+  end
+
+  -- sluice check (validate_config): the local files graded by validation_options, and every source
+  -- they name defined by the sources helper (when the policy uses it)
+  kumo.on('validate_config', function()
+    local vopts = options.validation_options or {
+      aliased_site = 'Warn', dns_fail = 'Warn', null_mx = 'Warn', provider_overlap = 'Warn',
+      local_load = 'Error', skip_remote = true,
+    }
+    local ok, data = pcall(kumo.shaping.load, local_files, vopts)
+    if not ok then
+      kumo.log_error('policy-extras.shaping: ' .. support.reason(data))
+      kumo.validation_failed()
+      return
+    end
+    for _, w in ipairs(data:get_warnings()) do
+      kumo.log_warn('policy-extras.shaping: ' .. w)
+    end
+    local failed = false
+    for _, e in ipairs(data:get_errors()) do
+      kumo.log_error('policy-extras.shaping: ' .. e)
+      failed = true
+    end
+    local sources = package.loaded['policy-extras.sources']
+    if type(sources) == 'table' and sources.CONFIGURED then
+      local defined = sources.CONFIGURED.get_data().sources
+      for source, refs in pairs(data:get_referenced_sources()) do
+        if defined[source] == nil then
+          kumo.log_error(string.format("policy-extras.shaping: source '%s' is named by %s but not defined in %s",
+            source, table.concat(refs, ', '), support.describe_files(sources.CONFIGURED.data_files)))
+          failed = true
+        end
+      end
+    end
+    if failed then
+      kumo.validation_failed()
+    end
+  end)
+
+  shaping.CONFIGURED = {
+    _file_names = files,
+    _options = options,
     get_egress_path_config = get_egress_path_config,
-    -- nothing to publish without a TSA daemon
-    setup_publish = function() end,
-    load_shaping_data = function()
-      return cached(files, options.load_validation_options)
-    end,
+    setup_publish = setup_publish,
+    load_shaping_data = load,
   }
+  return shaping.CONFIGURED
 end
 
 -- The get_egress_path_config handler for the default file plus extra_files.

@@ -1,4 +1,5 @@
 -- Internal to Sluice's policy-extras (not a KumoMTA module): what the data-file helpers share.
+local kumo = require 'kumo'
 local utils = require 'policy-extras.policy_utils'
 
 local support = {}
@@ -58,6 +59,34 @@ function support.describe_files(files)
     names[#names + 1] = support.file_label(f)
   end
   return table.concat(names, ', ')
+end
+
+-- A custom_lua connection whose send POSTs each message's data (a log record) as JSON to url: 2xx
+-- delivers; a receiver that cannot be reached is a transient failure (421); another status is
+-- transient when keep(status) is true, permanent (550) otherwise. label starts each failure text.
+function support.json_post_connection(url, client_options, label, keep)
+  local client = kumo.http.build_client(client_options or {})
+  local connection = {}
+  function connection:send(message)
+    local ok, response = pcall(function()
+      return client:post(url):header('Content-Type', 'application/json'):body(message:get_data()):send()
+    end)
+    if not ok then
+      kumo.reject(421, string.format('4.4.1 %s%s: %s', label, url, support.reason(response)))
+    end
+    local disposition = string.format('%d %s: %s', response:status_code(), response:status_reason(), response:text())
+    if response:status_is_success() then
+      return disposition
+    end
+    if keep(response:status_code()) then
+      kumo.reject(451, '4.4.0 ' .. label .. disposition)
+    end
+    kumo.reject(550, '5.4.0 ' .. label .. disposition)
+  end
+  function connection:close()
+    client:close()
+  end
+  return connection
 end
 
 return support
