@@ -257,6 +257,7 @@ public final class MtaApp implements AutoCloseable {
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues, admin);
             AdminRoutes.install(server, admin);
+            dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);

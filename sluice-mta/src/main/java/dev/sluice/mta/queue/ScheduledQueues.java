@@ -176,6 +176,47 @@ public final class ScheduledQueues implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A queued message as the operator sees it: its scheduled queue, the attempts made, and when the next is due
+     * (null while it is in dispatch: in a ready queue or a transaction).
+     */
+    public record Queued(Message message, String queue, int attempts, Instant due) {}
+
+    /** The message {@code id} if it is queued here or in dispatch now (a weakly consistent look). */
+    public Optional<Queued> find(dev.sluice.mta.message.MessageId id) {
+        long nanos = System.nanoTime();
+        Instant now = clock.instant();
+        for (Entry e : due) {
+            if (e.message().id().equals(id)) {
+                return Optional.of(queued(e, now, nanos));
+            }
+        }
+        for (ReadyMessage r : dispatch.outstanding()) {
+            if (r.message().id().equals(id)) {
+                return Optional.of(new Queued(r.message(), r.queueName(), r.attempt() - 1, null));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Up to {@code limit} messages waiting in the scheduled queue {@code queueName}, soonest due first. */
+    public java.util.List<Queued> waiting(String queueName, int limit) {
+        long nanos = System.nanoTime();
+        Instant now = clock.instant();
+        return due.stream().filter(e -> e.queue().name().equals(queueName)).sorted()
+                .limit(Math.max(0, limit)).map(e -> queued(e, now, nanos)).toList();
+    }
+
+    private static Queued queued(Entry e, Instant now, long nanos) {
+        return new Queued(e.message(), e.queue().name(), e.attempts(),
+                now.plusNanos(Math.max(0, e.dueNanos() - nanos)));
+    }
+
+    /** The policy's queue config for the scheduled queue {@code queueName} (get_queue_config, cached). */
+    public QueueConfig queueConfig(String queueName) throws PolicyException {
+        return configFor(QueueName.parse(queueName));
+    }
+
     /** Messages in dispatch now. */
     public int inFlight() {
         return dispatch.inFlight();

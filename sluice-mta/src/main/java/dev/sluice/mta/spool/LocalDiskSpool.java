@@ -263,6 +263,11 @@ public final class LocalDiskSpool implements Spool {
     }
 
     @Override
+    public byte[] readData(MessageId id) throws IOException {
+        return Files.readAllBytes(dataDir.resolve(id.toString()));
+    }
+
+    @Override
     public long count() {
         return ids.size();
     }

@@ -578,6 +578,24 @@ public final class RocksDbSpool implements Spool {
     }
 
     @Override
+    public byte[] readData(MessageId id) throws IOException {
+        Db d = db;
+        if (d == null) {
+            throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
+        }
+        byte[] value;
+        try {
+            value = d.rocks().get(d.data(), id.toBytes());
+        } catch (RocksDBException e) {
+            throw new IOException("spool " + config.name() + ": data of " + id + " unreadable: " + e.getMessage(), e);
+        }
+        if (value == null) {
+            throw new IOException("spool " + config.name() + " has no data for " + id);
+        }
+        return value;
+    }
+
+    @Override
     public long count() {
         return ids.size();
     }

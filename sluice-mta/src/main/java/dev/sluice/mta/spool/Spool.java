@@ -37,6 +37,11 @@ public interface Spool extends AutoCloseable {
      */
     void loadAll(Consumer<Message> sink) throws IOException;
 
+    /** The data of a stored message, read from disk (not cached). */
+    default byte[] readData(MessageId id) throws IOException {
+        throw new IOException("this spool cannot read back the data of " + id);
+    }
+
     /** How many messages are in the spool now (found at open, plus committed stores, minus removals). */
     long count();
 

@@ -185,4 +185,76 @@ class AdminHttpTest extends AdminTestBase {
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
         assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).hasSize(1);
     }
+
+    @Test
+    void inspectRoutesShowAQueuedMessageItsQueuesAndTheirReadyQueueStates() throws Exception {
+        start("127.0.0.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "first look");
+        MtaFixture.sendAccepted(app, "b@stuck.test", "second look");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 2);
+        String id = records(RecordType.TransientFailure, "stuck.test").getFirst().id();
+
+        Reply message = curl("GET", "/api/admin/inspect-message/v1?id=" + id + "&want_body=true", null);
+        Reply metaOnly = curl("GET", "/api/admin/inspect-message/v1?id=" + id, null);
+        Reply unknown = curl("GET", "/api/admin/inspect-message/v1?id=0123456789abcdef0123456789abcdef", null);
+        Reply noId = curl("GET", "/api/admin/inspect-message/v1", null);
+
+        assertThat(message.status()).as(message.body()).isEqualTo(200);
+        JsonNode m = message.json();
+        assertThat(m.path("id").asText()).isEqualTo(id);
+        assertThat(m.path("message").path("sender").asText()).isEqualTo("sender@example.test");
+        assertThat(m.path("message").path("recipient").asText()).endsWith("@stuck.test");
+        assertThat(m.path("message").path("num_attempts").asInt()).isEqualTo(1);
+        assertThat(Instant.parse(m.path("message").path("due").asText())).isAfter(Instant.now().plusSeconds(600));
+        assertThat(m.path("message").path("meta").isObject()).isTrue();
+        assertThat(m.path("message").path("data").asText()).contains("Subject: ").contains("look");
+        assertThat(metaOnly.json().path("message").has("data")).isFalse();
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(noId.status()).isEqualTo(400);
+        assertThat(noId.body()).contains("'id' is required");
+
+        Reply sched = curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test&limit=1&want_body=true", null);
+        assertThat(sched.status()).as(sched.body()).isEqualTo(200);
+        assertThat(sched.json().path("queue_name").asText()).isEqualTo("stuck.test");
+        assertThat(sched.json().path("num_scheduled").asInt()).isEqualTo(2);
+        assertThat(sched.json().path("queue_config").path("retry_interval").asText()).isEqualTo("1h");
+        assertThat(sched.json().path("messages")).hasSize(1);
+        assertThat(sched.json().path("messages").get(0).path("message").path("data").asText()).contains("look");
+        assertThat(curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test", null).json()
+                .path("messages")).hasSize(2);
+
+        JsonNode states = curl("GET", "/api/admin/ready-q-states/v1", null).json().path("states_by_ready_queue");
+        String readyName = states.fieldNames().next();
+        assertThat(readyName).startsWith("unspecified->mx_list:127.0.0.1:").endsWith("@smtp_client");
+        assertThat(states.path(readyName).path("connection_count").asInt()).isZero();
+        assertThat(curl("POST", "/api/admin/suspend-ready-q/v1", "{\"name\": \"" + readyName
+                + "\", \"reason\": \"looking into it\", \"duration\": \"10m\"}").status()).isEqualTo(200);
+        JsonNode suspended = curl("GET", "/api/admin/ready-q-states/v1?queues=" + readyName, null).json()
+                .path("states_by_ready_queue").path(readyName);
+        assertThat(suspended.path("suspended").path("reason").asText()).isEqualTo("looking into it");
+
+        Reply ready = curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=" + readyName, null);
+        assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.json().path("egress_source").asText()).isEqualTo("unspecified");
+        assertThat(ready.json().path("path_config").path("connection_limit").asInt()).isPositive();
+        assertThat(ready.json().path("state").path("suspended").path("reason").asText()).isEqualTo("looking into it");
+        assertThat(curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=nosuch", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void inspectRoutesAnswerOnlyTrustedHostsAndAcceptedCredentials() throws Exception {
+        start("192.0.2.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "private");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 1);
+        String path = "/api/admin/inspect-message/v1?want_body=true&id="
+                + records(RecordType.TransientFailure, "stuck.test").getFirst().id();
+
+        assertThat(curl("GET", path, null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test", null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/ready-q-states/v1", null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=x", null).status()).isEqualTo(401);
+        Reply accepted = curl("GET", path, null, "-u", "ops:secret");
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(accepted.json().path("message").path("data").asText()).contains("private");
+    }
 }
