@@ -116,6 +116,7 @@ public final class InspectRoutes {
                     Map<String, Object> st = state(name, status, admin);
                     s.latest(name).ifPresent(r -> {
                         st.put("egress_source", r.source().name());
+                        st.put("egress_pool", r.poolName());
                         st.put("site_name", r.siteName());
                         st.put("provider", provider(r));
                     });
