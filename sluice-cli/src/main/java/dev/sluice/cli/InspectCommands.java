@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * kcli's verbs for looking into the MTA's queues over its HTTP admin API: {@code inspect-message},
- * {@code inspect-sched-q}, {@code inspect-ready-q}, {@code ready-q-states} and {@code provider-summary}. Tables or
+ * {@code inspect-sched-q}, {@code inspect-ready-q}, {@code ready-q-states} and {@code provider-summary}; and
+ * {@code set-log-filter}, which changes the MTA's diagnostic log levels. Tables or
  * plain lines by default, {@code --json} for scripts. Exit code: 0 done, 1 the MTA could not be reached or refused
  * (the message or queue unknown), 2 usage.
  */
@@ -31,7 +32,7 @@ final class InspectCommands {
 
     /** The commands, for {@link Main}'s list. */
     static final Class<?>[] ALL = {InspectMessage.class, InspectSchedQ.class, InspectReadyQ.class,
-        ReadyQStates.class, ProviderSummary.class};
+        ReadyQStates.class, ProviderSummary.class, SetLogFilter.class};
 
     /** A GET whose answer is printed as JSON with --json, else by {@link #print}. */
     abstract static class Query extends AdminCommands.Base {
@@ -253,6 +254,27 @@ final class InspectCommands {
                 rows.add(row);
             }
             Table.print(out(), rows);
+        }
+    }
+
+    @Command(name = "set-log-filter", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            description = {"Change the running MTA's diagnostic log levels, e.g. 'kumod=debug' (all of Sluice),",
+                "'info,dev.sluice.mta.queue=trace', 'warn'. The next filter replaces this one.", EXIT, ""})
+    static final class SetLogFilter extends AdminCommands.Base {
+        static final String PATH = "/api/admin/set_diagnostic_log_filter/v1";
+
+        @Parameters(index = "0", paramLabel = "FILTER", description = "Comma-separated: LEVEL or TARGET=LEVEL.")
+        String filter;
+
+        @Override
+        public Integer call() throws Exception {
+            Answer a = call("POST", PATH, JSON.createObjectNode().put("filter", filter));
+            if (a == null) {
+                return 1;
+            }
+            out().println("diagnostic log filter: " + JSON.readTree(a.body()).path("filter").asText());
+            out().flush();
+            return 0;
         }
     }
 

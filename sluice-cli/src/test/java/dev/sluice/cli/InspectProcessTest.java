@@ -96,5 +96,14 @@ class InspectProcessTest {
                 .containsPattern("Acme Mail\\s+unspecified\\s+1\\s+0\\s+0");
         ToolResult noQueue = SluiceCommand.run("inspect-ready-q", "--endpoint", endpoint, "nosuch");
         assertThat(noQueue.exitCode()).isEqualTo(1);
+
+        assertThat(mta.lines()).noneMatch(l -> l.contains(" DEBUG "));
+        assertThat(ok("set-log-filter", "--endpoint", endpoint, "kumod=debug").stdout().strip())
+                .isEqualTo("diagnostic log filter: kumod=debug");
+        ok("inject", "--server", esmtp, "--from", "s@example.test", "--to", "b@slow.test");
+        mta.awaitLine(" DEBUG ", WAIT);
+        ToolResult bad = SluiceCommand.run("set-log-filter", "--endpoint", endpoint, "kumod=loud");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).contains("answered 400").contains("unknown level 'loud'");
     }
 }

@@ -258,6 +258,7 @@ public final class MtaApp implements AutoCloseable {
             QueueSummaryRoutes.install(server, queues, admin);
             AdminRoutes.install(server, admin);
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
+            dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);

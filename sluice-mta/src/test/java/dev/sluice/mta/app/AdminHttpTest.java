@@ -257,4 +257,31 @@ class AdminHttpTest extends AdminTestBase {
         assertThat(accepted.status()).isEqualTo(200);
         assertThat(accepted.json().path("message").path("data").asText()).contains("private");
     }
+
+    @Test
+    void setDiagnosticLogFilterChangesTheLevelsAtRunTimeAndRefusesABadFilter() throws Exception {
+        start("127.0.0.1");
+        var sluice = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.sluice");
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var rootBefore = root.getLevel();
+        try {
+            Reply set = curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"kumod=trace\"}");
+            assertThat(set.status()).as(set.body()).isEqualTo(200);
+            assertThat(set.json().path("filter").asText()).isEqualTo("kumod=trace");
+            assertThat(sluice.isTraceEnabled()).isTrue();
+
+            Reply bad = curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"kumod=loud\"}");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("'loud'");
+            assertThat(sluice.isTraceEnabled()).as("a refused filter changes nothing").isTrue();
+
+            assertThat(curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"error\"}").status())
+                    .isEqualTo(200);
+            assertThat(sluice.isTraceEnabled()).as("the next filter replaces the last").isFalse();
+            assertThat(sluice.isWarnEnabled()).isFalse();
+        } finally {
+            sluice.setLevel(null);
+            root.setLevel(rootBefore);
+        }
+    }
 }
