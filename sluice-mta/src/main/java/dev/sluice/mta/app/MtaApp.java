@@ -259,6 +259,7 @@ public final class MtaApp implements AutoCloseable {
             AdminRoutes.install(server, admin);
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
+            dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);

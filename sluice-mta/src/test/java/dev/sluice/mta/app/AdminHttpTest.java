@@ -34,6 +34,9 @@ class AdminHttpTest extends AdminTestBase {
                 kumo.on('http_server_validate_auth_basic', function(user, password)
                   return user == 'ops' and password == 'secret'
                 end)
+                kumo.on('rebind_message', function(msg, data)
+                  if data.move_to then msg:set_meta('queue', data.move_to) end
+                end)
                 """));
         app = MtaFixture.start(dir.resolve("policy.lua"));
     }
@@ -283,5 +286,36 @@ class AdminHttpTest extends AdminTestBase {
             sluice.setLevel(null);
             root.setLevel(rootBefore);
         }
+    }
+
+    @Test
+    void rebindRequeuesMatchingMessagesUnderTheirNewMetaOrThroughRebindMessage() throws Exception {
+        start("127.0.0.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "set meta");
+        MtaFixture.sendAccepted(app, "b@stuck.test", "set meta");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 2);
+
+        Reply direct = curl("POST", "/api/admin/rebind/v1", "{\"domain\": \"stuck.test\", \"reason\": \"send them "
+                + "elsewhere\", \"data\": {\"queue\": \"example.test\"}, \"trigger_rebind_event\": false}");
+
+        assertThat(direct.status()).as(direct.body()).isEqualTo(200);
+        assertThat(direct.json().path("rebound").asInt()).isEqualTo(2);
+        sink.awaitMessages(2, WAIT);
+        assertThat(records(RecordType.AdminRebind, "stuck.test")).hasSize(2).allSatisfy(r ->
+                assertThat(r.response().content()).contains("send them elsewhere"));
+
+        MtaFixture.sendAccepted(app, "c@stuck.test", "by the event");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 3);
+        Reply event = curl("POST", "/api/admin/rebind/v1", "{\"domain\": \"stuck.test\", \"reason\": \"r\", "
+                + "\"data\": {\"move_to\": \"other.test\"}, \"trigger_rebind_event\": true, "
+                + "\"suppress_logging\": true}");
+        assertThat(event.status()).as(event.body()).isEqualTo(200);
+        assertThat(other.awaitMessages(1, WAIT).getFirst().rcptTo().getFirst()).contains("c@stuck.test");
+        assertThat(records(RecordType.AdminRebind, "stuck.test")).hasSize(2);
+
+        Reply noData = curl("POST", "/api/admin/rebind/v1", "{\"reason\": \"r\"}");
+        assertThat(noData.status()).isEqualTo(400);
+        assertThat(noData.body()).contains("'data' is required");
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
     }
 }
