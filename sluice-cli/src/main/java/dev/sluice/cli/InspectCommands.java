@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 /**
  * kcli's verbs for looking into the MTA's queues over its HTTP admin API: {@code inspect-message},
  * {@code inspect-sched-q}, {@code inspect-ready-q}, {@code ready-q-states} and {@code provider-summary}; and
- * {@code set-log-filter}, which changes the MTA's diagnostic log levels. Tables or
+ * {@code set-log-filter}, which changes the MTA's diagnostic log levels, and {@code rebind}, which re-queues
+ * matching messages with new meta. Tables or
  * plain lines by default, {@code --json} for scripts. Exit code: 0 done, 1 the MTA could not be reached or refused
  * (the message or queue unknown), 2 usage.
  */
@@ -32,7 +33,7 @@ final class InspectCommands {
 
     /** The commands, for {@link Main}'s list. */
     static final Class<?>[] ALL = {InspectMessage.class, InspectSchedQ.class, InspectReadyQ.class,
-        ReadyQStates.class, ProviderSummary.class, SetLogFilter.class};
+        ReadyQStates.class, ProviderSummary.class, SetLogFilter.class, Rebind.class};
 
     /** A GET whose answer is printed as JSON with --json, else by {@link #print}. */
     abstract static class Query extends AdminCommands.Base {
@@ -273,6 +274,98 @@ final class InspectCommands {
                 return 1;
             }
             out().println("diagnostic log filter: " + JSON.readTree(a.body()).path("filter").asText());
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "rebind", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            description = {"Re-queue the matching queued messages with new meta (--set KEY=VALUE, --data JSON), or",
+                "hand each with the data to the policy's rebind_message (--trigger-rebind-event). Each gets an",
+                "AdminRebind record with the reason (unless --suppress-logging).", EXIT, ""})
+    static final class Rebind extends AdminCommands.Base {
+        static final String PATH = "/api/admin/rebind/v1";
+
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "Only queues of this recipient domain.")
+        String domain;
+
+        @Option(names = "--routing-domain", paramLabel = "DOMAIN", description = "Only queues of this routing domain.")
+        String routingDomain;
+
+        @Option(names = "--campaign", paramLabel = "CAMPAIGN", description = "Only queues of this campaign.")
+        String campaign;
+
+        @Option(names = "--tenant", paramLabel = "TENANT", description = "Only queues of this tenant.")
+        String tenant;
+
+        @Option(names = "--everything", description = "Every queue: required when no other criterion is given.")
+        boolean everything;
+
+        @Option(names = "--reason", required = true, paramLabel = "REASON", description = "Logged in each AdminRebind record.")
+        String reason;
+
+        @Option(names = "--always-flush", description = "Make every matched message due now, even if its queue is unchanged.")
+        boolean alwaysFlush;
+
+        @Option(names = "--suppress-logging", description = "Write no AdminRebind records.")
+        boolean suppressLogging;
+
+        @Option(names = "--trigger-rebind-event", description = "Pass each message and the data to rebind_message "
+                + "instead of setting the data as meta.")
+        boolean triggerEvent;
+
+        @Option(names = "--data", paramLabel = "JSON", description = "A JSON object of string keys and values.")
+        String data;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "One more key and value (repeatable).")
+        List<String> set = new ArrayList<>();
+
+        @Option(names = "--json", description = "Print the MTA's JSON answer instead of a sentence.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            boolean any = domain != null || routingDomain != null || campaign != null || tenant != null;
+            if (any == everything) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), any
+                        ? "--everything cannot be combined with criteria"
+                        : "give --domain, --routing-domain, --campaign, --tenant, or --everything to mean every queue");
+            }
+            var body = JSON.createObjectNode();
+            var values = body.putObject("data");
+            if (data != null) {
+                JsonNode given;
+                try {
+                    given = JSON.readTree(data);
+                } catch (java.io.IOException e) {
+                    given = null;
+                }
+                if (given == null || !given.isObject()) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "--data: '" + data + "' is not a JSON object");
+                }
+                values.setAll((com.fasterxml.jackson.databind.node.ObjectNode) given);
+            }
+            for (String kv : set) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "--set: '" + kv + "' is not KEY=VALUE");
+                }
+                values.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            if (domain != null) body.put("domain", domain);
+            if (routingDomain != null) body.put("routing_domain", routingDomain);
+            if (campaign != null) body.put("campaign", campaign);
+            if (tenant != null) body.put("tenant", tenant);
+            body.put("reason", reason).put("always_flush", alwaysFlush).put("suppress_logging", suppressLogging)
+                    .put("trigger_rebind_event", triggerEvent);
+            Answer a = call("POST", PATH, body);
+            if (a == null) {
+                return 1;
+            }
+            out().println(json ? a.body().strip()
+                    : "rebound " + JSON.readTree(a.body()).path("rebound").asInt() + " message(s)");
             out().flush();
             return 0;
         }

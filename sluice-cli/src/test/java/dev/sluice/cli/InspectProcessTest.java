@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -105,5 +106,23 @@ class InspectProcessTest {
         ToolResult bad = SluiceCommand.run("set-log-filter", "--endpoint", endpoint, "kumod=loud");
         assertThat(bad.exitCode()).isEqualTo(1);
         assertThat(bad.stderr()).contains("answered 400").contains("unknown level 'loud'");
+
+        ToolResult noCriteria = SluiceCommand.run("rebind", "--endpoint", endpoint, "--reason", "r", "--set", "a=b");
+        assertThat(noCriteria.exitCode()).isEqualTo(2);
+        assertThat(noCriteria.stderr()).contains("--everything");
+        await().atMost(WAIT).until(() -> JSON.readTree(ok("inspect-sched-q", "--endpoint", endpoint, "slow.test",
+                "--json").stdout()).path("num_scheduled").asInt() == 3);
+        assertThat(ok("rebind", "--endpoint", endpoint, "--domain", "slow.test", "--reason", "tag them",
+                "--data", "{\"campaign\": \"spring\"}", "--set", "tenant=acme").stdout().strip())
+                .isEqualTo("rebound 3 message(s)");
+        AtomicReference<JsonNode> movedRef = new AtomicReference<>();
+        await().atMost(WAIT).until(() -> {
+            movedRef.set(JSON.readTree(ok("inspect-sched-q", "--endpoint", endpoint, "spring:acme@slow.test",
+                    "--json").stdout()));
+            return movedRef.get().path("num_scheduled").asInt() == 3;
+        });
+        JsonNode moved = movedRef.get();
+        assertThat(moved.path("messages").get(0).path("message").path("meta").path("campaign").asText())
+                .isEqualTo("spring");
     }
 }
