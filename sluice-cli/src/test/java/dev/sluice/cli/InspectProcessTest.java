@@ -1,6 +1,8 @@
 package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.sluice.cli.AdminProcessTest.hostPort;
+import static dev.sluice.cli.AdminProcessTest.ok;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +11,6 @@ import dev.sluice.testkit.FreePorts;
 import dev.sluice.testkit.Peers;
 import dev.sluice.testkit.SluiceProcess;
 import dev.sluice.testkit.ToolResult;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,16 +34,6 @@ class InspectProcessTest {
 
     @TempDir
     Path dir;
-
-    private static String hostPort(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
-    }
-
-    private static ToolResult ok(String... args) {
-        ToolResult r = SluiceCommand.run(args);
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        return r;
-    }
 
     @Test
     void inspectionVerbsAgainstARunningMta() throws Exception {
