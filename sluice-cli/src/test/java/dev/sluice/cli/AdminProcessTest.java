@@ -34,11 +34,12 @@ class AdminProcessTest {
     @TempDir
     Path dir;
 
-    private static String hostPort(InetSocketAddress a) {
+    static String hostPort(InetSocketAddress a) {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
-    private static ToolResult ok(String... args) {
+    /** {@code bin/sluice args}, which must exit 0 (shared with {@link InspectProcessTest}). */
+    static ToolResult ok(String... args) {
         ToolResult r = SluiceCommand.run(args);
         assertThat(r.exitCode()).as(r.describe()).isZero();
         return r;

@@ -115,7 +115,7 @@ class CheckFindingsTest {
         Path file = policy("""
                 local kumo = require 'kumo'
 
-                kumo.on('rebind_message', function(msg, data) end)
+                kumo.on('get_acl_definition', function(resource) end)
                 kumo.on('init', function()
                   kumo.spawn_task { event_name = 'background_job', args = {} }
                 end)
@@ -125,8 +125,8 @@ class CheckFindingsTest {
         var r = check("--policy", file.toString());
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr().lines()).containsExactly(
-                file + ":3: kumo.on('rebind_message'): Sluice never fires the event "
-                        + "'rebind_message', so this handler never runs",
+                file + ":3: kumo.on('get_acl_definition'): Sluice never fires the event "
+                        + "'get_acl_definition', so this handler never runs",
                 file + ":7: kumo.on('requeue_message'): Sluice never fires the event "
                         + "'requeue_message', so this handler never runs");
     }

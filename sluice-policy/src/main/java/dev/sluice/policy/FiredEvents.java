@@ -30,6 +30,8 @@ public final class FiredEvents {
             // queues and delivery
             "get_queue_config", "throttle_insert_ready_queue", "get_egress_source", "get_egress_pool", "get_egress_path_config",
             "smtp_client_rewrite_delivery_status",
+            // the operator's rebind (POST /api/admin/rebind/v1 with trigger_rebind_event)
+            "rebind_message",
             // logs
             "should_enqueue_log_record",
             // sluice proxy

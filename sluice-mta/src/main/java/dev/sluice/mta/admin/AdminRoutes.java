@@ -61,7 +61,7 @@ public final class AdminRoutes {
         })));
     }
 
-    private static HttpHandler offLoop(HttpHandler.Sync handler) {
+    static HttpHandler offLoop(HttpHandler.Sync handler) {
         return request -> CompletableFuture.supplyAsync(() -> {
             try {
                 return handler.handle(request);
@@ -89,7 +89,7 @@ public final class AdminRoutes {
         return HttpResponse.json(status, JSON.writeValueAsString(value));
     }
 
-    private static final class BadBody extends RuntimeException {
+    static final class BadBody extends RuntimeException {
         BadBody(String message) {
             super(message);
         }

@@ -312,6 +312,9 @@ public final class MtaApp implements AutoCloseable {
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues, admin, enumeration);
             AdminRoutes.install(server, admin);
+            dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
+            dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
+            dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);

@@ -42,6 +42,13 @@ public final class ProtocolDispatch implements Dispatch {
     }
 
     @Override
+    public java.util.List<ReadyMessage> outstanding() {
+        var out = new java.util.ArrayList<>(smtp.outstanding());
+        out.addAll(lua.outstanding());
+        return out;
+    }
+
+    @Override
     public void wake() {
         smtp.wake();
         lua.wake();

@@ -70,6 +70,10 @@ final class ReadyQueue {
         this.latest = first;
     }
 
+    ReadyMessage latest() {
+        return latest;
+    }
+
     private int connectionLimit() {
         return latest.plan().path().connectionLimit();
     }

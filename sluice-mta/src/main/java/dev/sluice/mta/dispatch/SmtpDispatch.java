@@ -116,6 +116,17 @@ public final class SmtpDispatch implements Dispatch {
     }
 
     @Override
+    public List<ReadyMessage> outstanding() {
+        return outstanding.stream().map(e -> e.message).toList();
+    }
+
+    /** The last message submitted to the ready queue {@code name} (its source, plan and path config), if any. */
+    public java.util.Optional<ReadyMessage> latest(String name) {
+        ReadyQueue q = queues.get(name);
+        return q == null ? java.util.Optional.empty() : java.util.Optional.of(q.latest());
+    }
+
+    @Override
     public void wake() {
         queues.values().forEach(ReadyQueue::pump);
     }

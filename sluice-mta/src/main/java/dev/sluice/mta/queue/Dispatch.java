@@ -32,6 +32,14 @@ public interface Dispatch extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /**
+     * The messages submitted and not yet completed (waiting in a ready queue or in a transaction), for the
+     * operator's inspection; a weakly consistent look.
+     */
+    default java.util.List<ReadyMessage> outstanding() {
+        return java.util.List.of();
+    }
+
     /** Every ready queue looks again at its waiting messages (after {@link #readyHold}'s answer changed). */
     default void wake() {}
 

@@ -200,6 +200,47 @@ public final class ScheduledQueues implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A queued message as the operator sees it: its scheduled queue, the attempts made, and when the next is due
+     * (null while it is in dispatch: in a ready queue or a transaction).
+     */
+    public record Queued(Message message, String queue, int attempts, Instant due) {}
+
+    /** The message {@code id} if it is queued here or in dispatch now (a weakly consistent look). */
+    public Optional<Queued> find(dev.sluice.mta.message.MessageId id) {
+        long nanos = System.nanoTime();
+        Instant now = clock.instant();
+        for (Entry e : due) {
+            if (e.message().id().equals(id)) {
+                return Optional.of(queued(e, now, nanos));
+            }
+        }
+        for (ReadyMessage r : dispatch.outstanding()) {
+            if (r.message().id().equals(id)) {
+                return Optional.of(new Queued(r.message(), r.queueName(), r.attempt() - 1, null));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Up to {@code limit} messages waiting in the scheduled queue {@code queueName}, soonest due first. */
+    public java.util.List<Queued> waiting(String queueName, int limit) {
+        long nanos = System.nanoTime();
+        Instant now = clock.instant();
+        return due.stream().filter(e -> e.queue().name().equals(queueName)).sorted()
+                .limit(Math.max(0, limit)).map(e -> queued(e, now, nanos)).toList();
+    }
+
+    private static Queued queued(Entry e, Instant now, long nanos) {
+        return new Queued(e.message(), e.queue().name(), e.attempts(),
+                now.plusNanos(Math.max(0, e.dueNanos() - nanos)));
+    }
+
+    /** The policy's queue config for the scheduled queue {@code queueName} (get_queue_config, cached). */
+    public QueueConfig queueConfig(String queueName) throws PolicyException {
+        return configFor(QueueName.parse(queueName));
+    }
+
     /** Messages in dispatch now. */
     public int inFlight() {
         return dispatch.inFlight();
@@ -261,6 +302,60 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         dispatch.wake(); // a released ready queue sends what waits in it
         return bounced;
+    }
+
+    /** How a rebind changes one message (sets meta, or runs the policy's {@code rebind_message}). */
+    @FunctionalInterface
+    public interface Rebinder {
+        void rebind(Message message) throws PolicyException;
+    }
+
+    /**
+     * The operator's rebind: every queued message whose scheduled queue {@code matches} (those waiting in a ready
+     * queue are taken back first, not an attempt) is changed by {@code change}, its meta saved, an AdminRebind
+     * record written (unless {@code suppressLogging}), and queued again under the queue its meta names now: due
+     * at once when that queue changed or {@code alwaysFlush}, else at the time it had. A message whose change
+     * fails keeps its queue and time (logged). Messages in a transaction are left alone. Returns how many
+     * messages were rebound.
+     */
+    public int rebind(java.util.function.Predicate<QueueName> matches, Rebinder change, boolean alwaysFlush,
+                      String reason, boolean suppressLogging) {
+        for (ReadyMessage r : dispatch.withdraw(r -> matches.test(QueueName.of(r.message())))) {
+            schedule(r.message(), QueueName.of(r.message()), r.attempt() - 1, Duration.ZERO);
+        }
+        int rebound = 0;
+        long nanos = System.nanoTime();
+        for (Entry e : due) {
+            if (!matches.test(e.queue()) || !due.remove(e)) {
+                continue; // not a match, or the scheduler took it meanwhile
+            }
+            waiting.decrementAndGet();
+            Message m = e.message();
+            Duration left = Duration.ofNanos(Math.max(0, e.dueNanos() - nanos));
+            try {
+                change.rebind(m);
+            } catch (PolicyException | RuntimeException ex) {
+                LOG.warn("rebind of {} failed, it keeps its queue: {}", m.id(), ex.getMessage());
+                schedule(m, e.queue(), e.attempts(), left, e.held());
+                continue;
+            }
+            QueueName now = QueueName.of(m);
+            boolean moved = !now.equals(e.queue());
+            spool.updateMeta(m).whenComplete((ok, error) -> {
+                if (error != null) {
+                    LOG.warn("could not persist the rebound meta of {}: {}", m.id(), error.getMessage());
+                }
+            });
+            if (!suppressLogging) {
+                records.local(RecordType.AdminRebind, m, e.queue().name(), "localhost", 250, "2.0.0",
+                        "Rebound " + (moved ? "to " + now.name() + " " : "") + "with reason: " + reason,
+                        e.attempts(), null, null, clock.instant());
+            }
+            schedule(m, now, e.attempts(), moved || alwaysFlush ? Duration.ZERO : left);
+            rebound++;
+        }
+        dispatch.wake();
+        return rebound;
     }
 
     /** Bounces {@code m} for the operator: an AdminBounce record (unless suppressed), out of the spool. */

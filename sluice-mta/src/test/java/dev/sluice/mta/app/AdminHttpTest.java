@@ -34,6 +34,9 @@ class AdminHttpTest extends AdminTestBase {
                 kumo.on('http_server_validate_auth_basic', function(user, password)
                   return user == 'ops' and password == 'secret'
                 end)
+                kumo.on('rebind_message', function(msg, data)
+                  if data.move_to then msg:set_meta('queue', data.move_to) end
+                end)
                 """));
         app = MtaFixture.start(dir.resolve("policy.lua"));
     }
@@ -184,5 +187,135 @@ class AdminHttpTest extends AdminTestBase {
                 "-u", "ops:secret");
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
         assertThat(app.admin().list(AdminControl.Kind.SUSPEND_READY_Q)).hasSize(1);
+    }
+
+    @Test
+    void inspectRoutesShowAQueuedMessageItsQueuesAndTheirReadyQueueStates() throws Exception {
+        start("127.0.0.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "first look");
+        MtaFixture.sendAccepted(app, "b@stuck.test", "second look");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 2);
+        String id = records(RecordType.TransientFailure, "stuck.test").getFirst().id();
+
+        Reply message = curl("GET", "/api/admin/inspect-message/v1?id=" + id + "&want_body=true", null);
+        Reply metaOnly = curl("GET", "/api/admin/inspect-message/v1?id=" + id, null);
+        Reply unknown = curl("GET", "/api/admin/inspect-message/v1?id=0123456789abcdef0123456789abcdef", null);
+        Reply noId = curl("GET", "/api/admin/inspect-message/v1", null);
+
+        assertThat(message.status()).as(message.body()).isEqualTo(200);
+        JsonNode m = message.json();
+        assertThat(m.path("id").asText()).isEqualTo(id);
+        assertThat(m.path("message").path("sender").asText()).isEqualTo("sender@example.test");
+        assertThat(m.path("message").path("recipient").asText()).endsWith("@stuck.test");
+        assertThat(m.path("message").path("num_attempts").asInt()).isEqualTo(1);
+        assertThat(Instant.parse(m.path("message").path("due").asText())).isAfter(Instant.now().plusSeconds(600));
+        assertThat(m.path("message").path("meta").isObject()).isTrue();
+        assertThat(m.path("message").path("data").asText()).contains("Subject: ").contains("look");
+        assertThat(metaOnly.json().path("message").has("data")).isFalse();
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(noId.status()).isEqualTo(400);
+        assertThat(noId.body()).contains("'id' is required");
+
+        Reply sched = curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test&limit=1&want_body=true", null);
+        assertThat(sched.status()).as(sched.body()).isEqualTo(200);
+        assertThat(sched.json().path("queue_name").asText()).isEqualTo("stuck.test");
+        assertThat(sched.json().path("num_scheduled").asInt()).isEqualTo(2);
+        assertThat(sched.json().path("queue_config").path("retry_interval").asText()).isEqualTo("1h");
+        assertThat(sched.json().path("messages")).hasSize(1);
+        assertThat(sched.json().path("messages").get(0).path("message").path("data").asText()).contains("look");
+        assertThat(curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test", null).json()
+                .path("messages")).hasSize(2);
+
+        JsonNode states = curl("GET", "/api/admin/ready-q-states/v1", null).json().path("states_by_ready_queue");
+        String readyName = states.fieldNames().next();
+        assertThat(readyName).startsWith("unspecified->mx_list:127.0.0.1:").endsWith("@smtp_client");
+        assertThat(states.path(readyName).path("connection_count").asInt()).isZero();
+        assertThat(curl("POST", "/api/admin/suspend-ready-q/v1", "{\"name\": \"" + readyName
+                + "\", \"reason\": \"looking into it\", \"duration\": \"10m\"}").status()).isEqualTo(200);
+        JsonNode suspended = curl("GET", "/api/admin/ready-q-states/v1?queues=" + readyName, null).json()
+                .path("states_by_ready_queue").path(readyName);
+        assertThat(suspended.path("suspended").path("reason").asText()).isEqualTo("looking into it");
+
+        Reply ready = curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=" + readyName, null);
+        assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.json().path("egress_source").asText()).isEqualTo("unspecified");
+        assertThat(ready.json().path("path_config").path("connection_limit").asInt()).isPositive();
+        assertThat(ready.json().path("state").path("suspended").path("reason").asText()).isEqualTo("looking into it");
+        assertThat(curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=nosuch", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void inspectRoutesAnswerOnlyTrustedHostsAndAcceptedCredentials() throws Exception {
+        start("192.0.2.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "private");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 1);
+        String path = "/api/admin/inspect-message/v1?want_body=true&id="
+                + records(RecordType.TransientFailure, "stuck.test").getFirst().id();
+
+        assertThat(curl("GET", path, null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/inspect-sched-q/v1?queue_name=stuck.test", null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/ready-q-states/v1", null).status()).isEqualTo(401);
+        assertThat(curl("GET", "/api/admin/inspect-ready-q/v1?queue_name=x", null).status()).isEqualTo(401);
+        Reply accepted = curl("GET", path, null, "-u", "ops:secret");
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(accepted.json().path("message").path("data").asText()).contains("private");
+    }
+
+    @Test
+    void setDiagnosticLogFilterChangesTheLevelsAtRunTimeAndRefusesABadFilter() throws Exception {
+        start("127.0.0.1");
+        var sluice = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.sluice");
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var rootBefore = root.getLevel();
+        try {
+            Reply set = curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"kumod=trace\"}");
+            assertThat(set.status()).as(set.body()).isEqualTo(200);
+            assertThat(set.json().path("filter").asText()).isEqualTo("kumod=trace");
+            assertThat(sluice.isTraceEnabled()).isTrue();
+
+            Reply bad = curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"kumod=loud\"}");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("'loud'");
+            assertThat(sluice.isTraceEnabled()).as("a refused filter changes nothing").isTrue();
+
+            assertThat(curl("POST", "/api/admin/set_diagnostic_log_filter/v1", "{\"filter\": \"error\"}").status())
+                    .isEqualTo(200);
+            assertThat(sluice.isTraceEnabled()).as("the next filter replaces the last").isFalse();
+            assertThat(sluice.isWarnEnabled()).isFalse();
+        } finally {
+            sluice.setLevel(null);
+            root.setLevel(rootBefore);
+        }
+    }
+
+    @Test
+    void rebindRequeuesMatchingMessagesUnderTheirNewMetaOrThroughRebindMessage() throws Exception {
+        start("127.0.0.1");
+        MtaFixture.sendAccepted(app, "a@stuck.test", "set meta");
+        MtaFixture.sendAccepted(app, "b@stuck.test", "set meta");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 2);
+
+        Reply direct = curl("POST", "/api/admin/rebind/v1", "{\"domain\": \"stuck.test\", \"reason\": \"send them "
+                + "elsewhere\", \"data\": {\"queue\": \"example.test\"}, \"trigger_rebind_event\": false}");
+
+        assertThat(direct.status()).as(direct.body()).isEqualTo(200);
+        assertThat(direct.json().path("rebound").asInt()).isEqualTo(2);
+        sink.awaitMessages(2, WAIT);
+        assertThat(records(RecordType.AdminRebind, "stuck.test")).hasSize(2).allSatisfy(r ->
+                assertThat(r.response().content()).contains("send them elsewhere"));
+
+        MtaFixture.sendAccepted(app, "c@stuck.test", "by the event");
+        await().atMost(WAIT).until(() -> records(RecordType.TransientFailure, "stuck.test").size() == 3);
+        Reply event = curl("POST", "/api/admin/rebind/v1", "{\"domain\": \"stuck.test\", \"reason\": \"r\", "
+                + "\"data\": {\"move_to\": \"other.test\"}, \"trigger_rebind_event\": true, "
+                + "\"suppress_logging\": true}");
+        assertThat(event.status()).as(event.body()).isEqualTo(200);
+        assertThat(other.awaitMessages(1, WAIT).getFirst().rcptTo().getFirst()).contains("c@stuck.test");
+        assertThat(records(RecordType.AdminRebind, "stuck.test")).hasSize(2);
+
+        Reply noData = curl("POST", "/api/admin/rebind/v1", "{\"reason\": \"r\"}");
+        assertThat(noData.status()).isEqualTo(400);
+        assertThat(noData.body()).contains("'data' is required");
+        await().atMost(WAIT).until(() -> app.spool().count() == 0);
     }
 }
