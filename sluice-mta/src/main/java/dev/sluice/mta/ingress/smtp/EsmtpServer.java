@@ -104,9 +104,7 @@ public final class EsmtpServer implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         listenerName = dev.sluice.net.IpLiterals.format(bound);
-        log.info("esmtp listener on {}", bound.getAddress().getHostAddress().contains(":")
-                ? "[" + bound.getAddress().getHostAddress() + "]:" + bound.getPort()
-                : bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        log.info("esmtp listener on {}", listenerName); // [::]:25, not Java's [0:0:0:0:0:0:0:0]:25
         return bound;
     }
 
