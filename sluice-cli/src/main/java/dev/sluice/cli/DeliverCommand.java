@@ -141,7 +141,7 @@ final class DeliverCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (d.source() != null) {
             var s = d.source();
-            out.println("source address: " + s.address()
+            out.println((s.address() == null ? s.describe() : "source address: " + s.address())
                     + (s.protocol() == null ? " (direct)" : " via " + s.protocol() + " " + s.server()));
         }
         d.results().forEach((rcpt, result) -> out.println(label(result) + " " + rcpt + ": " + result.response().code()

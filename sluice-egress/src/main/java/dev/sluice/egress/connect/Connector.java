@@ -300,13 +300,12 @@ public final class Connector {
         private CompletableFuture<Connected> handshake(Channel ch, InetSocketAddress transport, String transportContext) {
             return switch (route.hop()) {
                 case ProxyHop.Direct d -> CompletableFuture.completedFuture(new Connected(ch,
-                        new SourceAddress(IpLiterals.format((InetSocketAddress) ch.localAddress()), null, null)));
+                        SourceAddress.direct((InetSocketAddress) ch.localAddress())));
                 case ProxyHop.HaProxy h -> {
                     CompletableFuture<Connected> out = new CompletableFuture<>();
                     ch.writeAndFlush(HaProxyHeader.encode(ch.alloc(), h.proxySource(), destination)).addListener(w -> {
                         if (w.isSuccess()) {
-                            out.complete(new Connected(ch, new SourceAddress(
-                                    IpLiterals.format(new InetSocketAddress(h.proxySource(), 0)), IpLiterals.format(transport), "haproxy")));
+                            out.complete(new Connected(ch, SourceAddress.haproxy(h.proxySource(), transport)));
                         } else {
                             out.completeExceptionally(new ConnectFailedException(new ConnectFailure.Other(
                                     "failed to perform proxy handshake with " + transportContext + ": sending ha proxy protocol header for connection from source:"
@@ -336,8 +335,7 @@ public final class Connector {
                         return;
                     }
                     ch.pipeline().replace(hs, Connected.HOLD, new HeldBytes(r.rest()));
-                    out.complete(new Connected(ch, new SourceAddress(IpLiterals.format(r.boundAddress()),
-                            IpLiterals.format(transport), "socks5")));
+                    out.complete(new Connected(ch, SourceAddress.socks5(r.boundAddress(), transport)));
                 });
                 ch.pipeline().addLast("egress-socks5", hs);
             };

@@ -154,6 +154,10 @@ class ConnectorTest {
             Connected c = connect(new EgressRoute("stock", null, new ProxyHop.Socks5(server, null)), sink.address());
             assertThat(c.source().server()).isEqualTo(server);
             assertThat(c.source().protocol()).isEqualTo("socks5");
+            if (server.equals(microsocks.hostPort())) { // its CONNECT reply says BND 0.0.0.0:0
+                assertThat(c.source().address()).isNull();
+                assertThat(c.source().describe()).isEqualTo("source address not reported by the proxy");
+            }
             SmtpProbe.sendOne(c);
         }
         assertThat(sink.awaitMessages(2)).extracting(m -> m.clientAddr()).containsOnly("127.0.0.1");

@@ -42,7 +42,7 @@ public final class LogLineFormatter {
         field(sb, "source", text(r, "egress_source"));
         JsonNode src = r.path("source_address");
         if (src.isObject()) {
-            field(sb, "from", text(src, "address"));
+            field(sb, "from", src.hasNonNull("address") ? text(src, "address") : src.has("note") ? "unreported" : "");
             String protocol = text(src, "protocol");
             if (!protocol.isEmpty()) {
                 sb.append(" via ").append(protocol);

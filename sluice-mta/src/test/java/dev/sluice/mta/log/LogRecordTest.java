@@ -118,6 +118,21 @@ class LogRecordTest {
     }
 
     @Test
+    void aSocks5ProxyThatReportsNoBoundAddressIsSaidToHaveReportedNone() throws Exception {
+        // a CONNECT-only server (microsocks) answers BND 0.0.0.0:0: printing that as the source would be false
+        var unreported = SourceAddress.socks5(new InetSocketAddress("0.0.0.0", 0), new InetSocketAddress("127.0.0.1", 1080));
+        assertThat(tree(JSON.writeValueAsString(unreported))).isEqualTo(tree(
+                "{\"address\":null,\"server\":\"127.0.0.1:1080\",\"protocol\":\"socks5\","
+                        + "\"note\":\"source address not reported by the proxy\"}"));
+        LogRecord r = LogRecord.builder(RecordType.Delivery, Instant.parse("2026-11-23T10:00:00Z")).nodeid(NODE)
+                .sourceAddress(unreported).build();
+        assertThat(LogRecord.parse(r.toJson())).isEqualTo(r);
+        assertThat(LogLineFormatter.format(r.toJson())).contains("from=unreported via socks5");
+        assertThat(SourceAddress.socks5(new InetSocketAddress("127.0.0.7", 0), new InetSocketAddress("127.0.0.1", 1080))
+                .address()).isEqualTo("127.0.0.7:0"); // an address without a port is still an address
+    }
+
+    @Test
     void tlsAndSessionFieldsWhenKnown() throws Exception {
         UUID session = UUID.randomUUID();
         LogRecord r = LogRecord.builder(RecordType.Delivery, Instant.now()).nodeid(NODE)
