@@ -12,11 +12,18 @@ import java.util.Set;
 final class AccessPolicy {
     private final ProxyListenerConfig config;
     private final HostAddresses host;
+    private final SourceLimiter sourceLimiter;
 
     /** @param host what counts as this host for the default refusal of destinations */
     AccessPolicy(ProxyListenerConfig config, HostAddresses host) {
         this.config = config;
         this.host = host;
+        this.sourceLimiter = new SourceLimiter(config, System::nanoTime);
+    }
+
+    /** Takes a session slot for the BIND source under the listener's and the identities' {@code source_limits}. */
+    SourceAdmission admitSource(List<String> identities, InetAddress source) {
+        return sourceLimiter.admit(identities, source);
     }
 
     boolean clientAllowed(InetAddress client) {

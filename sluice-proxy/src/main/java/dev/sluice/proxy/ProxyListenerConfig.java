@@ -4,6 +4,7 @@ import dev.sluice.net.CidrSet;
 import dev.sluice.net.TcpKeepalive;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -27,6 +28,7 @@ import java.util.Set;
  *     unspecified, link-local, multicast, this host's own addresses); null = none. Other destinations are not
  *     restricted by it
  * @param identityRules extra rules per authenticated identity (identities without an entry get only the above)
+ * @param sourceLimits session limits per BIND source range (concurrent sessions, new-session rate)
  */
 public record ProxyListenerConfig(
         InetSocketAddress listen,
@@ -42,7 +44,8 @@ public record ProxyListenerConfig(
         CidrSet allowedSourceAddresses,
         Set<Integer> allowedDestinationPorts,
         CidrSet allowedDestinations,
-        Map<String, IdentityRules> identityRules) {
+        Map<String, IdentityRules> identityRules,
+        List<SourceLimit> sourceLimits) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -62,6 +65,7 @@ public record ProxyListenerConfig(
         tcpKeepalive = tcpKeepalive == null ? TcpKeepalive.DEFAULT : tcpKeepalive;
         allowedDestinationPorts = allowedDestinationPorts == null ? null : Set.copyOf(allowedDestinationPorts);
         identityRules = identityRules == null ? Map.of() : Map.copyOf(identityRules);
+        sourceLimits = sourceLimits == null ? List.of() : List.copyOf(sourceLimits);
     }
 
     /** KumoProxy defaults for a listener on {@code listen}. */
@@ -88,6 +92,7 @@ public record ProxyListenerConfig(
         private Set<Integer> allowedDestinationPorts;
         private CidrSet allowedDestinations;
         private Map<String, IdentityRules> identityRules = Map.of();
+        private List<SourceLimit> sourceLimits = List.of();
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -107,10 +112,12 @@ public record ProxyListenerConfig(
         public Builder allowedDestinationPorts(Set<Integer> v) { allowedDestinationPorts = v; return this; }
         public Builder allowedDestinations(CidrSet v) { allowedDestinations = v; return this; }
         public Builder identityRules(Map<String, IdentityRules> v) { identityRules = v; return this; }
+        public Builder sourceLimits(List<SourceLimit> v) { sourceLimits = v; return this; }
 
         public ProxyListenerConfig build() {
             return new ProxyListenerConfig(listen, hostname, timeout, useSplice, useTls, tlsCertificatePem, tlsPrivateKeyPem,
-                    requireAuth, tcpKeepalive, allowedClients, allowedSourceAddresses, allowedDestinationPorts, allowedDestinations, identityRules);
+                    requireAuth, tcpKeepalive, allowedClients, allowedSourceAddresses, allowedDestinationPorts, allowedDestinations, identityRules,
+                    sourceLimits);
         }
     }
 }

@@ -18,6 +18,8 @@ public final class ProxyMetrics {
     final Counter outbound;
     final Counter tlsFailures;
     final Counter relayBytes;
+    final Counter sourceSessions;
+    final Counter sourceRefusals;
 
     public ProxyMetrics(PrometheusRegistry registry) {
         accepted = Counter.builder().name("proxy_connections_accepted")
@@ -39,5 +41,10 @@ public final class ProxyMetrics {
         relayBytes = Counter.builder().name("proxy_relay_bytes")
                 .help("Bytes relayed, by relay path (splice or copy) and direction")
                 .labelNames("listener", "path", "direction").register(registry);
+        sourceSessions = Counter.builder().name("proxy_source_sessions")
+                .help("BINDs admitted, by BIND source address").labelNames("listener", "source").register(registry);
+        sourceRefusals = Counter.builder().name("proxy_source_refusals")
+                .help("BINDs refused by source_limits, by BIND source address and limit (max_sessions, max_session_rate)")
+                .labelNames("listener", "source", "limit").register(registry);
     }
 }

@@ -87,6 +87,18 @@ final class RequestHandler extends SocksStep {
             session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + IpLiterals.format(source) + " not allowed by " + rule.get());
             return;
         }
+        String sourceText = IpLiterals.format(IpLiterals.unmapV4(source.getAddress()));
+        switch (session.listener.policy().admitSource(session.identities, source.getAddress())) {
+            case SourceAdmission.Refused r -> {
+                session.listener.metrics().sourceRefusals.labelValues(session.listener.label(), sourceText, r.limit()).inc();
+                session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + IpLiterals.format(source) + " refused: over " + r.rule());
+                return;
+            }
+            case SourceAdmission.Admitted a -> {
+                session.listener.metrics().sourceSessions.labelValues(session.listener.label(), sourceText).inc();
+                session.releaseSource = a.release();
+            }
+        }
         busy = true;
         session.phase = "BIND " + IpLiterals.format(source);
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));

@@ -30,6 +30,8 @@ final class Session {
     /** Outbound socket, pre-bound by BIND or created by CONNECT. */
     Channel outbound;
     InetSocketAddress boundSource;
+    /** Gives back the session's source_limits slots; set once the BIND source is admitted. */
+    Runnable releaseSource;
     InetSocketAddress destination;
     long bytesClientToDest;
     long bytesDestToClient;
@@ -139,6 +141,9 @@ final class Session {
         }
         if (bytesDestToClient > 0) {
             m.bytesDestToClient.labelValues(l).inc(bytesDestToClient);
+        }
+        if (releaseSource != null) {
+            releaseSource.run();
         }
         listener.sessions().remove(this);
         long ms = (System.nanoTime() - startNanos) / 1_000_000;

@@ -18,10 +18,13 @@ import dev.sluice.policy.PolicyOptions;
 import dev.sluice.policy.http.HttpListenerConfigs;
 import dev.sluice.proxy.IdentityRules;
 import dev.sluice.proxy.ProxyListenerConfig;
+import dev.sluice.proxy.SessionRate;
+import dev.sluice.proxy.SourceLimit;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,12 +44,14 @@ final class LuaProxyConfig implements LuaModule {
             Set.of("listen", "hostname", "timeout", "use_splice", "use_tls", "tls_certificate", "tls_private_key",
                     "require_auth", "tcp_keepalive",
                     "allowed_clients", "allowed_source_addresses", "allowed_destination_ports", "allowed_destinations",
-                    "identity_rules"),
+                    "identity_rules", "source_limits"),
             Set.of());
     static final ConfigSchema TCP_KEEPALIVE =
             ConfigSchema.of("tcp_keepalive", Set.of("enabled", "time", "interval", "retries"), Set.of());
     static final ConfigSchema IDENTITY_RULES = ConfigSchema.of("identity_rules",
-            Set.of("allowed_source_addresses", "allowed_destination_ports"), Set.of());
+            Set.of("allowed_source_addresses", "allowed_destination_ports", "source_limits"), Set.of());
+    static final ConfigSchema SOURCE_LIMIT =
+            ConfigSchema.of("source_limits", Set.of("max_sessions", "max_session_rate"), Set.of());
 
     private final List<ProxyListenerConfig> listeners = new CopyOnWriteArrayList<>();
     private final List<HttpListenerConfig> httpListeners = new CopyOnWriteArrayList<>();
@@ -128,7 +133,8 @@ final class LuaProxyConfig implements LuaModule {
                 .allowedSourceAddresses(cidrs(t, "allowed_source_addresses"))
                 .allowedDestinationPorts(ports(t, "allowed_destination_ports"))
                 .allowedDestinations(cidrs(t, "allowed_destinations"))
-                .identityRules(identityRules(t));
+                .identityRules(identityRules(t))
+                .sourceLimits(sourceLimits(t));
         b.tlsCertificatePem(load(t.keySource("tls_certificate").orElse(null)));
         b.tlsPrivateKeyPem(load(t.keySource("tls_private_key").orElse(null)));
         try {
@@ -197,8 +203,46 @@ final class LuaProxyConfig implements LuaModule {
                             IDENTITY_RULES.supported(), IDENTITY_RULES.ignored()),
                     entry.getValue());
             rules.put(String.valueOf(entry.getKey()), new IdentityRules(
-                    cidrs(r, "allowed_source_addresses"), ports(r, "allowed_destination_ports")));
+                    cidrs(r, "allowed_source_addresses"), ports(r, "allowed_destination_ports"), sourceLimits(r)));
         }
         return rules;
+    }
+
+    /** {@code source_limits = { ['cidr'] = { max_sessions = n, max_session_rate = 'n/s' } }}. */
+    private static List<SourceLimit> sourceLimits(ConfigTable t) {
+        Object raw = t.raw("source_limits");
+        if (raw == null) {
+            return List.of();
+        }
+        if (!(raw instanceof Map<?, ?> byRange)) {
+            throw new ConfigException(t.name() + ": key 'source_limits' must be a table of ['cidr'] = { limits }");
+        }
+        var limits = new ArrayList<SourceLimit>();
+        for (var entry : byRange.entrySet()) {
+            String cidr = String.valueOf(entry.getKey());
+            var l = ConfigTable.of(new ConfigSchema(t.name() + ".source_limits['" + cidr + "']",
+                    SOURCE_LIMIT.supported(), SOURCE_LIMIT.ignored()), entry.getValue());
+            CidrSet range;
+            try {
+                range = CidrSet.parse(List.of(cidr));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(t.name() + ": key 'source_limits': '" + cidr + "': " + e.getMessage());
+            }
+            Integer maxSessions = l.has("max_sessions") ? l.integer("max_sessions", 0) : null;
+            if (maxSessions != null && maxSessions < 0) {
+                throw new ConfigException(l.name() + ": key 'max_sessions' must not be negative: " + maxSessions);
+            }
+            SessionRate rate = null;
+            String rateText = l.string("max_session_rate", null);
+            if (rateText != null) {
+                try {
+                    rate = SessionRate.parse(rateText);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(l.name() + ": key 'max_session_rate': " + e.getMessage());
+                }
+            }
+            limits.add(new SourceLimit(cidr, range, maxSessions, rate));
+        }
+        return limits;
     }
 }
