@@ -58,6 +58,32 @@ class LuaProxyConfigTest {
     }
 
     @Test
+    void sourceLimitsAreReadPerListenerAndPerIdentity() throws Exception {
+        ProxySetup setup = load("source_limits = { ['10.0.0.0/24'] = { max_sessions = 50, max_session_rate = '20/s' } },"
+                + " identity_rules = { alice = { source_limits = { ['10.0.0.7'] = { max_sessions = 3 } } } },", "");
+        try (AutoCloseable r = setup.resources()) {
+            var config = setup.listeners().get(0);
+            var limit = config.sourceLimits().get(0);
+            assertThat(limit.cidr()).isEqualTo("10.0.0.0/24");
+            assertThat(limit.maxSessions()).isEqualTo(50);
+            assertThat(limit.maxSessionRate()).hasToString("20/s");
+            assertThat(limit.sources().contains(InetAddress.getByName("10.0.0.200"))).isTrue();
+            var alice = config.identityRules().get("alice").sourceLimits().get(0);
+            assertThat(alice.maxSessions()).isEqualTo(3);
+            assertThat(alice.maxSessionRate()).isNull();
+        }
+    }
+
+    @Test
+    void aBadSessionRateIsAConfigErrorAtFileLine() {
+        assertThatThrownBy(() -> load("source_limits = { ['10.0.0.0/24'] = { max_session_rate = '20 per s' } },", ""))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith(dir.resolve("proxy.lua") + ":3: start_proxy_listener.source_limits['10.0.0.0/24']: "
+                        + "key 'max_session_rate'")
+                .hasMessageContaining("20 per s");
+    }
+
+    @Test
     void aTypoOfTheKeyIsStillRejected() {
         assertThatThrownBy(() -> load("allowed_destination = { '127.0.0.0/8' },", ""))
                 .isInstanceOf(PolicyException.class)
