@@ -301,6 +301,7 @@ class AdminHttpTest extends AdminTestBase {
         assertThat(direct.status()).as(direct.body()).isEqualTo(200);
         assertThat(direct.json().path("rebound").asInt()).isEqualTo(2);
         sink.awaitMessages(2, WAIT);
+        await().atMost(WAIT).until(() -> records(RecordType.AdminRebind, "stuck.test").size() == 2); // written async
         assertThat(records(RecordType.AdminRebind, "stuck.test")).hasSize(2).allSatisfy(r ->
                 assertThat(r.response().content()).contains("send them elsewhere"));
 
