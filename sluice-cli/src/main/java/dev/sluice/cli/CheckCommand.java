@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(
         name = "check",
-        header = "Check a policy: run what `sluice mta` would run, without sockets or files, and report each problem.",
+        header = "Check a policy as `sluice mta` would run it, opening nothing, and report each problem.",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {

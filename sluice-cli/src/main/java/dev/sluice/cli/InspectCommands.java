@@ -98,6 +98,7 @@ final class InspectCommands {
     }
 
     @Command(name = "inspect-sched-q", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            header = "Show a scheduled queue: its count, its queue config and its soonest messages.",
             description = {"Show a scheduled queue: its message count, its queue config and a sample of its",
                 "messages (soonest due first).", EXIT, ""})
     static final class InspectSchedQ extends Query {
@@ -149,6 +150,7 @@ final class InspectCommands {
     }
 
     @Command(name = "inspect-ready-q", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            header = "Show a ready queue (source->site): its counts, suspension and path config.",
             description = {"Show a ready queue (source->site): its source, pool, site, provider, waiting and",
                 "connection counts, suspension and, with --config, its egress path config.", EXIT, ""})
     static final class InspectReadyQ extends Query {
@@ -213,6 +215,7 @@ final class InspectCommands {
     }
 
     @Command(name = "provider-summary", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            header = "List the ready queues grouped by provider (or by MX site), largest first.",
             description = {"The ready queues grouped by provider: the shaping's provider name when the policy",
                 "sets one, else the MX site. Largest first. Q = waiting, C = connections.", EXIT, ""})
     static final class ProviderSummary extends Query {
@@ -259,6 +262,7 @@ final class InspectCommands {
     }
 
     @Command(name = "set-log-filter", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            header = "Change the running MTA's diagnostic log levels (e.g. 'kumod=debug').",
             description = {"Change the running MTA's diagnostic log levels, e.g. 'kumod=debug' (all of Sluice),",
                 "'info,dev.sluice.mta.queue=trace', 'warn'. The next filter replaces this one.", EXIT, ""})
     static final class SetLogFilter extends AdminCommands.Base {
@@ -280,6 +284,7 @@ final class InspectCommands {
     }
 
     @Command(name = "rebind", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+            header = "Re-queue the matching messages with new meta, or through the policy's rebind_message.",
             description = {"Re-queue the matching queued messages with new meta (--set KEY=VALUE, --data JSON), or",
                 "hand each with the data to the policy's rebind_message (--trigger-rebind-event). Each gets an",
                 "AdminRebind record with the reason (unless --suppress-logging).", EXIT, ""})

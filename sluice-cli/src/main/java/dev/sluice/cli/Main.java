@@ -59,8 +59,9 @@ public final class Main implements Runnable {
                         err.println("sluice: " + ex.getMessage());
                     }
                     if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-                        err.println("Did you mean " + String.join(" or ", u.getSuggestions().stream()
-                                .map(x -> "'" + (x.startsWith("-") ? x : command + " " + x) + "'").toList()) + "?");
+                        // picocli lists its candidates closest first; the rest are often far off ("mtaa" -> ready-q-states)
+                        String best = u.getSuggestions().getFirst();
+                        err.println("Did you mean '" + (best.startsWith("-") ? best : command + " " + best) + "'?");
                     }
                     err.println("Try '" + command + " --help'.");
                     return CommandLine.ExitCode.USAGE;

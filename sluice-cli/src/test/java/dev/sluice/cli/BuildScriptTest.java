@@ -45,7 +45,8 @@ class BuildScriptTest {
         Files.writeString(mvn, "#!/usr/bin/env bash\n" + mavenBody);
         Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
         return Tool.run(null, List.of(home.resolve("bin/sluice").toString(), "version"),
-                Map.of("PATH", fakeBin + ":" + System.getenv("PATH")), Duration.ofMinutes(1));
+                // bin/test exports SLUICE_NO_BUILD=1 for every test: empty here, or the script would not build
+                Map.of("PATH", fakeBin + ":" + System.getenv("PATH"), "SLUICE_NO_BUILD", ""), Duration.ofMinutes(1));
     }
 
     @Test

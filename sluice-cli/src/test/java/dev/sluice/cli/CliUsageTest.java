@@ -61,7 +61,7 @@ class CliUsageTest {
         String commands = r.stdout().substring(r.stdout().indexOf("Commands:"));
         assertThat(commands.lines().skip(1).filter(l -> !l.isBlank()).toList()).as(commands)
                 .hasSizeGreaterThanOrEqualTo(10)
-                .allSatisfy(line -> assertThat(line.strip()).matches("[a-z]+ +[A-Z].*[.)]"));
+                .allSatisfy(line -> assertThat(line.strip()).matches("[a-z-]+ +[A-Z].*[.)]"));
         assertThat(commands).contains("  version ");
     }
 
