@@ -178,7 +178,10 @@ class MtaSpoolDamageTest {
         Run list = run("spool", "quarantine", "--spool", dir.resolve("spool").toString());
         assertThat(list.exit()).isEqualTo(1);
         assertThat(list.output()).contains(quarantined + " quarantined message(s)");
-        assertThat(list.output().lines().filter(l -> l.contains("<rcpt@example.test>: data unreadable"))).hasSize(quarantined);
+        // the damaged block may hold the data (the recipient is still known) or, since meta and data are written
+        // together, the meta too (then the listing cannot name the recipient)
+        assertThat(list.output().lines().filter(l -> l.contains("<rcpt@example.test>: data unreadable")
+                || l.contains("? -> ?: meta or data unreadable: block checksum mismatch"))).hasSize(quarantined);
         System.out.printf("MtaSpoolDamageTest SST: %d acknowledged, %d delivered, %d quarantined%n",
                 acked.size(), MESSAGES - quarantined, quarantined);
     }
