@@ -23,7 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
-. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix
+. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix, bench_cleanup
 SLUICE_ROOT=${SLUICE_ROOT:-$ROOT}
 ROWS=${ROWS:-"sluice postfix"}
 MESSAGES=${MESSAGES:-100000}
@@ -39,13 +39,7 @@ STOP_SECONDS=60
 log() { printf '[backlog-bench] %(%H:%M:%S)T %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-cleanup() {
-  local pid
-  stop_postfix; POSTFIX_DIR=""
-  for pid in ${STARTED[@]+"${STARTED[@]}"}; do stop_pid "$pid"; done
-  if [[ -n "${KEEP_WORK:-}" ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tree_pss_kb() {

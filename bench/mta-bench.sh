@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/procs.sh
 . "$ROOT/bench/lib/procs.sh"   # descendants, free_port, wait_listening, wait_for_line, stop_pid
 # shellcheck source=lib/postfix.sh
-. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix
+. "$ROOT/bench/lib/postfix.sh" # POSTFIX_DIR, postfix_master_pid, stop_postfix, configure_postfix, bench_cleanup
 ROWS=${ROWS:-"sluice sluice+proxy postfix"}
 SIZES=${SIZES:-10240,102400}
 MESSAGES=${MESSAGES:-20000,5000}
@@ -48,13 +48,7 @@ die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
 
-cleanup() {
-  local pid
-  stop_postfix; POSTFIX_DIR=""
-  for pid in ${STARTED[@]+"${STARTED[@]}"}; do stop_pid "$pid"; done
-  if [[ -n "${KEEP_WORK:-}" ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 

@@ -45,3 +45,12 @@ configure_postfix() {
   postfix -c "$dir/etc" check >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; return 1; }
   POSTFIX_DIR=$dir
 }
+
+# On exit of a bench script that uses this instance: stops it, then every PID in STARTED (procs.sh's stop_pid), and
+# removes WORK unless KEEP_WORK is set. The script defines STARTED, WORK and log.
+bench_cleanup() {
+  local pid
+  stop_postfix; POSTFIX_DIR=""
+  for pid in ${STARTED[@]+"${STARTED[@]}"}; do stop_pid "$pid"; done
+  if [[ -n "${KEEP_WORK:-}" ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
