@@ -105,7 +105,7 @@ class TsaDaemonTest {
         assertThat(pushed).as("the subscriber gets a ReadyQSuspension").isNotNull();
         assertThat(pushed.get("site_name").asText()).isEqualTo("pool1->" + TsaStateTest.SITE + "@smtp_client");
         assertThat(pushed.get("source").asText()).isEqualTo("pool1");
-        assertThat(pushed.get("reason").asText()).isEqualTo("automation rule: \\[TS04\\]");
+        assertThat(pushed.get("reason").asText()).startsWith("automation rule: \\[TS04\\] (Immediate, Suspend for ");
         assertThat(Instant.parse(pushed.get("expires").asText()))
                 .isEqualTo(Instant.ofEpochSecond(now.getEpochSecond()).plusSeconds(10));
         assertThat(early.texts().pending()).as("the 250 fired nothing").isEmpty();
