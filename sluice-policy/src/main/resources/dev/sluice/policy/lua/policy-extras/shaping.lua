@@ -93,6 +93,25 @@ local KNOWN_OPTIONS = {
   config_monitor_interval = 'string', subscribe_max_retry_interval = 'string',
 }
 
+local function set_of(list)
+  local set = {}
+  for _, v in ipairs(list or {}) do
+    set[v] = true
+  end
+  return set
+end
+
+-- The log record types (skip_log_record_types and additional_skip_log_record_types name them).
+local RECORD_TYPES = {
+  'AdminBounce', 'AdminRebind', 'Bounce', 'DeferredInjectionRebind', 'Delayed', 'Delivery', 'Expiration',
+  'Feedback', 'OOB', 'Reception', 'Rejection', 'TransientFailure', 'XferIn', 'XferOut',
+}
+local RECORD_TYPE_SET = set_of(RECORD_TYPES)
+
+-- Keys of KumoMTA's queue config that Sluice's scheduled queues accept but do not act on: for the publisher's
+-- queue (tsa_queue_config) they are refused, not ignored.
+local UNIMPLEMENTED_QUEUE_KEYS = set_of { 'provider_name', 'shrink_policy', 'strategy', 'timerwheel_tick_interval' }
+
 local function check_options(options)
   if type(options) ~= 'table' then
     error('policy-extras.shaping: setup_with_automation takes a table of options', 3)
@@ -115,14 +134,20 @@ local function check_options(options)
       end
     end
   end
-end
-
-local function set_of(list)
-  local set = {}
-  for _, v in ipairs(list or {}) do
-    set[v] = true
+  for _, key in ipairs { 'skip_log_record_types', 'additional_skip_log_record_types' } do
+    for _, t in ipairs(options[key] or {}) do
+      if not RECORD_TYPE_SET[t] then
+        error(string.format("policy-extras.shaping: setup_with_automation: %s: '%s' is not a log record type "
+          .. '(one of %s)', key, tostring(t), table.concat(RECORD_TYPES, ', ')), 3)
+      end
+    end
   end
-  return set
+  for key in pairs(options.tsa_queue_config or {}) do
+    if UNIMPLEMENTED_QUEUE_KEYS[key] then
+      error(string.format("policy-extras.shaping: setup_with_automation: tsa_queue_config: '%s' is not implemented "
+        .. "by Sluice (its queues would ignore it); remove it", tostring(key)), 3)
+    end
+  end
 end
 
 -- "http://host:8008/" → "http://host:8008"
