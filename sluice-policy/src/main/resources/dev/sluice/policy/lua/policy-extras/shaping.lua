@@ -218,7 +218,9 @@ local function apply_message(url, text, complained)
   end
   local applied, err = pcall(apply)
   if applied then
-    kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s %s until %s: %s', url, kind, target,
+    -- the MTA's admin log line is the record of the action (once: the same item sent again on a reconnect is
+    -- the entry already in force), and of its expiry
+    kumo.log_debug(string.format('policy-extras.shaping: TSA %s: %s %s until %s: %s', url, kind, target,
       tostring(item.expires), tostring(item.reason)))
   else
     kumo.log_error(string.format('policy-extras.shaping: TSA %s: applying %s %s failed: %s', url, kind, target,
