@@ -30,12 +30,15 @@
 --   max_retry_interval 20m), so nothing is dropped.
 -- subscribe: setup_publish starts a task per URL that holds a websocket to <url>/subscribe_event_v1
 --   and applies each action as it arrives (ReadyQSuspension: kumo.api.admin.suspend_ready_q;
---   SchedQSuspension: kumo.api.admin.suspend; SchedQBounce: kumo.api.admin.bounce). On connect the
---   daemon sends every action still in force. While the daemon cannot be reached the task logs
+--   SchedQSuspension: kumo.api.admin.suspend; SchedQBounce: kumo.api.admin.bounce), which logs it
+--   ("admin: suspension of ready queue ... until ...: automation rule: ...") and its expiry. On connect
+--   the daemon sends every action still in force; one already in force is not applied again. While the daemon cannot be reached the task logs
 --   the outage once and reconnects with back-off (1 s doubling to 30 s); delivery goes on with the
 --   static shaping. <url>/get_config_v1/shaping.toml (the SetConfig overrides) is loaded after the
 --   local files; a config monitor task reloads the data every config_monitor_interval (30 s) and
---   moves the configuration epoch when it changed, so that path configs are asked again.
+--   moves the configuration epoch when it changed, so that path configs are asked again (ready queues
+--   apply them to their open connections too). It also logs each override of Sluice's daemon
+--   (<url>/sluice/config_overrides_v1) once when it comes into force and once when it ends.
 local kumo = require 'kumo'
 local support = require 'policy-extras.support'
 local utils = require 'policy-extras.policy_utils'
@@ -271,6 +274,57 @@ local function subscriber(url, max_backoff)
   end
 end
 
+-- The SetConfig / SetDomainConfig overrides in force at a Sluice TSA daemon (its /sluice/config_overrides_v1);
+-- false from a daemon without that route (KumoMTA's), nil and the error while it cannot be asked.
+local function fetch_overrides(client, url)
+  local ok, response = pcall(function()
+    return client:get(url .. '/sluice/config_overrides_v1'):send()
+  end)
+  if not ok then
+    return nil, support.reason(response)
+  end
+  if response:status_code() == 404 then
+    return false
+  end
+  if not response:status_is_success() then
+    return nil, string.format('%d %s', response:status_code(), response:status_reason())
+  end
+  local parsed, list = pcall(kumo.json_parse, response:text())
+  if not parsed or type(list) ~= 'table' then
+    return nil, 'the overrides are not a JSON list'
+  end
+  return list
+end
+
+local function describe_override(o)
+  local value = type(o.value) == 'table' and kumo.json_encode(o.value) or tostring(o.value)
+  local scope = o.mx_rollup and ('the site of ' .. tostring(o.domain)) or tostring(o.domain)
+  return string.format('SetConfig %s=%s for %s from source %s', tostring(o.name), value, scope, tostring(o.source))
+end
+
+-- Logs each override of a daemon once as it comes into force (again only when its expiry moves) and once when it
+-- is gone: known (key -> override) is what was logged; returns the overrides now in force by key. A daemon that
+-- cannot be asked keeps what was known (its overrides come back with it, and are not logged twice).
+local function log_overrides(url, list, known)
+  local now = {}
+  for _, o in ipairs(list) do
+    local key = table.concat({ tostring(o.rule_hash), tostring(o.domain), tostring(o.source), tostring(o.name) }, '|')
+    now[key] = o
+    local before = known[key]
+    if before == nil or before.expires ~= o.expires then
+      kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s until %s: %s', url, describe_override(o),
+        tostring(o.expires), tostring(o.reason)))
+    end
+  end
+  for key, o in pairs(known) do
+    if now[key] == nil then
+      kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s ended (expired at %s)', url,
+        describe_override(o), tostring(o.expires)))
+    end
+  end
+  return now
+end
+
 local function parse_seconds(text, what)
   local ok, delta = pcall(kumo.time.parse_duration, text)
   local seconds = ok and delta.seconds
@@ -394,6 +448,8 @@ function shaping:setup_with_automation(options)
     end)
     kumo.on(monitor_event, function()
       local last_hash = nil
+      local client = kumo.http.build_client { timeout = '5s' }
+      local known = {} -- subscribe URL -> the overrides logged (false: the daemon does not list them)
       while true do
         local ok, data = pcall(load_shaping_data, files, load_options)
         if ok then
@@ -408,6 +464,16 @@ function shaping:setup_with_automation(options)
           last_hash = hash
         else
           kumo.log_error('policy-extras.shaping: reloading the shaping data failed: ' .. support.reason(data))
+        end
+        for _, url in ipairs(subscribe_urls) do
+          if known[url] ~= false then
+            local list = fetch_overrides(client, url)
+            if list == false then
+              known[url] = false
+            elseif list then
+              known[url] = log_overrides(url, list, known[url] or {})
+            end
+          end
         end
         collectgarbage()
         kumo.sleep(monitor_seconds)
