@@ -301,32 +301,10 @@ class TsaAutomationTest extends MtaAppTestBase {
 
     @Test
     void aSetConfigLoweringTheConnectionLimitClosesConnectionsAlreadyOpenBeyondIt() throws Exception {
-        sink = SmtpSink.builder().option("-v").start(); // logs each session's connect and QUIT
-        int tsaPort = FreePorts.tcp();
-        // one message per transaction and long idle connections: 8 recipients at once open the 4 connections allowed,
-        // which then wait, idle, for more
-        Path shapingFile = shaping(sink.port(), """
-                connection_limit = 4
-                max_recipients_per_batch = 1
-                idle_timeout = "5m"
-
-                [["slow.test".automation]]
-                regex = "\\\\[TS04\\\\]"
-                action = {SetConfig = {name = "connection_limit", value = 1}}
-                duration = "1h"
-                """, "");
-        tsa = startTsa(tsaPort, shapingFile);
-        app = MtaFixture.start(policy(tsaPort));
-        await().atMost(WAIT).until(() -> !policyLines("subscribed").isEmpty());
-        MtaFixture.sendAccepted(app, recipients("a", 8), "first");
-        sink.awaitMessages(8, WAIT);
-        SinkSessions first = SinkSessions.of(sink.logText());
+        // 8 recipients at once open the 4 connections allowed, which then wait, idle, for more
+        SinkSessions first = idleConnectionsThenSetConfig(4, 8, "connection_limit", 1);
         assertThat(first.maxConcurrent()).as("sessions open at once").isBetween(2, 4);
-        assertThat(first.quits()).as("idle, not closed").isZero();
 
-        // the rule fires: connection_limit 1 for slow.test; the MTA takes the overlay and moves its config epoch
-        publishTs04Deferral(tsaPort);
-        await().atMost(WAIT).until(() -> !policyLines("shaping data changed").isEmpty());
         MtaFixture.sendAccepted(app, recipients("b", 4), "second");
         sink.awaitMessages(12, WAIT);
         // the open connections obey the new limit: all but one quit, and none is opened
@@ -337,6 +315,55 @@ class TsaAutomationTest extends MtaAppTestBase {
         SinkSessions end = SinkSessions.of(sink.logText());
         assertThat(end.greetings()).as("sessions ever").isEqualTo(first.greetings());
         assertThat(end.quits()).isEqualTo(first.greetings() - 1);
+    }
+
+    @Test
+    void aSetConfigLoweringMaxDeliveriesPerConnectionAppliesToTheConnectionAlreadyOpen() throws Exception {
+        SinkSessions first = idleConnectionsThenSetConfig(1, 1, "max_deliveries_per_connection", 1);
+        assertThat(first.greetings()).isEqualTo(1);
+
+        MtaFixture.sendAccepted(app, recipients("b", 3), "second");
+        sink.awaitMessages(4, WAIT);
+        // the idle connection (2 deliveries now, over the new 1) quits after its transaction; each of the other two
+        // messages gets a connection of its own, which quits after it
+        await().atMost(WAIT).untilAsserted(() -> {
+            SinkSessions s = SinkSessions.of(sink.logText());
+            assertThat(s.quits()).as("sessions closed").isEqualTo(3);
+            assertThat(s.greetings()).as("sessions ever").isEqualTo(3);
+        });
+    }
+
+    /**
+     * slow.test delivers to a verbose smtp-sink, one message per transaction, over connections kept idle for minutes
+     * ({@code connection_limit} of them at most); {@code n} recipients go first, then a published [TS04] deferral
+     * fires {@code SetConfig name = value} and the MTA takes the new path config. Returns the sessions before it.
+     */
+    private SinkSessions idleConnectionsThenSetConfig(int connectionLimit, int n, String name, int value) throws Exception {
+        sink = SmtpSink.builder().option("-v").start(); // logs each session's connect and QUIT
+        int tsaPort = FreePorts.tcp();
+        Path shapingFile = shaping(sink.port(), """
+                connection_limit = %d
+                max_recipients_per_batch = 1
+                max_deliveries_per_connection = 100
+                idle_timeout = "5m"
+
+                [["slow.test".automation]]
+                regex = "\\\\[TS04\\\\]"
+                action = {SetConfig = {name = "%s", value = %d}}
+                duration = "1h"
+                """.formatted(connectionLimit, name, value), "");
+        tsa = startTsa(tsaPort, shapingFile);
+        app = MtaFixture.start(policy(tsaPort));
+        await().atMost(WAIT).until(() -> !policyLines("subscribed").isEmpty());
+        MtaFixture.sendAccepted(app, recipients("a", n), "first");
+        sink.awaitMessages(n, WAIT);
+        SinkSessions first = SinkSessions.of(sink.logText());
+        assertThat(first.quits()).as("idle, not closed").isZero();
+
+        // the rule fires; the MTA takes the overlay and moves its config epoch
+        publishTs04Deferral(tsaPort);
+        await().atMost(WAIT).until(() -> !policyLines("shaping data changed").isEmpty());
+        return first;
     }
 
     @Test
