@@ -169,20 +169,15 @@ class ShapingHelperTest extends MtaAppTestBase {
     @Test
     void automationOptionsSluiceDoesNotImplementStopTheStartAtTheirLineOrBlock() throws Exception {
         sink = SmtpSink.start();
-        Path recordType = policy("", """
-                local shaper = shaping:setup_with_automation {
-                  subscribe = { 'http://127.0.0.1:8008' }, additional_skip_log_record_types = { 'Bounced' },
-                }
-                """);
-        assertThatThrownBy(() -> app = MtaFixture.start(recordType)).hasMessageMatching("(?s).*init\\.lua:\\d+: .*")
-                .hasMessageContaining("additional_skip_log_record_types: 'Bounced' is not a log record type");
-        Path queueKey = policy("", """
-                local shaper = shaping:setup_with_automation {
-                  publish = { 'http://127.0.0.1:8008' }, tsa_queue_config = { shrink_policy = {} },
-                }
-                """);
-        assertThatThrownBy(() -> app = MtaFixture.start(queueKey)).hasMessageMatching("(?s).*init\\.lua:\\d+: .*")
-                .hasMessageContaining("tsa_queue_config: 'shrink_policy' is not implemented by Sluice");
+        for (String[] c : new String[][] {
+            {"subscribe = { 'http://127.0.0.1:8008' }, additional_skip_log_record_types = { 'Bounced' }",
+                "additional_skip_log_record_types: 'Bounced' is not a log record type"},
+            {"publish = { 'http://127.0.0.1:8008' }, tsa_queue_config = { shrink_policy = {} }",
+                "tsa_queue_config: 'shrink_policy' is not implemented by Sluice"}}) {
+            Path file = policy("", "local shaper = shaping:setup_with_automation { " + c[0] + " }\n");
+            assertThatThrownBy(() -> app = MtaFixture.start(file)).as(c[0])
+                    .hasMessageMatching("(?s).*init\\.lua:\\d+: .*").hasMessageContaining(c[1]);
+        }
         // a SetConfig of a path option Sluice accepts but does not act on would fire and change nothing
         Path ignoredOption = policy("""
                 ["shaped.test"]
