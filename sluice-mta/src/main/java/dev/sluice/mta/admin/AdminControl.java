@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * each change is saved ({@link AdminStore}) before it is acknowledged, then applied to what is queued now
  * ({@link ScheduledQueues#sweep()}, on this owner's thread), and the scheduled queues consult it for every message
  * that falls due. Entries end at their expiry (also across a restart) or when deleted by id. A new entry with the
- * same criteria (the same ready queue name) as an existing one of its kind replaces it, as in KumoMTA.
+ * same criteria (the same ready queue name) as an existing one of its kind replaces it, as in KumoMTA; one that
+ * repeats an entry in force (same criteria, reason and expiry: a TSA daemon sends what is in force again when its
+ * subscriber reconnects) is that entry, and changes, logs and saves nothing. Each entry is logged when it is added
+ * and when it expires or is cancelled.
  */
 public final class AdminControl implements AdminRules, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminControl.class);
@@ -123,6 +126,13 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     }
 
     private synchronized <T extends AdminEntry> T add(T entry) {
+        for (AdminEntry e : entries.values()) {
+            if (sameOrder(e, entry) && e.expires().isAfter(clock.instant())) {
+                @SuppressWarnings("unchecked") // sameOrder: the same kind
+                T same = (T) e;
+                return same;
+            }
+        }
         entries.values().removeIf(e -> sameTarget(e, entry));
         entries.put(entry.id(), entry);
         LOG.info("admin: {} {} until {}: {}", describe(entry), entry.id(), entry.expires(), entry.reason());
@@ -197,7 +207,13 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     /** Under the lock: publish, save, arm the expiry timer, and apply the change to what is queued. */
     private void changed() {
         Instant now = clock.instant();
-        entries.values().removeIf(e -> !e.expires().isAfter(now));
+        entries.values().removeIf(e -> {
+            if (e.expires().isAfter(now)) {
+                return false;
+            }
+            LOG.info("admin: {} {} expired at {}: {}", describe(e), e.id(), e.expires(), e.reason());
+            return true;
+        });
         current = List.copyOf(entries.values());
         if (store == null) {
             return; // not attached (sluice check, or before the spool is open): kept only
@@ -244,6 +260,12 @@ public final class AdminControl implements AdminRules, AutoCloseable {
             case AdminEntry.Suspension x -> b instanceof AdminEntry.Suspension y && x.criteria().equals(y.criteria());
             case AdminEntry.ReadySuspension x -> b instanceof AdminEntry.ReadySuspension y && x.name().equals(y.name());
         };
+    }
+
+    /** The same order again: its target, reason and expiry (and for a bounce, whether it is logged). */
+    private static boolean sameOrder(AdminEntry a, AdminEntry b) {
+        return sameTarget(a, b) && a.reason().equals(b.reason()) && a.expires().equals(b.expires())
+                && (!(a instanceof AdminEntry.Bounce x) || x.suppressLogging() == ((AdminEntry.Bounce) b).suppressLogging());
     }
 
     private static String describe(AdminEntry e) {

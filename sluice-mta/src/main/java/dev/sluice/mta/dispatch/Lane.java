@@ -225,7 +225,8 @@ final class Lane {
     }
 
     private void next() {
-        int max = head().plan().path().maxDeliveriesPerConnection();
+        // the queue's current path, not the one this connection opened with: a changed limit applies at once
+        int max = queue.latest().plan().path().maxDeliveriesPerConnection();
         List<Entry> batch = queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max);
         if (batch != null) {
             send(batch);

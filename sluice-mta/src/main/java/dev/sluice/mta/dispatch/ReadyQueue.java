@@ -107,6 +107,7 @@ final class ReadyQueue {
     void pump() {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
+            retireExcessIdle(actions);
             ArrayDeque<Entry> parked = new ArrayDeque<>();
             Map<Lane, Integer> room = pendingRoom();
             boolean suspended = dispatch.held.test(name); // by the operator: nothing goes out until released
@@ -177,6 +178,27 @@ final class ReadyQueue {
             }
         }
         actions.forEach(Runnable::run);
+    }
+
+    /**
+     * The path's connection_limit went down (a new config, e.g. a TSA SetConfig): idle lanes beyond it quit now;
+     * busy ones retire after their transaction ({@link #nextFor}). Under the lock.
+     */
+    private void retireExcessIdle(List<Runnable> actions) {
+        for (int excess = activeLanes() - connectionLimit(); excess > 0 && !idle.isEmpty(); excess--) {
+            Lane lane = idle.pollLast();
+            lane.retiring = true;
+            actions.add(lane::quit);
+        }
+    }
+
+    /** Lanes not told to stop (under the lock). */
+    private int activeLanes() {
+        int n = 0;
+        for (Lane l : lanes) {
+            if (!l.retiring) n++;
+        }
+        return n;
     }
 
     /**
@@ -360,10 +382,13 @@ final class ReadyQueue {
         }, nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** What a lane does after a transaction: the next batch, or null when it went idle or must quit. */
+    /**
+     * What a lane does after a transaction: the next batch, or null when it went idle or must quit. The current
+     * path's limits apply to open lanes too: one over connection_limit quits.
+     */
     synchronized List<Entry> nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
         if (draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name) // suspended: close
-                || lane.leases.stream().anyMatch(Lease::lost)) {
+                || activeLanes() > connectionLimit() || lane.leases.stream().anyMatch(Lease::lost)) {
             lane.retiring = true;
             return null;
         }
