@@ -244,6 +244,8 @@ class MtaFleetProcessTest {
         for (long a : arrivals) perHalfSecond.merge((a - t0) / 500, 1, Integer::sum);
         double window = (arrivals.getLast() - arrivals.get(rate)) / 1000.0;
         double measured = (total - 1 - rate) / window;
+        System.out.printf("fleet rate: %.1f messages/s at the sink over %.2f s after the burst (%d messages from %d "
+                + "nodes sharing %d/s)%n", measured, window, total, NODES, rate); // bench/fleet-bench.sh shows it
         assertThat(measured).as("messages per second at the sink after the burst (%d in %.2f s; per half second "
                 + "from the release: %s)", total - 1 - rate, window, perHalfSecond).isBetween(rate * 0.75, rate * 1.25);
         assertEachOnce(sink, total);
