@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * adopted, a tombstone of an entry this node has removes it, and an entry of this node that Redis lacks (added
  * while Redis was away, or Redis restarted empty) is written there. Redis is unreachable: each node keeps and
  * enforces its own entries (and says so once); what was ordered or cancelled here meanwhile is written when Redis
- * answers again. The counts of bounced messages stay per node.
+ * answers again. The counts of bounced messages stay per node. A cancellation made while Redis is away is kept in
+ * memory only: a node restarted before Redis answers takes the entry back from Redis.
  */
 public final class AdminShare implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminShare.class);
@@ -122,7 +123,7 @@ public final class AdminShare implements AutoCloseable {
         @Override
         public void added(AdminEntry entry) {
             unpublished.add(entry.id()); // before the next resync could see the entry
-            worker.execute(() -> {
+            later(() -> {
                 if (connected()) push(entry);
             });
         }
@@ -131,9 +132,18 @@ public final class AdminShare implements AutoCloseable {
         public void cancelled(AdminEntry entry) {
             unpublished.remove(entry.id());
             cancelled.put(entry.id(), entry);
-            worker.execute(() -> {
+            later(() -> {
                 if (connected()) tombstone(entry);
             });
+        }
+    }
+
+    /** Runs {@code work} on the worker; nothing once it is closed (an entry added meanwhile is in the node's file). */
+    private void later(Runnable work) {
+        try {
+            worker.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
         }
     }
 
@@ -147,7 +157,7 @@ public final class AdminShare implements AutoCloseable {
             RedisConnection c = throttles.open(config);
             subscription = c.subscribe(CHANNEL, from -> {
                 if (!node.equals(from) && resyncQueued.compareAndSet(false, true)) {
-                    worker.execute(this::resync);
+                    later(this::resync);
                 }
             });
             redis = c;
