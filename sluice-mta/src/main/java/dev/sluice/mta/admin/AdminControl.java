@@ -53,12 +53,27 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         }
 
         boolean holds(AdminEntry e) {
+            return of(e) == this;
+        }
+
+        static Kind of(AdminEntry e) {
             return switch (e) {
-                case AdminEntry.Bounce b -> this == BOUNCE;
-                case AdminEntry.Suspension s -> this == SUSPEND;
-                case AdminEntry.ReadySuspension r -> this == SUSPEND_READY_Q;
+                case AdminEntry.Bounce b -> BOUNCE;
+                case AdminEntry.Suspension s -> SUSPEND;
+                case AdminEntry.ReadySuspension r -> SUSPEND_READY_Q;
             };
         }
+    }
+
+    /**
+     * Told of each entry added or cancelled on this node (by the API, the CLI or the policy), never of those applied
+     * from elsewhere ({@link #applyShared}): {@link AdminShare} passes them on to the other nodes. Called under this
+     * owner's lock: it must not block.
+     */
+    public interface Replication {
+        void added(AdminEntry entry);
+
+        void cancelled(AdminEntry entry);
     }
 
     private final InstantSource clock;
@@ -68,6 +83,7 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     private ScheduledQueues queues;
     private ScheduledExecutorService worker;
     private ScheduledFuture<?> expiry;
+    private volatile Replication replication;
 
     public AdminControl(InstantSource clock) {
         this.clock = clock;
@@ -137,7 +153,44 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         entries.put(entry.id(), entry);
         LOG.info("admin: {} {} until {}: {}", describe(entry), entry.id(), entry.expires(), entry.reason());
         changed();
+        Replication r = replication;
+        if (r != null) {
+            r.added(entry);
+        }
         return entry;
+    }
+
+    /** From now on tell {@code r} of each change made on this node. */
+    void replicate(Replication r) {
+        this.replication = r;
+    }
+
+    /** The entries in force now, oldest first. */
+    List<AdminEntry> inForce() {
+        Instant now = clock.instant();
+        return current.stream().filter(e -> e.expires().isAfter(now)).toList();
+    }
+
+    /**
+     * Applies what the fleet decided elsewhere, at once: {@code adopt} (each replacing this node's entry of the same
+     * target, as a local one would) and the removal of the entries {@code drop} (cancelled on another node). Nothing
+     * is passed back to {@link Replication}.
+     */
+    synchronized void applyShared(List<AdminEntry> adopt, List<UUID> drop) {
+        for (AdminEntry e : adopt) {
+            entries.values().removeIf(x -> sameTarget(x, e));
+            entries.put(e.id(), e);
+            LOG.info("admin: {} {} until {} (from another node): {}", describe(e), e.id(), e.expires(), e.reason());
+        }
+        for (UUID id : drop) {
+            AdminEntry e = entries.remove(id);
+            if (e != null) {
+                LOG.info("admin: {} {} cancelled (on another node)", describe(e), id);
+            }
+        }
+        if (!adopt.isEmpty() || !drop.isEmpty()) {
+            changed();
+        }
     }
 
     /** Deletes the entry {@code id} of {@code kind}; false when there is none (expired, or never was). */
@@ -149,6 +202,10 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         entries.remove(id);
         LOG.info("admin: {} {} cancelled", describe(e), id);
         changed();
+        Replication r = replication;
+        if (r != null) {
+            r.cancelled(e);
+        }
         return !e.expires().isBefore(clock.instant());
     }
 
@@ -254,7 +311,7 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         }
     }
 
-    private static boolean sameTarget(AdminEntry a, AdminEntry b) {
+    static boolean sameTarget(AdminEntry a, AdminEntry b) {
         return switch (a) {
             case AdminEntry.Bounce x -> b instanceof AdminEntry.Bounce y && x.criteria().equals(y.criteria());
             case AdminEntry.Suspension x -> b instanceof AdminEntry.Suspension y && x.criteria().equals(y.criteria());

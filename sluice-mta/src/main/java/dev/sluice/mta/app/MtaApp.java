@@ -9,6 +9,7 @@ import dev.sluice.mta.accounting.AccountingKind;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.mta.admin.AdminControl;
 import dev.sluice.mta.admin.AdminRoutes;
+import dev.sluice.mta.admin.AdminShare;
 import dev.sluice.mta.admin.AdminStore;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.Resolvers;
@@ -181,6 +182,7 @@ public final class MtaApp implements AutoCloseable {
     private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AdminControl admin;
+    private AdminShare adminShare;
     private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -273,6 +275,7 @@ public final class MtaApp implements AutoCloseable {
         admin = modules.admin();
         admin.metrics(registry);
         admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is re-queued or received
+        adminShare = AdminShare.startIfShared(admin, policy.throttles()); // the fleet's entries, with Redis throttles
         for (LogHookConfig c : logsModule.hooks()) {
             logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
                     NodeId.loadOrCreate(nodeIdFile)));
@@ -418,6 +421,9 @@ public final class MtaApp implements AutoCloseable {
             queues.dispatch().drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             quietly(queues::close);
             quietly(queues.dispatch()::close);
+        }
+        if (adminShare != null) {
+            quietly(adminShare::close);
         }
         if (admin != null) {
             quietly(admin::close); // saves the bounce counts
