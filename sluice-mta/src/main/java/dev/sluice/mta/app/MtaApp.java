@@ -302,7 +302,10 @@ public final class MtaApp implements AutoCloseable {
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
-            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents);
+            // large messages arrive into nameless files beside the spool (its disk, not a tmpfs /tmp)
+            var esmtpServices = new dev.sluice.mta.ingress.smtp.EsmtpServices(injector, relay, admission,
+                    Clock.systemDefaultZone(), smtpEvents, spoolConfig.path().toAbsolutePath().getParent());
+            var server = new EsmtpServer(c, esmtpServices, null);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }

@@ -99,6 +99,7 @@ final class GroupCommitter implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (lock) {
             if (closed) {
+                ops.forEach(SpoolOp::release);
                 done.completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
                 return done;
             }
@@ -146,7 +147,11 @@ final class GroupCommitter implements AutoCloseable {
                 batch.add(next);
             }
             if (!batch.isEmpty()) {
-                commit(batch);
+                try {
+                    commit(batch);
+                } finally {
+                    release(batch);
+                }
             }
         }
         failRemaining();
@@ -239,9 +244,17 @@ final class GroupCommitter implements AutoCloseable {
         return java.util.Optional.ofNullable(problem);
     }
 
+    /** The ops' mappings go once they are written (or failed): a store copied what it needed. */
+    private static void release(List<Pending> batch) {
+        for (Pending p : batch) {
+            p.ops().forEach(SpoolOp::release);
+        }
+    }
+
     private void failRemaining() {
         List<Pending> rest = new ArrayList<>();
         queue.drainTo(rest);
+        release(rest);
         for (Pending p : rest) {
             p.done().completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
         }

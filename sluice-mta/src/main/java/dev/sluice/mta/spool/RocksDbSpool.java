@@ -86,6 +86,7 @@ public final class RocksDbSpool implements Spool {
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
     private final WriteOptions plainWrite = new WriteOptions().setSync(false);
     private final Set<MessageId> ids = ConcurrentHashMap.newKeySet();
+    private final java.nio.ByteBuffer directKey = java.nio.ByteBuffer.allocateDirect(16); // the writer thread's
     private final GroupCommitter committer;
     // replaced only by the constructor and by the writer thread's reopen after a failed write
     private volatile Db db;
@@ -445,6 +446,14 @@ public final class RocksDbSpool implements Spool {
             for (SpoolOp op : ops) {
                 byte[] key = op.id().toBytes();
                 switch (op) {
+                    case SpoolOp.Store s when s.mapped() != null -> {
+                        // from the received file's mapping: RocksDB copies it, the heap never holds it
+                        directKey.clear();
+                        directKey.put(key).flip();
+                        batch.put(d.data(), directKey, s.mapped().duplicate());
+                        batch.put(d.meta(), key, s.meta());
+                        acknowledges = true;
+                    }
                     case SpoolOp.Store s -> {
                         batch.put(d.data(), key, s.data());
                         batch.put(d.meta(), key, s.meta());

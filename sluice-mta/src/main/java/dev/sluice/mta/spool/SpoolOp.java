@@ -2,6 +2,10 @@ package dev.sluice.mta.spool;
 
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
+import dev.sluice.mta.message.SpilledData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,16 +24,57 @@ sealed interface SpoolOp {
      */
     static List<SpoolOp> stores(List<Message> messages) {
         List<SpoolOp> ops = new ArrayList<>(messages.size());
-        for (Message m : messages) {
-            ops.add(new Store(m.id(), MetaCodec.encode(m), m.data()));
+        try {
+            for (Message m : messages) {
+                ops.add(store(m));
+            }
+        } catch (RuntimeException e) {
+            ops.forEach(SpoolOp::release);
+            throw e;
         }
         return ops;
     }
 
-    record Store(MessageId id, byte[] meta, byte[] data) implements SpoolOp {
+    /**
+     * A message whose data is still in the file it was received into is written from a mapping of that file
+     * (off the heap; mapped here, on the caller's thread, so that one message's unreadable file fails only its own
+     * store); a prefix too large for the file's head room is the exception, read onto the heap.
+     */
+    private static Store store(Message m) {
+        byte[] meta = MetaCodec.encode(m);
+        SpilledData spilled = m.spilled();
+        if (spilled != null) {
+            try {
+                MappedByteBuffer mapped = spilled.map();
+                if (mapped != null) {
+                    return new Store(m.id(), meta, EMPTY, mapped);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the received data of " + m.id() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Store(m.id(), meta, m.data(), null);
+    }
+
+    /** Lets go of what the op holds off the heap (a mapping), once it is written or dropped. */
+    default void release() {
+    }
+
+    byte[] EMPTY = new byte[0];
+
+    /**
+     * @param data   the data on the heap, or empty when {@code mapped} holds it
+     * @param mapped the data mapped from the file it was received into, or null; {@link #release} unmaps it
+     */
+    record Store(MessageId id, byte[] meta, byte[] data, MappedByteBuffer mapped) implements SpoolOp {
         @Override
         public int size() {
-            return meta.length + data.length;
+            return meta.length + data.length + (mapped == null ? 0 : mapped.capacity());
+        }
+
+        @Override
+        public void release() {
+            SpilledData.unmap(mapped);
         }
     }
 

@@ -1,0 +1,139 @@
+package dev.sluice.mta.message;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.security.MessageDigest;
+import java.util.Objects;
+
+/**
+ * The data of a message received into a {@link SpillFile}: a prefix on the heap (the Received header ingress adds)
+ * followed by the file's bytes. Views are immutable and cheap; the recipients of one reception share one.
+ *
+ * <p>Nothing here copies the data onto the heap except {@link #read()}, which a policy pays for when it asks for
+ * the whole data ({@code msg:get_data()}, header edits, DKIM signing). The spool takes the data with
+ * {@link #map()} (RocksDB) or {@link #transferTo} (the local-disk spool).
+ */
+public final class SpilledData {
+    private static final int DIGEST_BUFFER = 64 * 1024;
+
+    private final SpillFile file;
+    private final byte[] prefix;
+    private final long bodyLength;
+
+    SpilledData(SpillFile file, byte[] prefix, long bodyLength) {
+        this.file = Objects.requireNonNull(file, "file");
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.bodyLength = bodyLength;
+    }
+
+    /** The same data with {@code bytes} in front (of this view's own prefix). */
+    public SpilledData withPrefix(byte[] bytes) {
+        byte[] p = new byte[bytes.length + prefix.length];
+        System.arraycopy(bytes, 0, p, 0, bytes.length);
+        System.arraycopy(prefix, 0, p, bytes.length, prefix.length);
+        return new SpilledData(file, p, bodyLength);
+    }
+
+    /** The file this view reads (closed by whoever received the data, once it is spooled or refused). */
+    public SpillFile file() {
+        return file;
+    }
+
+    public long size() {
+        return prefix.length + bodyLength;
+    }
+
+    /** The whole data on the heap (a copy: the caller holds it as long as it needs it). */
+    public byte[] read() throws IOException {
+        byte[] out = new byte[Math.toIntExact(size())];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        ByteBuffer buf = ByteBuffer.wrap(out, prefix.length, (int) bodyLength);
+        FileChannel ch = file.channel();
+        long at = SpillFile.HEADROOM;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, at);
+            if (n < 0) {
+                throw new IOException("the received data is shorter than written");
+            }
+            at += n;
+        }
+        return out;
+    }
+
+    /** {@link Message}'s digest of these bytes (SHA-256's first 8 bytes, never 0), read in 64 KiB steps. */
+    public long digest() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(prefix);
+            FileChannel ch = file.channel();
+            ByteBuffer buf = ByteBuffer.allocate(DIGEST_BUFFER);
+            long at = SpillFile.HEADROOM;
+            long end = at + bodyLength;
+            while (at < end) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+                int n = ch.read(buf, at);
+                if (n < 0) {
+                    throw new IOException("the received data is shorter than written");
+                }
+                at += n;
+                sha.update(buf.array(), 0, buf.position());
+            }
+            return Message.fold(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the received data: " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The whole data as one direct buffer mapped from the file (the prefix written into the head room just before
+     * the body), or null when the prefix is larger than the head room. Views of one file share the head room: call
+     * on one thread at a time (the spool's writer) and use the buffer before mapping another view; {@link #unmap}
+     * it after use.
+     */
+    public MappedByteBuffer map() throws IOException {
+        if (prefix.length > SpillFile.HEADROOM) {
+            return null;
+        }
+        FileChannel ch = file.channel();
+        synchronized (file) {
+            long start = SpillFile.HEADROOM - prefix.length;
+            ByteBuffer p = ByteBuffer.wrap(prefix);
+            long at = start;
+            while (p.hasRemaining()) {
+                at += ch.write(p, at);
+            }
+            return ch.map(FileChannel.MapMode.READ_ONLY, start, size());
+        }
+    }
+
+    /** Releases a mapping from {@link #map} now rather than when it is collected (which holds the disk space). */
+    public static void unmap(ByteBuffer mapped) {
+        if (mapped != null) {
+            io.netty.util.internal.PlatformDependent.freeDirectBuffer(mapped);
+        }
+    }
+
+    /** Writes the whole data to {@code out} (the kernel copies the file's part). */
+    public void transferTo(WritableByteChannel out) throws IOException {
+        ByteBuffer p = ByteBuffer.wrap(prefix);
+        while (p.hasRemaining()) {
+            out.write(p);
+        }
+        FileChannel ch = file.channel();
+        long at = SpillFile.HEADROOM;
+        long end = at + bodyLength;
+        while (at < end) {
+            long n = ch.transferTo(at, end - at, out);
+            if (n <= 0) {
+                throw new IOException("the received data is shorter than written");
+            }
+            at += n;
+        }
+    }
+}
