@@ -63,7 +63,7 @@ class MtaLargeIngressTest {
     void concurrentLargeMessagesAreAcceptedAndDeliveredIntactInASmallHeap() throws Exception {
         byte[] headers = ("From: <sender@example.test>\r\nTo: <rcpt@example.test>\r\nSubject: large\r\n"
                 + "Message-ID: <large@example.test>\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] body = body(SIZE_MB << 20);
+        byte[] body = body(SIZE_MB * 1_000_000); // MB, not MiB: 20 MB is under the default max_message_size (20 MiB)
         MessageDigest common = MessageDigest.getInstance("SHA-256");
         common.update(headers);
         common.update(body);

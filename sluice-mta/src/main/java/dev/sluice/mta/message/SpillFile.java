@@ -10,17 +10,12 @@ import java.nio.file.StandardOpenOption;
 /**
  * A file without a name that holds the data of a message while it is received, so that a large message does not
  * sit on the heap: created in a directory on the spool's disk and unlinked at once, it lives only as long as its
- * open channel (a client that goes away mid-DATA, or a crash, leaves nothing behind). The data starts at
- * {@link #HEADROOM}: the bytes before it stay free (sparse) so that the spool can write a prefix (the Received
- * header) in front of the data and hand both to RocksDB as one mapped region, without a copy on the heap.
+ * open channel (a client that goes away mid-DATA, or a crash, leaves nothing behind).
  *
  * <p>One writer appends ({@link #append}), on the session's event loop; once {@link #finish}ed it is read by any
  * thread through {@link SpilledData} views. {@link #close} frees the disk space.
  */
 public final class SpillFile implements AutoCloseable {
-    /** Bytes kept free before the data, for a prefix. */
-    public static final int HEADROOM = 64 * 1024;
-
     private final FileChannel channel;
     private long length;
     private volatile boolean closed;
@@ -46,7 +41,7 @@ public final class SpillFile implements AutoCloseable {
     public void append(byte[] bytes, int off, int len) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(bytes, off, len);
         while (buf.hasRemaining()) {
-            length += channel.write(buf, HEADROOM + length);
+            length += channel.write(buf, length);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.sluice.mta.message;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
@@ -15,7 +14,7 @@ import java.util.Objects;
  *
  * <p>Nothing here copies the data onto the heap except {@link #read()}, which a policy pays for when it asks for
  * the whole data ({@code msg:get_data()}, header edits, DKIM signing). The spool takes the data with
- * {@link #map()} (RocksDB) or {@link #transferTo} (the local-disk spool).
+ * {@link #copyTo} into a direct buffer (RocksDB) or {@link #transferTo} (the local-disk spool).
  */
 public final class SpilledData {
     private static final int DIGEST_BUFFER = 64 * 1024;
@@ -53,7 +52,7 @@ public final class SpilledData {
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         ByteBuffer buf = ByteBuffer.wrap(out, prefix.length, (int) bodyLength);
         FileChannel ch = file.channel();
-        long at = SpillFile.HEADROOM;
+        long at = 0;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, at);
             if (n < 0) {
@@ -71,7 +70,7 @@ public final class SpilledData {
             sha.update(prefix);
             FileChannel ch = file.channel();
             ByteBuffer buf = ByteBuffer.allocate(DIGEST_BUFFER);
-            long at = SpillFile.HEADROOM;
+            long at = 0;
             long end = at + bodyLength;
             while (at < end) {
                 buf.clear().limit((int) Math.min(buf.capacity(), end - at));
@@ -91,31 +90,25 @@ public final class SpilledData {
     }
 
     /**
-     * The whole data as one direct buffer mapped from the file (the prefix written into the head room just before
-     * the body), or null when the prefix is larger than the head room. Views of one file share the head room: call
-     * on one thread at a time (the spool's writer) and use the buffer before mapping another view; {@link #unmap}
-     * it after use.
+     * Copies the whole data into {@code out} (a direct buffer of the spool's writer, which hands it to RocksDB)
+     * from its position on; {@code out} must have {@link #size()} bytes remaining.
      */
-    public MappedByteBuffer map() throws IOException {
-        if (prefix.length > SpillFile.HEADROOM) {
-            return null;
-        }
+    public void copyTo(ByteBuffer out) throws IOException {
+        out.put(prefix);
         FileChannel ch = file.channel();
-        synchronized (file) {
-            long start = SpillFile.HEADROOM - prefix.length;
-            ByteBuffer p = ByteBuffer.wrap(prefix);
-            long at = start;
-            while (p.hasRemaining()) {
-                at += ch.write(p, at);
+        int limit = out.limit();
+        out.limit(out.position() + (int) bodyLength);
+        try {
+            long at = 0;
+            while (out.hasRemaining()) {
+                int n = ch.read(out, at);
+                if (n < 0) {
+                    throw new IOException("the received data is shorter than written");
+                }
+                at += n;
             }
-            return ch.map(FileChannel.MapMode.READ_ONLY, start, size());
-        }
-    }
-
-    /** Releases a mapping from {@link #map} now rather than when it is collected (which holds the disk space). */
-    public static void unmap(ByteBuffer mapped) {
-        if (mapped != null) {
-            io.netty.util.internal.PlatformDependent.freeDirectBuffer(mapped);
+        } finally {
+            out.limit(limit);
         }
     }
 
@@ -126,7 +119,7 @@ public final class SpilledData {
             out.write(p);
         }
         FileChannel ch = file.channel();
-        long at = SpillFile.HEADROOM;
+        long at = 0;
         long end = at + bodyLength;
         while (at < end) {
             long n = ch.transferTo(at, end - at, out);

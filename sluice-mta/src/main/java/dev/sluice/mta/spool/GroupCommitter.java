@@ -99,7 +99,6 @@ final class GroupCommitter implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (lock) {
             if (closed) {
-                ops.forEach(SpoolOp::release);
                 done.completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
                 return done;
             }
@@ -147,11 +146,7 @@ final class GroupCommitter implements AutoCloseable {
                 batch.add(next);
             }
             if (!batch.isEmpty()) {
-                try {
-                    commit(batch);
-                } finally {
-                    release(batch);
-                }
+                commit(batch);
             }
         }
         failRemaining();
@@ -244,17 +239,9 @@ final class GroupCommitter implements AutoCloseable {
         return java.util.Optional.ofNullable(problem);
     }
 
-    /** The ops' mappings go once they are written (or failed): a store copied what it needed. */
-    private static void release(List<Pending> batch) {
-        for (Pending p : batch) {
-            p.ops().forEach(SpoolOp::release);
-        }
-    }
-
     private void failRemaining() {
         List<Pending> rest = new ArrayList<>();
         queue.drainTo(rest);
-        release(rest);
         for (Pending p : rest) {
             p.done().completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
         }

@@ -3,9 +3,6 @@ package dev.sluice.mta.spool;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
 import dev.sluice.mta.message.SpilledData;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.MappedByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,57 +21,32 @@ sealed interface SpoolOp {
      */
     static List<SpoolOp> stores(List<Message> messages) {
         List<SpoolOp> ops = new ArrayList<>(messages.size());
-        try {
-            for (Message m : messages) {
-                ops.add(store(m));
-            }
-        } catch (RuntimeException e) {
-            ops.forEach(SpoolOp::release);
-            throw e;
+        for (Message m : messages) {
+            ops.add(store(m));
         }
         return ops;
     }
 
     /**
-     * A message whose data is still in the file it was received into is written from a mapping of that file
-     * (off the heap; mapped here, on the caller's thread, so that one message's unreadable file fails only its own
-     * store); a prefix too large for the file's head room is the exception, read onto the heap.
+     * A message whose data is still in the file it was received into is written from that file (by the writer: the
+     * file stays open until the store completed), never through the heap.
      */
     private static Store store(Message m) {
         byte[] meta = MetaCodec.encode(m);
         SpilledData spilled = m.spilled();
-        if (spilled != null) {
-            try {
-                MappedByteBuffer mapped = spilled.map();
-                if (mapped != null) {
-                    return new Store(m.id(), meta, EMPTY, mapped);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the received data of " + m.id() + ": " + e.getMessage(), e);
-            }
-        }
-        return new Store(m.id(), meta, m.data(), null);
-    }
-
-    /** Lets go of what the op holds off the heap (a mapping), once it is written or dropped. */
-    default void release() {
+        return spilled != null ? new Store(m.id(), meta, EMPTY, spilled) : new Store(m.id(), meta, m.data(), null);
     }
 
     byte[] EMPTY = new byte[0];
 
     /**
-     * @param data   the data on the heap, or empty when {@code mapped} holds it
-     * @param mapped the data mapped from the file it was received into, or null; {@link #release} unmaps it
+     * @param data    the data on the heap, or empty when {@code spilled} holds it
+     * @param spilled the data in the file it was received into, or null
      */
-    record Store(MessageId id, byte[] meta, byte[] data, MappedByteBuffer mapped) implements SpoolOp {
+    record Store(MessageId id, byte[] meta, byte[] data, SpilledData spilled) implements SpoolOp {
         @Override
         public int size() {
-            return meta.length + data.length + (mapped == null ? 0 : mapped.capacity());
-        }
-
-        @Override
-        public void release() {
-            SpilledData.unmap(mapped);
+            return meta.length + data.length + (spilled == null ? 0 : (int) spilled.size());
         }
     }
 
