@@ -241,6 +241,14 @@ public final class Message {
         this.digest = 0;
     }
 
+    /** New data that is still (mostly) in the file it was received into, e.g. with its headers edited. */
+    public void setData(SpilledData data) {
+        this.spilled = Objects.requireNonNull(data, "data");
+        this.data = null;
+        this.size = Math.toIntExact(data.size());
+        this.digest = 0;
+    }
+
     /**
      * The data while it is in the file it was received into (not on the heap, not shrunk yet), else null: the spool
      * writes it from there.

@@ -21,11 +21,17 @@ public final class SpilledData {
 
     private final SpillFile file;
     private final byte[] prefix;
+    private final long offset; // where this view's part of the file starts
     private final long bodyLength;
 
     SpilledData(SpillFile file, byte[] prefix, long bodyLength) {
+        this(file, prefix, 0, bodyLength);
+    }
+
+    private SpilledData(SpillFile file, byte[] prefix, long offset, long bodyLength) {
         this.file = Objects.requireNonNull(file, "file");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.offset = offset;
         this.bodyLength = bodyLength;
     }
 
@@ -34,7 +40,44 @@ public final class SpilledData {
         byte[] p = new byte[bytes.length + prefix.length];
         System.arraycopy(bytes, 0, p, 0, bytes.length);
         System.arraycopy(prefix, 0, p, bytes.length, prefix.length);
-        return new SpilledData(file, p, bodyLength);
+        return new SpilledData(file, p, offset, bodyLength);
+    }
+
+    /**
+     * The first {@code max} bytes (all of them when there are fewer): what the policy's header methods read, so that
+     * a header lookup or edit does not bring the whole message onto the heap.
+     */
+    public byte[] head(int max) throws IOException {
+        int n = (int) Math.min(max, size());
+        byte[] out = new byte[n];
+        int fromPrefix = Math.min(n, prefix.length);
+        System.arraycopy(prefix, 0, out, 0, fromPrefix);
+        ByteBuffer buf = ByteBuffer.wrap(out, fromPrefix, n - fromPrefix);
+        FileChannel ch = file.channel();
+        long at = offset;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, at);
+            if (r < 0) {
+                throw new IOException("the received data is shorter than written");
+            }
+            at += r;
+        }
+        return out;
+    }
+
+    /** The data with its first {@code length} bytes replaced by {@code head} (edited headers), the rest in the file. */
+    public SpilledData replaceHead(int length, byte[] head) {
+        if (length < 0 || length > size()) {
+            throw new IllegalArgumentException("the replaced head must lie within the data");
+        }
+        if (length <= prefix.length) { // within the prefix: the rest of it stays
+            byte[] p = new byte[head.length + prefix.length - length];
+            System.arraycopy(head, 0, p, 0, head.length);
+            System.arraycopy(prefix, length, p, head.length, prefix.length - length);
+            return new SpilledData(file, p, offset, bodyLength);
+        }
+        long skip = length - prefix.length;
+        return new SpilledData(file, head.clone(), offset + skip, bodyLength - skip);
     }
 
     /** The file this view reads (closed by whoever received the data, once it is spooled or refused). */
@@ -52,7 +95,7 @@ public final class SpilledData {
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         ByteBuffer buf = ByteBuffer.wrap(out, prefix.length, (int) bodyLength);
         FileChannel ch = file.channel();
-        long at = 0;
+        long at = offset;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, at);
             if (n < 0) {
@@ -70,7 +113,7 @@ public final class SpilledData {
             sha.update(prefix);
             FileChannel ch = file.channel();
             ByteBuffer buf = ByteBuffer.allocate(DIGEST_BUFFER);
-            long at = 0;
+            long at = offset;
             long end = at + bodyLength;
             while (at < end) {
                 buf.clear().limit((int) Math.min(buf.capacity(), end - at));
@@ -99,7 +142,7 @@ public final class SpilledData {
         int limit = out.limit();
         out.limit(out.position() + (int) bodyLength);
         try {
-            long at = 0;
+            long at = offset;
             while (out.hasRemaining()) {
                 int n = ch.read(out, at);
                 if (n < 0) {
@@ -119,7 +162,7 @@ public final class SpilledData {
             out.write(p);
         }
         FileChannel ch = file.channel();
-        long at = 0;
+        long at = offset;
         long end = at + bodyLength;
         while (at < end) {
             long n = ch.transferTo(at, end - at, out);

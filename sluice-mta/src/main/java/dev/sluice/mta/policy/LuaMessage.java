@@ -132,7 +132,7 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
                 } else {
                     block.append(block.field(name, v));
                 }
-                message.setData(block.toBytes());
+                block.applyTo(message);
                 return null;
             };
             case "remove_all_named_headers" -> a -> {
@@ -193,10 +193,12 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
                     throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
                             + " or kumo.dkim.ed25519_signer, got " + LuaArgs.typeName(LuaObject.arg(a, 0)));
                 }
+                // the signer reads the whole data (a large message's is read from its file for this); the signed
+                // message keeps its body where it was
+                String signature = signer.sign(message.data(), Instant.now());
                 HeaderBlock block = headers();
-                String field = signer.sign(message.data(), Instant.now()).replace("\r\n", block.eol());
-                block.prepend(new HeaderBlock.Field("DKIM-Signature", field));
-                message.setData(block.toBytes());
+                block.prepend(new HeaderBlock.Field("DKIM-Signature", signature.replace("\r\n", block.eol())));
+                block.applyTo(message);
                 return null;
             };
             default -> null;
@@ -264,13 +266,13 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
     }
 
     private HeaderBlock headers() {
-        return HeaderBlock.parse(message.data());
+        return HeaderBlock.of(message);
     }
 
     private void edit(java.util.function.ToIntFunction<HeaderBlock> change) {
         HeaderBlock block = headers();
         if (change.applyAsInt(block) > 0) {
-            message.setData(block.toBytes());
+            block.applyTo(message);
         }
     }
 
