@@ -51,6 +51,8 @@ class MtaLargeIngressTest {
     private static final int MESSAGES = Integer.getInteger("ingress.messages", 25);
     private static final int SIZE_MB = Integer.getInteger("ingress.size.mb", 20);
     private static final String HEAP = System.getProperty("ingress.heap", "256m");
+    /** More policy Lua (bench: a reception handler that signs, to measure what it costs). */
+    private static final String EVENTS = System.getProperty("ingress.events", "");
     private static final Pattern GC_LINE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
     @RegisterExtension
@@ -72,6 +74,7 @@ class MtaLargeIngressTest {
         Path policy = MtaTestPolicy.of(dir, sinkPort).httpListener()
                 .queue("retry_interval = '2s', max_retry_interval = '2s',")
                 .path("connection_limit = 2,")
+                .events(EVENTS)
                 .write();
         Path gcLog = dir.resolve("gc.log");
         SluiceProcess mta = peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString())
