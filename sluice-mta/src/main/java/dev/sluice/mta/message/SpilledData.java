@@ -52,16 +52,7 @@ public final class SpilledData {
         byte[] out = new byte[n];
         int fromPrefix = Math.min(n, prefix.length);
         System.arraycopy(prefix, 0, out, 0, fromPrefix);
-        ByteBuffer buf = ByteBuffer.wrap(out, fromPrefix, n - fromPrefix);
-        FileChannel ch = file.channel();
-        long at = offset;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, at);
-            if (r < 0) {
-                throw new IOException("the received data is shorter than written");
-            }
-            at += r;
-        }
+        fill(ByteBuffer.wrap(out, fromPrefix, n - fromPrefix), offset);
         return out;
     }
 
@@ -93,16 +84,7 @@ public final class SpilledData {
     public byte[] read() throws IOException {
         byte[] out = new byte[Math.toIntExact(size())];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
-        ByteBuffer buf = ByteBuffer.wrap(out, prefix.length, (int) bodyLength);
-        FileChannel ch = file.channel();
-        long at = offset;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, at);
-            if (n < 0) {
-                throw new IOException("the received data is shorter than written");
-            }
-            at += n;
-        }
+        fill(ByteBuffer.wrap(out, prefix.length, (int) bodyLength), offset);
         return out;
     }
 
@@ -111,17 +93,12 @@ public final class SpilledData {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(prefix);
-            FileChannel ch = file.channel();
             ByteBuffer buf = ByteBuffer.allocate(DIGEST_BUFFER);
             long at = offset;
             long end = at + bodyLength;
             while (at < end) {
                 buf.clear().limit((int) Math.min(buf.capacity(), end - at));
-                int n = ch.read(buf, at);
-                if (n < 0) {
-                    throw new IOException("the received data is shorter than written");
-                }
-                at += n;
+                at = fill(buf, at);
                 sha.update(buf.array(), 0, buf.position());
             }
             return Message.fold(sha.digest());
@@ -138,21 +115,26 @@ public final class SpilledData {
      */
     public void copyTo(ByteBuffer out) throws IOException {
         out.put(prefix);
-        FileChannel ch = file.channel();
         int limit = out.limit();
         out.limit(out.position() + (int) bodyLength);
         try {
-            long at = offset;
-            while (out.hasRemaining()) {
-                int n = ch.read(out, at);
-                if (n < 0) {
-                    throw new IOException("the received data is shorter than written");
-                }
-                at += n;
-            }
+            fill(out, offset);
         } finally {
             out.limit(limit);
         }
+    }
+
+    /** Reads the file from {@code at} until {@code buf} is full; returns the position after what was read. */
+    private long fill(ByteBuffer buf, long at) throws IOException {
+        FileChannel ch = file.channel();
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, at);
+            if (n < 0) {
+                throw new IOException("the received data is shorter than written");
+            }
+            at += n;
+        }
+        return at;
     }
 
     /** Writes the whole data to {@code out} (the kernel copies the file's part). */

@@ -97,22 +97,24 @@ class SmtpFramerTest {
         return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static EmbeddedChannel collecting(SmtpFramer framer, List<SmtpInput> out) {
-        return new EmbeddedChannel(framer, new io.netty.channel.ChannelInboundHandlerAdapter() {
+    /** A framer in DATA mode with {@code maxSize}, spilling into {@code dir}, whose frames go to {@code out}. */
+    private static EmbeddedChannel inData(java.nio.file.Path dir, long maxSize, List<SmtpInput> out) {
+        SmtpFramer framer = new SmtpFramer(1000);
+        EmbeddedChannel ch = new EmbeddedChannel(framer, new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                 out.add((SmtpInput) msg);
             }
         });
+        framer.startData(maxSize, InvalidLineEndings.ALLOW, dir);
+        return ch;
     }
 
     @Test
     void dataPastTheSpillSizeArrivesInAFileWithTheSameBytes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        SmtpFramer framer = new SmtpFramer(1000);
         List<SmtpInput> out = new ArrayList<>();
-        EmbeddedChannel ch = collecting(framer, out);
-        framer.startData(10 << 20, InvalidLineEndings.ALLOW, dir);
+        EmbeddedChannel ch = inData(dir, 10 << 20, out);
         byte[] sent = lines(3 << 20);
         for (int i = 0; i < sent.length; i += 1500) {
             ch.writeInbound(Unpooled.wrappedBuffer(sent, i, Math.min(1500, sent.length - i)));
@@ -136,18 +138,14 @@ class SmtpFramerTest {
     @Test
     void aClientLeavingMidDataOrSendingTooMuchLeavesNoFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        SmtpFramer framer = new SmtpFramer(1000);
         List<SmtpInput> out = new ArrayList<>();
-        EmbeddedChannel ch = collecting(framer, out);
-        framer.startData(10 << 20, InvalidLineEndings.ALLOW, dir);
+        EmbeddedChannel ch = inData(dir, 10 << 20, out);
         ch.writeInbound(Unpooled.wrappedBuffer(lines(1 << 20)));
         assertThat(openFilesIn(dir)).isEqualTo(1);
         ch.close();
         assertThat(openFilesIn(dir)).as("gone with the connection").isZero();
 
-        SmtpFramer second = new SmtpFramer(1000);
-        EmbeddedChannel ch2 = collecting(second, out);
-        second.startData(1 << 20, InvalidLineEndings.ALLOW, dir);
+        EmbeddedChannel ch2 = inData(dir, 1 << 20, out);
         ch2.writeInbound(Unpooled.wrappedBuffer(lines(900 << 10)));
         assertThat(openFilesIn(dir)).isEqualTo(1);
         ch2.writeInbound(Unpooled.wrappedBuffer(lines(200 << 10)));
