@@ -56,6 +56,35 @@ public final class SpilledData {
         return out;
     }
 
+    /** The bytes from {@code from} on, as a stream that reads the file as it is read (nothing is read ahead). */
+    public java.io.InputStream stream(long from) {
+        return new java.io.InputStream() {
+            private long at = from;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (at >= size()) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, size() - at);
+                if (at < prefix.length) {
+                    n = Math.min(n, prefix.length - (int) at);
+                    System.arraycopy(prefix, (int) at, b, off, n);
+                } else {
+                    fill(ByteBuffer.wrap(b, off, n), offset + at - prefix.length);
+                }
+                at += n;
+                return n;
+            }
+        };
+    }
+
     /** The data with its first {@code length} bytes replaced by {@code head} (edited headers), the rest in the file. */
     public SpilledData replaceHead(int length, byte[] head) {
         if (length < 0 || length > size()) {

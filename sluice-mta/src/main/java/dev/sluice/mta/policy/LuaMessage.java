@@ -2,6 +2,7 @@ package dev.sluice.mta.policy;
 
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.Scheduling;
+import dev.sluice.mta.message.SpilledData;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
@@ -193,9 +194,8 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
                     throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
                             + " or kumo.dkim.ed25519_signer, got " + LuaArgs.typeName(LuaObject.arg(a, 0)));
                 }
-                // the signer reads the whole data (a large message's is read from its file for this); the signed
-                // message keeps its body where it was
-                String signature = signer.sign(message.data(), Instant.now());
+                // a large message's body is hashed from its file as it is read; the signed message keeps it there
+                String signature = sign(signer);
                 HeaderBlock block = headers();
                 block.prepend(new HeaderBlock.Field("DKIM-Signature", signature.replace("\r\n", block.eol())));
                 block.applyTo(message);
@@ -263,6 +263,26 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
         }
         Scheduling.store(message, scheduling);
         return scheduling.toData();
+    }
+
+    /** The DKIM-Signature field for the message: its body streamed from its file when it is still there. */
+    private String sign(DkimSigner signer) {
+        SpilledData spilled = message.spilled();
+        if (spilled == null) {
+            return signer.sign(message.data(), Instant.now());
+        }
+        try {
+            for (int n = 64 * 1024; ; n *= 4) {
+                byte[] head = spilled.head(n);
+                int start = DkimSigner.bodyStart(head);
+                // the header section ended before these bytes did (or they are all of it)
+                if (start < head.length || head.length == spilled.size()) {
+                    return signer.sign(java.util.Arrays.copyOf(head, start), spilled.stream(start), Instant.now());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("msg:dkim_sign: cannot read the received data: " + e.getMessage(), e);
+        }
     }
 
     private HeaderBlock headers() {
