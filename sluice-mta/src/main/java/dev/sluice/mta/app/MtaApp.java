@@ -305,7 +305,11 @@ public final class MtaApp implements AutoCloseable {
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
-            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents);
+            // large messages arrive into nameless files in the spool's directory (its disk, not a tmpfs /tmp, and a
+            // place the MTA may write to; neither spool kind looks at a file it did not name)
+            var esmtpServices = new dev.sluice.mta.ingress.smtp.EsmtpServices(injector, relay, admission,
+                    Clock.systemDefaultZone(), smtpEvents, spoolConfig.path().toAbsolutePath());
+            var server = new EsmtpServer(c, esmtpServices, null);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }
