@@ -172,8 +172,8 @@ class ShapingHelperTest extends MtaAppTestBase {
         for (String[] c : new String[][] {
             {"subscribe = { 'http://127.0.0.1:8008' }, additional_skip_log_record_types = { 'Bounced' }",
                 "additional_skip_log_record_types: 'Bounced' is not a log record type"},
-            {"publish = { 'http://127.0.0.1:8008' }, tsa_queue_config = { shrink_policy = {} }",
-                "tsa_queue_config: 'shrink_policy' is not implemented by Sluice"}}) {
+            {"publish = { 'http://127.0.0.1:8008' }, tsa_queue_config = { strategy = 'TimerWheel' }",
+                "tsa_queue_config: 'strategy' is not implemented by Sluice"}}) {
             Path file = policy("", "local shaper = shaping:setup_with_automation { " + c[0] + " }\n");
             assertThatThrownBy(() -> app = MtaFixture.start(file)).as(c[0])
                     .hasMessageMatching("(?s).*init\\.lua:\\d+: .*").hasMessageContaining(c[1]);

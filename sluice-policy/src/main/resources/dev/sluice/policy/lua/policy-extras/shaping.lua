@@ -113,7 +113,7 @@ local RECORD_TYPE_SET = set_of(RECORD_TYPES)
 
 -- Keys of KumoMTA's queue config that Sluice's scheduled queues accept but do not act on: for the publisher's
 -- queue (tsa_queue_config) they are refused, not ignored.
-local UNIMPLEMENTED_QUEUE_KEYS = set_of { 'provider_name', 'shrink_policy', 'strategy', 'timerwheel_tick_interval' }
+local UNIMPLEMENTED_QUEUE_KEYS = set_of { 'provider_name', 'strategy', 'timerwheel_tick_interval' }
 
 local function check_options(options)
   if type(options) ~= 'table' then
