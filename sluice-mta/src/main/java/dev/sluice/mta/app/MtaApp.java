@@ -181,6 +181,7 @@ public final class MtaApp implements AutoCloseable {
     private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AdminControl admin;
+    private PolicyReload reload;
     private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -299,6 +300,9 @@ public final class MtaApp implements AutoCloseable {
                 spool::writeProblem, modules.memory());
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
+        // SIGHUP, bump-config-epoch and a watched file's change reload the policy (init-only settings need a restart)
+        reload = new PolicyReload(options.policyFile(), policy, MtaCheck.wouldStart(modules), registry);
+        policy.onConfigChange(reload::reload);
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
@@ -315,7 +319,7 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
-            ConfigEpochRoutes.install(server, policy.configEpoch());
+            ConfigEpochRoutes.install(server, reload);
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
             }
@@ -388,6 +392,11 @@ public final class MtaApp implements AutoCloseable {
 
     public Policy policy() {
         return policy;
+    }
+
+    /** Reloads the policy file (what SIGHUP does); a file that does not load is refused and the running one stays. */
+    public PolicyReload.Outcome reload(String trigger) {
+        return reload.reload(trigger);
     }
 
     /**
@@ -493,13 +502,23 @@ public final class MtaApp implements AutoCloseable {
         }
     }
 
-    /** Runs until SIGTERM or SIGINT, then drains; returns the exit code. */
+    /** Runs until SIGTERM or SIGINT, then drains; SIGHUP reloads the policy; returns the exit code. */
     public static int run(Options options, Duration grace) throws Exception {
         var terminated = new java.util.concurrent.CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> terminated.countDown());
         }
+        var started = new java.util.concurrent.atomic.AtomicReference<MtaApp>();
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            MtaApp running = started.get();
+            if (running == null) {
+                LOG.warn("SIGHUP before initialization completed: ignored");
+                return;
+            }
+            Thread.ofVirtual().name("policy-reload").start(() -> running.reload("SIGHUP"));
+        });
         MtaApp app = start(options);
+        started.set(app);
         terminated.await();
         LOG.info("shutting down: no new messages; transactions and deliveries in flight may finish for up to {} s",
                 grace.toSeconds());
