@@ -74,8 +74,8 @@ public final class PolicyReload {
         try {
             List<String> wanted = tryInit();
             List<String> needRestart = new ArrayList<>();
-            wanted.stream().filter(w -> !running.contains(w)).forEach(w -> needRestart.add("added: " + w));
-            running.stream().filter(r -> !wanted.contains(r)).forEach(r -> needRestart.add("removed: " + r));
+            minus(wanted, running).forEach(w -> needRestart.add("added: " + w));
+            minus(running, wanted).forEach(r -> needRestart.add("removed: " + r));
             long epoch = policy.reload(trigger);
             outcome = new Outcome.Reloaded(epoch, needRestart);
         } catch (PolicyException e) {
@@ -99,6 +99,13 @@ public final class PolicyReload {
             }
         }
         return outcome;
+    }
+
+    /** {@code a} without one occurrence of each line of {@code b} (two listeners on port 0 are two lines). */
+    private static List<String> minus(List<String> a, List<String> b) {
+        List<String> left = new ArrayList<>(a);
+        b.forEach(left::remove);
+        return left;
     }
 
     /** The file with fresh modules in one state: pre_init and init run, nothing starts; what it would start. */
