@@ -182,6 +182,7 @@ public final class MtaApp implements AutoCloseable {
     private ScheduledQueues queues;
     private AdminControl admin;
     private PolicyReload reload;
+    private final dev.sluice.mta.admin.Console console = new dev.sluice.mta.admin.Console();
     private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -285,6 +286,7 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
         }
         logs.attachDisposition(List.copyOf(dispositionHooks));
+        logs.watch(console); // the web console's last records
         // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
         // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
         enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
@@ -320,6 +322,7 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
             ConfigEpochRoutes.install(server, reload);
+            dev.sluice.mta.admin.ConsoleRoutes.install(server, console); // the web console at /
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
             }
@@ -327,6 +330,7 @@ public final class MtaApp implements AutoCloseable {
             server.start(); // logs "http listener on ADDR"
         }
         enumeration.start();
+        console.start();
         // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
         policy.startBackground();
         started = true;
@@ -376,6 +380,11 @@ public final class MtaApp implements AutoCloseable {
         return queues;
     }
 
+    /** The web console's live side (its last log records, its open pages). */
+    public dev.sluice.mta.admin.Console console() {
+        return console;
+    }
+
     /** The operator's bounces and suspensions. */
     public AdminControl admin() {
         return admin;
@@ -415,6 +424,7 @@ public final class MtaApp implements AutoCloseable {
             sleep();
         }
         esmtp.forEach(s -> quietly(s::close));
+        quietly(console); // its pages' websockets, before the HTTP listeners stop
         http.forEach(s -> quietly(s::stop));
         if (started) {
             fire(SHUTDOWN);

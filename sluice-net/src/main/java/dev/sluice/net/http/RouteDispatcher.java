@@ -204,10 +204,40 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
             HttpServer.WebSocketRoute ws, boolean keepAlive) {
         InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
         if (ws.access() == HttpServer.Access.TRUSTED && !server.isTrusted(peer)) {
-            write(ctx, request.protocolVersion(), keepAlive, HttpResponse.text(401, "unauthorized\n"), Map.of());
-            next(ctx);
+            // as for the other routes: Basic credentials the authenticator accepts open it too (a browser sends the
+            // credentials of its page along with the upgrade)
+            String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+            BasicCredentials credentials = authorization == null || server.basicAuth() == null ? null
+                    : BasicCredentials.parse(authorization);
+            if (credentials == null) {
+                unauthorized(ctx, request.protocolVersion(), keepAlive, "unauthorized\n");
+                return;
+            }
+            FullHttpRequest held = request.retainedDuplicate();
+            CompletableFuture<BasicAuthenticator.Verdict> verdict;
+            try {
+                verdict = server.basicAuth().check(credentials.user(), credentials.password());
+            } catch (RuntimeException e) {
+                verdict = CompletableFuture.failedFuture(e);
+            }
+            verdict.whenComplete((v, error) -> ctx.executor().execute(() -> {
+                try {
+                    if (error == null && v instanceof BasicAuthenticator.Verdict.Accepted) {
+                        handshake(ctx, held, path, ws);
+                    } else {
+                        unauthorized(ctx, held.protocolVersion(), keepAlive, "authentication failed\n");
+                    }
+                } finally {
+                    held.release();
+                }
+            }));
             return;
         }
+        handshake(ctx, request, path, ws);
+    }
+
+    private void handshake(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+            HttpServer.WebSocketRoute ws) {
         String scheme = server.config().useTls() ? "wss://" : "ws://";
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                 scheme + request.headers().get(HttpHeaderNames.HOST, "localhost") + path, null, true)
