@@ -103,7 +103,7 @@ async function refresh() {
     renderSources(ready.states_by_ready_queue || {}, metrics);
     renderEntries(suspensions, readySuspensions, bounces);
     state.previous = { at: now, values };
-    $('#updated').textContent = 'updated ' + new Date(now).toLocaleTimeString();
+    $('#updated').textContent = 'updated ' + new Date(now).toLocaleTimeString([], { hour12: false });
     if ($('#status').className === 'bad' && $('#status').textContent.startsWith('GET')) status('');
   } catch (e) {
     status(e.message, true);
@@ -180,11 +180,14 @@ function renderSources(states, metrics) {
     if (s.value > 0) source(s.labels.source).health.push('suspended: ' + s.labels.reason);
   }
   for (const s of samples(metrics, 'egress_source_connection_failures_total')) source(s.labels.source).failures += s.value;
-  for (let i = state.records.length - 1; i >= 0; i--) {
+  for (let i = state.records.length - 1; i >= 0; i--) { // the newest failures first, the same text counted once
     const r = state.records[i];
     if ((r.type === 'TransientFailure' || r.type === 'Bounce') && r.egress_source !== undefined) {
       const s = source(r.egress_source || 'unspecified');
-      if (s.recent.length < 3) s.recent.push(time(r) + ' ' + responseText(r));
+      const text = responseText(r);
+      const same = s.recent.find((f) => f.text === text);
+      if (same) same.count++;
+      else if (s.recent.length < 3) s.recent.push({ at: time(r), text, count: 1 });
     }
   }
   fill('sources', [...sources.keys()].sort().map((name) => {
@@ -192,7 +195,8 @@ function renderSources(states, metrics) {
     const tr = document.createElement('tr');
     tr.dataset.source = name;
     tr.append(cell(name), cell(s.health.length ? s.health.join(', ') : 'healthy', s.health.length ? 'bad' : ''),
-      cell(s.connections, 'n'), cell(s.failures, 'n'), cell(s.recent.join('\n'), 'mono'));
+      cell(s.connections, 'n'), cell(s.failures, 'n'),
+      cell(s.recent.map((f) => f.at + (f.count > 1 ? ' (' + f.count + '\u00d7) ' : ' ') + f.text).join('\n'), 'mono'));
     return tr;
   }));
   const proxies = new Map();
@@ -206,6 +210,8 @@ function renderSources(states, metrics) {
     const p = proxy(s.labels);
     if (s.labels.result in p) p[s.labels.result] += s.value;
   }
+  $('#proxies').hidden = proxies.size === 0;
+  $('#proxies-empty').hidden = proxies.size > 0;
   fill('proxies', [...proxies.values()].map((p) => {
     const tr = document.createElement('tr');
     tr.append(cell(p.proxy), cell(p.protocol), cell(p.connections, 'n'), cell(p.delivered, 'n'),
@@ -244,7 +250,7 @@ function renderEntries(suspensions, readySuspensions, bounces) {
 
 function time(r) {
   const t = r.timestamp ? new Date(r.timestamp * 1000) : null;
-  return t ? t.toLocaleTimeString() : '';
+  return t ? t.toLocaleTimeString([], { hour12: false }) : '';
 }
 
 function responseText(r) {
