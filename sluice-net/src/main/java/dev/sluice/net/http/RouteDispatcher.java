@@ -136,13 +136,7 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
             }
             return;
         }
-        CompletableFuture<BasicAuthenticator.Verdict> verdict;
-        try {
-            verdict = server.basicAuth().check(credentials.user(), credentials.password());
-        } catch (RuntimeException e) {
-            verdict = CompletableFuture.failedFuture(e);
-        }
-        verdict.whenComplete((v, error) -> ctx.executor().execute(() -> {
+        check(credentials).whenComplete((v, error) -> ctx.executor().execute(() -> {
             switch (error != null ? new BasicAuthenticator.Verdict.Failed(error.toString()) : v) {
                 case BasicAuthenticator.Verdict.Accepted a -> run(ctx, version, keepAlive, route,
                         new HttpRequest(call.method(), call.path(), call.query(), call.headers(), call.body(), peer,
@@ -157,6 +151,15 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
                 }
             }
         }));
+    }
+
+    /** The authenticator's verdict on {@code credentials}; a throwing authenticator is a failed verdict. */
+    private CompletableFuture<BasicAuthenticator.Verdict> check(BasicCredentials credentials) {
+        try {
+            return server.basicAuth().check(credentials.user(), credentials.password());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** 401 with the challenge RFC 9110 requires, so that a client knows Basic credentials are what it may send. */
@@ -214,13 +217,7 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
                 return;
             }
             FullHttpRequest held = request.retainedDuplicate();
-            CompletableFuture<BasicAuthenticator.Verdict> verdict;
-            try {
-                verdict = server.basicAuth().check(credentials.user(), credentials.password());
-            } catch (RuntimeException e) {
-                verdict = CompletableFuture.failedFuture(e);
-            }
-            verdict.whenComplete((v, error) -> ctx.executor().execute(() -> {
+            check(credentials).whenComplete((v, error) -> ctx.executor().execute(() -> {
                 try {
                     if (error == null && v instanceof BasicAuthenticator.Verdict.Accepted) {
                         handshake(ctx, held, path, ws);
