@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * stays), 1 the MTA could not be reached or refused the call.
  */
 @Command(name = "bump-config-epoch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Reload the running MTA's policy file (as SIGHUP does) and bump its config epoch.",
+        description = {"Reload the running MTA's policy file, as SIGHUP does (and bump its config epoch).",
             "New work runs the file as it is now; a file that does not load is refused and the running policy stays.",
             "Exit code: 0 reloaded, 2 the file was refused (file:line: reason on stderr), 1 the MTA could not be reached."})
 final class ReloadCommand extends AdminCommands.Base {

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * KumoMTA's configuration monitoring: the files matched by a list of globs ({@code kumo.set_config_monitor_globs})
  * are hashed (names and contents, SHA-256) every {@link #DEFAULT_INTERVAL}; when the hash differs from the previous
- * scan's, the {@link ConfigEpoch} is bumped (in {@code sluice mta}: the policy is reloaded, {@link #onChange}). Polling, not inotify, as KumoMTA does (globs cannot be watched, and
- * inotify does not cross every container mount). Unlike KumoMTA the first scan only records the state (KumoMTA
+ * scan's, the {@link ConfigEpoch} is bumped (in {@code sluice mta} the policy is reloaded instead: {@link #onChange}).
+ * Polling, not inotify, as KumoMTA does (globs cannot be watched, and inotify does not cross every container mount). Unlike KumoMTA the first scan only records the state (KumoMTA
  * bumps at start, emptying caches the {@code init} event has just filled).
  *
  * <p>The default glob is Sluice's equivalent of KumoMTA's {@code /opt/kumomta/etc/**}{@code /*.{lua,json,toml,yaml}}:
