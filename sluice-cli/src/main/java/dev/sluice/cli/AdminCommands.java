@@ -57,6 +57,9 @@ final class AdminCommands {
                         + "(checked by the policy's http_server_validate_auth_basic).")
         String user;
 
+        /** The HTTP status of the last call's answer; 0 when the MTA could not be reached. */
+        int status;
+
         /** The answer to one call; {@code null} when the MTA could not be reached (already reported). */
         record Answer(int status, String body) {}
 
@@ -106,6 +109,7 @@ final class AdminCommands {
             PrintWriter err = spec.commandLine().getErr();
             try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
                 HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                status = r.statusCode();
                 if (r.statusCode() != 200) {
                     err.println("sluice " + name() + ": " + method + " " + uri + " answered " + r.statusCode() + ": "
                             + r.body().strip());

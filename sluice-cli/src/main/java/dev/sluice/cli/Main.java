@@ -47,6 +47,7 @@ public final class Main implements Runnable {
         for (Class<?> inspect : InspectCommands.ALL) { // kcli's inspect-* verbs, ready-q-states, provider-summary
             cl.addSubcommand(inspect);
         }
+        cl.addSubcommand(ReloadCommand.class); // bump-config-epoch: reload the running MTA's policy
         cl.setUsageHelpWidth(120); // our descriptions are written as lines up to ~110 characters
         // picocli answers a usage error with exit code 2 and the reason on stderr: keep that, add a hint.
         cl.setParameterExceptionHandler(

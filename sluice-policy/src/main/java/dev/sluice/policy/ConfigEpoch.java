@@ -9,12 +9,18 @@ import org.slf4j.LoggerFactory;
  * changed ({@code kumo.bump_config_epoch()}, or the config monitor seeing a watched file change). What caches
  * configuration compares the epoch it fetched at with {@link #current()}: memoize caches made with
  * {@code invalidate_with_epoch = true} start empty again, and queue and egress path configs whose
- * {@code refresh_strategy} is {@code 'Epoch'} are fetched again from the policy. Thread-safe.
+ * {@code refresh_strategy} is {@code 'Epoch'} are fetched again from the policy.
+ *
+ * <p>A reload of the policy file ({@link Policy#reload}) also moves the {@linkplain #generation() generation}: every
+ * cache of configuration (every memoize cache, queue, path, source and pool configs whatever their refresh strategy)
+ * compares the generation it was filled in with the current one, so that what the new code says applies to new work
+ * at once. Thread-safe.
  */
 public final class ConfigEpoch {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigEpoch.class);
 
     private final AtomicLong value = new AtomicLong();
+    private final AtomicLong generation = new AtomicLong();
     private volatile java.util.function.LongConsumer observer = n -> { };
 
     /** The epoch now; 0 until the first bump. */
@@ -28,6 +34,20 @@ public final class ConfigEpoch {
         LOG.info("config epoch bumped to {}: {}", next, reason);
         observer.accept(next);
         return next;
+    }
+
+    /** How many times the policy file was reloaded; 0 for the file loaded at start. */
+    public long generation() {
+        return generation.get();
+    }
+
+    /**
+     * The policy file was reloaded: moves the generation on (every cached config is stale), then the epoch
+     * ({@link #bump}); returns the new epoch.
+     */
+    public long reloaded(String reason) {
+        generation.incrementAndGet();
+        return bump("policy reloaded (" + reason + ")");
     }
 
     /** Called with the new epoch after each bump (the policy's {@code config_epoch} gauge). */

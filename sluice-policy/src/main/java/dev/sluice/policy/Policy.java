@@ -77,14 +77,15 @@ public final class Policy implements AutoCloseable {
 
     private final String file;
     private final Path path;
-    private final byte[] code;
+    /** The code of the current generation; replacements of abandoned states run it. Changed by {@link #reload}. */
+    private volatile byte[] code;
     /** The kumo library's modules then the caller's: what every state, a replacement too, installs. */
     private final List<LuaModule> modules;
     private final KumoLibrary library;
     private final Duration callTimeout;
     private final String overrun;
     private final int size;
-    private final Set<String> handlerNames;
+    private volatile Set<String> handlerNames;
     private final Set<String> ranOnce = new HashSet<>();
     /** Runs the Lua calls; grows past the pool size only by threads stuck in abandoned calls. */
     private final ExecutorService runners;
@@ -97,6 +98,11 @@ public final class Policy implements AutoCloseable {
     private final ArrayDeque<LuaState> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int pooled; // states of the pool, idle or lent, abandoned ones not counted
+    /** The states loaded from the current code; a state of an older generation is closed when it comes back. */
+    private Set<LuaState> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private long generation; // how many reloads swapped the pool
+    /** One reload at a time. */
+    private final Object reloadLock = new Object();
     private boolean closing; // no new callers
     private boolean closed; // idle states closed; a state coming back closes
 
@@ -151,6 +157,7 @@ public final class Policy implements AutoCloseable {
         this.overrun = "policy call exceeded " + seconds(callTimeout);
         this.size = states.size();
         this.idle.addAll(states);
+        this.current.addAll(states);
         this.pooled = states.size();
         this.handlerNames = Set.copyOf(states.getFirst().handlerNames());
         this.registry = registry;
@@ -208,7 +215,7 @@ public final class Policy implements AutoCloseable {
                 throttleRedisFallback.inc();
             }
         });
-        library.tasks().handlers(handlerNames::contains);
+        library.tasks().handlers(this::hasHandler);
         this.tasks = new PolicyTasks(path, code, modules, callTimeout);
         luaCount.set(states.size());
         AtomicInteger n = new AtomicInteger();
@@ -257,6 +264,58 @@ public final class Policy implements AutoCloseable {
     /** The policy's configuration epoch ({@code kumo.bump_config_epoch()}, the config monitor). */
     public ConfigEpoch configEpoch() {
         return library.epoch();
+    }
+
+    /**
+     * What the config monitor does when a watched file changes, given the reason (by default it bumps the epoch);
+     * {@code sluice mta} reloads the policy.
+     */
+    public void onConfigChange(java.util.function.Consumer<String> action) {
+        library.monitor().onChange(action);
+    }
+
+    /**
+     * Reads the file again and loads a fresh pool of states from it (their top-level code runs: handlers and
+     * definitions as the file says now; {@code init} does not run again). When every state loaded, the new pool
+     * takes over at once: calls from now on run the new code, {@link #hasHandler} answers for it, calls already
+     * running finish in their old state (closed when it comes back), idle old states are closed; then the config
+     * epoch's {@linkplain ConfigEpoch#reloaded generation} and epoch move on, so that cached configuration is
+     * fetched again. When the file does not load, nothing changes and the {@code file:line: reason} is thrown.
+     * One reload at a time; returns the new epoch.
+     */
+    public long reload(String reason) throws PolicyException {
+        synchronized (reloadLock) {
+            byte[] fresh = LuaState.read(path);
+            List<LuaState> states = new ArrayList<>(size);
+            try {
+                for (int i = 0; i < size; i++) {
+                    states.add(LuaState.load(path, fresh, modules, callTimeout));
+                }
+            } catch (PolicyException | RuntimeException e) {
+                states.forEach(LuaState::close);
+                throw e;
+            }
+            List<LuaState> old;
+            synchronized (lock) {
+                if (closing) {
+                    states.forEach(LuaState::close);
+                    throw new IllegalStateException("policy " + file + " is closed");
+                }
+                generation++;
+                code = fresh;
+                handlerNames = Set.copyOf(states.getFirst().handlerNames());
+                old = new ArrayList<>(idle);
+                idle.clear();
+                pooled += states.size() - old.size();
+                current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                current.addAll(states);
+                luaCount.set(pooled);
+            }
+            tasks.reloaded(fresh);
+            states.forEach(this::release); // to the callers waiting first
+            old.forEach(LuaState::close);
+            return library.epoch().reloaded(reason);
+        }
     }
 
     /**
@@ -309,7 +368,8 @@ public final class Policy implements AutoCloseable {
         return callTimeout;
     }
 
-    /** Whether the file registered a handler for {@code event} at load time (as seen in the first state). */
+    /** Whether the file registered a handler for {@code event} at load time (as seen in the first state; after a
+     * {@link #reload}, in the new file). */
     public boolean hasHandler(String event) {
         return handlerNames.contains(event);
     }
@@ -460,9 +520,10 @@ public final class Policy implements AutoCloseable {
         while (true) {
             Waiter waiter;
             synchronized (lock) {
-                if (closed) {
+                if (closed || !current.contains(state)) { // closed, or of a generation a reload replaced
                     pooled--;
                     luaCount.set(pooled);
+                    lock.notifyAll();
                     waiter = null;
                 } else {
                     waiter = waiters.poll();
@@ -569,29 +630,38 @@ public final class Policy implements AutoCloseable {
                 + " and did not stop (blocked outside Lua); its Lua state is abandoned and replaced";
         LOG.error("{}", message);
         call.result.completeExceptionally(PolicyException.timedOut(message, call.event));
-        replace();
+        replace(call.state);
     }
 
-    /** A fresh state, from the same code, in place of an abandoned one. */
-    private void replace() {
+    /** A fresh state, from the current code, in place of an abandoned one (none for a state a reload replaced). */
+    private void replace(LuaState abandonedState) {
+        long gen;
+        byte[] source;
         synchronized (lock) {
             pooled--;
             luaCount.set(pooled);
             lock.notifyAll();
-            if (closing) {
+            if (closing || !current.remove(abandonedState)) {
                 return;
             }
+            gen = generation;
+            source = code;
         }
         try {
             runners.execute(() -> {
                 LuaState state;
                 try {
-                    state = LuaState.load(path, code, modules, callTimeout);
+                    state = LuaState.load(path, source, modules, callTimeout);
                 } catch (PolicyException | RuntimeException e) {
                     LOG.error("{}: could not replace an abandoned Lua state, {} left: {}", file, pooled(), e.getMessage());
                     return;
                 }
                 synchronized (lock) {
+                    if (gen != generation) { // a reload came meanwhile and brought a full pool
+                        state.close();
+                        return;
+                    }
+                    current.add(state);
                     pooled++;
                     luaCount.set(pooled);
                 }

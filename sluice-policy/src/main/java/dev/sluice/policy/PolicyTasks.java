@@ -21,7 +21,7 @@ final class PolicyTasks implements TaskModule.Launcher {
     private static final String STOPPING = "task cancelled: the policy is stopping";
 
     private final Path path;
-    private final byte[] code;
+    private volatile byte[] code; // the policy's current code (a reload changes it)
     private final List<LuaModule> modules;
     private final Duration loadTimeout;
     private final AtomicInteger started = new AtomicInteger();
@@ -44,6 +44,11 @@ final class PolicyTasks implements TaskModule.Launcher {
         this.code = code;
         this.modules = modules;
         this.loadTimeout = loadTimeout;
+    }
+
+    /** Tasks spawned from now on load {@code code} (the policy was reloaded); running ones go on. */
+    void reloaded(byte[] code) {
+        this.code = code;
     }
 
     @Override

@@ -183,6 +183,8 @@ public final class MtaApp implements AutoCloseable {
     private ScheduledQueues queues;
     private AdminControl admin;
     private AdminShare adminShare;
+    private PolicyReload reload;
+    private final dev.sluice.mta.admin.Console console = new dev.sluice.mta.admin.Console();
     private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -287,6 +289,7 @@ public final class MtaApp implements AutoCloseable {
             LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
         }
         logs.attachDisposition(List.copyOf(dispositionHooks));
+        logs.watch(console); // the web console's last records
         // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
         // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
         enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
@@ -302,6 +305,9 @@ public final class MtaApp implements AutoCloseable {
                 spool::writeProblem, modules.memory());
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
+        // SIGHUP, bump-config-epoch and a watched file's change reload the policy (init-only settings need a restart)
+        reload = new PolicyReload(options.policyFile(), policy, MtaCheck.wouldStart(modules), registry);
+        policy.onConfigChange(reload::reload);
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
@@ -322,7 +328,8 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
-            ConfigEpochRoutes.install(server, policy.configEpoch());
+            ConfigEpochRoutes.install(server, reload);
+            dev.sluice.mta.admin.ConsoleRoutes.install(server, console); // the web console at /
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
             }
@@ -330,6 +337,7 @@ public final class MtaApp implements AutoCloseable {
             server.start(); // logs "http listener on ADDR"
         }
         enumeration.start();
+        console.start();
         // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
         policy.startBackground();
         started = true;
@@ -379,6 +387,11 @@ public final class MtaApp implements AutoCloseable {
         return queues;
     }
 
+    /** The web console's live side (its last log records, its open pages). */
+    public dev.sluice.mta.admin.Console console() {
+        return console;
+    }
+
     /** The operator's bounces and suspensions. */
     public AdminControl admin() {
         return admin;
@@ -397,6 +410,11 @@ public final class MtaApp implements AutoCloseable {
         return policy;
     }
 
+    /** Reloads the policy file (what SIGHUP does); a file that does not load is refused and the running one stays. */
+    public PolicyReload.Outcome reload(String trigger) {
+        return reload.reload(trigger);
+    }
+
     /**
      * The SIGTERM drain: stop accepting, let ESMTP transactions in flight finish (their messages get spooled and
      * acknowledged), stop scheduling, let deliveries in flight finish, then flush the logs and close the spool.
@@ -413,6 +431,7 @@ public final class MtaApp implements AutoCloseable {
             sleep();
         }
         esmtp.forEach(s -> quietly(s::close));
+        quietly(console); // its pages' websockets, before the HTTP listeners stop
         http.forEach(s -> quietly(s::stop));
         if (started) {
             fire(SHUTDOWN);
@@ -503,13 +522,23 @@ public final class MtaApp implements AutoCloseable {
         }
     }
 
-    /** Runs until SIGTERM or SIGINT, then drains; returns the exit code. */
+    /** Runs until SIGTERM or SIGINT, then drains; SIGHUP reloads the policy; returns the exit code. */
     public static int run(Options options, Duration grace) throws Exception {
         var terminated = new java.util.concurrent.CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> terminated.countDown());
         }
+        var started = new java.util.concurrent.atomic.AtomicReference<MtaApp>();
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            MtaApp running = started.get();
+            if (running == null) {
+                LOG.warn("SIGHUP before initialization completed: ignored");
+                return;
+            }
+            Thread.ofVirtual().name("policy-reload").start(() -> running.reload("SIGHUP"));
+        });
         MtaApp app = start(options);
+        started.set(app);
         terminated.await();
         LOG.info("shutting down: no new messages; transactions and deliveries in flight may finish for up to {} s",
                 grace.toSeconds());

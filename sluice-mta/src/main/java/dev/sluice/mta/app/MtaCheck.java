@@ -211,7 +211,8 @@ public final class MtaCheck {
                 : e.getMessage() + " (in " + e.event() + ")";
     }
 
-    private static List<String> wouldStart(MtaModules modules) {
+    /** What {@code sluice mta} starts for what the modules recorded, one line each (also what a reload compares). */
+    static List<String> wouldStart(MtaModules modules) {
         var lines = new ArrayList<String>();
         for (EsmtpListenerConfig c : modules.esmtp().listeners()) {
             lines.add("esmtp listener " + IpLiterals.format(c.listen()));

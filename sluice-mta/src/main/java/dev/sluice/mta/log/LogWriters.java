@@ -17,6 +17,7 @@ public final class LogWriters implements AutoCloseable {
     private final List<LogWriter> writers;
     private final BounceClassifier classifier;
     private volatile List<RecordHook> hooks = List.of();
+    private volatile java.util.function.Consumer<LogRecord> watcher = r -> { };
     private volatile List<DispositionHook> dispositionHooks = List.of();
 
     private LogWriters(List<LogWriter> writers, BounceClassifier classifier) {
@@ -104,9 +105,18 @@ public final class LogWriters implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands every record logged from now on (as written, classified) to {@code watcher}, on the logging thread: it
+     * must be quick and must not block (the console keeps the last records in memory).
+     */
+    public void watch(java.util.function.Consumer<LogRecord> watcher) {
+        this.watcher = java.util.Objects.requireNonNull(watcher);
+    }
+
     /** See {@link LogWriter#log(LogRecord, Message)}; also offered to the hooks and disposition hooks. */
     public void log(LogRecord record, Message message) throws InterruptedException {
         LogRecord classified = classifier.apply(record); // webhooks see bounce_classification too
+        watcher.accept(classified);
         hook(classified, message);
         dispose(classified, message);
 
@@ -132,6 +142,7 @@ public final class LogWriters implements AutoCloseable {
      */
     public void log(LogRecord record) throws InterruptedException {
         LogRecord classified = classifier.apply(record);
+        watcher.accept(classified);
         for (RecordHook h : hooks) {
             if (h.config().hooks(classified.type())) {
                 h.offer(classified);

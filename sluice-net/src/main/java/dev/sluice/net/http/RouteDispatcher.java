@@ -136,13 +136,7 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
             }
             return;
         }
-        CompletableFuture<BasicAuthenticator.Verdict> verdict;
-        try {
-            verdict = server.basicAuth().check(credentials.user(), credentials.password());
-        } catch (RuntimeException e) {
-            verdict = CompletableFuture.failedFuture(e);
-        }
-        verdict.whenComplete((v, error) -> ctx.executor().execute(() -> {
+        check(credentials).whenComplete((v, error) -> ctx.executor().execute(() -> {
             switch (error != null ? new BasicAuthenticator.Verdict.Failed(error.toString()) : v) {
                 case BasicAuthenticator.Verdict.Accepted a -> run(ctx, version, keepAlive, route,
                         new HttpRequest(call.method(), call.path(), call.query(), call.headers(), call.body(), peer,
@@ -157,6 +151,15 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
                 }
             }
         }));
+    }
+
+    /** The authenticator's verdict on {@code credentials}; a throwing authenticator is a failed verdict. */
+    private CompletableFuture<BasicAuthenticator.Verdict> check(BasicCredentials credentials) {
+        try {
+            return server.basicAuth().check(credentials.user(), credentials.password());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** 401 with the challenge RFC 9110 requires, so that a client knows Basic credentials are what it may send. */
@@ -204,10 +207,34 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
             HttpServer.WebSocketRoute ws, boolean keepAlive) {
         InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
         if (ws.access() == HttpServer.Access.TRUSTED && !server.isTrusted(peer)) {
-            write(ctx, request.protocolVersion(), keepAlive, HttpResponse.text(401, "unauthorized\n"), Map.of());
-            next(ctx);
+            // as for the other routes: Basic credentials the authenticator accepts open it too (a browser sends the
+            // credentials of its page along with the upgrade)
+            String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+            BasicCredentials credentials = authorization == null || server.basicAuth() == null ? null
+                    : BasicCredentials.parse(authorization);
+            if (credentials == null) {
+                unauthorized(ctx, request.protocolVersion(), keepAlive, "unauthorized\n");
+                return;
+            }
+            FullHttpRequest held = request.retainedDuplicate();
+            check(credentials).whenComplete((v, error) -> ctx.executor().execute(() -> {
+                try {
+                    if (error == null && v instanceof BasicAuthenticator.Verdict.Accepted) {
+                        handshake(ctx, held, path, ws);
+                    } else {
+                        unauthorized(ctx, held.protocolVersion(), keepAlive, "authentication failed\n");
+                    }
+                } finally {
+                    held.release();
+                }
+            }));
             return;
         }
+        handshake(ctx, request, path, ws);
+    }
+
+    private void handshake(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+            HttpServer.WebSocketRoute ws) {
         String scheme = server.config().useTls() ? "wss://" : "ws://";
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                 scheme + request.headers().get(HttpHeaderNames.HOST, "localhost") + path, null, true)

@@ -36,8 +36,10 @@ public final class EgressConfigResolver {
 
     private final Policy policy;
     private final EgressDefinitions definitions;
-    private final TtlCache<String, EgressSource> sources;
-    private final TtlCache<String, EgressPool> pools;
+    private final TtlCache<String, Fetched<EgressSource>> sources;
+    private final TtlCache<String, Fetched<EgressPool>> pools;
+    /** The policy generation the caches were last emptied for ({@link dev.sluice.policy.ConfigEpoch#generation()}). */
+    private final java.util.concurrent.atomic.AtomicLong generationSeen = new java.util.concurrent.atomic.AtomicLong();
     private final TtlCache<QueueKey, Fetched<QueueConfig>> queues;
     private final TtlCache<PathKey, Fetched<EgressPath>> paths;
     private final TtlCache<TimedOut, PolicyException> timedOut;
@@ -46,8 +48,11 @@ public final class EgressConfigResolver {
 
     private record PathKey(String routingDomain, String source, String site) {}
 
-    /** A cached result and the config epoch it was fetched in. */
-    private record Fetched<T>(T value, long epoch, RefreshStrategy strategy) {}
+    /**
+     * A cached result, the config epoch it was fetched in and the policy generation its call started in (a result
+     * of the code a reload replaced is never served after the reload).
+     */
+    private record Fetched<T>(T value, long epoch, long generation, RefreshStrategy strategy) {}
 
     /** How long an Epoch-refreshed config stays in the cache: until the epoch moves, in practice. */
     private static final Duration UNTIL_EPOCH = Duration.ofDays(3650);
@@ -80,7 +85,8 @@ public final class EgressConfigResolver {
         if (EgressSource.UNSPECIFIED.equals(name)) {
             return EgressSource.unspecified();
         }
-        EgressSource cached = sources.get(name);
+        long generation = generation();
+        EgressSource cached = current(sources.get(name), generation);
         if (cached != null) {
             return cached;
         }
@@ -91,7 +97,7 @@ public final class EgressConfigResolver {
             source = definitions.source(name).orElseThrow(() -> missing(event, "source", name,
                     "kumo.define_egress_source"));
         }
-        sources.put(name, source, source.ttl());
+        sources.put(name, new Fetched<>(source, 0, generation, RefreshStrategy.Ttl), source.ttl());
         return source;
     }
 
@@ -103,7 +109,8 @@ public final class EgressConfigResolver {
         if (EgressPool.UNSPECIFIED.equals(name)) {
             return EgressPool.unspecified();
         }
-        EgressPool cached = pools.get(name);
+        long generation = generation();
+        EgressPool cached = current(pools.get(name), generation);
         if (cached != null) {
             return cached;
         }
@@ -121,7 +128,7 @@ public final class EgressConfigResolver {
                         e.event());
             }
         }
-        pools.put(name, pool, pool.ttl());
+        pools.put(name, new Fetched<>(pool, 0, generation, RefreshStrategy.Ttl), pool.ttl());
         return pool;
     }
 
@@ -132,7 +139,8 @@ public final class EgressConfigResolver {
     public QueueConfig queueConfig(String domain, String tenant, String campaign, String routingDomain)
             throws PolicyException {
         QueueKey key = new QueueKey(domain, tenant, campaign, routingDomain);
-        QueueConfig cached = current(queues.get(key));
+        long generation = generation();
+        QueueConfig cached = current(queues.get(key), generation);
         if (cached != null) {
             return cached;
         }
@@ -143,7 +151,7 @@ public final class EgressConfigResolver {
         if (config == null) {
             config = QueueConfig.DEFAULT;
         }
-        queues.put(key, new Fetched<>(config, epoch, config.refreshStrategy()),
+        queues.put(key, new Fetched<>(config, epoch, generation, config.refreshStrategy()),
                 lifetime(config.refreshStrategy(), config.refreshInterval()));
         return config;
     }
@@ -151,7 +159,8 @@ public final class EgressConfigResolver {
     /** The config of the path from {@code sourceName} to {@code siteName}: {@code get_egress_path_config}, else the defaults. */
     public EgressPath path(String routingDomain, String sourceName, String siteName) throws PolicyException {
         PathKey key = new PathKey(routingDomain, sourceName, siteName);
-        EgressPath cached = current(paths.get(key));
+        long generation = generation();
+        EgressPath cached = current(paths.get(key), generation);
         if (cached != null) {
             return cached;
         }
@@ -162,14 +171,17 @@ public final class EgressConfigResolver {
         if (path == null) {
             path = EgressPath.DEFAULT;
         }
-        paths.put(key, new Fetched<>(path, epoch, path.refreshStrategy()),
+        paths.put(key, new Fetched<>(path, epoch, generation, path.refreshStrategy()),
                 lifetime(path.refreshStrategy(), path.refreshInterval()));
         return path;
     }
 
-    /** The cached value, unless it is refreshed by epoch and the epoch has moved since it was fetched. */
-    private <T> T current(Fetched<T> fetched) {
-        if (fetched == null) {
+    /**
+     * The cached value, unless the policy was reloaded since its call started, or it is refreshed by epoch and the
+     * epoch has moved since it was fetched.
+     */
+    private <T> T current(Fetched<T> fetched, long generation) {
+        if (fetched == null || fetched.generation() != generation) {
             return null;
         }
         if (fetched.strategy() == RefreshStrategy.Epoch && fetched.epoch() != policy.configEpoch().current()) {
@@ -180,6 +192,19 @@ public final class EgressConfigResolver {
 
     private static Duration lifetime(RefreshStrategy strategy, Duration refreshInterval) {
         return strategy == RefreshStrategy.Epoch ? UNTIL_EPOCH : refreshInterval;
+    }
+
+    /**
+     * The policy's generation now; the first lookup after a reload empties the caches (what the old code said, and
+     * lookups that timed out in it, no longer count).
+     */
+    private long generation() {
+        long now = policy.configEpoch().generation();
+        long seen = generationSeen.get();
+        if (seen != now && generationSeen.compareAndSet(seen, now)) {
+            invalidateAll();
+        }
+        return now;
     }
 
     /** Forgets every cached result (e.g. after a policy reload). */

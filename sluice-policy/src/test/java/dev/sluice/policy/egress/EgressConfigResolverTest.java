@@ -348,4 +348,27 @@ class EgressConfigResolverTest {
             assertThat(policies.count("queue:ttl.example")).isEqualTo(2);
         }
     }
+
+    @Test
+    void aReloadOfThePolicyFileFetchesEveryConfigAgainWhateverItsTtl() throws Exception {
+        Path file = TestPolicies.write(dir, "p.lua",
+                "kumo.on('get_queue_config', function(domain) return kumo.make_queue_config { egress_pool = 'pool-a' } end)",
+                "kumo.on('get_egress_path_config', function() return kumo.make_egress_path { connection_limit = 3 } end)",
+                "kumo.on('get_egress_source', function(name) return kumo.make_egress_source { name = name, ehlo_domain = 'a.test' } end)");
+        try (Policy policy = policies.load(file)) {
+            var r = resolver(policy);
+            assertThat(r.queueConfig("example.com", null, null, null).poolName()).isEqualTo("pool-a");
+            assertThat(r.path("example.com", "ip-1", "mx.example.com").connectionLimit()).isEqualTo(3);
+            assertThat(r.source("ip-1").ehloDomain()).contains("a.test");
+            TestPolicies.write(dir, "p.lua",
+                    "kumo.on('get_queue_config', function(domain) return kumo.make_queue_config { egress_pool = 'pool-b' } end)",
+                    "kumo.on('get_egress_path_config', function() return kumo.make_egress_path { connection_limit = 7 } end)",
+                    "kumo.on('get_egress_source', function(name) return kumo.make_egress_source { name = name, ehlo_domain = 'b.test' } end)");
+            assertThat(r.queueConfig("example.com", null, null, null).poolName()).isEqualTo("pool-a"); // cached
+            policy.reload("test");
+            assertThat(r.queueConfig("example.com", null, null, null).poolName()).isEqualTo("pool-b");
+            assertThat(r.path("example.com", "ip-1", "mx.example.com").connectionLimit()).isEqualTo(7);
+            assertThat(r.source("ip-1").ehloDomain()).contains("b.test");
+        }
+    }
 }

@@ -111,7 +111,9 @@ public final class MemoizeModule implements LuaModule {
         boolean withEpoch = !staleReads && Boolean.TRUE.equals(map.get("invalidate_with_epoch"));
         var options = new MemoCache.Options(ttl, capacity.intValue(), populateTimeout,
                 Boolean.TRUE.equals(map.get("retry_on_populate_timeout")), staleReads);
-        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::current : () -> 0L, clock,
+        // without invalidate_with_epoch a cache still starts empty when the policy file is reloaded (its code may have
+        // changed what it computes)
+        return caches.computeIfAbsent(name, n -> new MemoCache(n, options, withEpoch ? epoch::current : epoch::generation, clock,
                 (event, cache) -> metrics.count(event, cache)));
     }
 }

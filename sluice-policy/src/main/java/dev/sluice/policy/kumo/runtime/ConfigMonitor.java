@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * KumoMTA's configuration monitoring: the files matched by a list of globs ({@code kumo.set_config_monitor_globs})
  * are hashed (names and contents, SHA-256) every {@link #DEFAULT_INTERVAL}; when the hash differs from the previous
- * scan's, the {@link ConfigEpoch} is bumped. Polling, not inotify, as KumoMTA does (globs cannot be watched, and
- * inotify does not cross every container mount). Unlike KumoMTA the first scan only records the state (KumoMTA
+ * scan's, the {@link ConfigEpoch} is bumped (in {@code sluice mta} the policy is reloaded instead: {@link #onChange}).
+ * Polling, not inotify, as KumoMTA does (globs cannot be watched, and inotify does not cross every container mount). Unlike KumoMTA the first scan only records the state (KumoMTA
  * bumps at start, emptying caches the {@code init} event has just filled).
  *
  * <p>The default glob is Sluice's equivalent of KumoMTA's {@code /opt/kumomta/etc/**}{@code /*.{lua,json,toml,yaml}}:
@@ -39,6 +39,7 @@ public final class ConfigMonitor implements AutoCloseable {
 
     private final ConfigEpoch epoch;
     private volatile List<String> globs;
+    private volatile java.util.function.Consumer<String> onChange;
     private final Object scanLock = new Object();
     private String lastHash; // guarded by scanLock; null before the first scan
     private volatile boolean closed;
@@ -47,6 +48,15 @@ public final class ConfigMonitor implements AutoCloseable {
     public ConfigMonitor(ConfigEpoch epoch, List<String> globs) {
         this.epoch = epoch;
         this.globs = List.copyOf(globs);
+        this.onChange = epoch::bump;
+    }
+
+    /**
+     * What a change of the watched files does, given the reason: bumps the epoch unless told otherwise (a policy
+     * reload, which bumps it when the new file loads: {@code Policy.onConfigChange}).
+     */
+    public void onChange(java.util.function.Consumer<String> action) {
+        this.onChange = java.util.Objects.requireNonNull(action);
     }
 
     /**
@@ -120,7 +130,8 @@ public final class ConfigMonitor implements AutoCloseable {
             if (previous == null || previous.equals(hash)) {
                 return false;
             }
-            epoch.bump("config monitor: a file matched by " + globs + " changed (" + files.size() + " file(s) watched)");
+            onChange.accept("config monitor: a file matched by " + globs + " changed (" + files.size()
+                    + " file(s) watched)");
             return true;
         }
     }
