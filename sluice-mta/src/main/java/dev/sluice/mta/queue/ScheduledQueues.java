@@ -393,6 +393,20 @@ public final class ScheduledQueues implements AutoCloseable {
      * earliest end of those suspensions, not an attempt).
      */
     private void promote(Entry e, Map<String, Instant> skipped) {
+        try {
+            promoteNow(e, skipped);
+        } catch (java.io.UncheckedIOException unreadable) {
+            // the spool cannot give its meta or data now (reopening after a full disk): later, not an attempt;
+            // thrown on, the message would be gone from the queues until a restart
+            LOG.warn("{} stays queued: {}; tried again in {}", e.message().id(), unreadable.getMessage(),
+                    SPOOL_READ_RETRY);
+            schedule(e.message(), e.queue(), e.attempts(), SPOOL_READ_RETRY);
+        }
+    }
+
+    private static final Duration SPOOL_READ_RETRY = Duration.ofSeconds(10);
+
+    private void promoteNow(Entry e, Map<String, Instant> skipped) {
         Message m = e.message();
         QueueName q = e.queue();
         int attempt = e.attempts() + 1;

@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -93,6 +95,12 @@ public final class RocksDbSpool implements Spool {
     private final GroupCommitter committer;
     // replaced only by the constructor and by the writer thread's reopen after a failed write
     private volatile Db db;
+    // readers of db on other threads (reads, the enumeration) hold the read lock while they use it; closing it (the
+    // writer's reopen, close()) takes the write lock: RocksDB crashes the process on a handle closed under a read
+    private final ReentrantReadWriteLock dbLock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    /** How long a read waits for the writer's reopen after a failed write before it fails. */
+    private static final long REOPEN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private CommitMark mark;
     private boolean markFailureLogged;
 
@@ -527,14 +535,17 @@ public final class RocksDbSpool implements Spool {
     private void reopen() throws Exception {
         Db old = db;
         if (old != null) {
+            dbLock.writeLock().lock();
             try {
+                db = null;
                 old.close();
             } catch (RuntimeException e) {
                 LOG.debug("spool {}: closing after a failed write: {}", config.name(), e.toString());
+            } finally {
+                dbLock.writeLock().unlock();
             }
-            db = null;
         }
-        db = open(WALRecoveryMode.TolerateCorruptedTailRecords);
+        db = open(WALRecoveryMode.TolerateCorruptedTailRecords); // reads wait for it (REOPEN_WAIT_NANOS)
     }
 
     @Override
@@ -559,7 +570,16 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public void loadAll(Consumer<Message> sink) throws IOException {
-        Db d = db;
+        dbLock.readLock().lock();
+        try {
+            loadAll(awaitOpen(), sink);
+        } finally {
+            dbLock.readLock().unlock();
+        }
+    }
+
+    /** Under the read lock. */
+    private void loadAll(Db d, Consumer<Message> sink) throws IOException {
         // the iterator reads a snapshot taken now: messages stored later (ingress runs meanwhile) are not seen
         try (RocksIterator it = d.rocks().newIterator(d.meta())) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -593,22 +613,49 @@ public final class RocksDbSpool implements Spool {
     }
 
     private byte[] read(MessageId id, boolean meta) throws IOException {
-        Db d = db;
         String what = meta ? "meta" : "data";
-        if (d == null) {
-            throw new IOException("spool " + config.name() + " is closed or reopening after a failed write");
-        }
         byte[] value;
+        dbLock.readLock().lock();
         try {
+            Db d = awaitOpen();
             value = d.rocks().get(meta ? d.meta() : d.data(), id.toBytes());
         } catch (RocksDBException e) {
             throw new IOException("spool " + config.name() + ": " + what + " of " + id + " unreadable: "
                     + e.getMessage(), e);
+        } finally {
+            dbLock.readLock().unlock();
         }
         if (value == null) {
             throw new IOException("spool " + config.name() + " has no " + what + " for " + id);
         }
         return value;
+    }
+
+    /**
+     * The open database, holding the read lock; while the writer reopens it after a failed write (a full disk), waits
+     * for that (the lock let go meanwhile) up to {@link #REOPEN_WAIT_NANOS}, so that a message read then is delayed,
+     * not failed.
+     */
+    private Db awaitOpen() throws IOException {
+        long deadline = System.nanoTime() + REOPEN_WAIT_NANOS;
+        for (Db d = db; ; d = db) {
+            if (d != null) {
+                return d;
+            }
+            if (closed || System.nanoTime() - deadline > 0) {
+                throw new IOException("spool " + config.name() + (closed ? " is closed"
+                        : " is still reopening after a failed write"));
+            }
+            dbLock.readLock().unlock();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("spool " + config.name() + ": interrupted while it reopens", e);
+            } finally {
+                dbLock.readLock().lock();
+            }
+        }
     }
 
     @Override
@@ -623,6 +670,7 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public void close() {
+        closed = true;
         committer.close();
         synchronized (this) {
             closeQuietly();
@@ -630,10 +678,15 @@ public final class RocksDbSpool implements Spool {
     }
 
     private void closeQuietly() {
-        Db d = db;
-        db = null;
-        if (d != null) {
-            d.close();
+        dbLock.writeLock().lock();
+        try {
+            Db d = db;
+            db = null;
+            if (d != null) {
+                d.close();
+            }
+        } finally {
+            dbLock.writeLock().unlock();
         }
         if (mark != null) {
             try {
