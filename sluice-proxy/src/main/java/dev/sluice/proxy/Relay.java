@@ -168,16 +168,8 @@ final class Relay {
         session.bytesClientToDest = clientSide.copied + clientSide.splicedBytes();
         session.bytesDestToClient = destSide.copied + destSide.splicedBytes();
         session.relayPath = clientSide.spliced || destSide.spliced ? "splice" : "copy";
-        ProxyMetrics m = session.listener.metrics();
-        String l = session.listener.label();
-        for (Side s : new Side[] {clientSide, destSide}) {
-            if (s.copied > 0 || !s.spliced) {
-                m.relayBytes.labelValues(l, "copy", s.direction.label).inc(s.copied);
-            }
-            if (s.spliced) {
-                m.relayBytes.labelValues(l, "splice", s.direction.label).inc(s.splicedBytes());
-            }
-        }
+        count(clientSide);
+        count(destSide);
         // close() on a closed channel still builds its exception: skip the ones already closed.
         if (client.isOpen()) {
             client.close();
@@ -193,6 +185,16 @@ final class Relay {
                 root = root.getCause();
             }
             session.finish(new SessionOutcome.Failed("relay I/O error: " + cause + (root != cause ? " (cause: " + root + ")" : "")));
+        }
+    }
+
+    private void count(Side s) {
+        int d = s.direction.ordinal();
+        if (s.copied > 0 || !s.spliced) {
+            session.metrics.copied[d].inc(s.copied);
+        }
+        if (s.spliced) {
+            session.metrics.spliced(s.direction).inc(s.splicedBytes());
         }
     }
 

@@ -24,6 +24,8 @@ final class Session {
     final Listener listener;
     final Channel client;
     final StepTimer timer;
+    /** This listener's data points, looked up once. */
+    final ProxyMetrics.OfListener metrics;
     private final long startNanos = System.nanoTime();
     List<String> identities = List.of();
     State state = State.NONE;
@@ -46,13 +48,14 @@ final class Session {
         this.listener = listener;
         this.client = client;
         this.timer = new StepTimer(client.eventLoop(), listener.config().timeout());
+        this.metrics = listener.metrics().of(listener.label());
     }
 
     /** Counted once the client is really a SOCKS client (after TLS on TLS listeners). */
     void started() {
         listener.sessions().add(this);
-        listener.metrics().accepted.labelValues(listener.label()).inc();
-        listener.metrics().active.labelValues(listener.label()).inc();
+        metrics.accepted.inc();
+        metrics.active.inc();
         client.closeFuture().addListener(f -> {
             if (relay == null) {
                 finish(new SessionOutcome.ClosedByClient(phase)); // no-op when we closed it (the session ended first)
@@ -132,15 +135,13 @@ final class Session {
         if (outcome instanceof SessionOutcome.Relayed && client.isOpen()) {
             client.close();
         }
-        ProxyMetrics m = listener.metrics();
-        String l = listener.label();
-        m.active.labelValues(l).dec();
-        (outcome.completed() ? m.completed : m.failed).labelValues(l).inc();
+        metrics.active.dec();
+        (outcome.completed() ? metrics.completed : metrics.failed).inc();
         if (bytesClientToDest > 0) {
-            m.bytesClientToDest.labelValues(l).inc(bytesClientToDest);
+            metrics.bytesClientToDest.inc(bytesClientToDest);
         }
         if (bytesDestToClient > 0) {
-            m.bytesDestToClient.labelValues(l).inc(bytesDestToClient);
+            metrics.bytesDestToClient.inc(bytesDestToClient);
         }
         if (releaseSource != null) {
             releaseSource.run();
