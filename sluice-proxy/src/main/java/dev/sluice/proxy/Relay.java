@@ -68,7 +68,7 @@ final class Relay {
     void start() {
         session.relay = this;
         dest.pipeline().addLast(destSide);
-        client.closeFuture().addListener(f -> closed());
+        // The client's close reaches closed() through the session's own close listener (Session.started).
         dest.closeFuture().addListener(f -> closed());
         dest.flush();
         client.config().setAutoRead(true);
@@ -151,7 +151,7 @@ final class Relay {
         end(cause);
     }
 
-    private void closed() {
+    void closed() {
         end(null);
     }
 
@@ -236,11 +236,9 @@ final class Relay {
                 return;
             }
             copied += buf.readableBytes();
-            target.write(buf).addListener(w -> {
-                if (!w.isSuccess()) {
-                    failed(w.cause());
-                }
-            });
+            // No promise or listener per write: a failed write fires exceptionCaught on the target's pipeline,
+            // where the other Side fails the relay (its exceptionCaught below).
+            target.write(buf, target.voidPromise());
             if (spliceable && !spliced && copied >= SPLICE_AFTER_BYTES && !ended && source.isActive() && target.isActive()) {
                 startSplice();
                 return;

@@ -59,6 +59,8 @@ final class Session {
         client.closeFuture().addListener(f -> {
             if (relay == null) {
                 finish(new SessionOutcome.ClosedByClient(phase)); // no-op when we closed it (the session ended first)
+            } else {
+                relay.closed();
             }
         });
     }
