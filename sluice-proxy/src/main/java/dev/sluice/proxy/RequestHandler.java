@@ -102,7 +102,13 @@ final class RequestHandler extends SocksStep {
         busy = true;
         session.phase = "BIND " + IpLiterals.format(source);
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
-        ChannelFuture reg = Outbound.bootstrap(session, source.getAddress(), true).register();
+        ChannelFuture reg;
+        try {
+            reg = Outbound.register(session, source.getAddress(), true);
+        } catch (RuntimeException e) {
+            bindFailed(source, e);
+            return;
+        }
         Channel ch = reg.channel();
         session.outbound = ch;
         reg.addListener(r -> {
@@ -149,26 +155,35 @@ final class RequestHandler extends SocksStep {
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
                 "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));
         ChannelFuture f;
+        InetSocketAddress source = session.boundSource;
         if (session.state == Session.State.BOUND) {
             f = session.outbound.connect(destination);
         } else {
-            f = Outbound.bootstrap(session, destination.getAddress(), false).connect(destination);
+            try {
+                f = Outbound.connect(session, destination);
+            } catch (RuntimeException e) {
+                connectFailed(source, destination, e);
+                return;
+            }
             session.outbound = f.channel();
         }
-        InetSocketAddress source = session.boundSource;
         f.addListener((ChannelFutureListener) c -> {
             if (session.finished()) {
                 c.channel().close();
                 return;
             }
             if (!c.isSuccess()) {
-                Socks5CommandStatus status = ConnectFailures.replyFor(c.cause(), source, destination);
-                session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
-                        + IpLiterals.format(source) + " failed: " + c.cause());
+                connectFailed(source, destination, c.cause());
                 return;
             }
             connected(ctx, c.channel());
         });
+    }
+
+    private void connectFailed(InetSocketAddress source, InetSocketAddress destination, Throwable cause) {
+        Socks5CommandStatus status = ConnectFailures.replyFor(cause, source, destination);
+        session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
+                + IpLiterals.format(source) + " failed: " + cause);
     }
 
     private void connected(ChannelHandlerContext ctx, Channel outbound) {
