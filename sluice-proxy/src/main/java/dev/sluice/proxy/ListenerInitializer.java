@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
-import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
@@ -47,7 +46,8 @@ final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
     static void startSocks(Session session) {
         session.started();
         var decoder = new Socks5InitialRequestDecoder();
-        session.client.pipeline().addLast(Socks5ServerEncoder.DEFAULT, decoder, new GreetingHandler(session, decoder));
+        // Replies are written as bytes (SocksReplies): no encoder.
+        session.client.pipeline().addLast(decoder, new GreetingHandler(session, decoder));
     }
 
     /** Waits for the TLS handshake; only then is the client a SOCKS session (KumoProxy counts it after TLS). */

@@ -4,8 +4,6 @@ import dev.sluice.net.IpLiterals;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
-import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -76,7 +74,7 @@ final class Session {
         }
         // finish first: the write may complete, and the close fire, before writeAndFlush returns
         finish(new SessionOutcome.Refused(status, reason));
-        client.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
+        client.writeAndFlush(SocksReplies.failure(client.alloc(), status))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
