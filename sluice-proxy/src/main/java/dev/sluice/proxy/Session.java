@@ -58,7 +58,7 @@ final class Session {
             if (relay == null) {
                 finish(new SessionOutcome.ClosedByClient(phase)); // no-op when we closed it (the session ended first)
             } else {
-                relay.closed();
+                relay.closed(client);
             }
         });
     }
