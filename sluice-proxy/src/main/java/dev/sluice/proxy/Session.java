@@ -147,10 +147,25 @@ final class Session {
             releaseSource.run();
         }
         listener.sessions().remove(this);
-        long ms = (System.nanoTime() - startNanos) / 1_000_000;
-        log.info("proxy session client={} identity={} source={} destination={} bytes_client_to_dest={} bytes_dest_to_client={} relay={} duration_ms={} outcome={}",
-                IpLiterals.format(remote()), identityText(), IpLiterals.format(boundSource), IpLiterals.format(destination),
-                bytesClientToDest, bytesDestToClient, relayPath, ms, outcome);
+        if (log.isInfoEnabled()) {
+            log.info(logLine(outcome, (System.nanoTime() - startNanos) / 1_000_000));
+        }
+    }
+
+    /**
+     * The session's one log line, built directly: no argument array, boxing or placeholder scan per session, and
+     * nothing at all formatted when INFO is off.
+     */
+    private String logLine(SessionOutcome outcome, long ms) {
+        return new StringBuilder(256).append("proxy session client=").append(IpLiterals.format(remote()))
+                .append(" identity=").append(identityText())
+                .append(" source=").append(IpLiterals.format(boundSource))
+                .append(" destination=").append(IpLiterals.format(destination))
+                .append(" bytes_client_to_dest=").append(bytesClientToDest)
+                .append(" bytes_dest_to_client=").append(bytesDestToClient)
+                .append(" relay=").append(relayPath)
+                .append(" duration_ms=").append(ms)
+                .append(" outcome=").append(outcome).toString();
     }
 
     InetSocketAddress remote() {
