@@ -13,6 +13,15 @@
 #   SLUICE_PROXY_CMD="bin/sluice proxy --listen 127.0.0.1:PORT --allow-destination 127.0.0.0/8"   PORT is replaced;
 #                                     run from the repo root (the targets are on loopback, refused unless allowed)
 #   JAVA_HOME (JDK >= 21; else the newest under /usr/lib/jvm)   KEEP_WORK=1 keeps logs in the work directory
+#
+# CPU-per-session mode (CPU_SESSIONS set): instead of the tables above, only proxy CPU (utime+stime from /proc) per
+# session over a bounded count, which a loaded machine disturbs much less than wall-clock rates. For each round
+# (CPU_ROUNDS=3) every subject of PROXIES is started fresh, warmed up (CPU_WARMUP=3000 sessions), then measured over
+# CPU_SESSIONS sessions with CPU_CLIENTS=16 clients (connect, greeting, CONNECT, banner relayed, target hangs up).
+# Subjects are interleaved per round, so load drift hits them alike. Besides sluice/microsocks/dante, a subject
+# sluice-NAME runs the command in SLUICE_PROXY_CMD_NAME (PORT replaced), to compare two builds in one run:
+#   CPU_SESSIONS=20000 PROXIES="microsocks sluice-before sluice-after" \
+#     SLUICE_PROXY_CMD_before="java -cp '/tmp/before/*' ... proxy --listen 127.0.0.1:PORT ..." bash bench/proxy-bench.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -158,8 +167,8 @@ EOF
   wait_listening "$port" 10
 }
 
-start_sluice() {
-  local cmd=$SLUICE_PROXY_CMD port
+start_sluice() { # [COMMAND]: SLUICE_PROXY_CMD (or bin/sluice) unless given
+  local cmd=${1:-$SLUICE_PROXY_CMD} port
   if [[ -z "$cmd" ]]; then
     if [[ ! -x "$ROOT/bin/sluice" ]]; then
       log "bin/sluice not found in $ROOT and SLUICE_PROXY_CMD not set: skipping the sluice rows"
@@ -243,6 +252,76 @@ stop_proxy() {
   PROXY_PID=""; PROXY_ADDR=""
 }
 
+# ---------------------------------------------------------------- report helpers
+or0() { echo "${1:-0}"; }
+num() { [[ -n "${1:-}" && "$1" != "NaN" ]] && printf "%.${2}f" "$1" || printf -- "-"; }
+div() { awk -v a="${1:-}" -v b="${2:-}" -v s="${3:-1}" -v p="${4:-2}" \
+        'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.*f", p, a * s / b }'; }
+label() {
+  case $1 in
+    direct) echo "direct (no proxy)" ;; sluice) echo "sluice proxy" ;; sluice-bind) echo "sluice proxy BIND+CONNECT" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- CPU per session mode
+start_subject() { # SUBJECT: starts it (PROXY_PID, PROXY_ADDR); fails when it cannot run here
+  case $1 in
+    microsocks) start_microsocks ;;
+    dante) start_dante ;;
+    sluice) start_sluice ;;
+    sluice-*)
+      local var="SLUICE_PROXY_CMD_${1#sluice-}"
+      [[ -n "${!var:-}" ]] || die "subject $1 needs $var"
+      start_sluice "${!var}" ;;
+    *) die "unknown subject '$1' for CPU_SESSIONS (direct has no proxy to measure)" ;;
+  esac
+}
+
+cpu_mode() {
+  local rounds=${CPU_ROUNDS:-3} warm=${CPU_WARMUP:-3000} clients=${CPU_CLIENTS:-16} n=$CPU_SESSIONS
+  local round subject c0 c1 out done errs us
+  declare -A US
+  for round in $(seq 1 "$rounds"); do
+    for subject in $PROXIES; do
+      [[ $subject == direct ]] && continue
+      if ! start_subject "$subject"; then log "$subject did not start"; stop_proxy; continue; fi
+      bench sessions --mode connect --proxy "$PROXY_ADDR" --target "$BANNER_TARGET" --clients "$clients" \
+          --seconds 600 --max "$warm" >/dev/null 2>>"$WORK/client.err" || true
+      sleep 0.3   # the proxy's side of the last warm-up sessions
+      c0=$(cpu_ticks "$PROXY_PID")
+      out=$(bench sessions --mode connect --proxy "$PROXY_ADDR" --target "$BANNER_TARGET" --clients "$clients" \
+          --seconds 600 --max "$n" 2>>"$WORK/client.err" | grep '^RESULT' | tail -1) || true
+      sleep 0.3
+      c1=$(cpu_ticks "$PROXY_PID")
+      stop_proxy
+      done=$(field "$out" sessions); errs=$(field "$out" errors)
+      us=$(div $((c1 - c0)) "${done:-0}" "$(awk -v t="$CLK_TCK" 'BEGIN {print 1e6 / t}')" 1)
+      US[$subject]="${US[$subject]:-}${US[$subject]:+ }$us"
+      log "round $round $subject: sessions=${done:-0} errors=${errs:-?} proxy_cpu_ticks=$((c1 - c0)) us_per_session=$us"
+    done
+  done
+  echo
+  echo "### Proxy CPU per SOCKS5 session ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo
+  echo "Per round: each proxy started fresh, $warm warm-up sessions, then $n measured sessions with $clients clients"
+  echo "(connect, greeting, CONNECT, banner relayed, target hangs up, close); proxy utime+stime from /proc over the measured ones."
+  echo
+  echo "| proxy | µs CPU per session, median | rounds |"
+  echo "|---|---:|---|"
+  for subject in $PROXIES; do
+    [[ -n "${US[$subject]:-}" ]] || continue
+    printf "| %s | %s | %s |\n" "$(label "$subject")" \
+      "$(tr ' ' '\n' <<<"${US[$subject]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')" \
+      "${US[$subject]}"
+  done
+}
+
+if [[ -n "${CPU_SESSIONS:-}" ]]; then
+  cpu_mode
+  exit 0
+fi
+
 for subject in $PROXIES; do
   case $subject in
     direct)
@@ -267,16 +346,6 @@ for subject in $PROXIES; do
 done
 
 # ---------------------------------------------------------------- report
-or0() { echo "${1:-0}"; }
-num() { [[ -n "${1:-}" && "$1" != "NaN" ]] && printf "%.${2}f" "$1" || printf -- "-"; }
-div() { awk -v a="${1:-}" -v b="${2:-}" -v s="${3:-1}" -v p="${4:-2}" \
-        'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.*f", p, a * s / b }'; }
-label() {
-  case $1 in
-    direct) echo "direct (no proxy)" ;; sluice) echo "sluice proxy" ;; sluice-bind) echo "sluice proxy BIND+CONNECT" ;;
-    *) echo "$1" ;;
-  esac
-}
 
 echo
 echo "### SOCKS5 proxies on loopback ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r), load tool on $("$JAVA" -version 2>&1 | head -1 | tr -d '"'))"

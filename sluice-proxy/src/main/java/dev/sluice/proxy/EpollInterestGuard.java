@@ -36,13 +36,29 @@ final class EpollInterestGuard {
 
     /** Call on the channel's event loop once it is registered. */
     static void pin(Channel ch) {
+        set(ch, Native.EPOLLERR);
+    }
+
+    /**
+     * For an accepted socket not registered yet that reads at once (auto-read): EPOLLIN as well as EPOLLERR, so that
+     * registering it is one epoll_ctl (ADD with EPOLLIN) instead of an ADD and then a MOD when auto-read starts
+     * (Netty's read() finds EPOLLIN set and does nothing). Netty only polls the socket once its pipeline is set up.
+     */
+    static void pinReading(Channel ch) {
+        pin(ch);
+        if (!ch.isRegistered() && ch.config().isAutoRead()) {
+            set(ch, Native.EPOLLIN);
+        }
+    }
+
+    private static void set(Channel ch, int flag) {
         if (SET_FLAG == null || !SET_FLAG.getDeclaringClass().isInstance(ch)) {
             return;
         }
         try {
-            SET_FLAG.invoke(ch, Native.EPOLLERR);
+            SET_FLAG.invoke(ch, flag);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.debug("cannot pin EPOLLERR on {}", ch, e);
+            log.debug("cannot pin epoll flag {} on {}", flag, ch, e);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
@@ -45,19 +44,19 @@ final class GreetingHandler extends SocksStep {
         var methods = greeting.authMethods();
         boolean canCheckPasswords = session.listener.authenticator() != null;
         if (canCheckPasswords && methods.contains(Socks5AuthMethod.PASSWORD)) {
-            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.PASSWORD));
+            ctx.writeAndFlush(SocksReplies.method(ctx.alloc(), Socks5AuthMethod.PASSWORD));
             var next = new Rfc1929RequestDecoder();
             advance(ctx, next, new PasswordAuthHandler(session, next));
         } else if (session.listener.config().requireAuth()) {
             session.timer.cancel();
-            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(SocksReplies.method(ctx.alloc(), Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
             session.fail("require_auth and the client offered no username/password");
         } else if (methods.contains(Socks5AuthMethod.NO_AUTH)) {
-            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
+            ctx.writeAndFlush(SocksReplies.method(ctx.alloc(), Socks5AuthMethod.NO_AUTH));
             var next = new Socks5CommandRequestDecoder();
             advance(ctx, next, new RequestHandler(session, next));
         } else {
-            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(SocksReplies.method(ctx.alloc(), Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
             session.fail("no acceptable authentication method offered: " + methods
                     + (canCheckPasswords ? "" : " (no authenticator: username/password is not offered)"));
         }

@@ -3,27 +3,25 @@ package dev.sluice.proxy;
 import dev.sluice.net.IpLiterals;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
-import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Sets up each accepted connection: client ACL, keepalive, optional TLS, then the SOCKS greeting step. */
-final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
+/**
+ * Sets up each accepted connection: client ACL, keepalive, optional TLS, then the SOCKS greeting step. Called from
+ * the server's one shared child initializer, so an accepted socket gets no second initializer (with its own
+ * concurrent map) added to and removed from its pipeline.
+ */
+final class ListenerInitializer {
     private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
-    private final Listener listener;
 
-    ListenerInitializer(Listener listener) {
-        this.listener = listener;
-    }
+    private ListenerInitializer() {}
 
-    @Override
-    protected void initChannel(SocketChannel ch) {
+    static void initChannel(Listener listener, SocketChannel ch) {
         InetSocketAddress peer = ch.remoteAddress();
         if (!listener.policy().clientAllowed(peer.getAddress())) {
             // Nothing is sent: an unknown client learns nothing about what listens here.
@@ -47,7 +45,8 @@ final class ListenerInitializer extends ChannelInitializer<SocketChannel> {
     static void startSocks(Session session) {
         session.started();
         var decoder = new Socks5InitialRequestDecoder();
-        session.client.pipeline().addLast(Socks5ServerEncoder.DEFAULT, decoder, new GreetingHandler(session, decoder));
+        // Replies are written as bytes (SocksReplies): no encoder.
+        session.client.pipeline().addLast(decoder, new GreetingHandler(session, decoder));
     }
 
     /** Waits for the TLS handshake; only then is the client a SOCKS session (KumoProxy counts it after TLS). */

@@ -49,7 +49,7 @@ final class ListenerSocket {
 
     /**
      * Goes on the listening channel's pipeline, ahead of Netty's acceptor: it sees each accepted channel before
-     * it is registered, when pinning EPOLLERR costs no epoll_ctl.
+     * it is registered, when pinning EPOLLERR (and EPOLLIN, which auto-read would ask for next) costs no epoll_ctl.
      */
     static final ChannelHandler PIN_ACCEPTED = new PinAccepted();
 
@@ -58,7 +58,7 @@ final class ListenerSocket {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
-                EpollInterestGuard.pin(child);
+                EpollInterestGuard.pinReading(child);
             }
             ctx.fireChannelRead(msg);
         }

@@ -1,51 +1,72 @@
 package dev.sluice.proxy;
 
 import dev.sluice.net.Transports;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * Outbound sockets on the client's own event loop (splice needs both ends on one loop). BIND uses
  * IP_BIND_ADDRESS_NO_PORT so that binding an address does not reserve a port until connect(): thousands of
  * sessions per second from one source address do not exhaust its ports.
+ *
+ * <p>No Bootstrap per session: the socket is created, configured (keepalive included) before registration and
+ * registered directly, which saves the Bootstrap's option maps, its resolver look-up and a ChannelInitializer
+ * added to and removed from the pipeline of every outbound socket.
  */
 final class Outbound {
     private Outbound() {}
 
     /**
+     * A new socket registered on the session's event loop (done when this returns, as the caller runs on that loop).
+     * A socket that cannot be created (no file descriptors left, say) throws; one that cannot be configured or
+     * registered gives a failed future.
+     *
      * @param bindFirst the socket is bound to a source address before connect (BIND): only then does
      *     IP_BIND_ADDRESS_NO_PORT matter, so CONNECT alone saves the setsockopt
      */
-    static Bootstrap bootstrap(Session session, InetAddress family, boolean bindFirst) {
+    static ChannelFuture register(Session session, InetAddress family, boolean bindFirst) {
         ProxyListenerConfig cfg = session.listener.config();
-        ChannelFactory<SocketChannel> sockets = Transports.socketChannelFactory(family);
-        Bootstrap b = new Bootstrap()
-                .channelFactory(() -> {
-                    SocketChannel ch = sockets.newChannel();
-                    EpollInterestGuard.pin(ch); // before registration: no epoll_ctl of its own
-                    return ch;
-                })
-                .group(session.client.eventLoop())
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                // TCP_NODELAY: Netty's socket channels set it themselves when created
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.timeout().toMillis()))
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new CountingRecvByteBufAllocator())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        cfg.tcpKeepalive().applyTo(ch);
-                    }
-                });
-        if (bindFirst && Transports.isEpoll()) {
-            b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        SocketChannel ch = Transports.socketChannelFactory(family).newChannel();
+        EpollInterestGuard.pin(ch); // before registration: no epoll_ctl of its own
+        try {
+            ChannelConfig c = ch.config();
+            c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            c.setAutoRead(false);
+            // TCP_NODELAY: Netty's socket channels set it themselves when created
+            c.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, cfg.timeout().toMillis()));
+            c.setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
+            if (bindFirst && Transports.isEpoll()) {
+                c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            }
+            cfg.tcpKeepalive().applyTo(ch);
+        } catch (RuntimeException e) {
+            ch.unsafe().closeForcibly();
+            return new DefaultChannelPromise(ch, session.client.eventLoop()).setFailure(e);
         }
-        return b;
+        return session.client.eventLoop().register(ch);
+    }
+
+    /** A new socket connecting to {@code destination}; the future is that of the connect (or of a failed registration). */
+    static ChannelFuture connect(Session session, InetSocketAddress destination) {
+        ChannelFuture reg = register(session, destination.getAddress(), false);
+        if (reg.isDone()) {
+            return reg.isSuccess() ? reg.channel().connect(destination) : reg;
+        }
+        ChannelPromise connected = reg.channel().newPromise();
+        reg.addListener(r -> {
+            if (r.isSuccess()) {
+                reg.channel().connect(destination, connected);
+            } else {
+                connected.setFailure(r.cause());
+            }
+        });
+        return connected;
     }
 }

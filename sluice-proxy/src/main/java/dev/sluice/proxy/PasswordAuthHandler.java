@@ -3,10 +3,8 @@ package dev.sluice.proxy;
 import dev.sluice.net.IpLiterals;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PasswordAuthHandler extends SocksStep {
     /** Netty's FAILURE constant is 0xFF; KumoProxy and most servers answer {@code 01 01}. */
-    private static final Socks5PasswordAuthStatus RFC1929_FAILURE = Socks5PasswordAuthStatus.valueOf((byte) 0x01);
+    private static final int RFC1929_FAILURE = 0x01;
     private boolean waiting;
 
     PasswordAuthHandler(Session session, Rfc1929RequestDecoder decoder) {
@@ -74,7 +72,7 @@ final class PasswordAuthHandler extends SocksStep {
             deny(ctx, "authenticator failed for user " + user + ": " + err, true);
         } else if (d instanceof AuthDecision.Granted g && !g.identities().isEmpty()) {
             session.identities = g.identities();
-            ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
+            ctx.writeAndFlush(SocksReplies.passwordStatus(ctx.alloc(), 0));
             var next = new Socks5CommandRequestDecoder();
             advance(ctx, next, new RequestHandler(session, next));
         } else {
@@ -87,7 +85,7 @@ final class PasswordAuthHandler extends SocksStep {
             return;
         }
         session.timer.cancel();
-        ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(RFC1929_FAILURE)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(SocksReplies.passwordStatus(ctx.alloc(), RFC1929_FAILURE)).addListener(ChannelFutureListener.CLOSE);
         session.fail(reason);
     }
 }

@@ -1,8 +1,12 @@
 package dev.sluice.proxy;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The KumoProxy {@code proxy_*} metrics plus relay-path byte counters. Counter names are registered
@@ -20,6 +24,7 @@ public final class ProxyMetrics {
     final Counter relayBytes;
     final Counter sourceSessions;
     final Counter sourceRefusals;
+    private final ConcurrentMap<String, OfListener> byListener = new ConcurrentHashMap<>();
 
     public ProxyMetrics(PrometheusRegistry registry) {
         accepted = Counter.builder().name("proxy_connections_accepted")
@@ -46,5 +51,41 @@ public final class ProxyMetrics {
         sourceRefusals = Counter.builder().name("proxy_source_refusals")
                 .help("BINDs refused by source_limits, by BIND source address and limit (max_sessions, max_session_rate)")
                 .labelNames("listener", "source", "limit").register(registry);
+    }
+
+    /** The data points every session of listener {@code label} touches, looked up once per session instead of once per use. */
+    OfListener of(String label) {
+        return byListener.computeIfAbsent(label, OfListener::new);
+    }
+
+    /** One listener's per-session data points. */
+    final class OfListener {
+        final CounterDataPoint accepted;
+        final GaugeDataPoint active;
+        final CounterDataPoint completed;
+        final CounterDataPoint failed;
+        final CounterDataPoint bytesClientToDest;
+        final CounterDataPoint bytesDestToClient;
+        /** proxy_relay_bytes with path copy for each {@link Relay.Direction}, in its ordinal order. */
+        final CounterDataPoint[] copied = new CounterDataPoint[Relay.Direction.values().length];
+        private final String label;
+
+        private OfListener(String label) {
+            accepted = ProxyMetrics.this.accepted.labelValues(label);
+            active = ProxyMetrics.this.active.labelValues(label);
+            completed = ProxyMetrics.this.completed.labelValues(label);
+            failed = ProxyMetrics.this.failed.labelValues(label);
+            bytesClientToDest = ProxyMetrics.this.bytesClientToDest.labelValues(label);
+            bytesDestToClient = ProxyMetrics.this.bytesDestToClient.labelValues(label);
+            for (Relay.Direction d : Relay.Direction.values()) {
+                copied[d.ordinal()] = relayBytes.labelValues(label, "copy", d.label);
+            }
+            this.label = label;
+        }
+
+        /** proxy_relay_bytes with path splice: looked up when used, so a listener that never splices shows no such series. */
+        CounterDataPoint spliced(Relay.Direction d) {
+            return relayBytes.labelValues(label, "splice", d.label);
+        }
     }
 }

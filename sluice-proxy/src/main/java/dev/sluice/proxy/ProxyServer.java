@@ -106,7 +106,7 @@ public final class ProxyServer implements AutoCloseable {
                             ch.close(); // accepted in the instant between bind() and its label being known
                             return;
                         }
-                        ch.pipeline().addLast(new ListenerInitializer(l));
+                        ListenerInitializer.initChannel(l, ch);
                     }
                 });
         Channel ch;

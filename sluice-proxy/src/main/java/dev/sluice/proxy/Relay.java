@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -68,8 +69,8 @@ final class Relay {
     void start() {
         session.relay = this;
         dest.pipeline().addLast(destSide);
-        client.closeFuture().addListener(f -> closed());
-        dest.closeFuture().addListener(f -> closed());
+        // The client's close reaches closed(client) through the session's own close listener (Session.started).
+        dest.closeFuture().addListener(f -> closed(dest));
         dest.flush();
         client.config().setAutoRead(true);
         dest.config().setAutoRead(true);
@@ -109,7 +110,9 @@ final class Relay {
             shutdownOutput(target).addListener(s -> {
                 if (!s.isSuccess()) {
                     failed(s.cause());
+                    return;
                 }
+                closeAtEof(side.other);
             });
         });
     }
@@ -151,8 +154,37 @@ final class Relay {
         end(cause);
     }
 
-    private void closed() {
+    /**
+     * {@code ch} closed. If that is the EOF {@link #closeAtEof} arranged for, its direction ends as at an input
+     * shutdown: what it sent is flushed to the other side, then the relay ends. Otherwise the relay ends now.
+     */
+    void closed(Channel ch) {
+        if (ended) {
+            return;
+        }
+        Side reader = ch == client ? clientSide : destSide;
+        if (reader.closesAtEof && !reader.inputDone) {
+            inputDone(reader);
+            return;
+        }
         end(null);
+    }
+
+    /**
+     * The output of {@code reader}'s source has been shut down, so its EOF can only end the session. Without
+     * half-closure Netty closes the channel at that EOF instead of shutting its input down, which on a socket closed
+     * both ways is a shutdown(2) failing with ENOTCONN and a NotYetConnectedException with a stack trace, per
+     * session; {@link #closed} then finishes the direction. Plain epoll sockets only (TLS ends with close_notify),
+     * and not while splicing, whose tail is fetched from the socket after EOF ({@link Side#startSplice} restores it).
+     */
+    private void closeAtEof(Side reader) {
+        Channel ch = reader.source;
+        if (reader.inputDone || reader.spliced || !ch.isOpen() || !(ch instanceof AbstractEpollStreamChannel)
+                || ch.pipeline().get(SslHandler.class) != null) {
+            return;
+        }
+        reader.closesAtEof = true;
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
     }
 
     private void end(Throwable cause) {
@@ -168,16 +200,8 @@ final class Relay {
         session.bytesClientToDest = clientSide.copied + clientSide.splicedBytes();
         session.bytesDestToClient = destSide.copied + destSide.splicedBytes();
         session.relayPath = clientSide.spliced || destSide.spliced ? "splice" : "copy";
-        ProxyMetrics m = session.listener.metrics();
-        String l = session.listener.label();
-        for (Side s : new Side[] {clientSide, destSide}) {
-            if (s.copied > 0 || !s.spliced) {
-                m.relayBytes.labelValues(l, "copy", s.direction.label).inc(s.copied);
-            }
-            if (s.spliced) {
-                m.relayBytes.labelValues(l, "splice", s.direction.label).inc(s.splicedBytes());
-            }
-        }
+        count(clientSide);
+        count(destSide);
         // close() on a closed channel still builds its exception: skip the ones already closed.
         if (client.isOpen()) {
             client.close();
@@ -196,6 +220,16 @@ final class Relay {
         }
     }
 
+    private void count(Side s) {
+        int d = s.direction.ordinal();
+        if (s.copied > 0 || !s.spliced) {
+            session.metrics.copied[d].inc(s.copied);
+        }
+        if (s.spliced) {
+            session.metrics.spliced(s.direction).inc(s.splicedBytes());
+        }
+    }
+
     /** One direction, installed on its source channel. Copies bytes until it splices; tracks EOF and errors. */
     private final class Side extends ChannelInboundHandlerAdapter {
         final Direction direction;
@@ -204,6 +238,8 @@ final class Relay {
         Side other;
         boolean inputDone;
         boolean outputDone;
+        /** Half-closure is off on the source: its EOF closes it ({@link #closeAtEof}). */
+        boolean closesAtEof;
         /** Bytes moved through user space (before splicing, pipelined handshake bytes, the tail after EOF). */
         long copied;
         boolean spliced;
@@ -234,11 +270,9 @@ final class Relay {
                 return;
             }
             copied += buf.readableBytes();
-            target.write(buf).addListener(w -> {
-                if (!w.isSuccess()) {
-                    failed(w.cause());
-                }
-            });
+            // No promise or listener per write: a failed write fires exceptionCaught on the target's pipeline,
+            // where the other Side fails the relay (its exceptionCaught below).
+            target.write(buf, target.voidPromise());
             if (spliceable && !spliced && copied >= SPLICE_AFTER_BYTES && !ended && source.isActive() && target.isActive()) {
                 startSplice();
                 return;
@@ -255,6 +289,10 @@ final class Relay {
          */
         private void startSplice() {
             spliced = true;
+            if (closesAtEof) {
+                closesAtEof = false;
+                source.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            }
             spliceBase = CountingRecvByteBufAllocator.bytesOf(source);
             SpliceRelay.start(source, target, Relay.this::failed);
             source.config().setAutoRead(true);

@@ -5,14 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import io.netty.handler.codec.socksx.v5.Socks5CommandType;
-import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -51,7 +48,7 @@ final class RequestHandler extends SocksStep {
             String text = String.valueOf(cause.getMessage());
             Socks5CommandStatus status = text.contains("unsupported address type")
                     ? Socks5CommandStatus.ADDRESS_UNSUPPORTED : Socks5CommandStatus.FAILURE;
-            ctx.writeAndFlush(failure(status));
+            ctx.writeAndFlush(SocksReplies.failure(ctx.alloc(), status));
             session.fail("malformed request: " + text);
             return;
         }
@@ -102,7 +99,13 @@ final class RequestHandler extends SocksStep {
         busy = true;
         session.phase = "BIND " + IpLiterals.format(source);
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
-        ChannelFuture reg = Outbound.bootstrap(session, source.getAddress(), true).register();
+        ChannelFuture reg;
+        try {
+            reg = Outbound.register(session, source.getAddress(), true);
+        } catch (RuntimeException e) {
+            bindFailed(source, e);
+            return;
+        }
         Channel ch = reg.channel();
         session.outbound = ch;
         reg.addListener(r -> {
@@ -121,7 +124,7 @@ final class RequestHandler extends SocksStep {
                 InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
                 session.boundSource = bound;
                 session.state = Session.State.BOUND;
-                ctx.writeAndFlush(success(bound));
+                ctx.writeAndFlush(SocksReplies.success(ctx.alloc(), bound));
                 var next = new Socks5CommandRequestDecoder();
                 advance(ctx, next, new RequestHandler(session, next));
             });
@@ -149,26 +152,35 @@ final class RequestHandler extends SocksStep {
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
                 "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));
         ChannelFuture f;
+        InetSocketAddress source = session.boundSource;
         if (session.state == Session.State.BOUND) {
             f = session.outbound.connect(destination);
         } else {
-            f = Outbound.bootstrap(session, destination.getAddress(), false).connect(destination);
+            try {
+                f = Outbound.connect(session, destination);
+            } catch (RuntimeException e) {
+                connectFailed(source, destination, e);
+                return;
+            }
             session.outbound = f.channel();
         }
-        InetSocketAddress source = session.boundSource;
         f.addListener((ChannelFutureListener) c -> {
             if (session.finished()) {
                 c.channel().close();
                 return;
             }
             if (!c.isSuccess()) {
-                Socks5CommandStatus status = ConnectFailures.replyFor(c.cause(), source, destination);
-                session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
-                        + IpLiterals.format(source) + " failed: " + c.cause());
+                connectFailed(source, destination, c.cause());
                 return;
             }
             connected(ctx, c.channel());
         });
+    }
+
+    private void connectFailed(InetSocketAddress source, InetSocketAddress destination, Throwable cause) {
+        Socks5CommandStatus status = ConnectFailures.replyFor(cause, source, destination);
+        session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
+                + IpLiterals.format(source) + " failed: " + cause);
     }
 
     private void connected(ChannelHandlerContext ctx, Channel outbound) {
@@ -177,23 +189,9 @@ final class RequestHandler extends SocksStep {
         // Channel.localAddress() caches what bind() returned (port 0 with IP_BIND_ADDRESS_NO_PORT); ask the socket.
         InetSocketAddress local = (InetSocketAddress) outbound.unsafe().localAddress();
         session.boundSource = local;
-        ctx.writeAndFlush(success(local));
-        // The reply is encoded on write, so the SOCKS codec can go now; the relay gets the raw bytes.
+        ctx.writeAndFlush(SocksReplies.success(ctx.alloc(), local));
         Relay relay = Relay.create(session, outbound);
         advance(ctx, null, relay.clientSide());
-        if (ctx.pipeline().get(Socks5ServerEncoder.class) != null) {
-            ctx.pipeline().remove(Socks5ServerEncoder.class);
-        }
         relay.start();
-    }
-
-    static DefaultSocks5CommandResponse success(InetSocketAddress local) {
-        InetAddress a = IpLiterals.unmapV4(local.getAddress());
-        Socks5AddressType t = a instanceof Inet6Address ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
-        return new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, t, io.netty.util.NetUtil.toAddressString(a), local.getPort());
-    }
-
-    static DefaultSocks5CommandResponse failure(Socks5CommandStatus status) {
-        return new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0);
     }
 }

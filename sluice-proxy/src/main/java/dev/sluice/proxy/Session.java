@@ -4,8 +4,6 @@ import dev.sluice.net.IpLiterals;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
-import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -24,6 +22,8 @@ final class Session {
     final Listener listener;
     final Channel client;
     final StepTimer timer;
+    /** This listener's data points, looked up once. */
+    final ProxyMetrics.OfListener metrics;
     private final long startNanos = System.nanoTime();
     List<String> identities = List.of();
     State state = State.NONE;
@@ -46,16 +46,19 @@ final class Session {
         this.listener = listener;
         this.client = client;
         this.timer = new StepTimer(client.eventLoop(), listener.config().timeout());
+        this.metrics = listener.metrics().of(listener.label());
     }
 
     /** Counted once the client is really a SOCKS client (after TLS on TLS listeners). */
     void started() {
         listener.sessions().add(this);
-        listener.metrics().accepted.labelValues(listener.label()).inc();
-        listener.metrics().active.labelValues(listener.label()).inc();
+        metrics.accepted.inc();
+        metrics.active.inc();
         client.closeFuture().addListener(f -> {
             if (relay == null) {
                 finish(new SessionOutcome.ClosedByClient(phase)); // no-op when we closed it (the session ended first)
+            } else {
+                relay.closed(client);
             }
         });
     }
@@ -71,7 +74,7 @@ final class Session {
         }
         // finish first: the write may complete, and the close fire, before writeAndFlush returns
         finish(new SessionOutcome.Refused(status, reason));
-        client.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
+        client.writeAndFlush(SocksReplies.failure(client.alloc(), status))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -132,24 +135,37 @@ final class Session {
         if (outcome instanceof SessionOutcome.Relayed && client.isOpen()) {
             client.close();
         }
-        ProxyMetrics m = listener.metrics();
-        String l = listener.label();
-        m.active.labelValues(l).dec();
-        (outcome.completed() ? m.completed : m.failed).labelValues(l).inc();
+        metrics.active.dec();
+        (outcome.completed() ? metrics.completed : metrics.failed).inc();
         if (bytesClientToDest > 0) {
-            m.bytesClientToDest.labelValues(l).inc(bytesClientToDest);
+            metrics.bytesClientToDest.inc(bytesClientToDest);
         }
         if (bytesDestToClient > 0) {
-            m.bytesDestToClient.labelValues(l).inc(bytesDestToClient);
+            metrics.bytesDestToClient.inc(bytesDestToClient);
         }
         if (releaseSource != null) {
             releaseSource.run();
         }
         listener.sessions().remove(this);
-        long ms = (System.nanoTime() - startNanos) / 1_000_000;
-        log.info("proxy session client={} identity={} source={} destination={} bytes_client_to_dest={} bytes_dest_to_client={} relay={} duration_ms={} outcome={}",
-                IpLiterals.format(remote()), identityText(), IpLiterals.format(boundSource), IpLiterals.format(destination),
-                bytesClientToDest, bytesDestToClient, relayPath, ms, outcome);
+        if (log.isInfoEnabled()) {
+            log.info(logLine(outcome, (System.nanoTime() - startNanos) / 1_000_000));
+        }
+    }
+
+    /**
+     * The session's one log line, built directly: no argument array, boxing or placeholder scan per session, and
+     * nothing at all formatted when INFO is off.
+     */
+    private String logLine(SessionOutcome outcome, long ms) {
+        return new StringBuilder(256).append("proxy session client=").append(IpLiterals.format(remote()))
+                .append(" identity=").append(identityText())
+                .append(" source=").append(IpLiterals.format(boundSource))
+                .append(" destination=").append(IpLiterals.format(destination))
+                .append(" bytes_client_to_dest=").append(bytesClientToDest)
+                .append(" bytes_dest_to_client=").append(bytesDestToClient)
+                .append(" relay=").append(relayPath)
+                .append(" duration_ms=").append(ms)
+                .append(" outcome=").append(outcome).toString();
     }
 
     InetSocketAddress remote() {
