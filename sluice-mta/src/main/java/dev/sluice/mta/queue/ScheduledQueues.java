@@ -2,7 +2,9 @@ package dev.sluice.mta.queue;
 
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
+import dev.sluice.egress.delivery.SessionOpener;
 import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.egress.smtp.SmtpResponse;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.RecordType;
 import dev.sluice.mta.message.Message;
@@ -483,8 +485,11 @@ public final class ScheduledQueues implements AutoCloseable {
                                 ? error.getCause() : error;
                         deferAfterLocalError(e, config, pool.name(), source.name(),
                                 "planning delivery to " + domain + " failed: " + cause.getMessage());
-                    } else if (plan.destinations().isEmpty()) {
-                        noDestination(e, config, pool.name(), source.name(), plan);
+                        return;
+                    }
+                    Optional<DeliveryResult> nowhere = SessionOpener.unroutable(plan, domain);
+                    if (nowhere.isPresent()) {
+                        noDestination(e, config, pool.name(), source.name(), plan, nowhere.get());
                     } else {
                         submit(e, skipped, new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
                     }
@@ -534,24 +539,25 @@ public final class ScheduledQueues implements AutoCloseable {
         }
     }
 
-    private void noDestination(Entry e, QueueConfig config, String pool, String source, DestinationPlanner.Plan plan) {
-        Instant now = clock.instant();
-        if (!plan.prohibited().isEmpty()) {
-            records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), 550, "5.4.4",
-                    plan.prohibitedText(), e.attempts() + 1, pool, source, now);
+    /** The plan has no destination: the egress layer's result for it (bounced when permanent, else deferred). */
+    private void noDestination(Entry e, QueueConfig config, String pool, String source, DestinationPlanner.Plan plan,
+                               DeliveryResult result) {
+        SmtpResponse r = result.response();
+        if (result instanceof DeliveryResult.Permanent) {
+            records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), r.code(),
+                    r.enhanced().toString(), r.content(), e.attempts() + 1, pool, source, clock.instant());
             metrics.outcome(RecordType.Bounce.name(), source);
             spool.remove(e.message().id());
             return;
         }
-        deferAfterLocalError(e, config, pool, source, "no address to deliver to for " + e.queue().deliveryDomain()
-                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
+        deferAfterLocalError(e, config, pool, source, r.content());
     }
 
-    /** A failure before any connection (policy error, DNS): counts as an attempt, logged as TransientFailure. */
+    /** A failure before any connection (policy error, DNS): counts as an attempt, logged as TransientFailure (451 4.4.4). */
     private void deferAfterLocalError(Entry e, QueueConfig config, String pool, String source, String text) {
         LOG.warn("{} deferred: {}", e.message().id(), text);
-        records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451, "4.4.4", text,
-                e.attempts() + 1, pool, source, clock.instant());
+        records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451,
+                SessionOpener.NO_ROUTE_TRANSIENT.toString(), text, e.attempts() + 1, pool, source, clock.instant());
         metrics.outcome(RecordType.TransientFailure.name(), source);
         reschedule(e.message(), e.queue(), e.attempts() + 1, config);
     }
