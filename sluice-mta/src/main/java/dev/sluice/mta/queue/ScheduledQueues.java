@@ -78,8 +78,13 @@ public final class ScheduledQueues implements AutoCloseable {
     private final DelayQueue<Entry> due = new DelayQueue<>();
     private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
     private final Throttles throttles;
-    /** One QueueName per queue, shared by its waiting messages (a name per message would cost ~200 bytes each). */
-    private final Map<QueueName, QueueName> names = new ConcurrentHashMap<>();
+    /**
+     * The scheduled queues there are: one {@link Tally} per queue, whose QueueName its waiting messages share (a name
+     * per message would cost ~200 bytes each). A queue with nothing waiting for its {@code reap_interval} is reaped.
+     */
+    private final Map<QueueName, Tally> queues = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean reaping = new java.util.concurrent.atomic.AtomicBoolean();
+    private long lastReap = System.nanoTime();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
     private final Thread scheduler;
@@ -87,6 +92,23 @@ public final class ScheduledQueues implements AutoCloseable {
     private volatile AdminRules admin = AdminRules.NONE;
     private final ReadyGate gate;
     private volatile boolean closed;
+
+    /** How often the scheduler looks for empty scheduled queues to reap. */
+    static final Duration REAP_CHECK = Duration.ofSeconds(1);
+
+    /**
+     * One scheduled queue's bookkeeping: its shared name, the messages waiting in it (in the delay queue) and when
+     * that count last changed. Changed only inside the map's compute for its key; read outside it as a hint.
+     */
+    private static final class Tally {
+        final QueueName name;
+        volatile int waiting;
+        volatile long lastChange;
+
+        Tally(QueueName name) {
+            this.name = name;
+        }
+    }
 
     /**
      * A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}; {@code held} when it
@@ -266,9 +288,15 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         // every message here is spooled: a waiting message keeps no data and packed meta (about 0.5 KiB in all)
         message.shrink(spool);
-        QueueName shared = names.putIfAbsent(queue, queue);
+        long now = System.nanoTime();
+        Tally tally = queues.compute(queue, (k, t) -> {
+            Tally x = t != null ? t : new Tally(k);
+            x.waiting++;
+            x.lastChange = now;
+            return x;
+        });
         waiting.incrementAndGet();
-        due.add(new Entry(message, shared != null ? shared : queue, attempts,
+        due.add(new Entry(message, tally.name, attempts,
                 System.nanoTime() + Math.max(0, delay.toNanos()), held));
     }
 
@@ -294,7 +322,7 @@ public final class ScheduledQueues implements AutoCloseable {
             if ((bounce.isEmpty() && !release) || !due.remove(e)) {
                 continue; // not ours to move, or the scheduler took it meanwhile
             }
-            waiting.decrementAndGet();
+            left(e.queue());
             if (bounce.isPresent()) {
                 adminBounce(e.message(), e.queue(), e.attempts(), bounce.get());
                 bounced++;
@@ -331,7 +359,7 @@ public final class ScheduledQueues implements AutoCloseable {
             if (!matches.test(e.queue()) || !due.remove(e)) {
                 continue; // not a match, or the scheduler took it meanwhile
             }
-            waiting.decrementAndGet();
+            left(e.queue());
             Message m = e.message();
             Duration left = Duration.ofNanos(Math.max(0, e.dueNanos() - nanos));
             try {
@@ -375,17 +403,83 @@ public final class ScheduledQueues implements AutoCloseable {
         while (!closed) {
             Entry e;
             try {
-                e = due.take();
+                e = due.poll(REAP_CHECK.toNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException ie) {
                 return;
             }
-            waiting.decrementAndGet();
+            reapSoon();
+            if (e == null) continue;
+            left(e.queue());
             try {
                 policyExecutor.execute(() -> promote(e, Map.of()));
             } catch (RuntimeException rejected) {
                 LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
             }
         }
+    }
+
+    /** A message left the delay queue of {@code q} (to an attempt, a bounce, another queue). */
+    private void left(QueueName q) {
+        waiting.decrementAndGet();
+        long now = System.nanoTime();
+        queues.computeIfPresent(q, (k, t) -> {
+            t.waiting--;
+            t.lastChange = now;
+            return t;
+        });
+    }
+
+    /** On the scheduler thread, at most once per {@link #REAP_CHECK}: reaps empty queues on the policy executor. */
+    private void reapSoon() {
+        long now = System.nanoTime();
+        if (now - lastReap < REAP_CHECK.toNanos()) return;
+        lastReap = now;
+        if (queues.values().stream().noneMatch(t -> t.waiting == 0) || !reaping.compareAndSet(false, true)) return;
+        try {
+            policyExecutor.execute(() -> {
+                try {
+                    reapEmpty();
+                } finally {
+                    reaping.set(false);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            reaping.set(false); // closing
+        }
+    }
+
+    /**
+     * Reaps each scheduled queue that has had nothing waiting for its {@code reap_interval} (KumoMTA's; its config
+     * is asked on this policy thread): its bookkeeping and its rate's node-local state go; the next message for it
+     * makes it again. A message in an attempt at that moment makes it again when it comes back.
+     */
+    private void reapEmpty() {
+        for (Tally t : queues.values()) {
+            if (t.waiting != 0) continue;
+            QueueConfig config;
+            try {
+                config = configFor(t.name);
+            } catch (PolicyException | RuntimeException e) {
+                config = QueueConfig.DEFAULT;
+            }
+            long idle = config.reapInterval().toNanos();
+            long now = System.nanoTime();
+            boolean[] gone = new boolean[1];
+            queues.computeIfPresent(t.name, (k, x) -> {
+                if (x.waiting != 0 || now - x.lastChange < idle) return x;
+                gone[0] = true;
+                return null;
+            });
+            if (gone[0]) {
+                config.maxMessageRate().ifPresent(r -> throttles.forget("schedq-" + t.name.name() + "-message-rate", r));
+                LOG.debug("scheduled queue {} reaped after {} empty", t.name.name(), config.reapInterval());
+            }
+        }
+    }
+
+    /** The scheduled queues there are now: those with messages waiting, and empty ones not reaped yet. */
+    public int queueCount() {
+        return queues.size();
     }
 
     /**

@@ -168,7 +168,14 @@ public final class Throttles implements AutoCloseable {
      */
     public void forget(Permits gate) {
         permits.values().remove(gate);
-        local.forgetIfFull(key(gate.name(), gate.spec()), System.nanoTime());
+        forget(gate.name(), gate.spec());
+    }
+
+    /** Forgets the node-local state of the throttle {@code name} under {@code spec} once it is back at full burst. */
+    public void forget(String name, ThrottleSpec spec) {
+        long now = System.nanoTime();
+        local.forgetIfFull(key(name, spec), now);
+        local.forgetIfFull("share:" + key(name, spec), now);
     }
 
     /** Rate gates held now (for tests and status). */
