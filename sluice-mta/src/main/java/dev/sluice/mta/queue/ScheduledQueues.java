@@ -87,7 +87,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private long lastReap = System.nanoTime();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
-    private final Thread scheduler;
+    private Thread scheduler; // from start()
     private final Dispatch dispatch;
     private volatile AdminRules admin = AdminRules.NONE;
     private final ReadyGate gate;
@@ -157,8 +157,14 @@ public final class ScheduledQueues implements AutoCloseable {
         this.clock = clock;
         this.outcomes = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("mta-outcomes").daemon().factory());
         this.dispatch = dispatch.apply(this::completed);
-        this.scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
         metrics.watch(this);
+    }
+
+    /** Starts the scheduler thread: from now on messages fall due and go to dispatch. */
+    public synchronized void start() {
+        if (scheduler != null) throw new IllegalStateException("started already");
+        if (closed) return;
+        scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
     }
 
     /**
@@ -739,8 +745,12 @@ public final class ScheduledQueues implements AutoCloseable {
 
     /** No more messages go to dispatch; waiting ones stay in the spool (first step of a drain). */
     public void stopScheduling() {
-        closed = true;
-        scheduler.interrupt();
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = scheduler;
+        }
+        if (t != null) t.interrupt();
     }
 
     /**
