@@ -406,6 +406,8 @@ final class ReadyQueue implements LaneQueue {
                 armReapTimer(left);
                 return;
             }
+            // its series and gates go before anyone can see it reaped: a new queue of the same name starts afresh
+            dispatch.forget(this);
             reaped = true;
         }
         dispatch.reaped(this);

@@ -187,12 +187,19 @@ public final class SmtpDispatch implements Dispatch {
         drain(Duration.ZERO);
     }
 
-    /** A ready queue reaped itself: it goes, with its metrics series and its own rate gates. */
-    void reaped(ReadyQueue q) {
-        queues.remove(q.name, q);
+    /**
+     * What a ready queue being reaped leaves behind: its metrics series, its own rate gates, its waits on named
+     * limits. Called under the queue's lock, before it says it is reaped, so no new queue of its name exists yet.
+     */
+    void forget(ReadyQueue q) {
         shared.forget(q);
         q.ownGates().forEach(throttles::forget);
         metrics.forget(q.service);
+    }
+
+    /** A ready queue reaped itself: it leaves; the next message for its name makes a new one. */
+    void reaped(ReadyQueue q) {
+        queues.remove(q.name, q);
         log.debug("ready queue {} reaped after {} idle", q.name, settings.reapAfter());
     }
 
