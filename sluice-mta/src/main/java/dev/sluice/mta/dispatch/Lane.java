@@ -62,7 +62,7 @@ final class Lane {
         queue.opener().open(m.source(), route, m.plan(), m.message().recipientDomain(), this::onConnected)
                 .whenComplete((result, bug) -> {
                     if (bug != null) { // the opener reports every end as a result: a bug
-                        completeAll(first, outcome(SessionOpener.sessionFailure(bug), null));
+                        completeAll(first, new DeliveryOutcome(SessionOpener.sessionFailure(bug), null, null, null));
                         queue.laneGone(this);
                         return;
                     }
