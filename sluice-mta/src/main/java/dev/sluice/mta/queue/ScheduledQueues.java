@@ -93,6 +93,8 @@ public final class ScheduledQueues implements AutoCloseable {
     private final ReadyGate gate;
     private volatile boolean closed;
 
+    /** How long a message waits when the spool could not give back its meta or data (reopening after a failed write). */
+    static final Duration SPOOL_UNREADABLE_DELAY = Duration.ofSeconds(5);
     /** How often the scheduler looks for empty scheduled queues to reap. */
     static final Duration REAP_CHECK = Duration.ofSeconds(1);
 
@@ -417,7 +419,7 @@ public final class ScheduledQueues implements AutoCloseable {
             if (e == null) continue;
             left(e.queue());
             try {
-                policyExecutor.execute(() -> promote(e, Map.of()));
+                policyExecutor.execute(() -> promoteOrWait(e, Map.of()));
             } catch (RuntimeException rejected) {
                 LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
             }
@@ -486,6 +488,20 @@ public final class ScheduledQueues implements AutoCloseable {
     /** The scheduled queues there are now: those with messages waiting, and empty ones not reaped yet. */
     public int queueCount() {
         return queues.size();
+    }
+
+    /**
+     * {@link #promote}, except that a message whose meta or data the spool cannot give back just now (it is
+     * reopening after a failed write) waits {@link #SPOOL_UNREADABLE_DELAY} and falls due again: not an attempt, and
+     * never left out of the queues (it used to end the task with an exception and wait for the next restart).
+     */
+    private void promoteOrWait(Entry e, Map<String, Instant> skipped) {
+        try {
+            promote(e, skipped);
+        } catch (java.io.UncheckedIOException unreadable) {
+            LOG.warn("{} waits {} s: {}", e.message().id(), SPOOL_UNREADABLE_DELAY.toSeconds(), unreadable.getMessage());
+            schedule(e.message(), e.queue(), e.attempts(), SPOOL_UNREADABLE_DELAY, e.held());
+        }
     }
 
     /**
@@ -607,7 +623,7 @@ public final class ScheduledQueues implements AutoCloseable {
         more.put(ready.source().name(), hold.get().until());
         Map<String, Instant> next = Map.copyOf(more);
         try {
-            policyExecutor.execute(() -> promote(e, next));
+            policyExecutor.execute(() -> promoteOrWait(e, next));
         } catch (RuntimeException rejected) {
             LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
         }
