@@ -14,7 +14,12 @@
 # Environment (all optional):
 #   MESSAGES=6000   per row   SIZE=2048 bytes   SESSIONS=16 (smtp-source sessions per node, and connection_limit)
 #   MAX_SECONDS=300 bound of each row   WORK_PARENT=/tmp   SKIP_BUILD=1   KEEP_WORK=1
-#   ROWS="local redis-1 redis-3"   (the table needs the local row for the added-cost column)
+#   ROWS="local redis-1 redis-3"   (the table needs the local row for the added-cost column; ROWS=none: no rows)
+#   ISSUE_RUNS=1   then also run issue 14's process tests at the issue's size (the suite runs them small):
+#     RATE_SECONDS=20   MtaFleetProcessTest's shared max_message_rate = '100/s' test over 100 x RATE_SECONDS + 100
+#                       messages (the suite: 5 s); it prints the rate it measured at the sink
+#     LIMIT_MESSAGES=3000   its shared connection_limit = 5 test (the suite: 45; the sink takes about a message a
+#                       second, so 3,000 take about an hour: LIMIT_MESSAGES=0 skips it)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -134,6 +139,7 @@ done
 echo "| row | nodes | messages/s | Redis round trips per delivery | server µs per round trip | added wall µs per delivery vs local |"
 echo "|---|---|---|---|---|---|"
 for name in ${ROWS:-local redis-1 redis-3}; do
+  [[ -n ${RATE[$name]:-} ]] || continue # ROWS=none: only the issue runs
   n=1; [[ $name == redis-3 ]] && n=3
   if [[ $name == local ]]; then
     echo "| $name | $n | ${RATE[$name]} | 0 | – | – |"
@@ -143,3 +149,27 @@ for name in ${ROWS:-local redis-1 redis-3}; do
         printf "| %s | %d | %d | %.2f | %.1f | %.0f |\n", name, n, r, c / m, (c ? u / c : 0), (l ? 1e6 / r - 1e6 / l : 0) }'
   fi
 done
+
+if [[ -n "${ISSUE_RUNS:-}" ]]; then
+  RATE_SECONDS=${RATE_SECONDS:-20}
+  LIMIT_MESSAGES=${LIMIT_MESSAGES:-3000}
+  tests='MtaFleetProcessTest#threeNodesSharing*'
+  (( LIMIT_MESSAGES > 0 )) && tests="$tests+threeNodesNever*"
+  log "issue runs: $tests, fleet.rate.seconds=$RATE_SECONDS fleet.messages=$LIMIT_MESSAGES"
+  . "$ROOT/bin/lib/jdk.sh"
+  JAVA_HOME=$(sluice_find_jdk) || die "no JDK >= 21"
+  export JAVA_HOME
+  if (cd "$ROOT" && SLUICE_NO_BUILD=1 mvn -q -B -o -pl sluice-cli -am test -Dtest="$tests" \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dsluice.home="$ROOT" -Dfleet.rate.seconds="$RATE_SECONDS" \
+        -Dfleet.messages="$LIMIT_MESSAGES") >"$WORK/issue-runs.log" 2>&1; then
+    result=passed
+  else
+    result=FAILED
+  fi
+  grep -h 'fleet rate:' "$ROOT"/sluice-cli/target/surefire-reports/*MtaFleetProcessTest*-output.txt 2>/dev/null \
+    | sed 's/^/[fleet-bench] /' >&2 || true
+  echo
+  limit_text="$LIMIT_MESSAGES messages under connection_limit = 5"; (( LIMIT_MESSAGES > 0 )) || limit_text="connection_limit run skipped"
+  echo "issue runs ($tests, ${RATE_SECONDS} s at 100/s, $limit_text): $result"
+  [[ $result == passed ]] || { tail -40 "$WORK/issue-runs.log" >&2; exit 1; }
+fi

@@ -75,6 +75,38 @@ class CheckCommandTest {
     }
 
     @Test
+    void automationOptionsSluiceDoesNotImplementAreRefusedWithTheirLineOrBlock() throws IOException {
+        Path policy = dir.resolve("tsa.lua");
+        Path shaping = dir.resolve("shaping.toml");
+        Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n");
+        Files.writeString(policy, """
+                local shaping = require 'policy-extras.shaping'
+                -- the publisher's queue
+                local shaper = shaping:setup_with_automation { subscribe = { 'http://127.0.0.1:8008' }, extra_files = { '%s' }, tsa_queue_config = { strategy = 'SingletonTimerWheel' } }
+                kumo.on('get_egress_path_config', shaper.get_egress_path_config)
+                """.formatted(shaping));
+        var queueKey = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(queueKey.exitCode()).as(queueKey.describe()).isEqualTo(2);
+        assertThat(queueKey.stderr()).contains(policy + ":3: ")
+                .contains("tsa_queue_config: 'strategy' is not implemented by Sluice (its queues would ignore it)");
+
+        Files.writeString(policy, Files.readString(policy).replace(", tsa_queue_config = { strategy = 'SingletonTimerWheel' }", ""));
+        Files.writeString(shaping, """
+                ["example.com"]
+                mx_rollup = false
+
+                [["example.com".automation]]
+                regex = "421 4.7.0"
+                action = {SetConfig = {name = "source_selection_rate", value = "10/s"}}
+                duration = "1h"
+                """);
+        var ignored = SluiceCommand.run("check", "--policy", policy.toString());
+        assertThat(ignored.exitCode()).as(ignored.describe()).isEqualTo(2);
+        assertThat(ignored.stderr()).contains(shaping + ": [[\"example.com\".automation]] #1: action SetConfig: "
+                + "'source_selection_rate' is a path option Sluice accepts but does not act on");
+    }
+
+    @Test
     void aDomainsPathConfigIsPrintedWithTheFileAndBlockOfEachValue() throws IOException {
         Path policy = dir.resolve("shaping.lua");
         Path base = dir.resolve("base.toml");

@@ -19,6 +19,7 @@ final class MtaTestPolicy {
     private String logHeaders = "";
     private String sourceFields;
     private String queueFields = "";
+    private String pathFields = "";
     private String events = "";
     private Path spoolDir;
     private String spoolFields = "";
@@ -67,6 +68,12 @@ final class MtaTestPolicy {
         return this;
     }
 
+    /** More make_egress_path fields, e.g. {@code connection_limit = 2,} (with the trailing comma). */
+    MtaTestPolicy path(String fields) {
+        this.pathFields = fields;
+        return this;
+    }
+
     /** More top-level Lua, such as event handlers. */
     MtaTestPolicy events(String lua) {
         this.events = lua;
@@ -94,7 +101,7 @@ final class MtaTestPolicy {
                 + queueFields + "\n    protocol = { smtp = { mx_list = { '127.0.0.1:" + sinkPort + "' } } } }\n"
                 + "end)\n"
                 + "kumo.on('get_egress_path_config', function()\n"
-                + "  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }\n"
+                + "  return kumo.make_egress_path { " + pathFields + " prohibited_hosts = {}, enable_tls = 'Disabled' }\n"
                 + "end)\n"
                 + events + "\n";
         Path file = dir.resolve(name);

@@ -74,7 +74,7 @@ class TsaProcessTest {
         assertThat(posted.statusCode()).isEqualTo(200);
         String listed = send(HttpRequest.newBuilder(URI.create(base + "/get_suspension_v1/suspended.json"))).body();
         assertThat(listed).contains("\"site_name\":\"pool1->(mta5|mta6|mta7)?.am0.yahoodns.example@smtp_client\"",
-                "\"source\":\"pool1\"", "\"reason\":\"automation rule: \\\\[TS04\\\\]\"");
+                "\"source\":\"pool1\"", "\"reason\":\"automation rule: \\\\[TS04\\\\] (Immediate, Suspend for ");
 
         tsa.close();
         SluiceProcess again = peers.add(SluiceProcess.start(args));

@@ -30,13 +30,16 @@ import org.slf4j.LoggerFactory;
  * {@code sluice tsa}: KumoMTA's TSA protocol on one HTTP listener. {@code POST /publish_log_v1} takes one JSON log
  * record; {@code GET /subscribe_event_v1} (websocket) sends every live suspension and bounce on connect and each new
  * or extended one after; {@code /get_suspension_v1/suspended.json}, {@code /get_bounce_v1/bounced.json} and
- * {@code /get_config_v1/shaping.toml} show the state; {@code /tsa/status} answers while the daemon runs. Records are
+ * {@code /get_config_v1/shaping.toml} show the state ({@code /sluice/config_overrides_v1}, Sluice's own, lists the
+ * overrides as JSON with their reasons); {@code /tsa/status} answers while the daemon runs. Records are
  * evaluated one at a time on a worker thread; expired items are dropped every second. The deprecated
  * {@code subscribe_suspension_v1} sends suspensions only, under their old tags.
  */
 public final class TsaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TsaDaemon.class);
     static final String STATUS = "TSA Daemon OK";
+    /** The SetConfig / SetDomainConfig overrides in force as JSON (a Sluice route; KumoMTA's daemon has none). */
+    static final String OVERRIDES = "/sluice/config_overrides_v1";
 
     /**
      * @param listen       where the HTTP listener binds (port 0: any free port)
@@ -159,6 +162,12 @@ public final class TsaDaemon implements AutoCloseable {
         });
         http.get("/get_config_v1/shaping.toml", HttpServer.Access.TRUSTED,
                 r -> HttpResponse.text(200, ShapingOverlay.render(state.live(TsaItem.ConfigOverride.class))));
+        // Sluice's own: the overrides with their rule and expiry, which the MTA's shaping helper logs as it applies them
+        http.get(OVERRIDES, HttpServer.Access.TRUSTED, r -> {
+            var out = TsaItem.JSON.createArrayNode();
+            state.live(TsaItem.ConfigOverride.class).forEach(i -> out.add(i.body()));
+            return HttpResponse.json(200, out.toString());
+        });
         http.get("/tsa/status", HttpServer.Access.PUBLIC, r -> HttpResponse.text(200, STATUS));
     }
 
@@ -246,9 +255,10 @@ public final class TsaDaemon implements AutoCloseable {
         return state;
     }
 
-    /** Stops listening, then closes the store. */
+    /** Ends the subscriptions (their MTAs reconnect to the next daemon), stops listening, then closes the store. */
     @Override
     public void close() {
+        subscribers.keySet().forEach(WebSocketSession::close);
         http.forEach(HttpServer::stop);
         if (worker != null) {
             worker.shutdown();

@@ -135,7 +135,7 @@ public final class TsaState {
     private static TsaItem itemFor(AutomationRule rule, ShapingAction action, String hash, Map<?, ?> record,
                                    String site, String source, String domain, Instant expires) {
         String regex = rule.regex().size() == 1 ? rule.regex().getFirst() : "(" + String.join(",", rule.regex()) + ")";
-        String reason = "automation rule: " + regex;
+        String reason = "automation rule: " + regex + " (" + describe(rule, action) + ")";
         Queue queue = Queue.parse(record.get("queue") instanceof String q ? q : domain);
         String siteHash = site + "-" + hash;
         return switch (action) {
@@ -201,6 +201,19 @@ public final class TsaState {
     /** The live items of one kind. */
     public <T extends TsaItem> List<T> live(Class<T> kind) {
         return live().stream().filter(kind::isInstance).map(kind::cast).toList();
+    }
+
+    /**
+     * What fired, for the reason an MTA shows and logs: the trigger, the action and its duration, and where the rule
+     * is written ({@code file: [block] #n}), e.g. {@code Immediate, Suspend for 2h, /etc/shaping.toml: [[...]] #1}.
+     */
+    static String describe(AutomationRule rule, ShapingAction action) {
+        String what = switch (action) {
+            case ShapingAction.Named n -> n.name();
+            case ShapingAction.SetConfig c -> (c.domainOnly() ? "SetDomainConfig " : "SetConfig ") + c.name() + "="
+                    + c.value();
+        };
+        return trigger(rule.trigger()) + ", " + what + " for " + rule.durationText() + ", " + rule.origin();
     }
 
     /** The identity of a rule: its patterns, trigger, duration and scope (not the file it came from). */

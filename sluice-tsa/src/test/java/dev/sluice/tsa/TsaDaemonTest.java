@@ -105,7 +105,7 @@ class TsaDaemonTest {
         assertThat(pushed).as("the subscriber gets a ReadyQSuspension").isNotNull();
         assertThat(pushed.get("site_name").asText()).isEqualTo("pool1->" + TsaStateTest.SITE + "@smtp_client");
         assertThat(pushed.get("source").asText()).isEqualTo("pool1");
-        assertThat(pushed.get("reason").asText()).isEqualTo("automation rule: \\[TS04\\]");
+        assertThat(pushed.get("reason").asText()).startsWith("automation rule: \\[TS04\\] (Immediate, Suspend for ");
         assertThat(Instant.parse(pushed.get("expires").asText()))
                 .isEqualTo(Instant.ofEpochSecond(now.getEpochSecond()).plusSeconds(10));
         assertThat(early.texts().pending()).as("the 250 fired nothing").isEmpty();
@@ -149,6 +149,13 @@ class TsaDaemonTest {
         String toml = get(daemon, "/get_config_v1/shaping.toml").body();
         assertThat(toml).contains("# Number of entries: 1", "[\"yahoo.example\".sources.\"pool1\"]",
                 "\"max_message_rate\" = \"10/m\"");
+        // the same override as JSON, with the rule that set it (what the MTA's shaping helper logs)
+        var overrides = TsaItem.JSON.readTree(get(daemon, TsaDaemon.OVERRIDES).body());
+        assertThat(overrides).hasSize(1);
+        assertThat(overrides.get(0).get("name").asText()).isEqualTo("max_message_rate");
+        assertThat(overrides.get(0).get("value").asText()).isEqualTo("10/m");
+        assertThat(overrides.get(0).get("reason").asText()).startsWith(
+                "automation rule: too many connections (Threshold 3/min, SetConfig max_message_rate=10/m for 30 minutes, ");
 
         HttpResponse<String> notJson = post(daemon, "{not json");
         assertThat(notJson.statusCode()).isEqualTo(400);

@@ -56,7 +56,7 @@ class TsaLuaConfigTest {
         assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
         String listed = client.send(HttpRequest.newBuilder(URI.create(base + "/get_suspension_v1/suspended.json")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(listed).contains("\"reason\":\"automation rule: \\\\[TS04\\\\]\"");
+        assertThat(listed).contains("\"reason\":\"automation rule: \\\\[TS04\\\\] (Immediate, Suspend for ");
         assertThat(state).isDirectory();
         assertThat(dir.resolve("unused")).doesNotExist();
     }

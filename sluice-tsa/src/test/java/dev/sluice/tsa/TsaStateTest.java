@@ -119,7 +119,9 @@ class TsaStateTest {
         assertThat(changed).singleElement().isInstanceOfSatisfying(TsaItem.ReadyQSuspension.class, s -> {
             assertThat(s.siteName()).isEqualTo("pool1->" + SITE + "@smtp_client");
             assertThat(s.source()).isEqualTo("pool1");
-            assertThat(s.reason()).isEqualTo("automation rule: \\[TS04\\]");
+            // the rule that fired: its pattern, trigger, action and duration, and the file and block it is written in
+            assertThat(s.reason()).isEqualTo("automation rule: \\[TS04\\] (Immediate, Suspend for 1 hour, "
+                    + dir.resolve("shaping.toml") + ": [[\"yahoo.example\".automation]] #1)");
             assertThat(s.expires()).isEqualTo(clock.now.plus(Duration.ofHours(1)));
         });
         assertThat(state.live()).containsExactlyElementsOf(changed);
@@ -185,7 +187,9 @@ class TsaStateTest {
             assertThat(s.tenant()).isEqualTo("acme");
             assertThat(s.campaign()).isEqualTo("spring");
             assertThat(s.domain()).isEqualTo("yahoo.example");
-            assertThat(s.reason()).isEqualTo("automation rule: tenant over quota tenant=acme domain=yahoo.example campaign=spring");
+            assertThat(s.reason()).isEqualTo("automation rule: tenant over quota (Immediate, SuspendCampaign for 10 minutes, "
+                    + dir.resolve("shaping.toml") + ": [[\"yahoo.example\".automation]] #3)"
+                    + " tenant=acme domain=yahoo.example campaign=spring");
         });
         assertThat(changed.get(1)).isInstanceOfSatisfying(TsaItem.SchedQBounce.class, b -> {
             assertThat(b.tenant()).isEqualTo("acme");

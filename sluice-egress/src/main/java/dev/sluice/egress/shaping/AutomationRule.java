@@ -124,6 +124,11 @@ public record AutomationRule(List<String> regex, List<Pattern> patterns, List<Sh
                 || m.size() != 2) {
             throw new ConfigException(where + ": expected {name = \"option\", value = ...}");
         }
+        if (EgressPath.ignores(name)) { // a rule that would fire and change nothing
+            throw new ConfigException(where + ": '" + name + "' is a path option Sluice accepts but does not act "
+                    + "on, so this action would change nothing; set one Sluice implements (connection_limit, "
+                    + "max_message_rate, max_connection_rate, max_deliveries_per_connection, ...)");
+        }
         Map<String, Object> probe = new LinkedHashMap<>();
         probe.put(name, m.get("value"));
         try {

@@ -282,6 +282,9 @@ class ShapingLoaderTest {
                 new Case("regex = \"(\"\naction = \"Suspend\"\nduration = \"1h\"", "regex: invalid pattern '('"),
                 new Case("regex = \"x\"\naction = \"Suspend\"\nduration = \"1h\"\ntrigger = {Threshold = \"ten/hr\"}", "trigger Threshold"),
                 new Case("regex = \"x\"\naction = {SetConfig = {name = \"conection_limit\", value = 1}}\nduration = \"1h\"", "conection_limit"),
+                // an option Sluice accepts in a path config but does not act on: the rule would change nothing
+                new Case("regex = \"x\"\naction = {SetDomainConfig = {name = \"enable_dane\", value = true}}\nduration = \"1h\"",
+                        "action SetDomainConfig: 'enable_dane' is a path option Sluice accepts but does not act on"),
                 new Case("action = \"Suspend\"\nduration = \"1h\"", "'regex' is required"),
                 new Case("regex = \"x\"\naction = \"Suspend\"\nduration = \"1h\"\nmatch_intern = true", "unknown key 'match_intern'"));
         for (Case c : cases) {

@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * each change is saved ({@link AdminStore}) before it is acknowledged, then applied to what is queued now
  * ({@link ScheduledQueues#sweep()}, on this owner's thread), and the scheduled queues consult it for every message
  * that falls due. Entries end at their expiry (also across a restart) or when deleted by id. A new entry with the
- * same criteria (the same ready queue name) as an existing one of its kind replaces it, as in KumoMTA.
+ * same criteria (the same ready queue name) as an existing one of its kind replaces it, as in KumoMTA; one that
+ * repeats an entry in force (same criteria, reason and expiry: a TSA daemon sends what is in force again when its
+ * subscriber reconnects) is that entry, and changes, logs and saves nothing. Each entry is logged when it is added
+ * and when it expires or is cancelled.
  */
 public final class AdminControl implements AdminRules, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminControl.class);
@@ -50,12 +53,27 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         }
 
         boolean holds(AdminEntry e) {
+            return of(e) == this;
+        }
+
+        static Kind of(AdminEntry e) {
             return switch (e) {
-                case AdminEntry.Bounce b -> this == BOUNCE;
-                case AdminEntry.Suspension s -> this == SUSPEND;
-                case AdminEntry.ReadySuspension r -> this == SUSPEND_READY_Q;
+                case AdminEntry.Bounce b -> BOUNCE;
+                case AdminEntry.Suspension s -> SUSPEND;
+                case AdminEntry.ReadySuspension r -> SUSPEND_READY_Q;
             };
         }
+    }
+
+    /**
+     * Told of each entry added or cancelled on this node (by the API, the CLI or the policy), never of those applied
+     * from elsewhere ({@link #applyShared}): {@link AdminShare} passes them on to the other nodes. Called under this
+     * owner's lock: it must not block.
+     */
+    public interface Replication {
+        void added(AdminEntry entry);
+
+        void cancelled(AdminEntry entry);
     }
 
     private final InstantSource clock;
@@ -65,6 +83,7 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     private ScheduledQueues queues;
     private ScheduledExecutorService worker;
     private ScheduledFuture<?> expiry;
+    private volatile Replication replication;
 
     public AdminControl(InstantSource clock) {
         this.clock = clock;
@@ -123,11 +142,55 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     }
 
     private synchronized <T extends AdminEntry> T add(T entry) {
+        for (AdminEntry e : entries.values()) {
+            if (sameOrder(e, entry) && e.expires().isAfter(clock.instant())) {
+                @SuppressWarnings("unchecked") // sameOrder: the same kind
+                T same = (T) e;
+                return same;
+            }
+        }
         entries.values().removeIf(e -> sameTarget(e, entry));
         entries.put(entry.id(), entry);
         LOG.info("admin: {} {} until {}: {}", describe(entry), entry.id(), entry.expires(), entry.reason());
         changed();
+        Replication r = replication;
+        if (r != null) {
+            r.added(entry);
+        }
         return entry;
+    }
+
+    /** From now on tell {@code r} of each change made on this node. */
+    void replicate(Replication r) {
+        this.replication = r;
+    }
+
+    /** The entries in force now, oldest first. */
+    List<AdminEntry> inForce() {
+        Instant now = clock.instant();
+        return current.stream().filter(e -> e.expires().isAfter(now)).toList();
+    }
+
+    /**
+     * Applies what the fleet decided elsewhere, at once: {@code adopt} (each replacing this node's entry of the same
+     * target, as a local one would) and the removal of the entries {@code drop} (cancelled on another node). Nothing
+     * is passed back to {@link Replication}.
+     */
+    synchronized void applyShared(List<AdminEntry> adopt, List<UUID> drop) {
+        for (AdminEntry e : adopt) {
+            entries.values().removeIf(x -> sameTarget(x, e));
+            entries.put(e.id(), e);
+            LOG.info("admin: {} {} until {} (from another node): {}", describe(e), e.id(), e.expires(), e.reason());
+        }
+        for (UUID id : drop) {
+            AdminEntry e = entries.remove(id);
+            if (e != null) {
+                LOG.info("admin: {} {} cancelled (on another node)", describe(e), id);
+            }
+        }
+        if (!adopt.isEmpty() || !drop.isEmpty()) {
+            changed();
+        }
     }
 
     /** Deletes the entry {@code id} of {@code kind}; false when there is none (expired, or never was). */
@@ -139,6 +202,10 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         entries.remove(id);
         LOG.info("admin: {} {} cancelled", describe(e), id);
         changed();
+        Replication r = replication;
+        if (r != null) {
+            r.cancelled(e);
+        }
         return !e.expires().isBefore(clock.instant());
     }
 
@@ -197,7 +264,13 @@ public final class AdminControl implements AdminRules, AutoCloseable {
     /** Under the lock: publish, save, arm the expiry timer, and apply the change to what is queued. */
     private void changed() {
         Instant now = clock.instant();
-        entries.values().removeIf(e -> !e.expires().isAfter(now));
+        entries.values().removeIf(e -> {
+            if (e.expires().isAfter(now)) {
+                return false;
+            }
+            LOG.info("admin: {} {} expired at {}: {}", describe(e), e.id(), e.expires(), e.reason());
+            return true;
+        });
         current = List.copyOf(entries.values());
         if (store == null) {
             return; // not attached (sluice check, or before the spool is open): kept only
@@ -238,12 +311,18 @@ public final class AdminControl implements AdminRules, AutoCloseable {
         }
     }
 
-    private static boolean sameTarget(AdminEntry a, AdminEntry b) {
+    static boolean sameTarget(AdminEntry a, AdminEntry b) {
         return switch (a) {
             case AdminEntry.Bounce x -> b instanceof AdminEntry.Bounce y && x.criteria().equals(y.criteria());
             case AdminEntry.Suspension x -> b instanceof AdminEntry.Suspension y && x.criteria().equals(y.criteria());
             case AdminEntry.ReadySuspension x -> b instanceof AdminEntry.ReadySuspension y && x.name().equals(y.name());
         };
+    }
+
+    /** The same order again: its target, reason and expiry (and for a bounce, whether it is logged). */
+    private static boolean sameOrder(AdminEntry a, AdminEntry b) {
+        return sameTarget(a, b) && a.reason().equals(b.reason()) && a.expires().equals(b.expires())
+                && (!(a instanceof AdminEntry.Bounce x) || x.suppressLogging() == ((AdminEntry.Bounce) b).suppressLogging());
     }
 
     private static String describe(AdminEntry e) {

@@ -55,20 +55,13 @@ public final class AdminStore {
         try {
             JsonNode root = JSON.readTree(file.toFile());
             for (JsonNode n : root.path("bounces")) {
-                var b = new AdminEntry.Bounce(UUID.fromString(n.path("id").asText()), criteria(n),
-                        n.path("reason").asText(), n.path("suppress_logging").asBoolean(false), expires(n));
-                for (Map.Entry<String, JsonNode> c : n.path("bounced").properties()) {
-                    b.counts().put(c.getKey(), new AtomicLong(c.getValue().asLong()));
-                }
-                out.add(b);
+                out.add(entry(AdminControl.Kind.BOUNCE, n));
             }
             for (JsonNode n : root.path("suspensions")) {
-                out.add(new AdminEntry.Suspension(UUID.fromString(n.path("id").asText()), criteria(n),
-                        n.path("reason").asText(), expires(n)));
+                out.add(entry(AdminControl.Kind.SUSPEND, n));
             }
             for (JsonNode n : root.path("ready_suspensions")) {
-                out.add(new AdminEntry.ReadySuspension(UUID.fromString(n.path("id").asText()),
-                        n.path("name").asText(), n.path("reason").asText(), expires(n)));
+                out.add(entry(AdminControl.Kind.SUSPEND_READY_Q, n));
             }
         } catch (IOException | RuntimeException e) {
             Path aside = file.resolveSibling(file.getFileName() + ".damaged");
@@ -89,17 +82,11 @@ public final class AdminStore {
         ArrayNode suspensions = root.putArray("suspensions");
         ArrayNode ready = root.putArray("ready_suspensions");
         for (AdminEntry e : entries) {
-            switch (e) {
-                case AdminEntry.Bounce b -> {
-                    ObjectNode n = common(bounces.addObject(), b);
-                    criteria(n, b.criteria());
-                    n.put("suppress_logging", b.suppressLogging());
-                    ObjectNode counts = n.putObject("bounced");
-                    b.bounced().forEach(counts::put);
-                }
-                case AdminEntry.Suspension s -> criteria(common(suspensions.addObject(), s), s.criteria());
-                case AdminEntry.ReadySuspension r -> common(ready.addObject(), r).put("name", r.name());
-            }
+            write(switch (e) {
+                case AdminEntry.Bounce b -> bounces.addObject();
+                case AdminEntry.Suspension s -> suspensions.addObject();
+                case AdminEntry.ReadySuspension r -> ready.addObject();
+            }, e);
         }
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         Path dir = file.toAbsolutePath().getParent();
@@ -119,6 +106,40 @@ public final class AdminStore {
         } catch (IOException ignored) {
             // some file systems cannot fsync a directory; the rename is still atomic
         }
+    }
+
+    /** Writes {@code e}'s fields (not its kind) into {@code n}, as the file keeps them; also what a fleet shares. */
+    static ObjectNode write(ObjectNode n, AdminEntry e) {
+        common(n, e);
+        switch (e) {
+            case AdminEntry.Bounce b -> {
+                criteria(n, b.criteria());
+                n.put("suppress_logging", b.suppressLogging());
+                ObjectNode counts = n.putObject("bounced");
+                b.bounced().forEach(counts::put);
+            }
+            case AdminEntry.Suspension s -> criteria(n, s.criteria());
+            case AdminEntry.ReadySuspension r -> n.put("name", r.name());
+        }
+        return n;
+    }
+
+    /** The entry of {@code kind} that {@link #write} wrote into {@code n}. */
+    static AdminEntry entry(AdminControl.Kind kind, JsonNode n) {
+        UUID id = UUID.fromString(n.path("id").asText());
+        String reason = n.path("reason").asText();
+        return switch (kind) {
+            case BOUNCE -> {
+                var b = new AdminEntry.Bounce(id, criteria(n), reason, n.path("suppress_logging").asBoolean(false),
+                        expires(n));
+                for (Map.Entry<String, JsonNode> c : n.path("bounced").properties()) {
+                    b.counts().put(c.getKey(), new AtomicLong(c.getValue().asLong()));
+                }
+                yield b;
+            }
+            case SUSPEND -> new AdminEntry.Suspension(id, criteria(n), reason, expires(n));
+            case SUSPEND_READY_Q -> new AdminEntry.ReadySuspension(id, n.path("name").asText(), reason, expires(n));
+        };
     }
 
     private static ObjectNode common(ObjectNode n, AdminEntry e) {

@@ -9,6 +9,7 @@ import dev.sluice.mta.accounting.AccountingKind;
 import dev.sluice.mta.accounting.AccountingRoutes;
 import dev.sluice.mta.admin.AdminControl;
 import dev.sluice.mta.admin.AdminRoutes;
+import dev.sluice.mta.admin.AdminShare;
 import dev.sluice.mta.admin.AdminStore;
 import dev.sluice.egress.connect.Connector;
 import dev.sluice.egress.dns.Resolvers;
@@ -187,6 +188,7 @@ public final class MtaApp implements AutoCloseable {
     private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
     private ScheduledQueues queues;
     private AdminControl admin;
+    private AdminShare adminShare;
     private SpoolEnumeration enumeration;
     private AccountingDb accounting; // null unless the policy configured it
     private FreeSpaceMonitor freeSpace;
@@ -326,13 +328,17 @@ public final class MtaApp implements AutoCloseable {
             admin.metrics(registry);
             admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is scheduled
         }, () -> admin.close()); // saves the bounce counts
+        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles()),
+                () -> { // the fleet's entries, with Redis throttles
+                    if (adminShare != null) adminShare.close();
+                });
         lifecycle.start("scheduling", () -> queues.start(), () -> queues.stopScheduling());
         lifecycle.start("shutdown event", Lifecycle.Step.NONE, () -> fireIfStarted(SHUTDOWN));
 
         // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
         // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
         enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
-        lifecycle.start("listeners", () -> startListeners(modules, esmtpModule, httpModule), this::stopListeners);
+        lifecycle.start("listeners", () -> startListeners(modules, esmtpModule, httpModule, spoolConfig), this::stopListeners);
         lifecycle.start("spool enumeration", () -> enumeration.start(),
                 () -> enumeration.stop(left().toMillis()));
         // kumo.spawn_task's tasks and the config monitor: they run until the policy closes
@@ -355,8 +361,8 @@ public final class MtaApp implements AutoCloseable {
     }
 
     /** Ingress (ESMTP, then HTTP with the status, metrics and admin routes): the one component that takes mail. */
-    private void startListeners(MtaModules modules, EsmtpListenerModule esmtpModule, HttpListenerModule httpModule)
-            throws Exception {
+    private void startListeners(MtaModules modules, EsmtpListenerModule esmtpModule, HttpListenerModule httpModule,
+                                SpoolConfig spoolConfig) throws Exception {
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
                     count(AccountingKind.RECEIVED); // called once per Reception record, after the spool write
                     queues.insert(m, q);
@@ -371,7 +377,11 @@ public final class MtaApp implements AutoCloseable {
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
-            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents);
+            // large messages arrive into nameless files in the spool's directory (its disk, not a tmpfs /tmp, and a
+            // place the MTA may write to; neither spool kind looks at a file it did not name)
+            var esmtpServices = new dev.sluice.mta.ingress.smtp.EsmtpServices(injector, relay, admission,
+                    Clock.systemDefaultZone(), smtpEvents, spoolConfig.path().toAbsolutePath());
+            var server = new EsmtpServer(c, esmtpServices, null);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }

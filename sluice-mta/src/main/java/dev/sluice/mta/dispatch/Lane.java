@@ -178,7 +178,8 @@ final class Lane {
     }
 
     private void next() {
-        int max = head().plan().path().maxDeliveriesPerConnection();
+        // the queue's current path, not the one this connection opened with: a changed limit applies at once
+        int max = queue.maxDeliveriesPerConnection();
         switch (queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max)) {
             case LaneQueue.Next.Send s -> send(s.batch());
             case LaneQueue.Next.Retire r -> quit();

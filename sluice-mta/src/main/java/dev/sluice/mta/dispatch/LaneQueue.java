@@ -35,6 +35,9 @@ interface LaneQueue {
     /** The lane is about to send {@code batch}: the batch with the companions that arrived since. */
     List<Entry> startSending(Lane lane, List<Entry> batch);
 
+    /** max_deliveries_per_connection of the queue's current path (a changed limit applies to open lanes at once). */
+    int maxDeliveriesPerConnection();
+
     Next nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries);
 
     /** The batch never reached the server: back to the front of the queue, in order. */

@@ -78,6 +78,8 @@ final class ReadyQueue implements LaneQueue {
     private static final class Slot {
         /** The batch handed to the lane and not sent yet; null once sending. */
         List<Entry> pending;
+        /** The queue told the lane to quit: it no longer counts as an active lane against connection_limit. */
+        boolean retiring;
         /** The named shared connection limits this connection counts against (released when it closes). */
         final List<String> sharedLimits;
         /** With Redis throttles: the connection's leases (connection_limit and named limits), given back when it closes. */
@@ -139,6 +141,7 @@ final class ReadyQueue implements LaneQueue {
     void pump() {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
+            retireExcessIdle(actions);
             ArrayDeque<Entry> parked = new ArrayDeque<>();
             Map<Slot, Integer> room = pendingRoom();
             boolean suspended = dispatch.held.test(name); // by the operator: nothing goes out until released
@@ -211,6 +214,27 @@ final class ReadyQueue implements LaneQueue {
             if (idleNow()) armReapTimer(dispatch.settings.reapAfter().toNanos());
         }
         actions.forEach(Runnable::run);
+    }
+
+    /**
+     * The path's connection_limit went down (a new config, e.g. a TSA SetConfig): idle lanes beyond it quit now;
+     * busy ones retire after their transaction ({@link #nextFor}). Under the lock.
+     */
+    private void retireExcessIdle(List<Runnable> actions) {
+        for (int excess = activeLanes() - connectionLimit(); excess > 0 && !idle.isEmpty(); excess--) {
+            Lane lane = idle.pollLast();
+            lanes.get(lane).retiring = true;
+            actions.add(lane::quit);
+        }
+    }
+
+    /** Lanes not told to stop (under the lock). */
+    private int activeLanes() {
+        int n = 0;
+        for (Slot l : lanes.values()) {
+            if (!l.retiring) n++;
+        }
+        return n;
     }
 
     /**
@@ -434,12 +458,16 @@ final class ReadyQueue implements LaneQueue {
         }, nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** What a lane does after a transaction: the next batch, wait idle, or quit. */
+    /**
+     * What a lane does after a transaction: the next batch, wait idle, or quit. The current path's limits apply to
+     * open lanes too: one over connection_limit quits.
+     */
     @Override
     public synchronized Next nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
         Slot slot = lanes.get(lane);
         if (slot == null || draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name) // suspended
-                || slot.leases.stream().anyMatch(Lease::lost)) {
+                || activeLanes() > connectionLimit() || slot.leases.stream().anyMatch(Lease::lost)) {
+            if (slot != null) slot.retiring = true;
             return Next.RETIRE;
         }
         if (!waiting.isEmpty()) {
@@ -538,6 +566,11 @@ final class ReadyQueue implements LaneQueue {
     @Override
     public synchronized boolean draining() {
         return draining;
+    }
+
+    @Override
+    public int maxDeliveriesPerConnection() {
+        return latest.plan().path().maxDeliveriesPerConnection();
     }
 
     @Override

@@ -37,7 +37,8 @@ public final class Message {
     private volatile byte[] packedMeta;
     private int metaVersion; // changes with every setMeta (guarded by this)
     private int storedVersion = -1; // the version the spool holds durably, -1 not known
-    private byte[] data; // null once shrunk: then store reads it
+    private byte[] data; // null once shrunk (then store reads it) or while spilled
+    private SpilledData spilled; // a large message's data while it is received: in a file, not on the heap
     private DataStore store;
     private int size;
     private long digest; // 0 = not known (not computed yet, or not in an older spool record)
@@ -49,6 +50,17 @@ public final class Message {
         this.meta = new LinkedHashMap<>(meta);
         this.data = Objects.requireNonNull(data, "data");
         this.size = data.length;
+    }
+
+    /**
+     * A message whose data was received into a file ({@link SpillFile}) because it is large: the data stays there
+     * until the spool holds it, and is read onto the heap only when something asks for all of it ({@link #data()}).
+     */
+    public Message(MessageId id, String sender, String recipient, Map<String, Object> meta, SpilledData data) {
+        this(id, sender, recipient, meta, new byte[0]);
+        this.data = null;
+        this.spilled = Objects.requireNonNull(data, "data");
+        this.size = Math.toIntExact(data.size());
     }
 
     /**
@@ -212,6 +224,10 @@ public final class Message {
             return d;
         }
         try {
+            SpilledData s = spilled;
+            if (s != null) {
+                return s.read();
+            }
             return store.readData(id);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the data of " + id + " from the spool: " + e.getMessage(), e);
@@ -220,8 +236,25 @@ public final class Message {
 
     public void setData(byte[] data) {
         this.data = Objects.requireNonNull(data, "data");
+        this.spilled = null;
         this.size = data.length;
         this.digest = 0;
+    }
+
+    /** New data that is still (mostly) in the file it was received into, e.g. with its headers edited. */
+    public void setData(SpilledData data) {
+        this.spilled = Objects.requireNonNull(data, "data");
+        this.data = null;
+        this.size = Math.toIntExact(data.size());
+        this.digest = 0;
+    }
+
+    /**
+     * The data while it is in the file it was received into (not on the heap, not shrunk yet), else null: the spool
+     * writes it from there.
+     */
+    public SpilledData spilled() {
+        return spilled;
     }
 
     /** Whether the data is on the heap now (not yet shrunk, or set again since). */
@@ -241,6 +274,8 @@ public final class Message {
     public long dataDigest() {
         if (digest == 0 && data != null) {
             digest = digestOf(data);
+        } else if (digest == 0 && spilled != null) {
+            digest = spilled.digest();
         }
         return digest;
     }
@@ -253,15 +288,18 @@ public final class Message {
         dataDigest();
         this.store = Objects.requireNonNull(store, "store");
         this.data = null;
+        this.spilled = null;
         packMeta();
     }
 
     /** Computes the digests of {@code messages} once per data array (the recipients of a reception share one). */
     public static void digestAll(List<Message> messages) {
-        Map<byte[], Long> seen = new IdentityHashMap<>();
+        Map<Object, Long> seen = new IdentityHashMap<>();
         for (Message m : messages) {
             if (m.data != null && m.digest == 0) {
-                m.digest = seen.computeIfAbsent(m.data, Message::digestOf);
+                m.digest = seen.computeIfAbsent(m.data, d -> digestOf((byte[]) d));
+            } else if (m.spilled != null && m.digest == 0) {
+                m.digest = seen.computeIfAbsent(m.spilled, d -> ((SpilledData) d).digest());
             }
         }
     }
@@ -273,7 +311,11 @@ public final class Message {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        byte[] h = sha.digest(bytes);
+        return fold(sha.digest(bytes));
+    }
+
+    /** The first 8 bytes of a SHA-256 hash as the digest (never 0). */
+    static long fold(byte[] h) {
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = (v << 8) | (h[i] & 0xff);

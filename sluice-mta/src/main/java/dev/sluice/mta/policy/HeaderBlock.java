@@ -1,5 +1,7 @@
 package dev.sluice.mta.policy;
 
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.message.SpilledData;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +39,52 @@ final class HeaderBlock {
     private final String eol;
     /** Everything after the header fields: the blank line and the body, or "" when there is no body. */
     private final String rest;
+    /** Parsed from the first bytes only ({@link #parseHead}): the whole data, of which these are the head. */
+    private SpilledData whole;
+    private int headLength;
 
     private HeaderBlock(List<Field> fields, String eol, String rest) {
         this.fields = fields;
         this.eol = eol;
         this.rest = rest;
+    }
+
+    /** Bytes of a message's head read to find its header section: first this many, then more up to the maximum. */
+    private static final int HEAD = 64 * 1024;
+    private static final int MAX_HEAD = 1 << 20;
+
+    /**
+     * The header section of {@code message}: for data still in the file it was received into, parsed from its first
+     * bytes only (the body stays in the file, and {@link #applyTo} keeps it there); else from the whole data.
+     */
+    static HeaderBlock of(Message message) {
+        SpilledData spilled = message.spilled();
+        if (spilled != null) {
+            try {
+                for (int n = HEAD; n <= MAX_HEAD; n *= 4) {
+                    byte[] head = spilled.head(n);
+                    HeaderBlock block = parse(head);
+                    // the header section ended within these bytes, at a whole line (or they are the whole data)
+                    if (block.rest.indexOf('\n') >= 0 || head.length == spilled.size()) {
+                        block.whole = spilled;
+                        block.headLength = head.length;
+                        return block;
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the received data: " + e.getMessage(), e);
+            }
+        }
+        return parse(message.data());
+    }
+
+    /** Makes these (edited) fields the message's headers, keeping the body where it is. */
+    void applyTo(Message message) {
+        if (whole != null && message.spilled() == whole) {
+            message.setData(whole.replaceHead(headLength, toBytes()));
+        } else {
+            message.setData(toBytes());
+        }
     }
 
     static HeaderBlock parse(byte[] data) {

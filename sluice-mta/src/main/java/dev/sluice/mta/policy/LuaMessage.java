@@ -2,6 +2,7 @@ package dev.sluice.mta.policy;
 
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.Scheduling;
+import dev.sluice.mta.message.SpilledData;
 import dev.sluice.mta.queue.QueueName;
 import dev.sluice.policy.LuaBytes;
 import dev.sluice.policy.LuaFunction;
@@ -132,7 +133,7 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
                 } else {
                     block.append(block.field(name, v));
                 }
-                message.setData(block.toBytes());
+                block.applyTo(message);
                 return null;
             };
             case "remove_all_named_headers" -> a -> {
@@ -193,10 +194,11 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
                     throw new IllegalArgumentException("msg:dkim_sign: expected a signer from kumo.dkim.rsa_sha256_signer"
                             + " or kumo.dkim.ed25519_signer, got " + LuaArgs.typeName(LuaObject.arg(a, 0)));
                 }
+                // a large message's body is hashed from its file as it is read; the signed message keeps it there
+                String signature = sign(signer);
                 HeaderBlock block = headers();
-                String field = signer.sign(message.data(), Instant.now()).replace("\r\n", block.eol());
-                block.prepend(new HeaderBlock.Field("DKIM-Signature", field));
-                message.setData(block.toBytes());
+                block.prepend(new HeaderBlock.Field("DKIM-Signature", signature.replace("\r\n", block.eol())));
+                block.applyTo(message);
                 return null;
             };
             default -> null;
@@ -263,14 +265,34 @@ public final class LuaMessage implements LuaObject, dev.sluice.policy.throttle.D
         return scheduling.toData();
     }
 
+    /** The DKIM-Signature field for the message: its body streamed from its file when it is still there. */
+    private String sign(DkimSigner signer) {
+        SpilledData spilled = message.spilled();
+        if (spilled == null) {
+            return signer.sign(message.data(), Instant.now());
+        }
+        try {
+            for (int n = 64 * 1024; ; n *= 4) {
+                byte[] head = spilled.head(n);
+                int start = DkimSigner.bodyStart(head);
+                // the header section ended before these bytes did (or they are all of it)
+                if (start < head.length || head.length == spilled.size()) {
+                    return signer.sign(java.util.Arrays.copyOf(head, start), spilled.stream(start), Instant.now());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("msg:dkim_sign: cannot read the received data: " + e.getMessage(), e);
+        }
+    }
+
     private HeaderBlock headers() {
-        return HeaderBlock.parse(message.data());
+        return HeaderBlock.of(message);
     }
 
     private void edit(java.util.function.ToIntFunction<HeaderBlock> change) {
         HeaderBlock block = headers();
         if (change.applyAsInt(block) > 0) {
-            message.setData(block.toBytes());
+            block.applyTo(message);
         }
     }
 

@@ -105,7 +105,7 @@ public final class LocalDiskSpool implements Spool {
         for (SpoolOp op : ops) {
             SpoolOp before = last.get(op.id());
             if (op instanceof SpoolOp.UpdateMeta u && before instanceof SpoolOp.Store s) {
-                last.put(op.id(), new SpoolOp.Store(s.id(), u.meta(), s.data()));
+                last.put(op.id(), new SpoolOp.Store(s.id(), u.meta(), s.data(), s.spilled()));
             } else if (op instanceof SpoolOp.Remove && before instanceof SpoolOp.Store) {
                 last.put(op.id(), op); // may never have reached the disk; removal below tolerates that
             } else {
@@ -119,7 +119,8 @@ public final class LocalDiskSpool implements Spool {
         for (SpoolOp op : last.values()) {
             switch (op) {
                 case SpoolOp.Store s -> {
-                    fileWrites.add(() -> writeFile(tmp(dataDir, s.id()), s.data(), sync));
+                    fileWrites.add(() -> s.spilled() != null ? writeFile(tmp(dataDir, s.id()), s.spilled(), sync)
+                            : writeFile(tmp(dataDir, s.id()), s.data(), sync));
                     fileWrites.add(() -> writeFile(tmp(metaDir, s.id()), s.meta(), sync));
                     newData.add(s.id());
                     newMeta.add(s.id());
@@ -181,6 +182,19 @@ public final class LocalDiskSpool implements Spool {
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /** The data of a message received into a file: copied from that file by the kernel. */
+    private Void writeFile(Path file, dev.sluice.mta.message.SpilledData content, boolean sync) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            content.transferTo(ch);
+            if (sync) {
+                ch.force(true);
+                metrics.fsyncs.labelValues(config.name()).inc();
+            }
+        }
+        return null;
     }
 
     private Void writeFile(Path file, byte[] content, boolean sync) throws IOException {

@@ -3,6 +3,7 @@ package dev.sluice.mta.spool;
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -86,6 +87,9 @@ public final class RocksDbSpool implements Spool {
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
     private final WriteOptions plainWrite = new WriteOptions().setSync(false);
     private final Set<MessageId> ids = ConcurrentHashMap.newKeySet();
+    // the writer thread's buffers for data written from a received file (RocksDB takes direct buffers only)
+    private final ByteBuffer directKey = ByteBuffer.allocateDirect(16);
+    private ByteBuffer directValue;
     private final GroupCommitter committer;
     // replaced only by the constructor and by the writer thread's reopen after a failed write
     private volatile Db db;
@@ -445,6 +449,17 @@ public final class RocksDbSpool implements Spool {
             for (SpoolOp op : ops) {
                 byte[] key = op.id().toBytes();
                 switch (op) {
+                    case SpoolOp.Store s when s.spilled() != null -> {
+                        // from the file it was received into, through one direct buffer: never on the heap
+                        ByteBuffer value = directValue((int) s.spilled().size());
+                        s.spilled().copyTo(value);
+                        value.flip();
+                        directKey.clear();
+                        directKey.put(key).flip();
+                        batch.put(d.data(), directKey, value);
+                        batch.put(d.meta(), key, s.meta());
+                        acknowledges = true;
+                    }
                     case SpoolOp.Store s -> {
                         batch.put(d.data(), key, s.data());
                         batch.put(d.meta(), key, s.meta());
@@ -477,6 +492,17 @@ public final class RocksDbSpool implements Spool {
                 }
             }
         }
+    }
+
+    /**
+     * The writer's direct buffer, cleared, with room for {@code size} bytes: one for the spool, as large as the
+     * largest message written from a file so far (RocksDB copies a value into its batch, so it is reused at once).
+     */
+    private ByteBuffer directValue(int size) {
+        if (directValue == null || directValue.capacity() < size) {
+            directValue = ByteBuffer.allocateDirect(size > 1 << 29 ? size : Math.max(1 << 20, Integer.highestOneBit(size - 1) << 1));
+        }
+        return directValue.clear();
     }
 
     /** The messages in the spool once {@code ops} are applied (the committer updates {@link #ids} afterwards). */

@@ -2,6 +2,7 @@ package dev.sluice.mta.spool;
 
 import dev.sluice.mta.message.Message;
 import dev.sluice.mta.message.MessageId;
+import dev.sluice.mta.message.SpilledData;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,15 +22,31 @@ sealed interface SpoolOp {
     static List<SpoolOp> stores(List<Message> messages) {
         List<SpoolOp> ops = new ArrayList<>(messages.size());
         for (Message m : messages) {
-            ops.add(new Store(m.id(), MetaCodec.encode(m), m.data()));
+            ops.add(store(m));
         }
         return ops;
     }
 
-    record Store(MessageId id, byte[] meta, byte[] data) implements SpoolOp {
+    /**
+     * A message whose data is still in the file it was received into is written from that file (by the writer: the
+     * file stays open until the store completed), never through the heap.
+     */
+    private static Store store(Message m) {
+        byte[] meta = MetaCodec.encode(m);
+        SpilledData spilled = m.spilled();
+        return spilled != null ? new Store(m.id(), meta, EMPTY, spilled) : new Store(m.id(), meta, m.data(), null);
+    }
+
+    byte[] EMPTY = new byte[0];
+
+    /**
+     * @param data    the data on the heap, or empty when {@code spilled} holds it
+     * @param spilled the data in the file it was received into, or null
+     */
+    record Store(MessageId id, byte[] meta, byte[] data, SpilledData spilled) implements SpoolOp {
         @Override
         public int size() {
-            return meta.length + data.length;
+            return meta.length + data.length + (spilled == null ? 0 : (int) spilled.size());
         }
     }
 

@@ -34,28 +34,7 @@ class RedisFleetTest extends MtaAppTestBase {
     }
 
     private MtaApp node(String name, String redisUrl, String path) throws Exception {
-        Path d = Files.createDirectories(dir.resolve(name));
-        Path file = d.resolve("policy.lua");
-        Files.writeString(file, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.configure_redis_throttles { node = 'URL', lease_duration = '3s' }
-                  kumo.define_spool { name = 'data', path = 'DIR/spool', flush = false }
-                  kumo.configure_local_logs { log_dir = 'DIR/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.0/8' } }
-                end)
-                kumo.on('get_queue_config', function()
-                  return kumo.make_queue_config { retry_interval = '1s',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:PORT' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled', PATH }
-                end)
-                """.replace("URL", redisUrl).replace("DIR", d.toAbsolutePath().toString())
-                .replace("PORT", Integer.toString(sink.port())).replace("PATH", path));
-        MtaApp app = MtaFixture.start(file);
-        extra.add(() -> app.shutdown(Duration.ofSeconds(5)));
-        return app;
+        return RedisNodes.start(dir, name, redisUrl, sink.port(), path, extra);
     }
 
     private static void send(MtaApp app, int count) {

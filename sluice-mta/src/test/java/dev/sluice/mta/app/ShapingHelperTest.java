@@ -165,4 +165,29 @@ class ShapingHelperTest extends MtaAppTestBase {
         assertThatThrownBy(() -> app = MtaFixture.start(typo)).hasMessageContaining("init.lua:")
                 .hasMessageContaining("setup_with_automation: unknown option 'extra_file'");
     }
+
+    @Test
+    void automationOptionsSluiceDoesNotImplementStopTheStartAtTheirLineOrBlock() throws Exception {
+        sink = SmtpSink.start();
+        for (String[] c : new String[][] {
+            {"subscribe = { 'http://127.0.0.1:8008' }, additional_skip_log_record_types = { 'Bounced' }",
+                "additional_skip_log_record_types: 'Bounced' is not a log record type"},
+            {"publish = { 'http://127.0.0.1:8008' }, tsa_queue_config = { shrink_policy = {} }",
+                "tsa_queue_config: 'shrink_policy' is not implemented by Sluice"}}) {
+            Path file = policy("", "local shaper = shaping:setup_with_automation { " + c[0] + " }\n");
+            assertThatThrownBy(() -> app = MtaFixture.start(file)).as(c[0])
+                    .hasMessageMatching("(?s).*init\\.lua:\\d+: .*").hasMessageContaining(c[1]);
+        }
+        // a SetConfig of a path option Sluice accepts but does not act on would fire and change nothing
+        Path ignoredOption = policy("""
+                ["shaped.test"]
+                [["shaped.test".automation]]
+                regex = "RL0000"
+                action = {SetConfig = {name = "consecutive_connection_failures_before_delay", value = 2}}
+                duration = "1h"
+                """, "kumo.on('get_egress_path_config', shaping:setup { 'DIR/shaping.toml' })");
+        assertThatThrownBy(() -> app = MtaFixture.start(ignoredOption))
+                .hasMessageContaining(dir.resolve("shaping.toml") + ": [[\"shaped.test\".automation]] #1: action SetConfig: "
+                        + "'consecutive_connection_failures_before_delay' is a path option Sluice accepts but does not act on");
+    }
 }

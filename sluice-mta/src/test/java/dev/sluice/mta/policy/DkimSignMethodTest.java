@@ -47,6 +47,37 @@ class DkimSignMethodTest {
         assertThat(r.ok()).as(r.describe()).isTrue();
     }
 
+    /**
+     * A large message still in the file it was received into is signed with its body hashed from the file (relaxed
+     * and simple, with l=): it stays there, and the signature verifies on what is delivered.
+     */
+    @Test
+    void aLargeReceivedMessageIsSignedFromItsFileAndVerifies() throws Exception {
+        DkimVerifier.Key key = DkimVerifier.rsa(dir, "rsa", false);
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; body.length() < 3 << 20; i++) {
+            body.append("line ").append(i).append("  with\t spaces \r\n");
+        }
+        body.append("\r\n\r\n");
+        byte[] sent = ("From: a@example.com\r\nSubject: large\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+        for (String canon : List.of("Relaxed", "Simple")) {
+            var file = dev.sluice.mta.message.SpillFile.create(dir.resolve("incoming"));
+            file.append(sent, 0, sent.length);
+            Message m = new Message(MessageId.next(Instant.now()), "a@example.com", "b@example.net", Map.of(),
+                    file.finish().withPrefix("Received: by test\r\n".getBytes(StandardCharsets.US_ASCII)));
+            run(m, "msg:dkim_sign(kumo.dkim.rsa_sha256_signer { domain = 'example.com', selector = 'rsa',"
+                    + " headers = {'From', 'Subject'}, body_canonicalization = '" + canon + "',"
+                    + " header_canonicalization = '" + canon + "', body_length = true, key = '"
+                    + key.privateKey() + "' })");
+            assertThat(m.spilled()).as("still in its file").isNotNull();
+            byte[] signed = m.data();
+            assertThat(new String(signed, 0, 40, StandardCharsets.US_ASCII)).startsWith("DKIM-Signature: v=1;");
+            ToolResult r = DkimVerifier.verify(signed, Map.of("rsa._domainkey.example.com", key.txtRecord()));
+            assertThat(r.ok()).as(canon + ": " + r.describe()).isTrue();
+            file.close();
+        }
+    }
+
     @Test
     void somethingElseThanASignerIsAClearError() {
         Message m = new Message(MessageId.next(Instant.now()), "a@example.com", "b@example.net", Map.of(),

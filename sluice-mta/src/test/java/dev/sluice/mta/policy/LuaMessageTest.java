@@ -52,6 +52,45 @@ class LuaMessageTest {
         assertThat(m.dataAsString()).isEqualTo("Subject: hello\r\n  world\r\nX-Tag: one\r\nX-Added: yes\r\n\r\nbody\r\n");
     }
 
+    /**
+     * A large message's data stays in the file it was received into while the policy reads and edits its headers:
+     * only the header section is read (also one longer than the first 64 KiB read), and the edited message is the
+     * new header section followed by the body from the file.
+     */
+    @Test
+    void headerMethodsOnALargeReceivedMessageLeaveItsBodyInItsFile() throws Exception {
+        StringBuilder headers = new StringBuilder("Subject: large\r\n");
+        for (int i = 0; i < 120; i++) {
+            headers.append("X-Filler-").append(i).append(": ").append("f".repeat(1000)).append("\r\n");
+        }
+        headers.append("X-Tag: one\r\n\r\n");
+        String body = "body line\r\n".repeat(200_000);
+        var file = dev.sluice.mta.message.SpillFile.create(dir);
+        byte[] sent = (headers + body).getBytes(StandardCharsets.US_ASCII);
+        file.append(sent, 0, sent.length);
+        var data = file.finish().withPrefix("Received: by test\r\n".getBytes(StandardCharsets.US_ASCII));
+        Message m = new Message(MessageId.next(Instant.now()), "from@example.com", "to@example.net", Map.of(), data);
+        try (Policy p = policy("""
+                kumo.on('smtp_server_message_received', function(msg)
+                  msg:set_meta('tag', msg:get_first_named_header_value('X-Tag'))
+                  msg:prepend_header('X-First', 'yes')
+                  msg:append_header('X-Last', 'yes')
+                  msg:remove_all_named_headers('X-Filler-7')
+                end)
+                """)) {
+            p.call("smtp_server_message_received", new LuaMessage(m), Map.of());
+        }
+        assertThat(m.meta("tag")).as("a header after the first 64 KiB").isEqualTo("one");
+        assertThat(m.spilled()).as("the data is still in its file").isNotNull();
+        assertThat(m.dataInMemory()).isFalse();
+        String expected = "X-First: yes\r\nReceived: by test\r\n"
+                + headers.toString().replaceFirst("X-Filler-7: f+\r\n", "").replace("X-Tag: one\r\n\r\n",
+                "X-Tag: one\r\nX-Last: yes\r\n\r\n") + body;
+        assertThat(m.size()).isEqualTo(expected.length());
+        assertThat(m.dataAsString()).isEqualTo(expected);
+        file.close();
+    }
+
     @Test
     void setDataReplacesTheContent() throws Exception {
         Message m = message();

@@ -68,6 +68,50 @@ class SpoolRoundTripTest {
         }
     }
 
+    /**
+     * Messages whose data is in the file it was received into (two recipients sharing one view with a Received
+     * prefix, and one whose headers were replaced) are spooled from that file, byte for byte, with the digest their
+     * bytes have on the heap.
+     */
+    @ParameterizedTest
+    @EnumSource(SpoolConfig.Kind.class)
+    void messagesReceivedIntoAFileAreSpooledFromIt(SpoolConfig.Kind kind) throws Exception {
+        byte[] body = "Subject: big\r\n\r\n".concat("0123456789abcdef\r\n".repeat(150_000))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        var file = dev.sluice.mta.message.SpillFile.create(dir.resolve("incoming"));
+        file.append(body, 0, body.length);
+        byte[] received = "Received: by test\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        var shared = file.finish().withPrefix(received);
+        var edited = shared.replaceHead(received.length + 14, "X-New: 1\r\n".getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII));
+        java.time.Instant now = java.time.Instant.now();
+        List<Message> messages = List.of(
+                new Message(MessageId.next(now), "a@example.com", "b@example.net", Map.of(), shared),
+                new Message(MessageId.next(now), "a@example.com", "c@example.net", Map.of(), shared),
+                new Message(MessageId.next(now), "a@example.com", "d@example.net", Map.of(), edited));
+        Message.digestAll(messages);
+        byte[] whole = new byte[received.length + body.length];
+        System.arraycopy(received, 0, whole, 0, received.length);
+        System.arraycopy(body, 0, whole, received.length, body.length);
+        assertThat(messages.getFirst().dataDigest()).isEqualTo(
+                new Message(MessageId.next(now), "a@example.com", "b@example.net", Map.of(), whole).dataDigest());
+        try (Spool spool = open(kind, true)) {
+            spool.store(messages).get();
+        }
+        file.close();
+        try (Spool reopened = open(kind, true)) {
+            Map<String, Message> loaded = new java.util.HashMap<>();
+            load(reopened).forEach(m -> loaded.put(m.recipient(), m));
+            assertThat(loaded).hasSize(3);
+            assertThat(java.util.Arrays.equals(loaded.get("b@example.net").data(), whole)).isTrue();
+            assertThat(java.util.Arrays.equals(loaded.get("c@example.net").data(), whole)).isTrue();
+            assertThat(new String(loaded.get("d@example.net").data(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("X-New: 1\r\n" + new String(body, 14, body.length - 14,
+                            java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(loaded.get("b@example.net").dataDigest()).isEqualTo(messages.getFirst().dataDigest());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(SpoolConfig.Kind.class)
     void aMessageReadBackKeepsNoDataOnTheHeapAndStillBatchesBySizeAndDigest(SpoolConfig.Kind kind) throws Exception {

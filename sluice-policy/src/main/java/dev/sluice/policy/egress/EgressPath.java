@@ -90,6 +90,11 @@ public record EgressPath(
     }
 
     /** Parses a {@code make_egress_path} table. */
+    /** Whether {@code key} is one of KumoMTA's path options that Sluice accepts but does not act on. */
+    public static boolean ignores(String key) {
+        return IGNORED.contains(key);
+    }
+
     public static EgressPath parse(Object luaValue) {
         ConfigTable t = ConfigTable.of(SCHEMA, luaValue);
         EgressPath d = DEFAULT;

@@ -24,6 +24,8 @@ import java.util.Set;
  * @param reapInterval     idle time before the scheduled queue is dropped (default 10 min)
  * @param refreshInterval  how long this config is cached (default 1 min) under the Ttl strategy
  * @param refreshStrategy  {@code Ttl} (after refreshInterval) or {@code Epoch} (when the config epoch moves)
+ * @param shrinkPolicy     {@code shrink_policy}, validated; Sluice releases data and meta of every scheduled message
+ *                         whatever it says ({@link ShrinkPolicy})
  */
 public record QueueConfig(
         Optional<String> egressPool,
@@ -34,16 +36,17 @@ public record QueueConfig(
         QueueProtocol protocol,
         Duration reapInterval,
         Duration refreshInterval,
-        RefreshStrategy refreshStrategy) {
+        RefreshStrategy refreshStrategy,
+        ShrinkPolicy shrinkPolicy) {
 
     public static final QueueConfig DEFAULT = new QueueConfig(Optional.empty(), Duration.ofMinutes(20), Optional.empty(),
             Duration.ofDays(7), Optional.empty(), QueueProtocol.Smtp.BY_MX, Duration.ofMinutes(10), Duration.ofMinutes(1),
-            RefreshStrategy.Ttl);
+            RefreshStrategy.Ttl, ShrinkPolicy.DEFAULT);
 
     static final ConfigSchema SCHEMA = ConfigSchema.of("make_queue_config",
             Set.of("egress_pool", "retry_interval", "max_retry_interval", "max_age", "max_message_rate", "protocol",
-                    "reap_interval", "refresh_interval", "refresh_strategy"),
-            Set.of("strategy", "timerwheel_tick_interval", "provider_name", "shrink_policy"));
+                    "reap_interval", "refresh_interval", "refresh_strategy", "shrink_policy"),
+            Set.of("strategy", "timerwheel_tick_interval", "provider_name"));
     /** KumoMTA's protocol kinds; smtp and custom_lua are implemented. */
     static final ConfigSchema PROTOCOL = ConfigSchema.of("protocol",
             Set.of("smtp", "maildir_path", "dir_mode", "file_mode", "custom_lua", "xfer"), Set.of());
@@ -53,6 +56,7 @@ public record QueueConfig(
 
     public QueueConfig {
         java.util.Objects.requireNonNull(protocol, "protocol");
+        java.util.Objects.requireNonNull(shrinkPolicy, "shrinkPolicy");
     }
 
     /** The {@code mx_list} of the SMTP protocol; empty for an MX lookup or another protocol. */
@@ -77,7 +81,8 @@ public record QueueConfig(
                 protocol(t),
                 t.duration("reap_interval", DEFAULT.reapInterval),
                 t.duration("refresh_interval", DEFAULT.refreshInterval),
-                RefreshStrategy.parse(t));
+                RefreshStrategy.parse(t),
+                ShrinkPolicy.parse(t));
     }
 
     static Optional<ThrottleSpec> throttle(ConfigTable t, String key) {

@@ -12,6 +12,8 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
@@ -43,13 +45,16 @@ public final class RedisConnection implements AutoCloseable {
     private final AutoCloseable client;
     private final StatefulConnection<String, String> connection;
     private final BaseRedisAsyncCommands<String, String> commands;
+    private final java.util.function.Supplier<StatefulRedisPubSubConnection<String, String>> pubSub;
 
     private RedisConnection(RedisConfig config, AutoCloseable client, StatefulConnection<String, String> connection,
-                            BaseRedisAsyncCommands<String, String> commands) {
+                            BaseRedisAsyncCommands<String, String> commands,
+                            java.util.function.Supplier<StatefulRedisPubSubConnection<String, String>> pubSub) {
         this.config = config;
         this.client = client;
         this.connection = connection;
         this.commands = commands;
+        this.pubSub = pubSub;
     }
 
     /** Connects (blocking, bounded by {@code connect_timeout}). @throws io.lettuce.core.RedisException when it cannot */
@@ -69,7 +74,8 @@ public final class RedisConnection implements AutoCloseable {
                 if (config.readFromReplicas()) {
                     c.setReadFrom(io.lettuce.core.ReadFrom.REPLICA_PREFERRED);
                 }
-                return new RedisConnection(config, () -> shutdown(client, resources), c, c.async());
+                return new RedisConnection(config, () -> shutdown(client, resources), c, c.async(),
+                        () -> client.connectPubSub(StringCodec.UTF8));
             } catch (RuntimeException e) {
                 shutdown(client, resources);
                 throw e;
@@ -81,7 +87,8 @@ public final class RedisConnection implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
         try {
             StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8, uris.getFirst());
-            return new RedisConnection(config, () -> shutdown(client, resources), c, c.async());
+            return new RedisConnection(config, () -> shutdown(client, resources), c, c.async(),
+                    () -> client.connectPubSub(StringCodec.UTF8, uris.getFirst()));
         } catch (RuntimeException e) {
             shutdown(client, resources);
             throw e;
@@ -130,6 +137,30 @@ public final class RedisConnection implements AutoCloseable {
             }
         }
         return send(name, a);
+    }
+
+    /**
+     * Subscribes to {@code channel} on a connection of its own (a subscribed connection takes no other command),
+     * which Lettuce reconnects and subscribes again after a drop; messages published meanwhile are not seen.
+     * {@code onMessage} runs on Lettuce's event loop: it must not block. Closing the result unsubscribes.
+     *
+     * @throws io.lettuce.core.RedisException when the server cannot be reached now
+     */
+    public AutoCloseable subscribe(String channel, java.util.function.Consumer<String> onMessage) {
+        StatefulRedisPubSubConnection<String, String> c = pubSub.get();
+        c.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String ch, String message) {
+                if (channel.equals(ch)) onMessage.accept(message);
+            }
+        });
+        try {
+            c.sync().subscribe(channel);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c::close;
     }
 
     /** A script by its SHA-1 ({@code EVALSHA}), loaded with {@code EVAL} when the server does not have it yet. */

@@ -177,6 +177,37 @@ class EgressConfigRecordsTest {
     }
 
     @Test
+    void shrinkPolicyIsValidatedAndChoosesByTimeUntilDueAsKumoMtaDescribes() {
+        long mark = IgnoredKeys.mark();
+        QueueConfig q = QueueConfig.parse(Map.of("shrink_policy", List.of(
+                Map.of("interval", "0 s", "policy", "ShrinkData"),
+                Map.of("interval", "60 s", "policy", "ShrinkDataAndMeta"))));
+        assertThat(IgnoredKeys.since(mark)).as("not reported by sluice check as a key Sluice ignores").isEmpty();
+        ShrinkPolicy p = q.shrinkPolicy();
+        assertThat(p.entries()).containsExactly(
+                new ShrinkPolicy.Entry(Duration.ZERO, ShrinkPolicy.Reduction.ShrinkData),
+                new ShrinkPolicy.Entry(Duration.ofSeconds(60), ShrinkPolicy.Reduction.ShrinkDataAndMeta));
+        assertThat(p.forDue(Duration.ofSeconds(10))).isEqualTo(ShrinkPolicy.Reduction.ShrinkData);
+        assertThat(p.forDue(Duration.ofSeconds(60))).isEqualTo(ShrinkPolicy.Reduction.ShrinkDataAndMeta);
+        assertThat(p.forDue(Duration.ofHours(1))).isEqualTo(ShrinkPolicy.Reduction.ShrinkDataAndMeta);
+        assertThat(QueueConfig.parse(Map.of()).shrinkPolicy().forDue(Duration.ZERO))
+                .isEqualTo(ShrinkPolicy.Reduction.ShrinkDataAndMeta);
+        assertThat(QueueConfig.parse(Map.of("shrink_policy", Map.of())).shrinkPolicy()).isEqualTo(ShrinkPolicy.DEFAULT);
+
+        assertThatThrownBy(() -> QueueConfig.parse(Map.of("shrink_policy", List.of(
+                Map.of("interval", "1 s", "policy", "Shrink")))))
+                .hasMessage("make_queue_config: key 'shrink_policy': entry 1: unknown policy 'Shrink'"
+                        + " (ShrinkDataAndMeta, ShrinkData or NoShrink)");
+        assertThatThrownBy(() -> QueueConfig.parse(Map.of("shrink_policy", List.of(Map.of("policy", "NoShrink")))))
+                .hasMessage("make_queue_config: key 'shrink_policy': entry 1 needs both interval and policy");
+        assertThatThrownBy(() -> QueueConfig.parse(Map.of("shrink_policy", List.of(
+                Map.of("interval", "1 s", "policy", "NoShrink", "extra", 1L)))))
+                .hasMessageContaining("entry 1: ").hasMessageContaining("unknown key 'extra'");
+        assertThatThrownBy(() -> QueueConfig.parse(Map.of("shrink_policy", "ShrinkData")))
+                .hasMessageContaining("key 'shrink_policy': expected a list");
+    }
+
+    @Test
     void poolEntriesDefaultToWeightOneAndRejectBadWeights() {
         EgressPool pool = EgressPool.parse("make_egress_pool", Map.of("name", "p",
                 "entries", List.of(Map.of("name", "a"), Map.of("name", "b", "weight", 0L))));

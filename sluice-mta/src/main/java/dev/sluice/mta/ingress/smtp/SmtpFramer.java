@@ -55,6 +55,10 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (data != null) {
+            data.discard(); // the session ended mid-DATA: nothing of the message is left behind
+            data = null;
+        }
         if (buffer != null) {
             buffer.release();
             buffer = null;
@@ -88,12 +92,20 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
         drain();
     }
 
-    /** Reads message data from the next byte on, until CRLF.CRLF. */
+    /** Reads message data from the next byte on, until CRLF.CRLF, on the heap. */
     public void startData(long maxMessageSize, InvalidLineEndings mode) {
+        startData(maxMessageSize, mode, null);
+    }
+
+    /**
+     * Reads message data from the next byte on, until CRLF.CRLF; past {@link DataChunks#SPILL_AT} bytes it goes to a
+     * file in {@code spillDirectory} (null: kept on the heap).
+     */
+    public void startData(long maxMessageSize, InvalidLineEndings mode, java.nio.file.Path spillDirectory) {
         dataMode = true;
         maxSize = maxMessageSize;
         lineEndings = mode;
-        data = new DataChunks();
+        data = new DataChunks(spillDirectory, DataChunks.SPILL_AT);
         previousLineCrlf = true; // the DATA command's own CRLF
         tooBig = false;
         dataLineTooLong = false;
@@ -214,6 +226,7 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
         int added = fix && hasCr ? count(line, CR) : 0;
         if (data.size() + (long) contentLength + added + ending > maxSize) {
             tooBig = true;
+            data.discard(); // what was kept is refused anyway: let it go now, not at the end
             return;
         }
         if (fix && hasCr) {
@@ -244,8 +257,22 @@ public final class SmtpFramer extends ChannelInboundHandlerAdapter {
 
     private SmtpInput endData() {
         dataMode = false;
-        byte[] bytes = tooBig ? new byte[0] : data.take();
+        DataChunks d = data;
         data = null;
-        return new SmtpInput.DataEnd(bytes, tooBig, dataLineTooLong, bareLineEndings);
+        if (tooBig) {
+            return new SmtpInput.DataEnd(new byte[0], true, dataLineTooLong, bareLineEndings);
+        }
+        if (d.failure() != null) {
+            return new SmtpInput.DataEnd(new byte[0], null, false, dataLineTooLong, bareLineEndings, d.failure());
+        }
+        if (d.spilled()) {
+            try {
+                return new SmtpInput.DataEnd(new byte[0], d.takeSpilled(), false, dataLineTooLong, bareLineEndings,
+                        null);
+            } catch (java.io.IOException e) {
+                return new SmtpInput.DataEnd(new byte[0], null, false, dataLineTooLong, bareLineEndings, e);
+            }
+        }
+        return new SmtpInput.DataEnd(d.take(), tooBig, dataLineTooLong, bareLineEndings);
     }
 }

@@ -255,6 +255,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (closing || !greeted) {
+            if (input instanceof SmtpInput.DataEnd end && end.spilled() != null) {
+                end.spilled().file().close();
+            }
             return;
         }
         awaiting = false;
@@ -302,7 +305,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             case CLOSE -> close(ctx, reply);
             case START_DATA -> {
                 inData = true;
-                framer.startData(session.params().maxMessageSize(), session.params().invalidLineEndings());
+                framer.startData(session.params().maxMessageSize(), session.params().invalidLineEndings(),
+                        session.services().spillDirectory());
                 write(ctx, reply);
             }
             case START_TLS -> {

@@ -95,8 +95,32 @@ public final class DkimSigner implements LuaObject {
      * become on the wire.
      */
     public String sign(byte[] message, Instant now) {
-        SignedMessage m = SignedMessage.parse(message);
-        byte[] body = params.bodyCanonicalization().body(m.body());
+        int start = bodyStart(message);
+        try {
+            return sign(java.util.Arrays.copyOf(message, start),
+                    new java.io.ByteArrayInputStream(message, start, message.length - start), now);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // not from a byte array
+        }
+    }
+
+    /**
+     * Where the body of the raw message {@code head} starts, if its header section ends within it: after the blank
+     * line, or at the first line that is not a header field; {@code head.length} when it may go on past it.
+     */
+    public static int bodyStart(byte[] head) {
+        return SignedMessage.bodyStart(head);
+    }
+
+    /**
+     * As {@link #sign(byte[], Instant)} for a message given as its header section ({@code head}: the bytes before
+     * {@link #bodyStart}) and its body, read as it comes: the body hash is computed in 64 KiB steps, so a large
+     * message's body need not be on the heap.
+     */
+    public String sign(byte[] head, java.io.InputStream body, Instant now) throws java.io.IOException {
+        SignedMessage m = SignedMessage.parse(head);
+        BodyHash hash = new BodyHash(params.bodyCanonicalization()).update(body);
+        byte[] bodyHash = hash.finish();
         List<String> names = effectiveHeaders(m);
 
         Map<String, String> tags = new LinkedHashMap<>();
@@ -109,7 +133,7 @@ public final class DkimSigner implements LuaObject {
         tags.put("t", Long.toString(now.getEpochSecond()));
         params.expiration().ifPresent(x -> tags.put("x", Long.toString(now.plus(x).getEpochSecond())));
         if (params.bodyLength()) {
-            tags.put("l", Integer.toString(body.length));
+            tags.put("l", Long.toString(hash.length()));
         }
         if (params.reporting()) {
             tags.put("r", "y");
@@ -117,7 +141,7 @@ public final class DkimSigner implements LuaObject {
         params.atps().ifPresent(d -> tags.put("atps", d));
         params.atpsh().ifPresent(h -> tags.put("atpsh", h));
         tags.put("h", String.join(":", names));
-        tags.put("bh", Base64.getEncoder().encodeToString(sha256(body)));
+        tags.put("bh", Base64.getEncoder().encodeToString(bodyHash));
 
         String unsigned = fold(tags);
         String signature = Base64.getEncoder().encodeToString(signature(headerHashInput(m, names, unsigned)));

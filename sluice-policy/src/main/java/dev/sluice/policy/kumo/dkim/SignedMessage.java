@@ -44,6 +44,42 @@ record SignedMessage(List<String> fields, byte[] body) {
         return new SignedMessage(List.copyOf(fields), body);
     }
 
+    /**
+     * Where the body of the raw message {@code data} starts: after the blank line that ends the header section (CRLF
+     * or a bare LF), at the first line that is not a header field, or at the end. {@link #parse} of the bytes before
+     * it gives the same fields as of the whole message.
+     */
+    static int bodyStart(byte[] data) {
+        int pos = 0;
+        boolean any = false;
+        while (pos < data.length) {
+            int lf = pos;
+            while (lf < data.length && data[lf] != '\n') {
+                lf++;
+            }
+            int end = lf < data.length ? lf + 1 : data.length;
+            int contentEnd = lf < data.length && lf > pos && data[lf - 1] == '\r' ? lf - 1 : lf;
+            if (lf < data.length && contentEnd == pos) {
+                return end; // the blank line
+            }
+            byte first = data[pos];
+            boolean continuation = first == ' ' || first == '\t';
+            boolean field = false;
+            for (int i = pos + 1; i < contentEnd && !continuation; i++) {
+                if (data[i] == ':') {
+                    field = true;
+                    break;
+                }
+            }
+            if (!(continuation && any) && !field) {
+                return pos; // not a header line: the body starts here
+            }
+            any = true;
+            pos = end;
+        }
+        return data.length;
+    }
+
     /** The field name of a raw field. */
     static String name(String field) {
         return field.substring(0, field.indexOf(':')).strip();

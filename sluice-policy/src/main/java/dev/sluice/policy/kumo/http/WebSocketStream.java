@@ -99,11 +99,14 @@ final class WebSocketStream {
             stream[0] = new WebSocketStream(p.channel());
             p.addLast("websocket", stream[0].new Handler(handshaker, upgraded));
         }, deadline.nanos());
-        handshaker.handshake(ch).addListener(f -> {
+        // On the event loop: the handshaker adds its frame encoder from a listener of the request's write, which
+        // must run before the 101 is read. From another thread the write may complete before the listener is added,
+        // and the listener then runs as a later task, after a fast server's 101 and pings: pongs went out unencoded.
+        ch.eventLoop().execute(() -> handshaker.handshake(ch).addListener(f -> {
             if (!f.isSuccess()) {
                 upgraded.completeExceptionally(f.cause());
             }
-        });
+        }));
         try {
             HttpClient.Reply response = upgraded.get(Math.max(0, deadline.nanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
             return new Connected(stream[0], response);

@@ -30,12 +30,15 @@
 --   max_retry_interval 20m), so nothing is dropped.
 -- subscribe: setup_publish starts a task per URL that holds a websocket to <url>/subscribe_event_v1
 --   and applies each action as it arrives (ReadyQSuspension: kumo.api.admin.suspend_ready_q;
---   SchedQSuspension: kumo.api.admin.suspend; SchedQBounce: kumo.api.admin.bounce). On connect the
---   daemon sends every action still in force. While the daemon cannot be reached the task logs
+--   SchedQSuspension: kumo.api.admin.suspend; SchedQBounce: kumo.api.admin.bounce), which logs it
+--   ("admin: suspension of ready queue ... until ...: automation rule: ...") and its expiry. On connect
+--   the daemon sends every action still in force; one already in force is not applied again. While the daemon cannot be reached the task logs
 --   the outage once and reconnects with back-off (1 s doubling to 30 s); delivery goes on with the
 --   static shaping. <url>/get_config_v1/shaping.toml (the SetConfig overrides) is loaded after the
 --   local files; a config monitor task reloads the data every config_monitor_interval (30 s) and
---   moves the configuration epoch when it changed, so that path configs are asked again.
+--   moves the configuration epoch when it changed, so that path configs are asked again (ready queues
+--   apply them to their open connections too). It also logs each override of Sluice's daemon
+--   (<url>/sluice/config_overrides_v1) once when it comes into force and once when it ends.
 local kumo = require 'kumo'
 local support = require 'policy-extras.support'
 local utils = require 'policy-extras.policy_utils'
@@ -93,6 +96,25 @@ local KNOWN_OPTIONS = {
   config_monitor_interval = 'string', subscribe_max_retry_interval = 'string',
 }
 
+local function set_of(list)
+  local set = {}
+  for _, v in ipairs(list or {}) do
+    set[v] = true
+  end
+  return set
+end
+
+-- The log record types (skip_log_record_types and additional_skip_log_record_types name them).
+local RECORD_TYPES = {
+  'AdminBounce', 'AdminRebind', 'Bounce', 'DeferredInjectionRebind', 'Delayed', 'Delivery', 'Expiration',
+  'Feedback', 'OOB', 'Reception', 'Rejection', 'TransientFailure', 'XferIn', 'XferOut',
+}
+local RECORD_TYPE_SET = set_of(RECORD_TYPES)
+
+-- Keys of KumoMTA's queue config that Sluice's scheduled queues accept but do not act on: for the publisher's
+-- queue (tsa_queue_config) they are refused, not ignored.
+local UNIMPLEMENTED_QUEUE_KEYS = set_of { 'provider_name', 'shrink_policy', 'strategy', 'timerwheel_tick_interval' }
+
 local function check_options(options)
   if type(options) ~= 'table' then
     error('policy-extras.shaping: setup_with_automation takes a table of options', 3)
@@ -115,14 +137,20 @@ local function check_options(options)
       end
     end
   end
-end
-
-local function set_of(list)
-  local set = {}
-  for _, v in ipairs(list or {}) do
-    set[v] = true
+  for _, key in ipairs { 'skip_log_record_types', 'additional_skip_log_record_types' } do
+    for _, t in ipairs(options[key] or {}) do
+      if not RECORD_TYPE_SET[t] then
+        error(string.format("policy-extras.shaping: setup_with_automation: %s: '%s' is not a log record type "
+          .. '(one of %s)', key, tostring(t), table.concat(RECORD_TYPES, ', ')), 3)
+      end
+    end
   end
-  return set
+  for key in pairs(options.tsa_queue_config or {}) do
+    if UNIMPLEMENTED_QUEUE_KEYS[key] then
+      error(string.format("policy-extras.shaping: setup_with_automation: tsa_queue_config: '%s' is not implemented "
+        .. "by Sluice (its queues would ignore it); remove it", tostring(key)), 3)
+    end
+  end
 end
 
 -- "http://host:8008/" → "http://host:8008"
@@ -193,7 +221,9 @@ local function apply_message(url, text, complained)
   end
   local applied, err = pcall(apply)
   if applied then
-    kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s %s until %s: %s', url, kind, target,
+    -- the MTA's admin log line is the record of the action (once: the same item sent again on a reconnect is
+    -- the entry already in force), and of its expiry
+    kumo.log_debug(string.format('policy-extras.shaping: TSA %s: %s %s until %s: %s', url, kind, target,
       tostring(item.expires), tostring(item.reason)))
   else
     kumo.log_error(string.format('policy-extras.shaping: TSA %s: applying %s %s failed: %s', url, kind, target,
@@ -242,6 +272,57 @@ local function subscriber(url, max_backoff)
     kumo.sleep(backoff)
     backoff = math.min(backoff * 2, max_backoff)
   end
+end
+
+-- The SetConfig / SetDomainConfig overrides in force at a Sluice TSA daemon (its /sluice/config_overrides_v1);
+-- false from a daemon without that route (KumoMTA's), nil and the error while it cannot be asked.
+local function fetch_overrides(client, url)
+  local ok, response = pcall(function()
+    return client:get(url .. '/sluice/config_overrides_v1'):send()
+  end)
+  if not ok then
+    return nil, support.reason(response)
+  end
+  if response:status_code() == 404 then
+    return false
+  end
+  if not response:status_is_success() then
+    return nil, string.format('%d %s', response:status_code(), response:status_reason())
+  end
+  local parsed, list = pcall(kumo.json_parse, response:text())
+  if not parsed or type(list) ~= 'table' then
+    return nil, 'the overrides are not a JSON list'
+  end
+  return list
+end
+
+local function describe_override(o)
+  local value = type(o.value) == 'table' and kumo.json_encode(o.value) or tostring(o.value)
+  local scope = o.mx_rollup and ('the site of ' .. tostring(o.domain)) or tostring(o.domain)
+  return string.format('SetConfig %s=%s for %s from source %s', tostring(o.name), value, scope, tostring(o.source))
+end
+
+-- Logs each override of a daemon once as it comes into force (again only when its expiry moves) and once when it
+-- is gone: known (key -> override) is what was logged; returns the overrides now in force by key. A daemon that
+-- cannot be asked keeps what was known (its overrides come back with it, and are not logged twice).
+local function log_overrides(url, list, known)
+  local now = {}
+  for _, o in ipairs(list) do
+    local key = table.concat({ tostring(o.rule_hash), tostring(o.domain), tostring(o.source), tostring(o.name) }, '|')
+    now[key] = o
+    local before = known[key]
+    if before == nil or before.expires ~= o.expires then
+      kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s until %s: %s', url, describe_override(o),
+        tostring(o.expires), tostring(o.reason)))
+    end
+  end
+  for key, o in pairs(known) do
+    if now[key] == nil then
+      kumo.log_info(string.format('policy-extras.shaping: TSA %s: %s ended (expired at %s)', url,
+        describe_override(o), tostring(o.expires)))
+    end
+  end
+  return now
 end
 
 local function parse_seconds(text, what)
@@ -367,6 +448,8 @@ function shaping:setup_with_automation(options)
     end)
     kumo.on(monitor_event, function()
       local last_hash = nil
+      local client = kumo.http.build_client { timeout = '5s' }
+      local known = {} -- subscribe URL -> the overrides logged (false: the daemon does not list them)
       while true do
         local ok, data = pcall(load_shaping_data, files, load_options)
         if ok then
@@ -381,6 +464,16 @@ function shaping:setup_with_automation(options)
           last_hash = hash
         else
           kumo.log_error('policy-extras.shaping: reloading the shaping data failed: ' .. support.reason(data))
+        end
+        for _, url in ipairs(subscribe_urls) do
+          if known[url] ~= false then
+            local list = fetch_overrides(client, url)
+            if list == false then
+              known[url] = false
+            elseif list then
+              known[url] = log_overrides(url, list, known[url] or {})
+            end
+          end
         end
         collectgarbage()
         kumo.sleep(monitor_seconds)

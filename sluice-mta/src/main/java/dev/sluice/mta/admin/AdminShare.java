@@ -1,0 +1,346 @@
+package dev.sluice.mta.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.policy.throttle.RedisConfig;
+import dev.sluice.policy.throttle.RedisConnection;
+import dev.sluice.policy.throttle.Throttles;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's bounces and suspensions shared by every node of a fleet, through the Redis of
+ * {@code kumo.configure_redis_throttles}: so one {@code sluice bounce}, {@code sluice suspend} or TSA action (the
+ * shaping helper applies those through {@code kumo.api.admin}) holds on every node.
+ *
+ * <p>In Redis: the hash {@link #KEY}, one field per target (the kind and the criteria, or the ready queue name: a new
+ * entry for a target replaces the old one fleet-wide, as on one node), holding the entry as JSON with its id and
+ * expiry, or a tombstone (id, {@code cancelled}) when it was cancelled before its expiry. Expired fields are pruned
+ * at each write and the hash itself expires with its last entry. Each write is followed by a message on
+ * {@link #CHANNEL} (the writing node's id) that makes the other nodes read the hash again at once; they also read
+ * it every {@link #RESYNC} and when they start, so a node that starts later, or missed a message, catches up.
+ *
+ * <p>Reading it again ({@link #resync}) makes this node agree with Redis: an entry there that this node lacks is
+ * adopted, a tombstone of an entry this node has removes it, and an entry of this node that Redis lacks (added
+ * while Redis was away, or Redis restarted empty) is written there. Redis is unreachable: each node keeps and
+ * enforces its own entries (and says so once); what was ordered or cancelled here meanwhile is written when Redis
+ * answers again. The counts of bounced messages stay per node. A cancellation made while Redis is away is kept in
+ * memory only: a node restarted before Redis answers takes the entry back from Redis.
+ */
+public final class AdminShare implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminShare.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "sluice.admin.entries";
+    static final String CHANNEL = "sluice.admin.changed";
+    static final Duration RESYNC = Duration.ofSeconds(5);
+
+    /** Writes a field unless it holds another entry than ARGV[3] (when given), prunes, sets the hash's expiry. */
+    static final RedisConnection.Script PUT = RedisConnection.Script.of("""
+            -- KEYS[1]: the entries; ARGV: field, value (JSON with id and expires_ms), the id the field must hold
+            -- now or '' for any. Returns 1 when written, 0 when the field holds another entry.
+            local held = redis.call('HGET', KEYS[1], ARGV[1])
+            if ARGV[3] ~= '' and held and cjson.decode(held).id ~= ARGV[3] then return 0 end
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            local clock = redis.call('TIME')
+            local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+            local all, last = redis.call('HGETALL', KEYS[1]), 0
+            for i = 1, #all, 2 do
+              local expires = tonumber(cjson.decode(all[i + 1]).expires_ms) or 0
+              if expires <= now then
+                redis.call('HDEL', KEYS[1], all[i])
+              elseif expires > last then
+                last = expires
+              end
+            end
+            if last > 0 then redis.call('PEXPIREAT', KEYS[1], last) end
+            return 1
+            """);
+
+    private final AdminControl admin;
+    private final Throttles throttles;
+    private final RedisConfig config;
+    private final String node = UUID.randomUUID().toString();
+    /** Entries added here and not yet written to Redis. */
+    private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
+    /** Entries cancelled here and not yet marked in Redis. */
+    private final Map<UUID, AdminEntry> cancelled = new ConcurrentHashMap<>();
+    private final AtomicBoolean resyncQueued = new AtomicBoolean();
+    private ScheduledExecutorService worker;
+    // the rest only on the worker
+    private RedisConnection redis;
+    private AutoCloseable subscription;
+    private boolean down;
+    private final Set<String> unreadable = new java.util.HashSet<>();
+
+    private AdminShare(AdminControl admin, Throttles throttles) {
+        this.admin = admin;
+        this.throttles = throttles;
+        this.config = throttles.config();
+    }
+
+    /**
+     * Shares {@code admin}'s entries through the Redis of {@code throttles} when it shares its limits there (else
+     * does nothing and returns null). Reads what is in force in the fleet before it returns (bounded by Redis'
+     * {@code response_timeout}), so that the first message of a node that starts later already obeys it.
+     */
+    public static AdminShare startIfShared(AdminControl admin, Throttles throttles) {
+        if (!throttles.sharing()) {
+            return null;
+        }
+        AdminShare share = new AdminShare(admin, throttles);
+        share.worker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("mta-admin-share").daemon().factory());
+        admin.replicate(share.new Replicator());
+        try {
+            share.worker.submit(share::resync).get(share.config.responseTimeout().toMillis() + 1000,
+                    TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("admin: the first read of the fleet's bounces and suspensions did not finish ({}); it goes on "
+                    + "in the background", e.toString());
+        }
+        share.worker.scheduleWithFixedDelay(share::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+        return share;
+    }
+
+    /** What {@link AdminControl} reports of the changes made on this node: written to Redis on the worker. */
+    private final class Replicator implements AdminControl.Replication {
+        @Override
+        public void added(AdminEntry entry) {
+            unpublished.add(entry.id()); // before the next resync could see the entry
+            later(() -> {
+                if (connected()) push(entry);
+            });
+        }
+
+        @Override
+        public void cancelled(AdminEntry entry) {
+            unpublished.remove(entry.id());
+            cancelled.put(entry.id(), entry);
+            later(() -> {
+                if (connected()) tombstone(entry);
+            });
+        }
+    }
+
+    /** Runs {@code work} on the worker; nothing once it is closed (an entry added meanwhile is in the node's file). */
+    private void later(Runnable work) {
+        try {
+            worker.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    // ---- on the worker ----
+
+    private boolean connected() {
+        if (redis != null) {
+            return true;
+        }
+        try {
+            RedisConnection c = throttles.open(config);
+            subscription = c.subscribe(CHANNEL, from -> {
+                if (!node.equals(from) && resyncQueued.compareAndSet(false, true)) {
+                    later(this::resync);
+                }
+            });
+            redis = c;
+            return true;
+        } catch (RuntimeException e) {
+            down(e);
+            return false;
+        }
+    }
+
+    /** Makes this node agree with the fleet's entries in Redis (see the class comment). */
+    void resync() {
+        resyncQueued.set(false);
+        if (!connected()) {
+            return;
+        }
+        try {
+            for (AdminEntry e : List.copyOf(cancelled.values())) {
+                tombstone(e);
+            }
+            Map<String, JsonNode> remote = new HashMap<>();
+            if (call(redis.command("HGETALL", List.of(KEY))) instanceof List<?> flat) {
+                for (int i = 0; i + 1 < flat.size(); i += 2) {
+                    JsonNode v = parse(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+                    if (v != null && v.path("expires_ms").asLong() > System.currentTimeMillis()) {
+                        remote.put(String.valueOf(flat.get(i)), v);
+                    }
+                }
+            }
+            up();
+            List<AdminEntry> adopt = new ArrayList<>();
+            List<UUID> drop = new ArrayList<>();
+            List<AdminEntry> push = new ArrayList<>();
+            for (AdminEntry mine : admin.inForce()) {
+                JsonNode there = remote.remove(field(mine));
+                if (there == null || unpublished.contains(mine.id())) {
+                    push.add(mine); // new here, or Redis lost it
+                } else if (there.path("cancelled").asBoolean(false)) {
+                    drop.add(mine.id()); // cancelled elsewhere (or replaced, and that cancelled)
+                } else if (!there.path("id").asText().equals(mine.id().toString())) {
+                    adopt.add(entry(there)); // replaced elsewhere
+                }
+            }
+            for (JsonNode there : remote.values()) {
+                if (!there.path("cancelled").asBoolean(false)) {
+                    adopt.add(entry(there));
+                }
+            }
+            admin.applyShared(adopt, drop);
+            for (AdminEntry e : push) {
+                push(e);
+            }
+        } catch (Exception e) {
+            down(e);
+        }
+    }
+
+    private void push(AdminEntry e) {
+        if (!e.expires().isAfter(Instant.now())) {
+            unpublished.remove(e.id());
+            return;
+        }
+        ObjectNode v = AdminStore.write(JSON.createObjectNode(), e);
+        v.remove("bounced"); // counts are per node
+        v.put("kind", AdminControl.Kind.of(e).luaName);
+        v.put("expires_ms", e.expires().toEpochMilli());
+        if (write(e, v, "") != null) {
+            unpublished.remove(e.id());
+        }
+    }
+
+    private void tombstone(AdminEntry e) {
+        ObjectNode v = JSON.createObjectNode();
+        v.put("id", e.id().toString());
+        v.put("cancelled", true);
+        v.put("expires_ms", e.expires().toEpochMilli());
+        // done when written, or when the field holds a newer entry (which this cancellation does not touch)
+        if (!e.expires().isAfter(Instant.now()) || write(e, v, e.id().toString()) != null) {
+            cancelled.remove(e.id());
+        }
+    }
+
+    /**
+     * Writes one field and tells the other nodes: true when written, false when the field held another entry than
+     * {@code onlyIfId}, null when Redis is away.
+     */
+    private Boolean write(AdminEntry e, ObjectNode value, String onlyIfId) {
+        try {
+            Object written = call(redis.eval(PUT, List.of(KEY), List.of(field(e), value.toString(), onlyIfId)));
+            call(redis.command("PUBLISH", List.of(CHANNEL, node)));
+            up();
+            return Long.valueOf(1).equals(written);
+        } catch (Exception x) {
+            down(x);
+            return null;
+        }
+    }
+
+    private Object call(CompletableFuture<Object> f) throws Exception {
+        return f.get(config.responseTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+    }
+
+    /** Redis answered: says so once after an outage. */
+    private void up() {
+        if (down) {
+            down = false;
+            LOG.info("admin: Redis at {} answers again: bounces and suspensions are shared with the fleet again",
+                    String.join(", ", config.nodes()));
+        }
+    }
+
+    private void down(Exception e) {
+        if (!down) {
+            down = true;
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause() : e;
+            LOG.warn("admin: Redis at {} is unreachable ({}): bounces and suspensions are kept and enforced on this "
+                    + "node only (those made here are shared when it answers again)", String.join(", ", config.nodes()),
+                    cause.toString());
+        }
+    }
+
+    // ---- the shared form ----
+
+    /** The field of an entry's target: its kind and criteria (or ready queue name), as a JSON array. */
+    static String field(AdminEntry e) {
+        ArrayNode a = JSON.createArrayNode().add(AdminControl.Kind.of(e).luaName);
+        switch (e) {
+            case AdminEntry.Bounce b -> criteria(a, b.criteria());
+            case AdminEntry.Suspension s -> criteria(a, s.criteria());
+            case AdminEntry.ReadySuspension r -> a.add(r.name());
+        }
+        return a.toString();
+    }
+
+    private static void criteria(ArrayNode a, AdminCriteria c) {
+        a.add(c.campaign()).add(c.tenant()).add(c.domain()).add(c.routingDomain());
+        ArrayNode names = a.addArray();
+        c.queueNames().forEach(names::add);
+    }
+
+    /** A field's value, or null (logged once per value) when it is not an entry or tombstone this node reads. */
+    private JsonNode parse(String field, String value) {
+        try {
+            JsonNode v = JSON.readTree(value);
+            if (!v.path("cancelled").asBoolean(false)) {
+                entry(v); // readable
+            }
+            return v;
+        } catch (Exception e) {
+            if (unreadable.add(value)) {
+                LOG.warn("admin: ignoring {} field {} in Redis: {}", KEY, field, e.getMessage());
+            }
+            return null;
+        }
+    }
+
+    private static AdminEntry entry(JsonNode v) {
+        String kind = v.path("kind").asText();
+        for (AdminControl.Kind k : AdminControl.Kind.values()) {
+            if (k.luaName.equals(kind)) {
+                return AdminStore.entry(k, v);
+            }
+        }
+        throw new IllegalArgumentException("unknown kind '" + kind + "'");
+    }
+
+    @Override
+    public void close() {
+        admin.replicate(null);
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        AutoCloseable s = subscription;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (Exception ignored) {
+                // closing
+            }
+        }
+    }
+}
