@@ -4,12 +4,10 @@ import dev.sluice.egress.connect.ConnectFailure;
 import dev.sluice.egress.connect.SourceAddress;
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.egress.smtp.Envelope;
-import dev.sluice.egress.smtp.SmtpResponse;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * What became of one delivery attempt: a result per recipient, the route that carried it, and the SMTP
@@ -32,13 +30,6 @@ public record Delivery(Map<String, DeliveryResult> results, SourceAddress source
         var results = new LinkedHashMap<String, DeliveryResult>();
         envelope.recipients().forEach(r -> results.put(r, result));
         return new Delivery(results, null, null, null, site, List.copyOf(failures), List.of());
-    }
-
-    static CompletableFuture<Delivery> failed(Envelope envelope, int code, String text, String site,
-                                              List<ConnectFailure> failures) {
-        SmtpResponse response = new SmtpResponse(code, null, text, null);
-        DeliveryResult result = code >= 500 ? new DeliveryResult.Permanent(response) : new DeliveryResult.Transient(response);
-        return CompletableFuture.completedFuture(allRecipients(envelope, result, site, failures));
     }
 
     /** True when every recipient was delivered. */

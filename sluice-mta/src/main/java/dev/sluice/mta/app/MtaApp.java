@@ -19,7 +19,9 @@ import dev.sluice.egress.route.RouteHealth;
 import dev.sluice.egress.smtp.ClientTlsContexts;
 import dev.sluice.mta.ingress.Admission;
 import dev.sluice.mta.ingress.http.HttpIngress;
+import dev.sluice.mta.ingress.http.HttpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpListenerConfig;
+import dev.sluice.mta.ingress.smtp.EsmtpListenerModule;
 import dev.sluice.mta.ingress.smtp.EsmtpServer;
 import dev.sluice.mta.log.BounceClassifier;
 import dev.sluice.mta.log.BounceClassifierModule;
@@ -70,13 +72,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code sluice mta} process, assembled: loads the policy with every MTA module, runs {@code init}, opens the
- * spool, starts the log writers, the scheduled queues and dispatch, then starts the ESMTP and HTTP listeners, the
- * background walk that schedules what the spool holds ({@link SpoolEnumeration}) and the policy's background work ({@code kumo.spawn_task} tasks, the config
- * monitor) and logs {@code initialization complete}. {@link #shutdown} drains in the order
- * that keeps every acknowledged message safe. The policy's {@code pre_init} runs before {@code init}; an orderly
- * stop fires {@code shutdown} (listeners closed, spool still open) and {@code shutdown_logging} (before the logs
- * close), each once, an error in them logged with its {@code file:line}.
+ * The {@code sluice mta} process, assembled as one {@link Lifecycle}: the components start in one order and stop in
+ * the reverse one ({@link #startAll} lists them: DNS, the policy with {@code pre_init} and {@code init}, its executor
+ * and the delivery loops, the spool, the log hooks and writers, the scheduled queues and dispatch, the operator's
+ * rules, scheduling, then the ESMTP and HTTP listeners, the background walk that schedules what the spool holds
+ * ({@link SpoolEnumeration}) and the policy's background work ({@code kumo.spawn_task} tasks, the config monitor)),
+ * then it logs {@code initialization complete}. A start that fails stops what had started, in reverse.
+ * {@link #shutdown} drains in the order that keeps every acknowledged message safe. An orderly stop fires
+ * {@code shutdown} (listeners closed, spool still open) and {@code shutdown_logging} (before the logs close), each
+ * once, an error in them logged with its {@code file:line}.
  */
 public final class MtaApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MtaApp.class);
@@ -171,12 +175,14 @@ public final class MtaApp implements AutoCloseable {
     /** The bundled policy used without --policy. */
     public static final String DEFAULT_POLICY = "default-policy.lua";
 
-    private final List<AutoCloseable> closeLast = new ArrayList<>(); // in reverse order of start
+    private final Lifecycle lifecycle = new Lifecycle();
     private final List<EsmtpServer> esmtp = new ArrayList<>();
     private final List<HttpServer> http = new ArrayList<>();
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private Resolvers resolvers;
     private Policy policy;
     private Spool spool;
+    private SpoolMetrics spoolMetrics;
     private LogWriters logs;
     private final List<LogHook> logHooks = new ArrayList<>();
     private final List<LogDispositionHook> dispositionHooks = new ArrayList<>();
@@ -192,12 +198,18 @@ public final class MtaApp implements AutoCloseable {
     private EventLoopGroup loops;
     private boolean stopped;
     private boolean started; // everything up: an orderly stop fires the shutdown events
+    /** The drain's deadline (System.nanoTime), set when the stop begins; each stop step waits at most until then. */
+    private long deadline;
 
-    private MtaApp() {}
+    MtaApp() {} // started by start(options)
 
-    /** Starts everything; on failure, closes what was started and rethrows. */
+    /** Starts everything; on failure, stops what was started (in reverse) and rethrows. */
     public static MtaApp start(Options options) throws Exception {
-        MtaApp app = new MtaApp();
+        return start(options, new MtaApp());
+    }
+
+    /** {@link #start(Options)} on an app made here, so that a test can look at a failed start's lifecycle. */
+    static MtaApp start(Options options, MtaApp app) throws Exception {
         try {
             app.startAll(options);
         } catch (Exception | Error e) {
@@ -207,9 +219,17 @@ public final class MtaApp implements AutoCloseable {
         return app;
     }
 
+    private Duration left() {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /**
+     * The components in their start order; {@link #shutdown} stops them in reverse ({@link Lifecycle}). Two steps
+     * only fire the stop events where the order puts them: {@code shutdown_logging} just before the logs close, and
+     * {@code shutdown} once the listeners are closed and before anything behind them stops.
+     */
     private void startAll(Options options) throws Exception {
-        var resolvers = new Resolvers();
-        closeLast.add(resolvers);
+        lifecycle.start("dns resolvers", () -> resolvers = new Resolvers(), () -> resolvers.close());
         var modules = new MtaModules(resolvers);
         var egress = modules.egress();
         var esmtpModule = modules.esmtp();
@@ -218,19 +238,123 @@ public final class MtaApp implements AutoCloseable {
         var spoolDefinitions = modules.spools();
         var accountingModule = modules.accounting();
         var bounceClassifier = modules.bounceClassifier();
-        closeLast.add(modules.nats());
-        policy = Policy.load(new PolicyOptions(options.policyFile(), 0, modules.list(), registry, options.policyTimeout()));
-        // KumoMTA: pre_init (every handler, for helper modules), then init; an error in either stops the start
-        if (policy.hasHandler(PRE_INIT)) {
-            policy.runOnce(PRE_INIT);
-        }
-        if (policy.hasHandler("init")) {
-            policy.runOnce("init");
-        }
+        lifecycle.start("nats", Lifecycle.Step.NONE, modules.nats()::close);
+        lifecycle.start("policy", () -> {
+            policy = Policy.load(new PolicyOptions(options.policyFile(), 0, modules.list(), registry,
+                    options.policyTimeout()));
+            // KumoMTA: pre_init (every handler, for helper modules), then init; an error in either stops the start
+            if (policy.hasHandler(PRE_INIT)) {
+                policy.runOnce(PRE_INIT);
+            }
+            if (policy.hasHandler("init")) {
+                policy.runOnce("init");
+            }
+        }, () -> policy.close(left())); // calls still running past the drain are abandoned, never waited for
+        lifecycle.start("policy executor", () -> policyExecutor = Executors.newFixedThreadPool(
+                        Math.max(2, policy.poolSize()), Thread.ofPlatform().name("mta-policy-", 0).daemon().factory()),
+                () -> policyExecutor.shutdownNow());
+        lifecycle.start("delivery loops",
+                () -> loops = Transports.newEventLoopGroup(0, new DefaultThreadFactory("mta-delivery", true)),
+                () -> loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly());
         SpoolConfig spoolConfig = spoolDefinitions.store().orElse(SpoolDefinitions.defaultStore(options.defaultSpool()));
-        var spoolMetrics = new SpoolMetrics(registry);
-        closeLast.add(spoolMetrics);
-        closeLast.add(SpoolLock.acquire(spoolConfig.path())); // released after the spool closes
+        lifecycle.start("spool metrics", () -> spoolMetrics = new SpoolMetrics(registry), () -> spoolMetrics.close());
+        SpoolLock[] lock = new SpoolLock[1];
+        lifecycle.start("spool lock", () -> lock[0] = SpoolLock.acquire(spoolConfig.path()), () -> lock[0].close());
+        lifecycle.start("spool", () -> openSpool(spoolConfig, options), () -> spool.close());
+        if (options.dataDir().isPresent()) { // the bundled policy: say which directory this is, in full
+            Path dataDir = options.dataDir().get();
+            LOG.info("data directory {} ({}) holds {} message(s); --data-dir chooses another", dataDir,
+                    dataDir.toAbsolutePath().normalize(), spool.count());
+        }
+        if (accountingModule.path().isPresent()) {
+            lifecycle.start("accounting", () -> {
+                accounting = AccountingDb.open(accountingModule.path().get());
+                LOG.info("accounting database at {}", accounting.path());
+            }, () -> accounting.close());
+        }
+        lifecycle.start("free space monitor", () -> {
+            freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
+                    FreeSpaceMonitor.DEFAULT_INTERVAL);
+            freeSpace.start();
+        }, () -> freeSpace.close());
+        Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
+                spoolConfig.path().toAbsolutePath().getFileName() + ".nodeid");
+        // the hooks start before the log writers and stop after them: closing the writers flushes into the hooks,
+        // which then spool what they keep (before the spool closes); they reach the queues only once records flow
+        lifecycle.start("log hooks", () -> {
+            for (LogHookConfig c : logsModule.hooks()) {
+                logHooks.add(LogHook.start(c, policy, spool, (m, q) -> queues.insert(m, q), Clock.systemUTC(),
+                        NodeId.loadOrCreate(nodeIdFile)));
+                LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
+            }
+            for (LogDispositionHookConfig c : logsModule.dispositionHooks()) {
+                dispositionHooks.add(LogDispositionHook.start(c, policy, NodeId.loadOrCreate(nodeIdFile)));
+                LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
+            }
+        }, () -> {
+            logHooks.forEach(h -> quietly(h::close));
+            dispositionHooks.forEach(h -> quietly(h::close));
+        });
+        lifecycle.start("log writers", () -> {
+            logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile),
+                    bounceClassifier.classifier().orElse(BounceClassifier.NONE));
+            logs.attach(List.copyOf(logHooks));
+            logs.attachDisposition(List.copyOf(dispositionHooks));
+            logs.watch(console); // the web console's last records
+        }, () -> logs.close()); // flushes
+        lifecycle.start("shutdown_logging event", Lifecycle.Step.NONE, () -> fireIfStarted(SHUTDOWN_LOGGING));
+
+        var config = new EgressConfigResolver(policy, egress.definitions());
+        var health = new SourceHealth(registry);
+        var routeHealth = new RouteHealth();
+        var connector = new Connector(resolvers, health, routeHealth, new ConnectMetrics(registry));
+        String hostname = Hostnames.local();
+        var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
+                resolvers, hostname, options.tls(), registry);
+        // kumo.configure_redis_throttles: connect before the first delivery (closed with the policy)
+        lifecycle.start("throttles", () -> policy.throttles().start(), Lifecycle.Step.NONE);
+        // the queues and dispatch: built now, scheduling starts below once the operator's rules are attached; their
+        // stop drains dispatch (deliveries in flight may finish within the grace) and finishes the outcomes
+        lifecycle.start("queues and dispatch", () -> queues = new ScheduledQueues(config,
+                new DestinationPlanner(resolvers), health, spool, logs,
+                new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
+                Clock.systemUTC(), listener -> options.dispatch().create(services,
+                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))),
+                ThrottleInsertReadyQueue.of(policy), policy.throttles()), () -> {
+            queues.stopScheduling();
+            queues.dispatch().drain(left());
+            quietly(queues::close);
+            quietly(queues.dispatch()::close);
+        });
+        lifecycle.start("admin", () -> {
+            admin = modules.admin();
+            admin.metrics(registry);
+            admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is scheduled
+        }, () -> admin.close()); // saves the bounce counts
+        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles()),
+                () -> { // the fleet's entries, with Redis throttles
+                    if (adminShare != null) adminShare.close();
+                });
+        lifecycle.start("scheduling", () -> queues.start(), () -> queues.stopScheduling());
+        lifecycle.start("shutdown event", Lifecycle.Step.NONE, () -> fireIfStarted(SHUTDOWN));
+
+        // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
+        // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
+        enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
+        // SIGHUP, bump-config-epoch and a watched file's change reload the policy (init-only settings need a restart)
+        reload = new PolicyReload(options.policyFile(), policy, MtaCheck.wouldStart(modules), registry);
+        policy.onConfigChange(reload::reload);
+        lifecycle.start("listeners", () -> startListeners(modules, esmtpModule, httpModule, spoolConfig), this::stopListeners);
+        lifecycle.start("spool enumeration", () -> enumeration.start(),
+                () -> enumeration.stop(left().toMillis()));
+        lifecycle.start("console", () -> console.start(), Lifecycle.Step.NONE); // closed with the listeners
+        // kumo.spawn_task's tasks and the config monitor: they run until the policy closes
+        lifecycle.start("policy background", () -> policy.startBackground(), Lifecycle.Step.NONE);
+        started = true;
+        LOG.info("initialization complete");
+    }
+
+    private void openSpool(SpoolConfig spoolConfig, Options options) throws Exception {
         try {
             spool = Spools.open(spoolConfig, spoolMetrics, options.spoolRecovery());
         } catch (java.io.IOException e) {
@@ -241,59 +365,11 @@ public final class MtaApp implements AutoCloseable {
         }
         LOG.info("spool {} ({}, flush = {}) at {} holds {} message(s)", spoolConfig.name(),
                 spoolConfig.kind().luaName(), spoolConfig.flush(), spoolConfig.path(), spool.count());
-        if (options.dataDir().isPresent()) { // the bundled policy: say which directory this is, in full
-            Path dataDir = options.dataDir().get();
-            LOG.info("data directory {} ({}) holds {} message(s); --data-dir chooses another", dataDir,
-                    dataDir.toAbsolutePath().normalize(), spool.count());
-        }
-        freeSpace = new FreeSpaceMonitor(spoolDefinitions.monitored(options.defaultSpool()), spoolMetrics,
-                FreeSpaceMonitor.DEFAULT_INTERVAL);
-        Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
-                spoolConfig.path().toAbsolutePath().getFileName() + ".nodeid");
-        if (accountingModule.path().isPresent()) {
-            accounting = AccountingDb.open(accountingModule.path().get());
-            LOG.info("accounting database at {}", accounting.path());
-        }
-        logs = LogWriters.start(logsModule.configs(), NodeId.loadOrCreate(nodeIdFile),
-                bounceClassifier.classifier().orElse(BounceClassifier.NONE));
+    }
 
-        policyExecutor = Executors.newFixedThreadPool(Math.max(2, policy.poolSize()),
-                Thread.ofPlatform().name("mta-policy-", 0).daemon().factory());
-        loops = Transports.newEventLoopGroup(0, new DefaultThreadFactory("mta-delivery", true));
-        var config = new EgressConfigResolver(policy, egress.definitions());
-        var health = new SourceHealth(registry);
-        var routeHealth = new RouteHealth();
-        var connector = new Connector(resolvers, health, routeHealth, new ConnectMetrics(registry));
-        String hostname = Hostnames.local();
-        var services = new MtaServices(policy, config, policyExecutor, loops, connector, health, routeHealth,
-                resolvers, hostname, options.tls(), registry);
-        // kumo.configure_redis_throttles: connect before the first delivery (policy.startBackground keeps it started)
-        policy.throttles().start();
-        queues = new ScheduledQueues(config, new DestinationPlanner(resolvers), health, spool, logs,
-                new dev.sluice.mta.queue.QueueMetrics(registry), policyExecutor,
-                Clock.systemUTC(), listener -> options.dispatch().create(services,
-                        DeliveryStatusRewrite.wrap(policy, policyExecutor, countingDeliveries(listener))),
-                ThrottleInsertReadyQueue.of(policy), policy.throttles());
-        admin = modules.admin();
-        admin.metrics(registry);
-        admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is re-queued or received
-        adminShare = AdminShare.startIfShared(admin, policy.throttles()); // the fleet's entries, with Redis throttles
-        for (LogHookConfig c : logsModule.hooks()) {
-            logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
-                    NodeId.loadOrCreate(nodeIdFile)));
-            LOG.info("log hook {}: records go to should_enqueue_log_record", c.name());
-        }
-        logs.attach(List.copyOf(logHooks));
-        for (LogDispositionHookConfig c : logsModule.dispositionHooks()) {
-            dispositionHooks.add(LogDispositionHook.start(c, policy, NodeId.loadOrCreate(nodeIdFile)));
-            LOG.info("log disposition hook {}: records go to {}", c.name(), c.event());
-        }
-        logs.attachDisposition(List.copyOf(dispositionHooks));
-        logs.watch(console); // the web console's last records
-        // the spool is walked in the background once the listeners accept (start-up is ready at once whatever it
-        // holds); everything stored from now on is scheduled by ingress, so the walk takes only older ids
-        enumeration = new SpoolEnumeration(spool, queues::resume, Clock.systemUTC().instant()).metrics(registry);
-
+    /** Ingress (ESMTP, then HTTP with the status, metrics and admin routes): the one component that takes mail. */
+    private void startListeners(MtaModules modules, EsmtpListenerModule esmtpModule, HttpListenerModule httpModule,
+                                SpoolConfig spoolConfig) throws Exception {
         var injector = new PolicyInjector(new ReceptionEvents(policy), spool, (m, q) -> {
                     count(AccountingKind.RECEIVED); // called once per Reception record, after the spool write
                     queues.insert(m, q);
@@ -305,9 +381,6 @@ public final class MtaApp implements AutoCloseable {
                 spool::writeProblem, modules.memory());
         // unhealthy also while every Lua state is held by a long call (the reason names the events; trusted hosts only)
         Admission liveness = Admission.all(admission, policy::exhausted);
-        // SIGHUP, bump-config-epoch and a watched file's change reload the policy (init-only settings need a restart)
-        reload = new PolicyReload(options.policyFile(), policy, MtaCheck.wouldStart(modules), registry);
-        policy.onConfigChange(reload::reload);
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
@@ -336,13 +409,22 @@ public final class MtaApp implements AutoCloseable {
             http.add(server);
             server.start(); // logs "http listener on ADDR"
         }
-        enumeration.start();
-        console.start();
-        // kumo.spawn_task's tasks and the config monitor (stopped by policy.close() in shutdown)
-        policy.startBackground();
-        started = true;
-        LOG.info("initialization complete");
     }
+
+    /**
+     * Stop accepting, let ESMTP transactions in flight finish within the grace (their messages get spooled and
+     * acknowledged), then close the ESMTP and HTTP listeners (also those a failed start had opened).
+     */
+    private void stopListeners() {
+        esmtp.forEach(EsmtpServer::stopAccepting);
+        while (esmtp.stream().anyMatch(s -> s.transactionsInFlight() > 0) && System.nanoTime() < deadline) {
+            sleep();
+        }
+        esmtp.forEach(s -> quietly(s::close));
+        quietly(console); // its pages' websockets, before the HTTP listeners stop
+        http.forEach(s -> quietly(s::stop));
+    }
+
 
     /** Counts each Delivery outcome before passing it on to the scheduled queues. */
     private dev.sluice.mta.queue.Dispatch.Listener countingDeliveries(dev.sluice.mta.queue.Dispatch.Listener next) {
@@ -392,6 +474,11 @@ public final class MtaApp implements AutoCloseable {
         return console;
     }
 
+    /** Reloads the policy file (what SIGHUP does); a file that does not load is refused and the running one stays. */
+    public PolicyReload.Outcome reload(String trigger) {
+        return reload.reload(trigger);
+    }
+
     /** The operator's bounces and suspensions. */
     public AdminControl admin() {
         return admin;
@@ -410,78 +497,19 @@ public final class MtaApp implements AutoCloseable {
         return policy;
     }
 
-    /** Reloads the policy file (what SIGHUP does); a file that does not load is refused and the running one stays. */
-    public PolicyReload.Outcome reload(String trigger) {
-        return reload.reload(trigger);
-    }
-
     /**
-     * The SIGTERM drain: stop accepting, let ESMTP transactions in flight finish (their messages get spooled and
-     * acknowledged), stop scheduling, let deliveries in flight finish, then flush the logs and close the spool.
-     * Everything not delivered stays in the spool for the next start. Each wait is bounded by {@code grace}.
+     * The SIGTERM drain, the components stopped in reverse: stop accepting, let ESMTP transactions in flight finish
+     * (their messages get spooled and acknowledged), stop scheduling, let deliveries in flight finish, then flush the
+     * logs and close the spool. Everything not delivered stays in the spool for the next start. Each wait is bounded
+     * by {@code grace}.
      */
     public synchronized void shutdown(Duration grace) {
         if (stopped) {
             return;
         }
         stopped = true;
-        long deadline = System.nanoTime() + grace.toNanos();
-        esmtp.forEach(EsmtpServer::stopAccepting);
-        while (esmtp.stream().anyMatch(s -> s.transactionsInFlight() > 0) && System.nanoTime() < deadline) {
-            sleep();
-        }
-        esmtp.forEach(s -> quietly(s::close));
-        quietly(console); // its pages' websockets, before the HTTP listeners stop
-        http.forEach(s -> quietly(s::stop));
-        if (started) {
-            fire(SHUTDOWN);
-        }
-        if (enumeration != null) {
-            enumeration.stop(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
-        }
-        if (queues != null) {
-            queues.stopScheduling();
-            queues.dispatch().drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            quietly(queues::close);
-            quietly(queues.dispatch()::close);
-        }
-        if (adminShare != null) {
-            quietly(adminShare::close);
-        }
-        if (admin != null) {
-            quietly(admin::close); // saves the bounce counts
-        }
-        if (started) {
-            fire(SHUTDOWN_LOGGING);
-        }
-        if (logs != null) {
-            quietly(logs::close); // flushes
-        }
-        logHooks.forEach(h -> quietly(h::close)); // before the spool: a hook spools what it keeps
-        dispositionHooks.forEach(h -> quietly(h::close));
-        if (freeSpace != null) {
-            quietly(freeSpace::close);
-        }
-        if (spool != null) {
-            quietly(spool::close);
-        }
-        if (accounting != null) {
-            quietly(accounting::close);
-        }
-        if (policyExecutor != null) {
-            policyExecutor.shutdownNow();
-        }
-        if (loops != null) {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-        }
-        if (policy != null) {
-            // calls still running past the drain are abandoned, never waited for
-            Policy p = policy;
-            quietly(() -> p.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
-        }
-        for (int i = closeLast.size() - 1; i >= 0; i--) {
-            quietly(closeLast.get(i)::close);
-        }
+        deadline = System.nanoTime() + grace.toNanos();
+        lifecycle.stopAll();
         if (started) {
             LOG.info("mta stopped");
         } else {
@@ -489,14 +517,22 @@ public final class MtaApp implements AutoCloseable {
         }
     }
 
+    /** What started and stopped, in order ("start spool", …, "stop spool"), for tests. */
+    List<String> lifecycleHistory() {
+        return lifecycle.history();
+    }
+
     @Override
     public void close() {
         shutdown(Duration.ofSeconds(30));
     }
 
-    /** Runs a stop event's handlers (within the policy call timeout); an error is logged and the stop goes on. */
-    private void fire(String event) {
-        if (!policy.hasHandler(event)) {
+    /**
+     * Runs a stop event's handlers (within the policy call timeout) when the MTA had started in full; an error is
+     * logged and the stop goes on.
+     */
+    private void fireIfStarted(String event) {
+        if (!started || !policy.hasHandler(event)) {
             return;
         }
         try {

@@ -6,6 +6,7 @@ import dev.sluice.policy.egress.ProxyProtocol;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 
 /**
  * KumoMTA's delivery metrics, with its names and its {@code service} label: each value is kept twice, once
@@ -107,6 +108,13 @@ public final class DispatchMetrics {
             case DeliveryResult.Transient t -> "transfail";
             case DeliveryResult.Permanent p -> "fail";
         };
+    }
+
+    /** Drops the series of one ready queue (reaped); the all-queues and per-proxy series stay. */
+    void forget(String service) {
+        for (var m : List.of(connections, connectionsEver, ready, readyFull, delivered, transfail, fail)) {
+            m.remove(service);
+        }
     }
 
     // read access for tests and the status command

@@ -1,19 +1,14 @@
 package dev.sluice.mta.dispatch;
 
-import dev.sluice.egress.connect.ConnectFailedException;
-import dev.sluice.egress.connect.ConnectFailure;
 import dev.sluice.egress.connect.Connected;
 import dev.sluice.egress.connect.EgressRoute;
+import dev.sluice.egress.delivery.SessionOpener;
 import dev.sluice.egress.route.DestinationPlanner.Destination;
-import dev.sluice.egress.route.DestinationPlanner.Plan;
 import dev.sluice.egress.route.EgressRoutes;
 import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.egress.smtp.EnhancedStatusCode;
 import dev.sluice.egress.smtp.Envelope;
-import dev.sluice.egress.smtp.SmtpClient;
 import dev.sluice.egress.smtp.SmtpConnection;
-import dev.sluice.egress.smtp.SmtpOpenException;
-import dev.sluice.egress.smtp.SmtpOptionsFactory;
 import dev.sluice.egress.smtp.SmtpResponse;
 import dev.sluice.egress.smtp.TransactionResult;
 import dev.sluice.mta.message.Message;
@@ -23,42 +18,30 @@ import io.netty.channel.Channel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 
 /**
- * One connection of a ready queue: connects through the plan's destinations in order (the first that
- * connects wins), opens the SMTP session, then sends one batch per transaction (a message and the waiting
- * recipients of the same reception, each still its own message with its own outcome) until the queue has
- * none (idle, until the SMTP client's idle timeout QUITs), max_deliveries_per_connection transactions are
- * reached, the connection breaks, or the queue drains. Opened for one batch, which it owns until reported.
+ * One connection of a ready queue: opens a session on the first of the plan's destinations that connects (the
+ * egress layer's {@link SessionOpener}, which {@code sluice deliver} uses too), then sends one batch per transaction
+ * (a message and the waiting recipients of the same reception, each still its own message with its own outcome)
+ * until the queue has none (idle, until the SMTP client's idle timeout QUITs), max_deliveries_per_connection
+ * transactions are reached, the connection breaks, or the queue drains. Opened for one batch, which it owns until
+ * reported. It sees its queue only through {@link LaneQueue}; its own fields are touched on its channel's event
+ * loop (or before the channel exists, by the one thread that starts it).
  */
 final class Lane {
     /** A reused connection that died before MAIL FROM does not count against a message this often. */
     private static final int MAX_REQUEUES = 3;
 
-    private final ReadyQueue queue;
+    private final LaneQueue queue;
     private final List<Entry> first;
     private volatile Channel channel;
     private volatile SmtpConnection smtp;
     private Connected connected;
     private Destination destination;
-    /** Set under the queue's lock when the queue told this lane to stop taking messages. */
-    boolean retiring;
-    /** The batch handed to this lane and not sent yet (guarded by the queue's lock); null once sending. */
-    List<Entry> pending;
-    /** The named shared connection limits this connection counts against (released when it closes). */
-    List<String> sharedLimits = List.of();
-    /** With Redis throttles: this connection's leases (connection_limit and named limits), given back when it closes. */
-    List<dev.sluice.policy.throttle.Lease> leases = List.of();
 
-    Lane(ReadyQueue queue, List<Entry> first) {
+    Lane(LaneQueue queue, List<Entry> first) {
         this.queue = queue;
         this.first = first;
-        this.pending = first;
-    }
-
-    void releaseLeases() {
-        leases.forEach(dev.sluice.policy.throttle.Lease::release);
     }
 
     private ReadyMessage head() {
@@ -67,13 +50,6 @@ final class Lane {
 
     void start() {
         ReadyMessage m = head();
-        Plan plan = m.plan();
-        DeliveryOutcome unroutable = unroutable(m);
-        if (unroutable != null) {
-            completeAll(first, unroutable);
-            queue.laneGone(this);
-            return;
-        }
         EgressRoute route;
         try {
             route = EgressRoutes.from(m.source());
@@ -83,71 +59,48 @@ final class Lane {
             queue.laneGone(this);
             return;
         }
-        tryConnect(route, plan, 0, new ArrayList<>());
-    }
-
-    /** The outcome of a message whose plan has no destination (KumoMTA's texts, as the Deliverer has them), else null. */
-    static DeliveryOutcome unroutable(ReadyMessage m) {
-        Plan plan = m.plan();
-        if (!plan.destinations().isEmpty()) return null;
-        if (!plan.prohibited().isEmpty()) {
-            return Outcomes.permanentFailure(550, new EnhancedStatusCode(5, 4, 4), plan.prohibitedText());
-        }
-        return Outcomes.transientFailure(451, new EnhancedStatusCode(4, 4, 4), "no address to deliver to for "
-                + m.message().recipientDomain()
-                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
-    }
-
-    private void tryConnect(EgressRoute route, Plan plan, int index, List<ConnectFailure> failures) {
-        if (index == plan.destinations().size()) {
-            queue.connectFailed(this, first, failures);
-            return;
-        }
-        Destination d = plan.destinations().get(index);
-        queue.dispatch.connector.connect(route, d.address(), plan.path().timeouts().connect(), queue.dispatch.loops.next())
-                .whenComplete((c, error) -> {
-                    if (error != null) {
-                        failures.add(ConnectFailedException.failureOf(error));
-                        tryConnect(route, plan, index + 1, failures);
-                    } else {
-                        onConnected(c, d, plan);
+        queue.opener().open(m.source(), route, m.plan(), m.message().recipientDomain(), this::onConnected)
+                .whenComplete((result, bug) -> {
+                    if (bug != null) { // the opener reports every end as a result: a bug
+                        completeAll(first, new DeliveryOutcome(SessionOpener.sessionFailure(bug), null, null, null));
+                        queue.laneGone(this);
+                        return;
                     }
+                    opened(result);
                 });
     }
 
-    private void onConnected(Connected c, Destination d, Plan plan) {
+    /** On the new connection's loop, before the session reads a byte: count it, and watch it close. */
+    private boolean onConnected(Connected c, Destination d) {
         connected = c;
         destination = d;
         channel = c.channel();
-        String service = queue.service;
-        queue.dispatch.metrics.connectionOpened(service, queue.proxy);
+        queue.connectionOpened();
         channel.closeFuture().addListener(f -> {
-            queue.dispatch.metrics.connectionClosed(service, queue.proxy);
+            queue.connectionClosed();
             queue.laneGone(this);
         });
-        if (queue.isDraining()) {
-            completeAll(first, Outcomes.shuttingDown());
-            channel.close();
-            return;
-        }
-        var options = SmtpOptionsFactory.forPath(head().source(), plan.path(), queue.dispatch.hostname, d.host());
-        var open = SmtpClient.open(channel, options);
-        c.resume();
-        open.whenComplete((s, error) -> {
-            if (error != null) {
-                // the SMTP client closed the channel; the close listener frees the lane
-                completeAll(first, outcome(openFailure(error), null));
-                return;
-            }
-            smtp = s;
-            send(queue.startSending(this, first));
-        });
+        return !queue.draining();
     }
 
-    private static DeliveryResult openFailure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof SmtpOpenException open) return open.asResult();
-        return new DeliveryResult.Transient(new SmtpResponse(421, null, "Sluice internal: " + cause.getMessage(), null));
+    private void opened(SessionOpener.Result result) {
+        switch (result) {
+            case SessionOpener.Result.Unroutable u -> { // planned at submission; the queue refuses these before
+                completeAll(first, new DeliveryOutcome(u.result(), null, null, null));
+                queue.laneGone(this);
+            }
+            case SessionOpener.Result.Unreachable u -> queue.connectFailed(this, first, u.result());
+            case SessionOpener.Result.Abandoned a -> { // the queue started draining meanwhile
+                completeAll(first, Outcomes.shuttingDown());
+                channel.close();
+            }
+            // the SMTP client closed the channel; the close listener frees the lane
+            case SessionOpener.Result.Refused r -> completeAll(first, outcome(r.result(), null));
+            case SessionOpener.Result.Opened o -> {
+                smtp = o.smtp();
+                send(queue.startSending(this, first));
+            }
+        }
     }
 
     private void send(List<Entry> batch) {
@@ -157,7 +110,7 @@ final class Lane {
             if (bad == null) {
                 sendable.add(e);
             } else {
-                queue.dispatch.complete(queue, e, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
+                queue.complete(e, outcome(new DeliveryResult.Permanent(new SmtpResponse(550,
                         new EnhancedStatusCode(5, 1, 3), "Sluice internal: " + bad, null)), null));
             }
         }
@@ -200,14 +153,14 @@ final class Lane {
                     if (e.requeues++ < MAX_REQUEUES) {
                         again.add(e);
                     } else {
-                        queue.dispatch.complete(queue, e, outcome(r.recipients().getFirst().result(), tls()));
+                        queue.complete(e, outcome(r.recipients().getFirst().result(), tls()));
                     }
                 }
                 if (!again.isEmpty()) queue.requeueFront(this, again);
             } else {
                 String tls = tls();
                 for (int i = 0; i < sendable.size(); i++) {
-                    queue.dispatch.complete(queue, sendable.get(i), outcome(r.recipients().get(i).result(), tls));
+                    queue.complete(sendable.get(i), outcome(r.recipients().get(i).result(), tls));
                 }
             }
             next();
@@ -221,19 +174,18 @@ final class Lane {
     }
 
     private void completeAll(List<Entry> batch, DeliveryOutcome outcome) {
-        for (Entry e : batch) queue.dispatch.complete(queue, e, outcome);
+        for (Entry e : batch) queue.complete(e, outcome);
     }
 
     private void next() {
         // the queue's current path, not the one this connection opened with: a changed limit applies at once
-        int max = queue.latest().plan().path().maxDeliveriesPerConnection();
-        List<Entry> batch = queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max);
-        if (batch != null) {
-            send(batch);
-        } else if (retiring) {
-            quit();
+        int max = queue.maxDeliveriesPerConnection();
+        switch (queue.nextFor(this, smtp.isUsable(), smtp.deliveries(), max)) {
+            case LaneQueue.Next.Send s -> send(s.batch());
+            case LaneQueue.Next.Retire r -> quit();
+            // idle: the queue hands the next batch to offer(), or the client's idle timer QUITs
+            case LaneQueue.Next.Idle i -> { }
         }
-        // else idle: the queue hands the next batch to offer(), or the client's idle timer QUITs
     }
 
     /** A batch for this idle lane (from the queue's pump). */

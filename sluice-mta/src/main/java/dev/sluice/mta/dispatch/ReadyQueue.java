@@ -1,7 +1,7 @@
 package dev.sluice.mta.dispatch;
 
-import dev.sluice.egress.connect.ConnectFailure;
-import dev.sluice.egress.connect.FailureSummary;
+import dev.sluice.egress.delivery.SessionOpener;
+import dev.sluice.egress.smtp.DeliveryResult;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.ReadyMessage;
 import dev.sluice.policy.egress.EgressPath;
@@ -15,10 +15,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,8 +26,16 @@ import java.util.concurrent.TimeUnit;
  * busy, idle or quitting). A lane sends batches: the next message together with the waiting recipients of the
  * same reception ({@link Entry#batchesWith}), up to max_recipients_per_batch RCPT TOs in one transaction. A
  * lane is opened for a waiting message when no idle lane can take it; after a whole plan failed to connect no
- * lane is opened for the back-off. State is guarded by this object's lock;
- * outcomes are reported outside it.
+ * lane is opened for the back-off.
+ *
+ * <p>One lock: every field of the queue, and its bookkeeping of each lane ({@link Slot}: the lane's unsent batch,
+ * its shared limits and leases), is guarded by this object's monitor, whichever thread (a lane's event loop, a
+ * submitter, a timer) calls in. Lanes see the queue only as a {@link LaneQueue} and the queue never writes a lane's
+ * fields: it answers them. Outcomes are reported, lanes started and offered batches outside the lock.
+ *
+ * <p>A queue with nothing waiting, no connection and nothing under way for {@link DispatchSettings#reapAfter} is
+ * reaped, as KumoMTA reaps idle ready queues: it leaves the dispatcher (which makes a new one for the next
+ * message), with its metrics series and its own rate gates; a submission that finds it reaped goes to the new one.
  *
  * <p>Rates ({@code max_message_rate}, {@code additional_message_rate_throttles}, {@code max_connection_rate}) are
  * {@link Permits} of the policy's throttle engine under KumoMTA's names ({@code kumomta.max_message_rate.<queue>},
@@ -37,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * {@code kumomta.connection_limit.<queue>} ({@code connection_limit}) and under each name of
  * {@code additional_connection_limits}, taken before it opens and given back when it closes.
  */
-final class ReadyQueue {
+final class ReadyQueue implements LaneQueue {
     /** How far into the waiting messages a batch looks for companions. */
     private static final int SCAN_LIMIT = 256;
 
@@ -49,7 +56,8 @@ final class ReadyQueue {
 
     private final ArrayDeque<Entry> waiting = new ArrayDeque<>();
     private final ArrayDeque<Lane> idle = new ArrayDeque<>();
-    private final Set<Lane> lanes = new LinkedHashSet<>();
+    /** Every lane (connecting, busy, idle or quitting) with the queue's bookkeeping of it. */
+    private final Map<Lane, Slot> lanes = new LinkedHashMap<>();
     private volatile ReadyMessage latest;
     private boolean draining;
     private long backoffUntil;
@@ -61,6 +69,28 @@ final class ReadyQueue {
     // with Redis throttles: leases taken for the next connection, and whether a take is under way
     private List<Lease> bankedLeases;
     private boolean acquiringLeases;
+    // reaping: when the queue last changed, whether a check is armed, and whether it is gone
+    private long lastActive = System.nanoTime();
+    private boolean reapTimerArmed;
+    private boolean reaped;
+
+    /** The queue's bookkeeping of one lane. */
+    private static final class Slot {
+        /** The batch handed to the lane and not sent yet; null once sending. */
+        List<Entry> pending;
+        /** The queue told the lane to quit: it no longer counts as an active lane against connection_limit. */
+        boolean retiring;
+        /** The named shared connection limits this connection counts against (released when it closes). */
+        final List<String> sharedLimits;
+        /** With Redis throttles: the connection's leases (connection_limit and named limits), given back when it closes. */
+        final List<Lease> leases;
+
+        Slot(List<Entry> pending, List<String> sharedLimits, List<Lease> leases) {
+            this.pending = pending;
+            this.sharedLimits = sharedLimits;
+            this.leases = leases;
+        }
+    }
 
     ReadyQueue(String name, ReadyMessage first, SmtpDispatch dispatch) {
         this.name = name;
@@ -78,10 +108,13 @@ final class ReadyQueue {
         return latest.plan().path().connectionLimit();
     }
 
-    void submit(Entry e) {
+    /** Takes {@code e}, or returns false when this queue was reaped (the caller submits to a new one). */
+    boolean submit(Entry e) {
         DeliveryOutcome refused = null;
         synchronized (this) {
+            if (reaped) return false;
             latest = e.message;
+            lastActive = System.nanoTime();
             if (draining) {
                 refused = Outcomes.shuttingDown();
             } else if (waiting.size() >= dispatch.settings.maxReady()) {
@@ -94,9 +127,10 @@ final class ReadyQueue {
         }
         if (refused != null) {
             dispatch.complete(this, e, refused);
-            return;
+            return true;
         }
         pump();
+        return true;
     }
 
     /**
@@ -109,7 +143,7 @@ final class ReadyQueue {
         synchronized (this) {
             retireExcessIdle(actions);
             ArrayDeque<Entry> parked = new ArrayDeque<>();
-            Map<Lane, Integer> room = pendingRoom();
+            Map<Slot, Integer> room = pendingRoom();
             boolean suspended = dispatch.held.test(name); // by the operator: nothing goes out until released
             while (!draining && !suspended && !waiting.isEmpty()) {
                 if (parkFor(waiting.peekFirst(), room)) {
@@ -124,8 +158,9 @@ final class ReadyQueue {
                 Lane free = idle.pollFirst();
                 if (free != null) {
                     List<Entry> batch = takeBatch();
-                    free.pending = batch;
-                    room.put(free, roomOf(batch));
+                    Slot slot = lanes.get(free);
+                    slot.pending = batch;
+                    room.put(slot, roomOf(batch));
                     actions.add(() -> free.offer(batch));
                     continue;
                 }
@@ -162,11 +197,11 @@ final class ReadyQueue {
                         break;
                     }
                 }
-                Lane lane = new Lane(this, takeBatch());
-                lane.sharedLimits = shared;
-                lane.leases = leases;
-                lanes.add(lane);
-                room.put(lane, roomOf(lane.pending));
+                List<Entry> batch = takeBatch();
+                Lane lane = new Lane(this, batch);
+                Slot slot = new Slot(batch, shared, leases);
+                lanes.put(lane, slot);
+                room.put(slot, roomOf(batch));
                 // on a loop, not here: a lane that fails at once would pump again, recursing per message
                 actions.add(() -> dispatch.loops.next().execute(lane::start));
             }
@@ -176,6 +211,7 @@ final class ReadyQueue {
                 bankedLeases = null;
                 actions.add(() -> unused.forEach(Lease::release));
             }
+            if (idleNow()) armReapTimer(dispatch.settings.reapAfter().toNanos());
         }
         actions.forEach(Runnable::run);
     }
@@ -187,7 +223,7 @@ final class ReadyQueue {
     private void retireExcessIdle(List<Runnable> actions) {
         for (int excess = activeLanes() - connectionLimit(); excess > 0 && !idle.isEmpty(); excess--) {
             Lane lane = idle.pollLast();
-            lane.retiring = true;
+            lanes.get(lane).retiring = true;
             actions.add(lane::quit);
         }
     }
@@ -195,7 +231,7 @@ final class ReadyQueue {
     /** Lanes not told to stop (under the lock). */
     private int activeLanes() {
         int n = 0;
-        for (Lane l : lanes) {
+        for (Slot l : lanes.values()) {
             if (!l.retiring) n++;
         }
         return n;
@@ -304,11 +340,10 @@ final class ReadyQueue {
     private static final Duration LEASE_POLL = Duration.ofMillis(500);
 
     /** Lanes holding a batch they have not sent yet, with the recipients each can still take. */
-    private Map<Lane, Integer> pendingRoom() {
-        Map<Lane, Integer> room = new HashMap<>();
-        for (Lane l : lanes) {
-            List<Entry> p = l.pending;
-            if (p != null) room.put(l, roomOf(p));
+    private Map<Slot, Integer> pendingRoom() {
+        Map<Slot, Integer> room = new HashMap<>();
+        for (Slot l : lanes.values()) {
+            if (l.pending != null) room.put(l, roomOf(l.pending));
         }
         return room;
     }
@@ -318,8 +353,8 @@ final class ReadyQueue {
     }
 
     /** Whether {@code e} waits for a lane's unsent batch; if so it counts against that lane's room. */
-    private static boolean parkFor(Entry e, Map<Lane, Integer> room) {
-        for (Map.Entry<Lane, Integer> r : room.entrySet()) {
+    private static boolean parkFor(Entry e, Map<Slot, Integer> room) {
+        for (Map.Entry<Slot, Integer> r : room.entrySet()) {
             List<Entry> p = r.getKey().pending;
             if (r.getValue() > 0 && p != null && p.getFirst().batchesWith(e) && !e.recipientIn(p)) {
                 r.setValue(r.getValue() - 1);
@@ -364,11 +399,52 @@ final class ReadyQueue {
      * A lane is about to send the batch it was given (when it opened, or while idle): it takes along the
      * companions that arrived since, and its batch stops holding places in {@link #pump}.
      */
-    synchronized List<Entry> startSending(Lane lane, List<Entry> batch) {
-        lane.pending = null;
+    @Override
+    public synchronized List<Entry> startSending(Lane lane, List<Entry> batch) {
+        Slot slot = lanes.get(lane);
+        if (slot != null) slot.pending = null;
         List<Entry> out = new ArrayList<>(batch);
         if (!draining) addCompanions(out);
         return out;
+    }
+
+    /** Nothing waiting, no connection, nothing under way (guarded by the lock). */
+    private boolean idleNow() {
+        return !reaped && waiting.isEmpty() && lanes.isEmpty() && bankedLeases == null && !acquiringLeases
+                && !backoffTimerArmed;
+    }
+
+    private void armReapTimer(long nanos) {
+        if (reapTimerArmed) return;
+        reapTimerArmed = true;
+        dispatch.loops.next().schedule(this::reapIfIdle, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The reap timer: gone when idle for reapAfter since the last change, else looks again when that is due. */
+    private void reapIfIdle() {
+        synchronized (this) {
+            reapTimerArmed = false;
+            if (!idleNow()) return; // the next time it goes idle arms the timer again
+            long left = lastActive + dispatch.settings.reapAfter().toNanos() - System.nanoTime();
+            if (left > 0) {
+                armReapTimer(left);
+                return;
+            }
+            // its series and gates go before anyone can see it reaped: a new queue of the same name starts afresh
+            dispatch.forget(this);
+            reaped = true;
+        }
+        dispatch.reaped(this);
+    }
+
+    /** This queue's own rate gates (not the named ones other queues share), to drop when it is reaped. */
+    synchronized List<Permits> ownGates() {
+        List<Permits> own = new ArrayList<>();
+        for (Permits p : messageGates) {
+            if (p.name().equals("kumomta.max_message_rate." + name)) own.add(p);
+        }
+        own.addAll(connectionGates);
+        return own;
     }
 
     private void armBackoffTimer(long nanos) {
@@ -383,32 +459,38 @@ final class ReadyQueue {
     }
 
     /**
-     * What a lane does after a transaction: the next batch, or null when it went idle or must quit. The current
-     * path's limits apply to open lanes too: one over connection_limit quits.
+     * What a lane does after a transaction: the next batch, wait idle, or quit. The current path's limits apply to
+     * open lanes too: one over connection_limit quits.
      */
-    synchronized List<Entry> nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
-        if (draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name) // suspended: close
-                || activeLanes() > connectionLimit() || lane.leases.stream().anyMatch(Lease::lost)) {
-            lane.retiring = true;
-            return null;
+    @Override
+    public synchronized Next nextFor(Lane lane, boolean usable, int deliveries, int maxDeliveries) {
+        Slot slot = lanes.get(lane);
+        if (slot == null || draining || !usable || deliveries >= maxDeliveries || dispatch.held.test(name) // suspended
+                || activeLanes() > connectionLimit() || slot.leases.stream().anyMatch(Lease::lost)) {
+            if (slot != null) slot.retiring = true;
+            return Next.RETIRE;
         }
         if (!waiting.isEmpty()) {
             long wait = acquire(messageGates());
-            if (wait == 0) return takeBatch();
+            if (wait == 0) return new Next.Send(takeBatch());
             retryAfter(wait); // the pump then hands the message to this lane once a permit is there
         }
         idle.addLast(lane);
-        return null;
+        return Next.IDLE;
     }
 
     /** A lane's connection closed (or never opened): it no longer counts against the limit. */
-    void laneGone(Lane lane) {
+    @Override
+    public void laneGone(Lane lane) {
         List<ReadyQueue> wake;
+        Slot slot;
         synchronized (this) {
-            wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
+            slot = lanes.remove(lane);
+            wake = slot != null ? dispatch.shared.close(slot.sharedLimits) : List.of();
             idle.remove(lane);
+            lastActive = System.nanoTime();
         }
-        lane.releaseLeases();
+        if (slot != null) slot.leases.forEach(Lease::release);
         pump();
         wakeOthers(wake);
     }
@@ -421,10 +503,12 @@ final class ReadyQueue {
     }
 
     /** Messages went back to the front, in their order: they never reached the server. */
-    void requeueFront(Lane lane, List<Entry> batch) {
+    @Override
+    public void requeueFront(Lane lane, List<Entry> batch) {
         boolean refused;
         synchronized (this) {
-            lane.pending = null;
+            Slot slot = lanes.get(lane);
+            if (slot != null) slot.pending = null;
             refused = draining;
             if (!refused) {
                 for (int i = batch.size() - 1; i >= 0; i--) waiting.addFirst(batch.get(i));
@@ -441,19 +525,21 @@ final class ReadyQueue {
      * Every destination of the plan failed: the lane's message fails with the summary, and so does every
      * waiting message when no other lane is left to carry them; no lane is opened during the back-off.
      */
-    void connectFailed(Lane lane, List<Entry> batch, List<ConnectFailure> failures) {
+    @Override
+    public void connectFailed(Lane lane, List<Entry> batch, DeliveryResult result) {
         List<Entry> failed = new ArrayList<>(batch);
         List<ReadyQueue> wake;
         synchronized (this) {
-            lane.pending = null;
-            wake = lanes.remove(lane) ? dispatch.shared.close(lane.sharedLimits) : List.of();
-            lane.releaseLeases();
+            Slot slot = lanes.remove(lane);
+            wake = slot != null ? dispatch.shared.close(slot.sharedLimits) : List.of();
+            if (slot != null) slot.leases.forEach(Lease::release);
+            lastActive = System.nanoTime();
             backoffUntil = System.nanoTime() + dispatch.settings.connectFailureBackoff().toNanos();
             if (lanes.isEmpty()) {
                 while (!waiting.isEmpty()) failed.add(taken(waiting.pollFirst()));
             }
         }
-        DeliveryOutcome outcome = Outcomes.transientFailure(400, null, FailureSummary.summarize(failures));
+        DeliveryOutcome outcome = new DeliveryOutcome(result, null, null, null);
         failed.forEach(e -> dispatch.complete(this, e, outcome));
         pump();
         wakeOthers(wake);
@@ -471,12 +557,40 @@ final class ReadyQueue {
         }
         if (!out.isEmpty()) {
             dispatch.metrics.readyChanged(service, -out.size());
+            lastActive = System.nanoTime();
+            if (idleNow()) armReapTimer(dispatch.settings.reapAfter().toNanos());
         }
         return out;
     }
 
-    synchronized boolean isDraining() {
+    @Override
+    public synchronized boolean draining() {
         return draining;
+    }
+
+    @Override
+    public int maxDeliveriesPerConnection() {
+        return latest.plan().path().maxDeliveriesPerConnection();
+    }
+
+    @Override
+    public SessionOpener opener() {
+        return dispatch.opener;
+    }
+
+    @Override
+    public void complete(Entry e, DeliveryOutcome outcome) {
+        dispatch.complete(this, e, outcome);
+    }
+
+    @Override
+    public void connectionOpened() {
+        dispatch.metrics.connectionOpened(service, proxy);
+    }
+
+    @Override
+    public void connectionClosed() {
+        dispatch.metrics.connectionClosed(service, proxy);
     }
 
     /** Stops opening lanes, fails the waiting messages as "shutting down", lets idle lanes quit. */
@@ -501,7 +615,7 @@ final class ReadyQueue {
     void forceClose() {
         List<Lane> all;
         synchronized (this) {
-            all = new ArrayList<>(lanes);
+            all = new ArrayList<>(lanes.keySet());
         }
         all.forEach(Lane::close);
     }

@@ -57,6 +57,14 @@ final class SharedLimits {
         return wake;
     }
 
+    /** A reaped queue waits for no name any more; names with no connection and no waiting queue go. */
+    synchronized void forget(ReadyQueue queue) {
+        connections.values().removeIf(c -> {
+            c.waiting.remove(queue);
+            return c.open == 0 && c.waiting.isEmpty();
+        });
+    }
+
     /** Open connections counted under {@code name} (for tests and status). */
     synchronized int open(String name) {
         Connections c = connections.get(name);

@@ -1,6 +1,7 @@
 package dev.sluice.mta.dispatch;
 
 import dev.sluice.egress.connect.Connector;
+import dev.sluice.egress.delivery.SessionOpener;
 import dev.sluice.mta.queue.DeliveryOutcome;
 import dev.sluice.mta.queue.Dispatch;
 import dev.sluice.mta.queue.ReadyMessage;
@@ -31,6 +32,8 @@ public final class SmtpDispatch implements Dispatch {
     final String hostname;
     final DispatchSettings settings;
     final DispatchMetrics metrics;
+    /** Opens each connection's session: the destinations over the source's route (shared with sluice deliver). */
+    final SessionOpener opener;
     /** Named connection limits shared across ready queues (node-local mode). */
     final SharedLimits shared = new SharedLimits();
     /** The policy's throttle engine: the rates, and the connection limits when they are shared through Redis. */
@@ -68,6 +71,7 @@ public final class SmtpDispatch implements Dispatch {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = new DispatchMetrics(registry);
+        this.opener = new SessionOpener(connector, loops, hostname);
     }
 
     @Override
@@ -78,12 +82,17 @@ public final class SmtpDispatch implements Dispatch {
             complete(null, e, Outcomes.shuttingDown());
             return;
         }
-        DeliveryOutcome unroutable = Lane.unroutable(message);
-        if (unroutable != null) {
-            complete(null, e, unroutable);
+        var unroutable = SessionOpener.unroutable(message.plan(), message.message().recipientDomain());
+        if (unroutable.isPresent()) {
+            complete(null, e, new DeliveryOutcome(unroutable.get(), null, null, null));
             return;
         }
-        queues.computeIfAbsent(message.readyQueueName(), name -> new ReadyQueue(name, message, this)).submit(e);
+        String name = message.readyQueueName();
+        while (true) {
+            ReadyQueue q = queues.computeIfAbsent(name, n -> new ReadyQueue(n, message, this));
+            if (q.submit(e)) break;
+            queues.remove(name, q); // reaped just now: the next turn makes a new one
+        }
         if (draining) {
             // drain started between the check and the queue's creation: make sure it drains this queue too
             queues.values().forEach(ReadyQueue::startDrain);
@@ -141,7 +150,7 @@ public final class SmtpDispatch implements Dispatch {
         return metrics;
     }
 
-    /** Names of the ready queues created so far with their waiting and connection counts. */
+    /** Names of the ready queues there are now (reaped ones are gone) with their waiting and connection counts. */
     public Map<String, QueueStatus> queues() {
         Map<String, QueueStatus> out = new java.util.TreeMap<>();
         queues.forEach((name, q) -> out.put(name, new QueueStatus(q.waitingCount(), q.laneCount())));
@@ -176,6 +185,22 @@ public final class SmtpDispatch implements Dispatch {
     @Override
     public void close() {
         drain(Duration.ZERO);
+    }
+
+    /**
+     * What a ready queue being reaped leaves behind: its metrics series, its own rate gates, its waits on named
+     * limits. Called under the queue's lock, before it says it is reaped, so no new queue of its name exists yet.
+     */
+    void forget(ReadyQueue q) {
+        shared.forget(q);
+        q.ownGates().forEach(throttles::forget);
+        metrics.forget(q.service);
+    }
+
+    /** A ready queue reaped itself: it leaves; the next message for its name makes a new one. */
+    void reaped(ReadyQueue q) {
+        queues.remove(q.name, q);
+        log.debug("ready queue {} reaped after {} idle", q.name, settings.reapAfter());
     }
 
     /** Reports {@code e} once; later calls for the same entry are ignored. */

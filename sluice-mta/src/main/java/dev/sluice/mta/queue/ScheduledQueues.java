@@ -2,7 +2,9 @@ package dev.sluice.mta.queue;
 
 import dev.sluice.egress.health.SourceHealth;
 import dev.sluice.egress.route.DestinationPlanner;
+import dev.sluice.egress.delivery.SessionOpener;
 import dev.sluice.egress.smtp.DeliveryResult;
+import dev.sluice.egress.smtp.SmtpResponse;
 import dev.sluice.mta.log.LogWriters;
 import dev.sluice.mta.log.RecordType;
 import dev.sluice.mta.message.Message;
@@ -76,15 +78,39 @@ public final class ScheduledQueues implements AutoCloseable {
     private final DelayQueue<Entry> due = new DelayQueue<>();
     private final Map<EgressPool, WeightedRoundRobin> selectors = new ConcurrentHashMap<>();
     private final Throttles throttles;
-    /** One QueueName per queue, shared by its waiting messages (a name per message would cost ~200 bytes each). */
-    private final Map<QueueName, QueueName> names = new ConcurrentHashMap<>();
+    /**
+     * The scheduled queues there are: one {@link Tally} per queue, whose QueueName its waiting messages share (a name
+     * per message would cost ~200 bytes each). A queue with nothing waiting for its {@code reap_interval} is reaped.
+     */
+    private final Map<QueueName, Tally> queues = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean reaping = new java.util.concurrent.atomic.AtomicBoolean();
+    private long lastReap = System.nanoTime();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong delivered = new AtomicLong();
-    private final Thread scheduler;
+    private Thread scheduler; // from start()
     private final Dispatch dispatch;
     private volatile AdminRules admin = AdminRules.NONE;
     private final ReadyGate gate;
     private volatile boolean closed;
+
+    /** How long a message waits when the spool could not give back its meta or data (reopening after a failed write). */
+    static final Duration SPOOL_UNREADABLE_DELAY = Duration.ofSeconds(5);
+    /** How often the scheduler looks for empty scheduled queues to reap. */
+    static final Duration REAP_CHECK = Duration.ofSeconds(1);
+
+    /**
+     * One scheduled queue's bookkeeping: its shared name, the messages waiting in it (in the delay queue) and when
+     * that count last changed. Changed only inside the map's compute for its key; read outside it as a hint.
+     */
+    private static final class Tally {
+        final QueueName name;
+        volatile int waiting;
+        volatile long lastChange;
+
+        Tally(QueueName name) {
+            this.name = name;
+        }
+    }
 
     /**
      * A message waiting for its attempt number {@code attempts + 1} at {@code dueNanos}; {@code held} when it
@@ -133,8 +159,14 @@ public final class ScheduledQueues implements AutoCloseable {
         this.clock = clock;
         this.outcomes = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("mta-outcomes").daemon().factory());
         this.dispatch = dispatch.apply(this::completed);
-        this.scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
         metrics.watch(this);
+    }
+
+    /** Starts the scheduler thread: from now on messages fall due and go to dispatch. */
+    public synchronized void start() {
+        if (scheduler != null) throw new IllegalStateException("started already");
+        if (closed) return;
+        scheduler = Thread.ofPlatform().name("mta-scheduler").daemon().start(this::run);
     }
 
     /**
@@ -264,9 +296,15 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         // every message here is spooled: a waiting message keeps no data and packed meta (about 0.5 KiB in all)
         message.shrink(spool);
-        QueueName shared = names.putIfAbsent(queue, queue);
+        long now = System.nanoTime();
+        Tally tally = queues.compute(queue, (k, t) -> {
+            Tally x = t != null ? t : new Tally(k);
+            x.waiting++;
+            x.lastChange = now;
+            return x;
+        });
         waiting.incrementAndGet();
-        due.add(new Entry(message, shared != null ? shared : queue, attempts,
+        due.add(new Entry(message, tally.name, attempts,
                 System.nanoTime() + Math.max(0, delay.toNanos()), held));
     }
 
@@ -292,7 +330,7 @@ public final class ScheduledQueues implements AutoCloseable {
             if ((bounce.isEmpty() && !release) || !due.remove(e)) {
                 continue; // not ours to move, or the scheduler took it meanwhile
             }
-            waiting.decrementAndGet();
+            left(e.queue());
             if (bounce.isPresent()) {
                 adminBounce(e.message(), e.queue(), e.attempts(), bounce.get());
                 bounced++;
@@ -329,7 +367,7 @@ public final class ScheduledQueues implements AutoCloseable {
             if (!matches.test(e.queue()) || !due.remove(e)) {
                 continue; // not a match, or the scheduler took it meanwhile
             }
-            waiting.decrementAndGet();
+            left(e.queue());
             Message m = e.message();
             Duration left = Duration.ofNanos(Math.max(0, e.dueNanos() - nanos));
             try {
@@ -373,16 +411,96 @@ public final class ScheduledQueues implements AutoCloseable {
         while (!closed) {
             Entry e;
             try {
-                e = due.take();
+                e = due.poll(REAP_CHECK.toNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException ie) {
                 return;
             }
-            waiting.decrementAndGet();
+            reapSoon();
+            if (e == null) continue;
+            left(e.queue());
             try {
-                policyExecutor.execute(() -> promote(e, Map.of()));
+                policyExecutor.execute(() -> promoteOrWait(e, Map.of()));
             } catch (RuntimeException rejected) {
                 LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
             }
+        }
+    }
+
+    /** A message left the delay queue of {@code q} (to an attempt, a bounce, another queue). */
+    private void left(QueueName q) {
+        waiting.decrementAndGet();
+        long now = System.nanoTime();
+        queues.computeIfPresent(q, (k, t) -> {
+            t.waiting--;
+            t.lastChange = now;
+            return t;
+        });
+    }
+
+    /** On the scheduler thread, at most once per {@link #REAP_CHECK}: reaps empty queues on the policy executor. */
+    private void reapSoon() {
+        long now = System.nanoTime();
+        if (now - lastReap < REAP_CHECK.toNanos()) return;
+        lastReap = now;
+        if (queues.values().stream().noneMatch(t -> t.waiting == 0) || !reaping.compareAndSet(false, true)) return;
+        try {
+            policyExecutor.execute(() -> {
+                try {
+                    reapEmpty();
+                } finally {
+                    reaping.set(false);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            reaping.set(false); // closing
+        }
+    }
+
+    /**
+     * Reaps each scheduled queue that has had nothing waiting for its {@code reap_interval} (KumoMTA's; its config
+     * is asked on this policy thread): its bookkeeping and its rate's node-local state go; the next message for it
+     * makes it again. A message in an attempt at that moment makes it again when it comes back.
+     */
+    private void reapEmpty() {
+        for (Tally t : queues.values()) {
+            if (t.waiting != 0) continue;
+            QueueConfig config;
+            try {
+                config = configFor(t.name);
+            } catch (PolicyException | RuntimeException e) {
+                config = QueueConfig.DEFAULT;
+            }
+            long idle = config.reapInterval().toNanos();
+            long now = System.nanoTime();
+            boolean[] gone = new boolean[1];
+            queues.computeIfPresent(t.name, (k, x) -> {
+                if (x.waiting != 0 || now - x.lastChange < idle) return x;
+                gone[0] = true;
+                return null;
+            });
+            if (gone[0]) {
+                config.maxMessageRate().ifPresent(r -> throttles.forget("schedq-" + t.name.name() + "-message-rate", r));
+                LOG.debug("scheduled queue {} reaped after {} empty", t.name.name(), config.reapInterval());
+            }
+        }
+    }
+
+    /** The scheduled queues there are now: those with messages waiting, and empty ones not reaped yet. */
+    public int queueCount() {
+        return queues.size();
+    }
+
+    /**
+     * {@link #promote}, except that a message whose meta or data the spool cannot give back just now (it is
+     * reopening after a failed write) waits {@link #SPOOL_UNREADABLE_DELAY} and falls due again: not an attempt, and
+     * never left out of the queues (it used to end the task with an exception and wait for the next restart).
+     */
+    private void promoteOrWait(Entry e, Map<String, Instant> skipped) {
+        try {
+            promote(e, skipped);
+        } catch (java.io.UncheckedIOException unreadable) {
+            LOG.warn("{} waits {} s: {}", e.message().id(), SPOOL_UNREADABLE_DELAY.toSeconds(), unreadable.getMessage());
+            schedule(e.message(), e.queue(), e.attempts(), SPOOL_UNREADABLE_DELAY, e.held());
         }
     }
 
@@ -393,20 +511,6 @@ public final class ScheduledQueues implements AutoCloseable {
      * earliest end of those suspensions, not an attempt).
      */
     private void promote(Entry e, Map<String, Instant> skipped) {
-        try {
-            promoteNow(e, skipped);
-        } catch (java.io.UncheckedIOException unreadable) {
-            // the spool cannot give its meta or data now (reopening after a full disk): later, not an attempt;
-            // thrown on, the message would be gone from the queues until a restart
-            LOG.warn("{} stays queued: {}; tried again in {}", e.message().id(), unreadable.getMessage(),
-                    SPOOL_READ_RETRY);
-            schedule(e.message(), e.queue(), e.attempts(), SPOOL_READ_RETRY);
-        }
-    }
-
-    private static final Duration SPOOL_READ_RETRY = Duration.ofSeconds(10);
-
-    private void promoteNow(Entry e, Map<String, Instant> skipped) {
         Message m = e.message();
         QueueName q = e.queue();
         int attempt = e.attempts() + 1;
@@ -497,8 +601,11 @@ public final class ScheduledQueues implements AutoCloseable {
                                 ? error.getCause() : error;
                         deferAfterLocalError(e, config, pool.name(), source.name(),
                                 "planning delivery to " + domain + " failed: " + cause.getMessage());
-                    } else if (plan.destinations().isEmpty()) {
-                        noDestination(e, config, pool.name(), source.name(), plan);
+                        return;
+                    }
+                    Optional<DeliveryResult> nowhere = SessionOpener.unroutable(plan, domain);
+                    if (nowhere.isPresent()) {
+                        noDestination(e, config, pool.name(), source.name(), plan, nowhere.get());
                     } else {
                         submit(e, skipped, new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
                     }
@@ -516,7 +623,7 @@ public final class ScheduledQueues implements AutoCloseable {
         more.put(ready.source().name(), hold.get().until());
         Map<String, Instant> next = Map.copyOf(more);
         try {
-            policyExecutor.execute(() -> promote(e, next));
+            policyExecutor.execute(() -> promoteOrWait(e, next));
         } catch (RuntimeException rejected) {
             LOG.debug("policy executor closed; {} stays in the spool", e.message().id());
         }
@@ -548,24 +655,25 @@ public final class ScheduledQueues implements AutoCloseable {
         }
     }
 
-    private void noDestination(Entry e, QueueConfig config, String pool, String source, DestinationPlanner.Plan plan) {
-        Instant now = clock.instant();
-        if (!plan.prohibited().isEmpty()) {
-            records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), 550, "5.4.4",
-                    plan.prohibitedText(), e.attempts() + 1, pool, source, now);
+    /** The plan has no destination: the egress layer's result for it (bounced when permanent, else deferred). */
+    private void noDestination(Entry e, QueueConfig config, String pool, String source, DestinationPlanner.Plan plan,
+                               DeliveryResult result) {
+        SmtpResponse r = result.response();
+        if (result instanceof DeliveryResult.Permanent) {
+            records.local(RecordType.Bounce, e.message(), e.queue().name(), plan.siteName(), r.code(),
+                    r.enhanced().toString(), r.content(), e.attempts() + 1, pool, source, clock.instant());
             metrics.outcome(RecordType.Bounce.name(), source);
             spool.remove(e.message().id());
             return;
         }
-        deferAfterLocalError(e, config, pool, source, "no address to deliver to for " + e.queue().deliveryDomain()
-                + (plan.lookupErrors().isEmpty() ? "" : ": " + String.join("; ", plan.lookupErrors())));
+        deferAfterLocalError(e, config, pool, source, r.content());
     }
 
-    /** A failure before any connection (policy error, DNS): counts as an attempt, logged as TransientFailure. */
+    /** A failure before any connection (policy error, DNS): counts as an attempt, logged as TransientFailure (451 4.4.4). */
     private void deferAfterLocalError(Entry e, QueueConfig config, String pool, String source, String text) {
         LOG.warn("{} deferred: {}", e.message().id(), text);
-        records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451, "4.4.4", text,
-                e.attempts() + 1, pool, source, clock.instant());
+        records.local(RecordType.TransientFailure, e.message(), e.queue().name(), "", 451,
+                SessionOpener.NO_ROUTE_TRANSIENT.toString(), text, e.attempts() + 1, pool, source, clock.instant());
         metrics.outcome(RecordType.TransientFailure.name(), source);
         reschedule(e.message(), e.queue(), e.attempts() + 1, config);
     }
@@ -653,8 +761,12 @@ public final class ScheduledQueues implements AutoCloseable {
 
     /** No more messages go to dispatch; waiting ones stay in the spool (first step of a drain). */
     public void stopScheduling() {
-        closed = true;
-        scheduler.interrupt();
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = scheduler;
+        }
+        if (t != null) t.interrupt();
     }
 
     /**

@@ -27,15 +27,22 @@ public final class FreeSpaceMonitor implements SpaceCheck, AutoCloseable {
 
     private final List<SpoolConfig> spools;
     private final SpoolMetrics metrics;
-    private final ScheduledExecutorService timer;
+    private final Duration interval;
+    private ScheduledExecutorService timer; // from start()
     private volatile String reason; // null while every spool has enough room
     private boolean inodeNoteLogged;
 
-    /** Checks once now (so the state is right before the listeners start), then every {@code interval}. */
+    /** Checks once now (so the state is right before the listeners start); {@link #start} checks every {@code interval}. */
     public FreeSpaceMonitor(List<SpoolConfig> spools, SpoolMetrics metrics, Duration interval) {
         this.spools = List.copyOf(spools);
         this.metrics = metrics;
+        this.interval = interval;
         check();
+    }
+
+    /** Starts the timer thread that checks every interval until {@link #close}. */
+    public synchronized void start() {
+        if (timer != null) throw new IllegalStateException("started already");
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "spool-free-space");
             t.setDaemon(true);
@@ -130,7 +137,7 @@ public final class FreeSpaceMonitor implements SpaceCheck, AutoCloseable {
     }
 
     @Override
-    public void close() {
-        timer.shutdownNow();
+    public synchronized void close() {
+        if (timer != null) timer.shutdownNow();
     }
 }

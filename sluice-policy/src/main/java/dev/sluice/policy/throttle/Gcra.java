@@ -45,4 +45,9 @@ final class Gcra {
         }
         return out[0];
     }
+
+    /** Forgets {@code key} when it is back at full burst (the same as absent), else keeps it. */
+    void forgetIfFull(String key, long nowNanos) {
+        tats.computeIfPresent(key, (k, tat) -> tat < nowNanos ? null : tat);
+    }
 }

@@ -35,6 +35,10 @@ public final class Permits {
         return name;
     }
 
+    ThrottleSpec spec() {
+        return spec;
+    }
+
     /**
      * Takes one permit: 0 when taken; {@link #PENDING} when a shared check is under way ({@code waiter} gets the
      * nanoseconds to wait before asking again, 0 when a permit is ready); else the nanoseconds until one may be there.

@@ -162,6 +162,27 @@ public final class Throttles implements AutoCloseable {
         return permits.computeIfAbsent(key(name, spec) + (spec.local() ? ":local" : ""), k -> new Permits(this, name, spec));
     }
 
+    /**
+     * Drops a rate gate nobody uses any more (a reaped ready queue's): the next {@link #permits} for its name makes a
+     * new one. Its node-local state goes only once it is back at full burst, where it is the same as absent.
+     */
+    public void forget(Permits gate) {
+        permits.values().remove(gate);
+        forget(gate.name(), gate.spec());
+    }
+
+    /** Forgets the node-local state of the throttle {@code name} under {@code spec} once it is back at full burst. */
+    public void forget(String name, ThrottleSpec spec) {
+        long now = System.nanoTime();
+        local.forgetIfFull(key(name, spec), now);
+        local.forgetIfFull("share:" + key(name, spec), now);
+    }
+
+    /** Rate gates held now (for tests and status). */
+    public int gateCount() {
+        return permits.size();
+    }
+
     /** Whether a check of {@code spec} goes to Redis now (else it is decided here, at once). */
     boolean decidesRemotely(ThrottleSpec spec) {
         return !spec.local() && redis != null && (!down || System.nanoTime() - retryAt >= 0);
