@@ -47,6 +47,9 @@ public final class Main implements Runnable {
         for (Class<?> inspect : InspectCommands.ALL) { // kcli's inspect-* verbs, ready-q-states, provider-summary
             cl.addSubcommand(inspect);
         }
+        for (Class<?> ops : OpsCommands.ALL) { // kcli's resolve-egress-path, xfer, xfer-cancel
+            cl.addSubcommand(ops);
+        }
         cl.setUsageHelpWidth(120); // our descriptions are written as lines up to ~110 characters
         // picocli answers a usage error with exit code 2 and the reason on stderr: keep that, add a hint.
         cl.setParameterExceptionHandler(

@@ -62,6 +62,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -273,6 +274,8 @@ public final class MtaApp implements AutoCloseable {
         admin = modules.admin();
         admin.metrics(registry);
         admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is re-queued or received
+        UUID nodeId = NodeId.loadOrCreate(nodeIdFile);
+        queues.xferSender(dev.sluice.mta.admin.XferRoutes.sender(spool, nodeId)); // the transfer queues' messages
         for (LogHookConfig c : logsModule.hooks()) {
             logHooks.add(LogHook.start(c, policy, spool, queues::insert, Clock.systemUTC(),
                     NodeId.loadOrCreate(nodeIdFile)));
@@ -315,6 +318,8 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
+            dev.sluice.mta.admin.ResolveEgressPathRoute.install(server, config, new DestinationPlanner(resolvers));
+            dev.sluice.mta.admin.XferRoutes.install(server, queues, spool, nodeId);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);

@@ -24,8 +24,9 @@ import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
  *   <li>{@code [{"l1": "a", "l2": "b", "@": number}, ...]} for a metric with more labels.</li>
  * </ul>
  * A histogram's or summary's number is {@code {"count", "sum", "avg", "bucket": [[le, cumulative count], ...]}}
- * (KumoMTA's form; a summary's buckets are its quantiles, {@code [quantile, value]}). Names are the ones the text
- * format shows (counters end in _total, info metrics in _info); help is left out when empty, as KumoMTA does.
+ * (KumoMTA's form; a summary's buckets are its quantiles, {@code [quantile, value]}). Names are the registered
+ * ones, as KumoMTA's JSON shows them: a counter without the {@code _total} the text format adds
+ * ({@code total_messages_delivered}); info metrics end in _info; help is left out when empty, as KumoMTA does.
  * Non-finite numbers become strings.
  */
 final class MetricsJson {
@@ -92,9 +93,6 @@ final class MetricsJson {
 
     private static String exposedName(MetricSnapshot snapshot) {
         String name = snapshot.getMetadata().getPrometheusName();
-        if (snapshot instanceof CounterSnapshot && !name.endsWith("_total")) {
-            return name + "_total";
-        }
         if (snapshot instanceof InfoSnapshot && !name.endsWith("_info")) {
             return name + "_info";
         }

@@ -84,9 +84,10 @@ class MetricsRoutesTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
-        // one label: {"label": {"value": n}}; no label: the number; more labels: a list with "@"; help only when set
+        // one label: {"label": {"value": n}}; no label: the number; more labels: a list with "@"; help only when set;
+        // a counter under its registered name, without the _total of the text format (KumoMTA's names)
         assertThat(response.body())
-                .contains("\"proxy_sessions_total\":{\"help\":\"say \\\"hi\\\"\",\"type\":\"counter\","
+                .contains("\"proxy_sessions\":{\"help\":\"say \\\"hi\\\"\",\"type\":\"counter\","
                         + "\"value\":{\"command\":{\"connect\":3}}}")
                 .contains("\"proxy_open\":{\"type\":\"gauge\",\"value\":2.5}")
                 .contains("\"ready_by\":{\"type\":\"gauge\",\"value\":[{\"site\":\"mx.example\",\"source\":\"s1\",\"@\":4}]}")
