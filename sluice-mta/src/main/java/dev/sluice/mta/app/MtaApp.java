@@ -304,8 +304,9 @@ public final class MtaApp implements AutoCloseable {
         Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
+        var serverTrace = new dev.sluice.net.trace.SmtpTrace(); // trace-smtp-server: every ESMTP listener's sessions
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
-            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents);
+            var server = new EsmtpServer(c, injector, relay, admission, smtpEvents).trace(serverTrace);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }
@@ -320,6 +321,8 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
             dev.sluice.mta.admin.ResolveEgressPathRoute.install(server, config, new DestinationPlanner(resolvers));
             dev.sluice.mta.admin.XferRoutes.install(server, queues, spool, nodeId);
+            dev.sluice.mta.admin.TraceRoutes.install(server, serverTrace,
+                    dev.sluice.egress.smtp.SmtpClient.TRACE);
             ConfigEpochRoutes.install(server, policy.configEpoch());
             if (accounting != null) {
                 AccountingRoutes.install(server, accounting);
