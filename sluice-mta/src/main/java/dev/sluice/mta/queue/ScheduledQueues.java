@@ -373,11 +373,28 @@ public final class ScheduledQueues implements AutoCloseable {
                         "Rebound " + (moved ? "to " + now.name() + " " : "") + "with reason: " + reason,
                         attempts, null, null, clock.instant());
             }
-            schedule(m, now, attempts, moved || alwaysFlush ? Duration.ZERO : left);
+            Duration delay = moved || alwaysFlush ? Duration.ZERO : left;
+            if (XferQueue.isXferQueue(e.queue().name()) && !XferQueue.isXferQueue(now.name())) {
+                delay = savedDue(m); // a cancelled transfer: due when it was before the transfer
+            }
+            schedule(m, now, attempts, delay);
             rebound++;
         }
         dispatch.wake();
         return rebound;
+    }
+
+    /** How long until the due time persisted in the meta of {@code m} (none, or past: now). */
+    private Duration savedDue(Message m) {
+        if (m.meta(META_DUE) instanceof String text) {
+            try {
+                Duration left = Duration.between(clock.instant(), Instant.parse(text));
+                return left.isNegative() ? Duration.ZERO : left;
+            } catch (java.time.format.DateTimeParseException ignored) {
+                // a damaged value: due now
+            }
+        }
+        return Duration.ZERO;
     }
 
     /** Bounces {@code m} for the operator: an AdminBounce record (unless suppressed), out of the spool. */
