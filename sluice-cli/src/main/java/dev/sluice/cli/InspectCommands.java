@@ -320,20 +320,8 @@ final class InspectCommands {
     static final class Rebind extends AdminCommands.Base {
         static final String PATH = "/api/admin/rebind/v1";
 
-        @Option(names = "--domain", paramLabel = "DOMAIN", description = "Only queues of this recipient domain.")
-        String domain;
-
-        @Option(names = "--routing-domain", paramLabel = "DOMAIN", description = "Only queues of this routing domain.")
-        String routingDomain;
-
-        @Option(names = "--campaign", paramLabel = "CAMPAIGN", description = "Only queues of this campaign.")
-        String campaign;
-
-        @Option(names = "--tenant", paramLabel = "TENANT", description = "Only queues of this tenant.")
-        String tenant;
-
-        @Option(names = "--everything", description = "Every queue: required when no other criterion is given.")
-        boolean everything;
+        @picocli.CommandLine.Mixin
+        QueueMatch match;
 
         @Option(names = "--reason", required = true, paramLabel = "REASON", description = "Logged in each AdminRebind record.")
         String reason;
@@ -359,13 +347,8 @@ final class InspectCommands {
 
         @Override
         public Integer call() throws Exception {
-            boolean any = domain != null || routingDomain != null || campaign != null || tenant != null;
-            if (any == everything) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), any
-                        ? "--everything cannot be combined with criteria"
-                        : "give --domain, --routing-domain, --campaign, --tenant, or --everything to mean every queue");
-            }
             var body = JSON.createObjectNode();
+            match.apply(spec, false, "", body);
             var values = body.putObject("data");
             if (data != null) {
                 JsonNode given;
@@ -388,10 +371,6 @@ final class InspectCommands {
                 }
                 values.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            if (domain != null) body.put("domain", domain);
-            if (routingDomain != null) body.put("routing_domain", routingDomain);
-            if (campaign != null) body.put("campaign", campaign);
-            if (tenant != null) body.put("tenant", tenant);
             body.put("reason", reason).put("always_flush", alwaysFlush).put("suppress_logging", suppressLogging)
                     .put("trigger_rebind_event", triggerEvent);
             Answer a = call("POST", PATH, body);

@@ -153,27 +153,15 @@ final class OpsCommands {
             description = {"Move the matching queued messages into the transfer queue of TARGET (another Sluice or",
                 "KumoMTA node's HTTP listener, e.g. http://10.0.0.2:8000), which sends each to the target's",
                 "/api/xfer/inject/v1. A message leaves this node only once the target has stored it; while the",
-                "target refuses or is down, the messages wait and are tried every 10 s (see queue-summary:",
-                "the queue is TARGET/.xfer.kumomta.internal; xfer-cancel takes them back). The move runs on",
+                "target refuses or is down, the messages wait and are tried every 10 s (`sluice queue` lists",
+                "them under TARGET/.xfer.kumomta.internal; xfer-cancel takes them back). The move runs on",
                 "after the answer; each message gets an AdminRebind record with the reason.", EXIT, ""})
     static final class Xfer extends AdminCommands.Base {
-        @Option(names = "--domain", paramLabel = "DOMAIN", description = "Only queues of this recipient domain.")
-        String domain;
-
-        @Option(names = "--routing-domain", paramLabel = "DOMAIN", description = "Only queues of this routing domain.")
-        String routingDomain;
-
-        @Option(names = "--campaign", paramLabel = "CAMPAIGN", description = "Only queues of this campaign.")
-        String campaign;
-
-        @Option(names = "--tenant", paramLabel = "TENANT", description = "Only queues of this tenant.")
-        String tenant;
+        @picocli.CommandLine.Mixin
+        QueueMatch match;
 
         @Option(names = "--queue", paramLabel = "QUEUE", description = "Exactly this scheduled queue (repeatable).")
         List<String> queues = new ArrayList<>();
-
-        @Option(names = "--everything", description = "Every queue: required when no other criterion is given.")
-        boolean everything;
 
         @Option(names = "--reason", required = true, paramLabel = "REASON", description = "Logged in each AdminRebind record.")
         String reason;
@@ -187,19 +175,8 @@ final class OpsCommands {
 
         @Override
         public Integer call() throws Exception {
-            boolean any = domain != null || routingDomain != null || campaign != null || tenant != null
-                    || !queues.isEmpty();
-            if (any == everything) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), any
-                        ? "--everything cannot be combined with criteria"
-                        : "give --domain, --routing-domain, --campaign, --tenant, --queue, or --everything to mean "
-                                + "every queue");
-            }
             var body = JSON.createObjectNode();
-            if (domain != null) body.put("domain", domain);
-            if (routingDomain != null) body.put("routing_domain", routingDomain);
-            if (campaign != null) body.put("campaign", campaign);
-            if (tenant != null) body.put("tenant", tenant);
+            match.apply(spec, !queues.isEmpty(), ", --queue", body);
             if (!queues.isEmpty()) {
                 var list = body.putArray("queue_names");
                 queues.forEach(list::add);
@@ -218,7 +195,7 @@ final class OpsCommands {
 
     @Command(name = "xfer-cancel", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             header = "Take the messages of a transfer queue back to their own queues.",
-            description = {"Take the messages waiting in the transfer queue QUEUE_NAME (as queue-summary lists it,",
+            description = {"Take the messages waiting in the transfer queue QUEUE_NAME (as `sluice queue` lists it,",
                 "e.g. http://10.0.0.2:8000/.xfer.kumomta.internal) back to their own queues, with their",
                 "scheduling. Messages being sent at that moment finish; run it again to catch stragglers.", EXIT, ""})
     static final class XferCancel extends AdminCommands.Base {
