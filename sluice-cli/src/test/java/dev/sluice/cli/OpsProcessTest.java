@@ -46,7 +46,10 @@ class OpsProcessTest {
     /** An MTA whose only destination refuses connections, so that what it receives stays queued. */
     private SluiceProcess holdingMta(String name) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name));
-        Path policy = MtaTestPolicy.of(d, FreePorts.tcp()).httpListener().queue("retry_interval = '1h',").write();
+        Path policy = d.resolve("policy.lua");
+        if (!Files.exists(policy)) { // a restart keeps its policy, spool and logs
+            MtaTestPolicy.of(d, FreePorts.tcp()).httpListener().queue("retry_interval = '1h',").write();
+        }
         return MtaTestPolicy.start(peers, d, policy);
     }
 
@@ -152,14 +155,19 @@ class OpsProcessTest {
         assertThat(scheduled(ea, xferQueue)).isEqualTo(2);
         assertThat(ok("inspect-sched-q", "--endpoint", ea, xferQueue, "--json").stdout())
                 .doesNotContain(accepted.iterator().next());
-        ToolResult notXfer = SluiceCommand.run("xfer-cancel", "--endpoint", ea, "slow.test", "--reason", "r");
+        // in the spool, not only in memory: after a restart the same two wait in the transfer queue
+        a.stop();
+        String restarted = endpoint(holdingMta("a"));
+        await().atMost(WAIT).until(() -> scheduled(restarted, xferQueue) == 2);
+        assertThat(scheduled(restarted, "slow.test")).isZero();
+        ToolResult notXfer = SluiceCommand.run("xfer-cancel", "--endpoint", restarted, "slow.test", "--reason", "r");
         assertThat(notXfer.exitCode()).isEqualTo(1);
         assertThat(notXfer.stderr()).contains("not a transfer queue");
 
-        assertThat(ok("xfer-cancel", "--endpoint", ea, xferQueue, "--reason", "target gone").stdout())
+        assertThat(ok("xfer-cancel", "--endpoint", restarted, xferQueue, "--reason", "target gone").stdout())
                 .contains("go back to their queues");
-        await().atMost(WAIT).until(() -> scheduled(ea, "slow.test") == 2 && scheduled(ea, xferQueue) == 0);
-        JsonNode back = JSON.readTree(ok("inspect-sched-q", "--endpoint", ea, "slow.test", "--json").stdout())
+        await().atMost(WAIT).until(() -> scheduled(restarted, "slow.test") == 2 && scheduled(restarted, xferQueue) == 0);
+        JsonNode back = JSON.readTree(ok("inspect-sched-q", "--endpoint", restarted, "slow.test", "--json").stdout())
                 .path("messages").get(0).path("message");
         assertThat(back.path("num_attempts").asInt()).as("its attempts before the transfer").isEqualTo(1);
         assertThat(back.path("meta").has("xfer_queue_info")).isFalse();
@@ -218,5 +226,14 @@ class OpsProcessTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(ok("provider-summary", "--endpoint", endpoint).stdout())
                 .containsPattern("PROVIDER\\s+D\\s+T\\s+F\\s+C\\s+Q")
                 .containsPattern("Acme\\s+2\\s+0\\s+0\\s+\\d+\\s+0"));
+        // what it read: the running MTA's /metrics.json in KumoMTA's shape
+        var http = java.net.http.HttpClient.newHttpClient();
+        JsonNode metrics = JSON.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(endpoint + "/metrics.json")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(metrics.path("total_messages_delivered_by_provider").path("type").asText()).isEqualTo("counter");
+        assertThat(metrics.path("total_messages_delivered_by_provider").path("value").path("provider").path("Acme")
+                .asInt()).isEqualTo(2);
+        assertThat(metrics.path("scheduled_count").path("value").isNumber()).isTrue();
     }
 }
