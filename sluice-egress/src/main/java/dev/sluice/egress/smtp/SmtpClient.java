@@ -67,6 +67,9 @@ public final class SmtpClient {
 
     /** KumoMTA's client conn_meta: source_address, mx_address, mx_host; then the message's, at each send. */
     private static void tap(Channel channel, SmtpClientOptions options) {
+        if (!TRACE.active()) {
+            return; // nobody traces: no tap, no work
+        }
         Map<String, Object> meta = new LinkedHashMap<>();
         if (channel.localAddress() instanceof InetSocketAddress local) {
             meta.put("source_address", IpLiterals.format(local));
