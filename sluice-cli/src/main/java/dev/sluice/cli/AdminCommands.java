@@ -71,7 +71,7 @@ final class AdminCommands {
             return spec.name();
         }
 
-        private URI uri(String path) {
+        final URI uri(String path) {
             String base = endpoint.strip();
             if (!base.contains("://")) {
                 try {

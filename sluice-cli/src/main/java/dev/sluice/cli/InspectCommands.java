@@ -215,9 +215,11 @@ final class InspectCommands {
     }
 
     @Command(name = "provider-summary", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-            header = "List the ready queues grouped by provider (or by MX site), largest first.",
-            description = {"The ready queues grouped by provider: the shaping's provider name when the policy",
-                "sets one, else the MX site. Largest first. Q = waiting, C = connections.", EXIT, ""})
+            header = "Traffic by provider (or by MX site): delivered, failed, connections, queued; largest first.",
+            description = {"Traffic grouped by provider: the shaping's provider name when the policy sets one, else",
+                "the MX site. D = delivered, T = transient failures, F = permanent failures (counted since the",
+                "MTA started, from /metrics.json), C = open connections, Q = waiting in ready queues. Ordered by",
+                "D+T+F+Q, largest first.", EXIT, ""})
     static final class ProviderSummary extends Query {
         @Option(names = "--by-pool", description = "Break each provider down by egress pool.")
         boolean byPool;
@@ -225,39 +227,66 @@ final class InspectCommands {
         @Option(names = "--limit", paramLabel = "N", description = "Show at most N rows.")
         Integer limit;
 
+        private JsonNode metrics;
+
         @Override
         String pathAndQuery() {
             return READY_Q_STATES;
         }
 
         @Override
+        public Integer call() throws Exception {
+            if (!json) {
+                Answer m = call("GET", "/metrics.json", null);
+                if (m == null) {
+                    return 1;
+                }
+                metrics = JSON.readTree(m.body());
+            }
+            return super.call();
+        }
+
+        @Override
         void print(JsonNode a) {
+            // D, T, F, C, Q, queues
             Map<List<String>, long[]> groups = new TreeMap<>(Comparator.comparing(k -> String.join("\u0000", k)));
             a.path("states_by_ready_queue").forEach(st -> {
-                List<String> key = byPool ? List.of(text(st, "provider"), text(st, "egress_pool"))
-                        : List.of(text(st, "provider"));
-                long[] sums = groups.computeIfAbsent(key, k -> new long[3]);
-                sums[0] += st.path("ready_count").asLong();
-                sums[1] += st.path("connection_count").asLong();
-                sums[2]++;
+                long[] sums = groups.computeIfAbsent(key(text(st, "provider"), text(st, "egress_pool")),
+                        k -> new long[6]);
+                sums[3] += st.path("connection_count").asLong();
+                sums[4] += st.path("ready_count").asLong();
+                sums[5]++;
             });
+            String[] kinds = {"delivered", "transfail", "fail"};
+            for (int i = 0; i < kinds.length; i++) {
+                int column = i;
+                // [{"pool", "provider", "source", "@": n}, ...] (KumoMTA's form of a metric with several labels)
+                metrics.path("total_messages_" + kinds[i] + "_by_provider_and_source").path("value").forEach(v ->
+                        groups.computeIfAbsent(key(v.path("provider").asText(), v.path("pool").asText()),
+                                k -> new long[6])[column] += v.path("@").asLong());
+            }
             if (groups.isEmpty()) {
-                out().println("no ready queues");
+                out().println("no traffic and no ready queues");
                 return;
             }
             List<Map.Entry<List<String>, long[]>> sorted = new ArrayList<>(groups.entrySet());
-            sorted.sort(Comparator.comparingLong((Map.Entry<List<String>, long[]> e) -> -e.getValue()[0]));
+            sorted.sort(Comparator.comparingLong((Map.Entry<List<String>, long[]> e) ->
+                    -(e.getValue()[0] + e.getValue()[1] + e.getValue()[2] + e.getValue()[4])));
             List<List<String>> rows = new ArrayList<>();
-            rows.add(byPool ? List.of("PROVIDER", "POOL", "QUEUES", "C", "Q")
-                    : List.of("PROVIDER", "QUEUES", "C", "Q"));
+            rows.add(byPool ? List.of("PROVIDER", "POOL", "D", "T", "F", "C", "Q")
+                    : List.of("PROVIDER", "D", "T", "F", "C", "Q"));
             for (var e : sorted.subList(0, limit == null ? sorted.size() : Math.min(limit, sorted.size()))) {
                 List<String> row = new ArrayList<>(e.getKey());
-                row.add(String.valueOf(e.getValue()[2]));
-                row.add(String.valueOf(e.getValue()[1]));
-                row.add(String.valueOf(e.getValue()[0]));
+                for (int i = 0; i < 5; i++) {
+                    row.add(String.valueOf(e.getValue()[i]));
+                }
                 rows.add(row);
             }
             Table.print(out(), rows);
+        }
+
+        private List<String> key(String provider, String pool) {
+            return byPool ? List.of(provider, pool.isEmpty() ? "-" : pool) : List.of(provider);
         }
     }
 
@@ -291,20 +320,8 @@ final class InspectCommands {
     static final class Rebind extends AdminCommands.Base {
         static final String PATH = "/api/admin/rebind/v1";
 
-        @Option(names = "--domain", paramLabel = "DOMAIN", description = "Only queues of this recipient domain.")
-        String domain;
-
-        @Option(names = "--routing-domain", paramLabel = "DOMAIN", description = "Only queues of this routing domain.")
-        String routingDomain;
-
-        @Option(names = "--campaign", paramLabel = "CAMPAIGN", description = "Only queues of this campaign.")
-        String campaign;
-
-        @Option(names = "--tenant", paramLabel = "TENANT", description = "Only queues of this tenant.")
-        String tenant;
-
-        @Option(names = "--everything", description = "Every queue: required when no other criterion is given.")
-        boolean everything;
+        @picocli.CommandLine.Mixin
+        QueueMatch match;
 
         @Option(names = "--reason", required = true, paramLabel = "REASON", description = "Logged in each AdminRebind record.")
         String reason;
@@ -330,13 +347,8 @@ final class InspectCommands {
 
         @Override
         public Integer call() throws Exception {
-            boolean any = domain != null || routingDomain != null || campaign != null || tenant != null;
-            if (any == everything) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), any
-                        ? "--everything cannot be combined with criteria"
-                        : "give --domain, --routing-domain, --campaign, --tenant, or --everything to mean every queue");
-            }
             var body = JSON.createObjectNode();
+            match.apply(spec, false, "", body);
             var values = body.putObject("data");
             if (data != null) {
                 JsonNode given;
@@ -359,10 +371,6 @@ final class InspectCommands {
                 }
                 values.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            if (domain != null) body.put("domain", domain);
-            if (routingDomain != null) body.put("routing_domain", routingDomain);
-            if (campaign != null) body.put("campaign", campaign);
-            if (tenant != null) body.put("tenant", tenant);
             body.put("reason", reason).put("always_flush", alwaysFlush).put("suppress_logging", suppressLogging)
                     .put("trigger_rebind_event", triggerEvent);
             Answer a = call("POST", PATH, body);

@@ -48,6 +48,12 @@ public final class Main implements Runnable {
             cl.addSubcommand(inspect);
         }
         cl.addSubcommand(ReloadCommand.class); // bump-config-epoch: reload the running MTA's policy
+        for (Class<?> ops : OpsCommands.ALL) { // kcli's resolve-egress-path, xfer, xfer-cancel
+            cl.addSubcommand(ops);
+        }
+        for (Class<?> live : LiveCommands.ALL) { // kcli's trace-smtp-server, trace-smtp-client, top
+            cl.addSubcommand(live);
+        }
         cl.setUsageHelpWidth(120); // our descriptions are written as lines up to ~110 characters
         // picocli answers a usage error with exit code 2 and the reason on stderr: keep that, add a hint.
         cl.setParameterExceptionHandler(

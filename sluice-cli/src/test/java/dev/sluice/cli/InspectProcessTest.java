@@ -82,10 +82,12 @@ class InspectProcessTest {
         assertThat(ok("inspect-ready-q", "--endpoint", endpoint, readyQueue, "--config").stdout())
                 .containsPattern("source\\s+unspecified").containsPattern("provider\\s+Acme Mail")
                 .containsPattern("suspended\\s+looking into it").containsPattern("config\\.connection_limit\\s+\\d+");
+        // the two refused attempts count as transient failures (T) of the provider
         assertThat(ok("provider-summary", "--endpoint", endpoint).stdout())
-                .containsPattern("PROVIDER\\s+QUEUES\\s+C\\s+Q").containsPattern("Acme Mail\\s+1\\s+0\\s+0");
+                .containsPattern("PROVIDER\\s+D\\s+T\\s+F\\s+C\\s+Q")
+                .containsPattern("Acme Mail\\s+0\\s+2\\s+0\\s+0\\s+0");
         assertThat(ok("provider-summary", "--endpoint", endpoint, "--by-pool").stdout())
-                .containsPattern("Acme Mail\\s+unspecified\\s+1\\s+0\\s+0");
+                .containsPattern("Acme Mail\\s+unspecified\\s+0\\s+2\\s+0\\s+0\\s+0");
         ToolResult noQueue = SluiceCommand.run("inspect-ready-q", "--endpoint", endpoint, "nosuch");
         assertThat(noQueue.exitCode()).isEqualTo(1);
 

@@ -1,7 +1,14 @@
 package dev.sluice.egress.smtp;
 
 import io.netty.buffer.ByteBuf;
+import dev.sluice.net.IpLiterals;
+import dev.sluice.net.trace.SmtpTrace;
+import dev.sluice.net.trace.WireTap;
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * <p>All futures of this package complete on the channel's event loop: dependent stages must not block.
  */
 public final class SmtpClient {
+    /**
+     * The operator's trace of outgoing SMTP (trace-smtp-client): every session {@link #open}ed while someone
+     * subscribes carries a tap on its plain conversation. One per process, as the delivery side is.
+     */
+    public static final SmtpTrace TRACE = new SmtpTrace();
+    static final AttributeKey<SmtpTrace.Session> TRACED = AttributeKey.valueOf("sluice.smtp.trace");
+
     private SmtpClient() {}
 
     public static CompletableFuture<SmtpConnection> open(Channel channel, SmtpClientOptions options) {
@@ -29,6 +43,7 @@ public final class SmtpClient {
         CompletableFuture<SmtpConnection> result = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             try {
+                tap(channel, options);
                 SmtpWire wire = SmtpWire.install(channel);
                 new SessionHandshake(wire, options).run().whenComplete((c, e) -> {
                     if (e == null) {
@@ -48,5 +63,42 @@ public final class SmtpClient {
             }
         });
         return result;
+    }
+
+    /** KumoMTA's client conn_meta: source_address, mx_address, mx_host; then the message's, at each send. */
+    private static void tap(Channel channel, SmtpClientOptions options) {
+        if (!TRACE.active()) {
+            return; // nobody traces: no tap, no work
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        if (channel.localAddress() instanceof InetSocketAddress local) {
+            meta.put("source_address", IpLiterals.format(local));
+        }
+        if (channel.remoteAddress() instanceof InetSocketAddress remote) {
+            meta.put("mx_address", IpLiterals.format(remote));
+        }
+        if (options.sniHostName() != null) {
+            meta.put("mx_host", options.sniHostName());
+        }
+        SmtpTrace.Session session = TRACE.open(meta);
+        if (session != null) {
+            channel.attr(TRACED).set(session);
+            channel.pipeline().addLast("smtp-trace", new WireTap(session));
+            session.event(new SmtpTrace.Payload.BeginSession());
+            session.event(new SmtpTrace.Payload.Connected());
+        }
+    }
+
+    /** The traced session's per-message properties, as KumoMTA sets them when a message is taken. */
+    static void traceMessage(Channel channel, Envelope envelope) {
+        SmtpTrace.Session session = channel.attr(TRACED).get();
+        if (session == null) {
+            return;
+        }
+        session.meta("sender", envelope.sender());
+        session.meta("recipient", String.join(", ", envelope.recipients()));
+        String first = envelope.recipients().isEmpty() ? "" : envelope.recipients().get(0);
+        session.meta("domain", first.substring(first.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT));
+        session.event(new SmtpTrace.Payload.MessageObtained());
     }
 }

@@ -64,6 +64,7 @@ public final class SmtpConnection {
      */
     public CompletableFuture<TransactionResult> send(Envelope envelope) {
         CompletableFuture<TransactionResult> f = new CompletableFuture<>();
+        SmtpClient.traceMessage(wire.channel(), envelope);
         onLoop(() -> startSend(envelope, f));
         return f;
     }

@@ -170,7 +170,7 @@ public final class InspectRoutes {
 
     /** The provider a ready queue counts under: the shaping's provider_name when set, else its MX site. */
     static String provider(ReadyMessage r) {
-        return r.plan() == null ? r.siteName() : r.plan().path().providerName().orElse(r.siteName());
+        return r.provider();
     }
 
     private static Optional<SmtpDispatch> smtp(ScheduledQueues queues) {
@@ -179,32 +179,36 @@ public final class InspectRoutes {
     }
 
     private static Map<String, Object> queueConfig(ScheduledQueues queues, String name) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        QueueConfig config;
         try {
-            config = queues.queueConfig(name);
+            return queueConfig(queues.queueConfig(name));
         } catch (PolicyException | RuntimeException e) {
+            Map<String, Object> c = new LinkedHashMap<>();
             c.put("error", "get_queue_config failed: " + e.getMessage());
             return c;
         }
+    }
+
+    /** A queue config as the admin routes show it (durations as "20m", rates as "100/s"). */
+    static Map<String, Object> queueConfig(QueueConfig config) {
+        Map<String, Object> c = new LinkedHashMap<>();
         c.put("egress_pool", config.egressPool().orElse(null));
         c.put("retry_interval", AdminRequests.formatDuration(config.retryInterval()));
         c.put("max_retry_interval", config.maxRetryInterval().map(AdminRequests::formatDuration).orElse(null));
         c.put("max_age", AdminRequests.formatDuration(config.maxAge()));
-        c.put("max_message_rate", config.maxMessageRate().map(String::valueOf).orElse(null));
+        c.put("max_message_rate", config.maxMessageRate().map(ResolveEgressPathRoute::rate).orElse(null));
         c.put("protocol", String.valueOf(config.protocol()));
         return c;
     }
 
-    private static Map<String, Object> pathConfig(EgressPath p) {
+    static Map<String, Object> pathConfig(EgressPath p) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("connection_limit", p.connectionLimit());
         c.put("max_deliveries_per_connection", p.maxDeliveriesPerConnection());
         c.put("max_recipients_per_batch", p.maxRecipientsPerBatch());
         c.put("enable_tls", String.valueOf(p.enableTls()));
         c.put("smtp_port", p.smtpPort());
-        c.put("max_connection_rate", p.maxConnectionRate().map(String::valueOf).orElse(null));
-        c.put("max_message_rate", p.maxMessageRate().map(String::valueOf).orElse(null));
+        c.put("max_connection_rate", p.maxConnectionRate().map(ResolveEgressPathRoute::rate).orElse(null));
+        c.put("max_message_rate", p.maxMessageRate().map(ResolveEgressPathRoute::rate).orElse(null));
         c.put("provider_name", p.providerName().orElse(null));
         c.put("additional_connection_limits", p.additionalConnectionLimits());
         return c;

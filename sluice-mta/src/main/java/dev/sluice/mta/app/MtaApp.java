@@ -65,6 +65,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -189,6 +190,8 @@ public final class MtaApp implements AutoCloseable {
     private ScheduledQueues queues;
     private AdminControl admin;
     private AdminShare adminShare;
+    private UUID nodeId;
+    private EgressConfigResolver egressConfig;
     private PolicyReload reload;
     private final dev.sluice.mta.admin.Console console = new dev.sluice.mta.admin.Console();
     private SpoolEnumeration enumeration;
@@ -305,6 +308,7 @@ public final class MtaApp implements AutoCloseable {
         lifecycle.start("shutdown_logging event", Lifecycle.Step.NONE, () -> fireIfStarted(SHUTDOWN_LOGGING));
 
         var config = new EgressConfigResolver(policy, egress.definitions());
+        egressConfig = config;
         var health = new SourceHealth(registry);
         var routeHealth = new RouteHealth();
         var connector = new Connector(resolvers, health, routeHealth, new ConnectMetrics(registry));
@@ -330,6 +334,8 @@ public final class MtaApp implements AutoCloseable {
             admin = modules.admin();
             admin.metrics(registry);
             admin.attach(AdminStore.besideSpool(spoolConfig.path()), queues); // before anything is scheduled
+            nodeId = NodeId.loadOrCreate(nodeIdFile);
+            queues.xferSender(dev.sluice.mta.admin.XferRoutes.sender(spool, nodeId)); // the transfer queues' messages
         }, () -> admin.close()); // saves the bounce counts
         lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles()),
                 () -> { // the fleet's entries, with Redis throttles
@@ -383,12 +389,13 @@ public final class MtaApp implements AutoCloseable {
         Admission liveness = Admission.all(admission, policy::exhausted);
         var relay = new PolicyRelayPolicy(policy);
         var smtpEvents = new PolicySmtpEvents(policy);
+        var serverTrace = new dev.sluice.net.trace.SmtpTrace(); // trace-smtp-server: every ESMTP listener's sessions
         for (EsmtpListenerConfig c : esmtpModule.listeners()) {
             // large messages arrive into nameless files in the spool's directory (its disk, not a tmpfs /tmp, and a
             // place the MTA may write to; neither spool kind looks at a file it did not name)
             var esmtpServices = new dev.sluice.mta.ingress.smtp.EsmtpServices(injector, relay, admission,
                     Clock.systemDefaultZone(), smtpEvents, spoolConfig.path().toAbsolutePath());
-            var server = new EsmtpServer(c, esmtpServices, null);
+            var server = new EsmtpServer(c, esmtpServices, null).trace(serverTrace);
             esmtp.add(server);
             server.start(); // logs "esmtp listener on ADDR"
         }
@@ -401,6 +408,9 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.InspectRoutes.install(server, queues, spool, admin);
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
+            dev.sluice.mta.admin.ResolveEgressPathRoute.install(server, egressConfig, new DestinationPlanner(resolvers));
+            dev.sluice.mta.admin.XferRoutes.install(server, queues, spool, nodeId);
+            dev.sluice.mta.admin.TraceRoutes.install(server, serverTrace, dev.sluice.egress.smtp.SmtpClient.TRACE);
             ConfigEpochRoutes.install(server, reload);
             dev.sluice.mta.admin.ConsoleRoutes.install(server, console); // the web console at /
             if (accounting != null) {

@@ -48,4 +48,9 @@ public record ReadyMessage(Message message, String queueName, String poolName, E
     public String siteName() {
         return protocol instanceof QueueProtocol.CustomLua ? readyQueueName() : plan.siteName();
     }
+
+    /** The provider this message counts under: the shaping's provider_name when set, else its site. */
+    public String provider() {
+        return plan == null ? siteName() : plan.path().providerName().orElse(plan.siteName());
+    }
 }

@@ -64,6 +64,8 @@ public final class ScheduledQueues implements AutoCloseable {
     static final Duration NO_SOURCE_DELAY = Duration.ofSeconds(60);
     /** The longest wait (uniformly random) of a message that found its ready queue full (KumoMTA's jitter). */
     static final Duration READY_FULL_DELAY = Duration.ofSeconds(60);
+    /** How soon a failed transfer to another node is tried again (KumoMTA's xfer queues: retry_interval 10s). */
+    static final Duration XFER_RETRY = Duration.ofSeconds(10);
 
     private final EgressConfigResolver resolver;
     private final DestinationPlanner planner;
@@ -90,6 +92,7 @@ public final class ScheduledQueues implements AutoCloseable {
     private Thread scheduler; // from start()
     private final Dispatch dispatch;
     private volatile AdminRules admin = AdminRules.NONE;
+    private volatile XferQueue.Sender xfer;
     private final ReadyGate gate;
     private volatile boolean closed;
 
@@ -176,6 +179,23 @@ public final class ScheduledQueues implements AutoCloseable {
     public void admin(AdminRules rules) {
         this.admin = java.util.Objects.requireNonNull(rules, "rules");
         dispatch.readyHold(name -> rules.readySuspended(name).isPresent());
+    }
+
+    /** Sends the messages of the transfer queues ({@link XferQueue}); until set, they wait. */
+    public void xferSender(XferQueue.Sender sender) {
+        this.xfer = java.util.Objects.requireNonNull(sender, "sender");
+    }
+
+    /**
+     * A message another node transferred here, stored in the spool with its saved queue info restored: an XferIn
+     * record (the peer as the site), then it waits for the due time its first node gave it, under its own queue.
+     */
+    public void xferIn(Message message, String peer) {
+        message.metaStored(message.metaVersion());
+        QueueName q = QueueName.of(message);
+        records.local(RecordType.XferIn, message, q.name(), peer, 250, null, "", attemptsOf(message), null, null,
+                clock.instant());
+        resume(message);
     }
 
     /**
@@ -379,6 +399,8 @@ public final class ScheduledQueues implements AutoCloseable {
             }
             QueueName now = QueueName.of(m);
             boolean moved = !now.equals(e.queue());
+            // a change may set the attempts (a transfer starts its own count; its cancellation restores the old)
+            int attempts = m.meta(META_ATTEMPTS) instanceof Number n ? n.intValue() : e.attempts();
             spool.updateMeta(m).whenComplete((ok, error) -> {
                 if (error != null) {
                     LOG.warn("could not persist the rebound meta of {}: {}", m.id(), error.getMessage());
@@ -387,13 +409,30 @@ public final class ScheduledQueues implements AutoCloseable {
             if (!suppressLogging) {
                 records.local(RecordType.AdminRebind, m, e.queue().name(), "localhost", 250, "2.0.0",
                         "Rebound " + (moved ? "to " + now.name() + " " : "") + "with reason: " + reason,
-                        e.attempts(), null, null, clock.instant());
+                        attempts, null, null, clock.instant());
             }
-            schedule(m, now, e.attempts(), moved || alwaysFlush ? Duration.ZERO : left);
+            Duration delay = moved || alwaysFlush ? Duration.ZERO : left;
+            if (XferQueue.isXferQueue(e.queue().name()) && !XferQueue.isXferQueue(now.name())) {
+                delay = savedDue(m); // a cancelled transfer: due when it was before the transfer
+            }
+            schedule(m, now, attempts, delay);
             rebound++;
         }
         dispatch.wake();
         return rebound;
+    }
+
+    /** How long until the due time persisted in the meta of {@code m} (none, or past: now). */
+    private Duration savedDue(Message m) {
+        if (m.meta(META_DUE) instanceof String text) {
+            try {
+                Duration left = Duration.between(clock.instant(), Instant.parse(text));
+                return left.isNegative() ? Duration.ZERO : left;
+            } catch (java.time.format.DateTimeParseException ignored) {
+                // a damaged value: due now
+            }
+        }
+        return Duration.ZERO;
     }
 
     /** Bounces {@code m} for the operator: an AdminBounce record (unless suppressed), out of the spool. */
@@ -525,6 +564,10 @@ public final class ScheduledQueues implements AutoCloseable {
             schedule(m, q, e.attempts(), Duration.between(clock.instant(), hold.get().until()), true);
             return;
         }
+        if (XferQueue.isXferQueue(q.name())) { // the operator's transfer to another node: not the policy's queue
+            transfer(e);
+            return;
+        }
         QueueConfig config;
         try {
             config = configFor(q);
@@ -610,6 +653,63 @@ public final class ScheduledQueues implements AutoCloseable {
                         submit(e, skipped, new ReadyMessage(m, q.name(), pool.name(), source, plan, attempt));
                     }
                 });
+    }
+
+    /**
+     * Sends a message of a transfer queue to its target node: it leaves the spool only once the target answered
+     * with the new id (an XferOut record); any failure (refused, unreachable, cut midway) is a TransientFailure
+     * and it is tried again after {@link #XFER_RETRY}, until it expires (max_age 7 days from its reception).
+     */
+    private void transfer(Entry e) {
+        Message m = e.message();
+        QueueName q = e.queue();
+        XferQueue.Sender sender = xfer;
+        Optional<java.net.URI> target = XferQueue.target(q.name());
+        Instant now = clock.instant();
+        if (!now.isBefore(expiry(m, Optional.empty(), QueueConfig.DEFAULT))) {
+            records.local(RecordType.Expiration, m, q.name(), "", 551, "5.4.7", "message expired: not transferred "
+                    + "within max_age " + QueueConfig.DEFAULT.maxAge(), e.attempts(), null, null, now);
+            metrics.outcome(RecordType.Expiration.name(), null);
+            spool.remove(m.id());
+            return;
+        }
+        if (sender == null || target.isEmpty()) {
+            schedule(m, q, e.attempts(), XFER_RETRY);
+            return;
+        }
+        CompletableFuture<String> sent;
+        try {
+            sent = sender.send(m, target.get());
+        } catch (RuntimeException ex) {
+            sent = CompletableFuture.failedFuture(ex);
+        }
+        sent.whenComplete((id, error) -> {
+            try {
+                outcomes.execute(() -> transferred(e, target.get(), id, error));
+            } catch (RuntimeException rejected) {
+                LOG.warn("transfer outcome of {} after close: it stays in the spool", m.id());
+            }
+        });
+    }
+
+    private void transferred(Entry e, java.net.URI target, String id, Throwable error) {
+        Message m = e.message();
+        int attempt = e.attempts() + 1;
+        if (error == null) {
+            records.local(RecordType.XferOut, m, e.queue().name(), target.toString(), 250, null, "new id is " + id,
+                    attempt, null, null, clock.instant());
+            metrics.outcome(RecordType.XferOut.name(), null);
+            spool.remove(m.id());
+            return;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        String text = "transfer to " + target + " failed: " + (cause.getMessage() == null
+                ? cause.getClass().getSimpleName() : cause.getMessage());
+        LOG.warn("{} stays here: {}", m.id(), text);
+        records.local(RecordType.TransientFailure, m, e.queue().name(), target.toString(), 451, "4.4.4", text,
+                attempt, null, null, clock.instant());
+        metrics.outcome(RecordType.TransientFailure.name(), null);
+        schedule(m, e.queue(), attempt, XFER_RETRY);
     }
 
     /** Hands {@code ready} to dispatch, unless the operator suspended its ready queue: then another source. */
@@ -699,6 +799,11 @@ public final class ScheduledQueues implements AutoCloseable {
         }
         records.attempt(ready, outcome, clock.instant());
         metrics.outcome(QueueRecords.typeOf(outcome.result()).name(), ready.source().name());
+        metrics.providerOutcome(switch (outcome.result()) {
+            case DeliveryResult.Delivered d -> 0;
+            case DeliveryResult.Transient t -> 1;
+            case DeliveryResult.Permanent p -> 2;
+        }, ready.provider(), ready.poolName(), ready.source().name());
         switch (outcome.result()) {
             case DeliveryResult.Delivered d -> {
                 delivered.incrementAndGet();

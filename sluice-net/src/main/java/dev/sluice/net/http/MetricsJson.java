@@ -16,10 +16,18 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 
 /**
- * Writes a registry scrape as JSON by hand (no JSON library in this module):
- * <pre>{"name": {"type": "counter", "help": "...", "samples": [{"labels": {"k": "v"}, "value": 3}]}}</pre>
- * Histograms and summaries carry count, sum and buckets / quantiles instead of value. Names are the ones the
- * text format shows (counters end in _total, info metrics in _info). Non-finite numbers become strings.
+ * Writes a registry scrape as JSON in KumoMTA's {@code /metrics.json} shape, by hand (no JSON library in this
+ * module): {@code {"name": {"help": "...", "type": "counter", "value": V}}} where V is
+ * <ul>
+ *   <li>the number itself for a metric without labels ({@code null} when it has no sample yet);</li>
+ *   <li>{@code {"label": {"label value": number, ...}}} for a metric with one label;</li>
+ *   <li>{@code [{"l1": "a", "l2": "b", "@": number}, ...]} for a metric with more labels.</li>
+ * </ul>
+ * A histogram's or summary's number is {@code {"count", "sum", "avg", "bucket": [[le, cumulative count], ...]}}
+ * (KumoMTA's form; a summary's buckets are its quantiles, {@code [quantile, value]}). Names are the registered
+ * ones, as KumoMTA's JSON shows them: a counter without the {@code _total} the text format adds
+ * ({@code total_messages_delivered}); info metrics end in _info; help is left out when empty, as KumoMTA does.
+ * Non-finite numbers become strings.
  */
 final class MetricsJson {
 
@@ -33,29 +41,58 @@ final class MetricsJson {
                 out.append(',');
             }
             first = false;
-            String type = type(snapshot);
-            string(out, exposedName(snapshot)).append(":{\"type\":");
-            string(out, type).append(",\"help\":");
-            string(out, snapshot.getMetadata().getHelp() == null ? "" : snapshot.getMetadata().getHelp());
-            out.append(",\"samples\":[");
-            boolean firstPoint = true;
-            for (DataPointSnapshot point : snapshot.getDataPoints()) {
-                if (!firstPoint) {
-                    out.append(',');
-                }
-                firstPoint = false;
-                point(out, point);
+            string(out, exposedName(snapshot)).append(":{");
+            String help = snapshot.getMetadata().getHelp();
+            if (help != null && !help.isEmpty()) {
+                string(out.append("\"help\":"), help).append(',');
             }
-            out.append("]}");
+            string(out.append("\"type\":"), type(snapshot)).append(",\"value\":");
+            value(out, snapshot.getDataPoints());
+            out.append('}');
         }
         return out.append('}').toString();
     }
 
+    /** The value of one metric: a number, a map by its one label, or a list of labelled numbers. */
+    private static void value(StringBuilder out, java.util.List<? extends DataPointSnapshot> points) {
+        if (points.isEmpty()) {
+            out.append("null");
+            return;
+        }
+        int labels = points.get(0).getLabels().size();
+        if (labels == 0) {
+            number(out, points.get(0));
+            return;
+        }
+        if (labels == 1) {
+            string(out.append('{'), points.get(0).getLabels().getName(0)).append(":{");
+        } else {
+            out.append('[');
+        }
+        boolean first = true;
+        for (DataPointSnapshot point : points) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            if (labels == 1) {
+                string(out, point.getLabels().size() == 1 ? point.getLabels().getValue(0) : "").append(':');
+                number(out, point);
+                continue;
+            }
+            out.append('{');
+            for (Label label : point.getLabels()) {
+                string(out, label.getName()).append(':');
+                string(out, label.getValue()).append(',');
+            }
+            number(out.append("\"@\":"), point);
+            out.append('}');
+        }
+        out.append(labels == 1 ? "}}" : "]");
+    }
+
     private static String exposedName(MetricSnapshot snapshot) {
         String name = snapshot.getMetadata().getPrometheusName();
-        if (snapshot instanceof CounterSnapshot && !name.endsWith("_total")) {
-            return name + "_total";
-        }
         if (snapshot instanceof InfoSnapshot && !name.endsWith("_info")) {
             return name + "_info";
         }
@@ -74,25 +111,15 @@ final class MetricsJson {
         };
     }
 
-    private static void point(StringBuilder out, DataPointSnapshot point) {
-        out.append("{\"labels\":{");
-        boolean first = true;
-        for (Label label : point.getLabels()) {
-            if (!first) {
-                out.append(',');
-            }
-            first = false;
-            string(out, label.getName()).append(':');
-            string(out, label.getValue());
-        }
-        out.append('}');
+    /** One data point's number (or KumoMTA's histogram object); a state set is its states, true or false. */
+    private static void number(StringBuilder out, DataPointSnapshot point) {
         switch (point) {
-            case CounterSnapshot.CounterDataPointSnapshot c -> number(out.append(",\"value\":"), c.getValue());
-            case GaugeSnapshot.GaugeDataPointSnapshot g -> number(out.append(",\"value\":"), g.getValue());
-            case UnknownSnapshot.UnknownDataPointSnapshot u -> number(out.append(",\"value\":"), u.getValue());
-            case InfoSnapshot.InfoDataPointSnapshot i -> out.append(",\"value\":1");
+            case CounterSnapshot.CounterDataPointSnapshot c -> number(out, c.getValue());
+            case GaugeSnapshot.GaugeDataPointSnapshot g -> number(out, g.getValue());
+            case UnknownSnapshot.UnknownDataPointSnapshot u -> number(out, u.getValue());
+            case InfoSnapshot.InfoDataPointSnapshot i -> out.append(1);
             case StateSetSnapshot.StateSetDataPointSnapshot s -> {
-                out.append(",\"states\":{");
+                out.append('{');
                 for (int i = 0; i < s.size(); i++) {
                     if (i > 0) {
                         out.append(',');
@@ -102,47 +129,40 @@ final class MetricsJson {
                 out.append('}');
             }
             case DistributionDataPointSnapshot d -> distribution(out, d);
-            default -> { }
+            default -> out.append("null");
         }
-        out.append('}');
     }
 
     private static void distribution(StringBuilder out, DistributionDataPointSnapshot d) {
-        if (d.hasCount()) {
-            out.append(",\"count\":").append(d.getCount());
-        }
-        if (d.hasSum()) {
-            number(out.append(",\"sum\":"), d.getSum());
-        }
+        long count = d.hasCount() ? d.getCount() : 0;
+        double sum = d.hasSum() ? d.getSum() : 0;
+        out.append("{\"count\":").append(count);
+        number(out.append(",\"sum\":"), sum);
+        number(out.append(",\"avg\":"), count == 0 ? 0 : sum / count);
+        out.append(",\"bucket\":[");
+        boolean first = true;
         if (d instanceof HistogramSnapshot.HistogramDataPointSnapshot h && h.hasClassicHistogramData()) {
-            // Cumulative like the text format, so a reader sees the same numbers in both.
-            out.append(",\"buckets\":[");
-            long cumulative = 0;
-            boolean first = true;
+            long cumulative = 0; // cumulative like the text format, so a reader sees the same numbers in both
             for (ClassicHistogramBucket bucket : h.getClassicBuckets()) {
                 cumulative += bucket.getCount();
                 if (!first) {
                     out.append(',');
                 }
                 first = false;
-                number(out.append("{\"le\":"), bucket.getUpperBound()).append(",\"count\":").append(cumulative)
-                        .append('}');
+                number(out.append('['), bucket.getUpperBound()).append(',').append(cumulative).append(']');
             }
-            out.append(']');
         }
         if (d instanceof SummarySnapshot.SummaryDataPointSnapshot s) {
-            out.append(",\"quantiles\":[");
-            boolean first = true;
             for (Quantile q : s.getQuantiles()) {
                 if (!first) {
                     out.append(',');
                 }
                 first = false;
-                number(out.append("{\"quantile\":"), q.getQuantile());
-                number(out.append(",\"value\":"), q.getValue()).append('}');
+                number(out.append('['), q.getQuantile()).append(',');
+                number(out, q.getValue()).append(']');
             }
-            out.append(']');
         }
+        out.append("]}");
     }
 
     static StringBuilder number(StringBuilder out, double v) {

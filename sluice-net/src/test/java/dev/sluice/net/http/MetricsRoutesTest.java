@@ -69,10 +69,13 @@ class MetricsRoutesTest {
     }
 
     @Test
-    void metricsJsonHasNameToSamples() throws Exception {
+    void metricsJsonHasKumoMtasShape() throws Exception {
         Counter.builder().name("proxy_sessions_total").help("say \"hi\"").labelNames("command").register(registry)
                 .labelValues("connect").inc(3);
         Gauge.builder().name("proxy_open").register(registry).set(2.5);
+        Gauge two = Gauge.builder().name("ready_by").labelNames("source", "site").register(registry);
+        two.labelValues("s1", "mx.example").set(4);
+        Gauge.builder().name("never_set").labelNames("queue").register(registry);
         Histogram h = Histogram.builder().name("latency_seconds").classicUpperBounds(0.1, 1.0).register(registry);
         h.observe(0.05);
         h.observe(0.5);
@@ -81,13 +84,16 @@ class MetricsRoutesTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        // one label: {"label": {"value": n}}; no label: the number; more labels: a list with "@"; help only when set;
+        // a counter under its registered name, without the _total of the text format (KumoMTA's names)
         assertThat(response.body())
-                .contains("\"proxy_sessions_total\":{\"type\":\"counter\",\"help\":\"say \\\"hi\\\"\","
-                        + "\"samples\":[{\"labels\":{\"command\":\"connect\"},\"value\":3}]}")
-                .contains("\"proxy_open\":{\"type\":\"gauge\",\"help\":\"\",\"samples\":[{\"labels\":{},\"value\":2.5}]}")
-                .contains("\"latency_seconds\":{\"type\":\"histogram\"")
-                .contains("\"count\":2")
-                .contains("{\"le\":0.1,\"count\":1},{\"le\":1,\"count\":2},{\"le\":\"+Inf\",\"count\":2}");
+                .contains("\"proxy_sessions\":{\"help\":\"say \\\"hi\\\"\",\"type\":\"counter\","
+                        + "\"value\":{\"command\":{\"connect\":3}}}")
+                .contains("\"proxy_open\":{\"type\":\"gauge\",\"value\":2.5}")
+                .contains("\"ready_by\":{\"type\":\"gauge\",\"value\":[{\"site\":\"mx.example\",\"source\":\"s1\",\"@\":4}]}")
+                .contains("\"never_set\":{\"type\":\"gauge\",\"value\":null}")
+                .contains("\"latency_seconds\":{\"type\":\"histogram\",\"value\":{\"count\":2,\"sum\":0.55,"
+                        + "\"avg\":0.275,\"bucket\":[[0.1,1],[1,2],[\"+Inf\",2]]}}");
     }
 
     @Test

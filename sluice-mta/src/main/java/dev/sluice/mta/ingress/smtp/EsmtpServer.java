@@ -50,6 +50,7 @@ public final class EsmtpServer implements AutoCloseable {
     private final ChannelGroup sessions = new DefaultChannelGroup("esmtp-sessions", GlobalEventExecutor.INSTANCE);
     private final MessageReceiver receiver = new MessageReceiver();
     private final ClientConnectionCounts connectionCounts = new ClientConnectionCounts();
+    private volatile dev.sluice.net.trace.SmtpTrace trace = new dev.sluice.net.trace.SmtpTrace();
     private CommandDispatcher dispatcher;
     private SslContext sslContext;
     private Channel serverChannel;
@@ -135,9 +136,30 @@ public final class EsmtpServer implements AutoCloseable {
         }
         ch.pipeline().addLast("idle", new IdleStateHandler(params.clientTimeout().toMillis(), 0, 0,
                 TimeUnit.MILLISECONDS));
+        tap(ch, peer, local);
         ch.pipeline().addLast("framer", framer);
         ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext,
                 config, connectionCounts, listenerName));
+    }
+
+    /**
+     * The operator's trace of this listener's sessions (trace-smtp-server): shared by the listeners of one MTA
+     * so that one subscription sees them all. Set before {@link #start}.
+     */
+    public EsmtpServer trace(dev.sluice.net.trace.SmtpTrace trace) {
+        this.trace = java.util.Objects.requireNonNull(trace, "trace");
+        return this;
+    }
+
+    /** While someone traces: a tap on the plain conversation (TLS handlers go in front of it), KumoMTA's conn_meta. */
+    private void tap(SocketChannel ch, InetSocketAddress peer, InetSocketAddress local) {
+        var session = trace.open(java.util.Map.of(
+                "received_from", dev.sluice.net.IpLiterals.format(peer),
+                "received_via", dev.sluice.net.IpLiterals.format(local)));
+        if (session != null) {
+            ch.pipeline().addLast("trace", new dev.sluice.net.trace.WireTap(session));
+            session.event(new dev.sluice.net.trace.SmtpTrace.Payload.Connected());
+        }
     }
 
     /** Sessions open right now. */
