@@ -214,8 +214,9 @@ class SmtpDispatchTest {
                 .allMatch(r -> r.contains("<a")).doesNotHaveDuplicates();
         assertThat(bySeq.get("B")).as("B's recipients, each once").hasSize(5)
                 .allMatch(r -> r.contains("<b")).doesNotHaveDuplicates();
-        // one transaction per message would be 30; batching needs 3 for A (10 + 10 + 5) and 1 for B
-        assertThat(dumped).as("transactions").hasSizeBetween(4, 6);
+        // one transaction per message would be 30; batching needs 3 for A (10 + 10 + 5) and 1 for B, and each of the
+        // 4 connections may start with a partial batch while the interleaved submissions are still arriving
+        assertThat(dumped).as("transactions").hasSizeBetween(4, 8);
     }
 
     @Test
