@@ -44,6 +44,42 @@ class MemoryLimitsTest extends MtaAppTestBase {
     }
 
     @Test
+    void aHeapFullOfGarbageAfterAYoungCollectionIsConfirmedByAFullOneBeforeIngressRefuses() {
+        double[] share = {0.92};
+        int[] fullCollections = {0};
+        var heap = new MemoryLimits.HeapShare(() -> share[0], () -> {
+            fullCollections[0]++;
+            share[0] = 0.40; // the live set: the old generation's garbage is gone
+        });
+        assertThat(heap.confirmed(0)).isEqualTo(0.40);
+        assertThat(fullCollections[0]).isEqualTo(1);
+
+        share[0] = 0.93; // garbage again after young collections: the confirmed share stands, no second full GC
+        assertThat(heap.confirmed(MemoryLimits.CONFIRM_NANOS / 2)).isEqualTo(0.40);
+        assertThat(fullCollections[0]).isEqualTo(1);
+    }
+
+    @Test
+    void aHeapStillFullAfterTheFullCollectionRefusesAndIsCheckedAgainAfterTheInterval() {
+        int[] fullCollections = {0};
+        var heap = new MemoryLimits.HeapShare(() -> 0.95, () -> fullCollections[0]++);
+        assertThat(MemoryLimits.check(0, Long.MAX_VALUE, heap.confirmed(0))).hasValue(
+                "the heap is 95% full after garbage collection, try again later");
+        assertThat(heap.confirmed(1)).isEqualTo(0.95);
+        assertThat(fullCollections[0]).isEqualTo(1);
+        heap.confirmed(MemoryLimits.CONFIRM_NANOS);
+        assertThat(fullCollections[0]).isEqualTo(2);
+    }
+
+    @Test
+    void belowTheLimitNoFullCollectionIsAskedFor() {
+        int[] fullCollections = {0};
+        var heap = new MemoryLimits.HeapShare(() -> 0.5, () -> fullCollections[0]++);
+        assertThat(heap.confirmed(0)).isEqualTo(0.5);
+        assertThat(fullCollections[0]).isZero();
+    }
+
+    @Test
     void theReasonNamesTheLimitOrTheHeap() {
         assertThat(MemoryLimits.check(100L << 20, 200L << 20, 0.5)).isEmpty();
         assertThat(MemoryLimits.check(300L << 20, 200L << 20, 0.5)).hasValue(
