@@ -42,6 +42,13 @@ public final class Message {
     private DataStore store;
     private int size;
     private long digest; // 0 = not known (not computed yet, or not in an older spool record)
+    // whether the meta let go of holds scheduling constraints: the scheduler asks for every message it promotes,
+    // and reading the meta back from the spool each time for the usual answer "none" cost two policy threads
+    // their whole time with a large backlog (1 M queued, the MX down)
+    private byte scheduling = SCHEDULING_NOT_KNOWN;
+    private static final byte SCHEDULING_NOT_KNOWN = 0;
+    private static final byte SCHEDULING_NONE = 1;
+    private static final byte SCHEDULING_SOME = 2;
 
     public Message(MessageId id, String sender, String recipient, Map<String, Object> meta, byte[] data) {
         this.id = Objects.requireNonNull(id, "id");
@@ -159,6 +166,10 @@ public final class Message {
      * asked for), else kept as its JSON bytes (a few hundred bytes instead of a map).
      */
     public synchronized void packMeta() {
+        Map<String, Object> unpacked = meta;
+        if (unpacked != null) {
+            scheduling = unpacked.containsKey(Scheduling.META_KEY) ? SCHEDULING_SOME : SCHEDULING_NONE;
+        }
         if (store != null && storedVersion == metaVersion) {
             meta = null;
             packedMeta = null;
@@ -200,6 +211,15 @@ public final class Message {
         } catch (IOException e) {
             throw new UncheckedIOException("the meta of " + id + " cannot be read back", e);
         }
+    }
+
+    /**
+     * True when the meta is known to hold no scheduling constraints without reading it back: it was let go of
+     * with none in it (and has not been changed since, which unpacks it).
+     */
+    public synchronized boolean knownWithoutScheduling() {
+        Map<String, Object> m = meta;
+        return m != null ? !m.containsKey(Scheduling.META_KEY) : scheduling == SCHEDULING_NONE;
     }
 
     /** Whether the meta map is let go of now (packed, or only in the spool). */

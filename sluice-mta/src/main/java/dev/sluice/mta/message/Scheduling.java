@@ -63,6 +63,7 @@ public record Scheduling(Optional<Restriction> restriction, Optional<OffsetDateT
 
     /** The constraints stored in {@code message}'s meta, if any. */
     public static Optional<Scheduling> of(Message message) {
+        if (message.knownWithoutScheduling()) return Optional.empty();
         return message.meta(META_KEY) instanceof Map<?, ?> m ? Optional.of(parse(m)) : Optional.empty();
     }
 

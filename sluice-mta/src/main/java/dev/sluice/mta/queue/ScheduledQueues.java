@@ -64,10 +64,20 @@ public final class ScheduledQueues implements AutoCloseable {
     static final Duration NO_SOURCE_DELAY = Duration.ofSeconds(60);
     /** The longest wait (uniformly random) of a message that found its ready queue full (KumoMTA's jitter). */
     static final Duration READY_FULL_DELAY = Duration.ofSeconds(60);
+    /**
+     * How long a scheduled queue sends the due messages for a source straight back (with the same jitter) after
+     * one of them found that source's ready queue full: no meta read, no plan, no dispatch for a message that
+     * would only find it full again. The first message due after it tries the ready queue again.
+     */
+    static final Duration READY_FULL_HOLD = Duration.ofSeconds(1);
     /** How soon a failed transfer to another node is tried again (KumoMTA's xfer queues: retry_interval 10s). */
     static final Duration XFER_RETRY = Duration.ofSeconds(10);
 
     private final EgressConfigResolver resolver;
+    /** (scheduled queue, source) whose ready queue was found full, and until when its due messages go back. */
+    private final Map<FullReadyQueue, Instant> fullReadyQueues = new ConcurrentHashMap<>();
+
+    private record FullReadyQueue(String scheduledQueue, String source) {}
     private final DestinationPlanner planner;
     private final SourceHealth health;
     private final Spool spool;
@@ -519,6 +529,7 @@ public final class ScheduledQueues implements AutoCloseable {
             });
             if (gone[0]) {
                 config.maxMessageRate().ifPresent(r -> throttles.forget("schedq-" + t.name.name() + "-message-rate", r));
+                fullReadyQueues.keySet().removeIf(k -> k.scheduledQueue().equals(t.name.name()));
                 LOG.debug("scheduled queue {} reaped after {} empty", t.name.name(), config.reapInterval());
             }
         }
@@ -624,6 +635,10 @@ public final class ScheduledQueues implements AutoCloseable {
             if (sourceName.isEmpty()) {
                 LOG.debug("no eligible source in pool {} for {}; waiting", pool.name(), m.id());
                 schedule(m, q, e.attempts(), min(NO_SOURCE_DELAY, config.retryInterval()));
+                return;
+            }
+            if (foundFullJustNow(q, sourceName.get())) { // not an attempt, as when the ready queue says full
+                schedule(m, q, e.attempts(), readyFullDelay());
                 return;
             }
             source = resolver.source(sourceName.get());
@@ -793,8 +808,10 @@ public final class ScheduledQueues implements AutoCloseable {
             // as KumoMTA: not an attempt and no record; back to the scheduled queue for up to a minute (jitter), so
             // that a backlog falling due at once does not churn through max_ready as failures, each one logged
             // and written to the spool
-            schedule(m, QueueName.of(m), ready.attempt() - 1,
-                    Duration.ofMillis(ThreadLocalRandom.current().nextLong(READY_FULL_DELAY.toMillis())));
+            QueueName q = QueueName.of(m);
+            fullReadyQueues.put(new FullReadyQueue(q.name(), ready.source().name()),
+                    clock.instant().plus(READY_FULL_HOLD));
+            schedule(m, q, ready.attempt() - 1, readyFullDelay());
             return;
         }
         records.attempt(ready, outcome, clock.instant());
@@ -858,6 +875,20 @@ public final class ScheduledQueues implements AutoCloseable {
             LOG.warn("{}: ignoring its scheduling meta: {}", m.id(), e.getMessage());
             return Optional.empty();
         }
+    }
+
+    private static Duration readyFullDelay() {
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(READY_FULL_DELAY.toMillis()));
+    }
+
+    /** Whether a message of {@code q} found {@code source}'s ready queue full less than READY_FULL_HOLD ago. */
+    private boolean foundFullJustNow(QueueName q, String source) {
+        FullReadyQueue key = new FullReadyQueue(q.name(), source);
+        Instant until = fullReadyQueues.get(key);
+        if (until == null) return false;
+        if (clock.instant().isBefore(until)) return true;
+        fullReadyQueues.remove(key, until);
+        return false;
     }
 
     private static Duration min(Duration a, Duration b) {

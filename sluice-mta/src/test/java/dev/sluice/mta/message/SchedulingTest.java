@@ -64,4 +64,54 @@ class SchedulingTest {
         assertThatThrownBy(() -> Scheduling.parse(Map.of("first_atempt", "2026-12-07T17:30:00Z")))
                 .hasMessageContaining("unknown scheduling key 'first_atempt'");
     }
+
+    /** A spool that counts the meta reads the scheduler makes. */
+    private static final class CountingStore implements DataStore {
+        final byte[] metaJson;
+        int metaReads;
+
+        CountingStore(Message m) {
+            metaJson = m.metaJson();
+        }
+
+        @Override
+        public byte[] readData(MessageId id) {
+            return new byte[0];
+        }
+
+        @Override
+        public byte[] readMeta(MessageId id) {
+            metaReads++;
+            return metaJson;
+        }
+    }
+
+    @Test
+    void aQueuedMessageWithoutConstraintsIsNotReadBackFromTheSpoolToLearnIt() {
+        Message m = new Message(MessageId.next(Instant.now()), "a@example.test", "b@example.test",
+                Map.of("tenant", "t1"), "Subject: x\r\n\r\nbody\r\n".getBytes());
+        CountingStore store = new CountingStore(m);
+        m.metaStored(m.metaVersion());
+        m.shrink(store);
+        assertThat(m.metaOnlyInSpool()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(Scheduling.of(m)).isEmpty();
+        }
+        assertThat(store.metaReads).as("meta reads to learn there are no constraints").isZero();
+        assertThat(m.meta("tenant")).isEqualTo("t1"); // the meta itself is still read back when asked for
+        assertThat(store.metaReads).isEqualTo(1);
+    }
+
+    @Test
+    void aQueuedMessageWithConstraintsStillHasThemAfterItsMetaLeftTheHeap() {
+        Message m = new Message(MessageId.next(Instant.now()), "a@example.test", "b@example.test", Map.of(),
+                "Subject: x\r\n\r\nbody\r\n".getBytes());
+        Scheduling.store(m, Scheduling.parse(WORKING_HOURS));
+        CountingStore store = new CountingStore(m);
+        m.metaStored(m.metaVersion());
+        m.shrink(store);
+        assertThat(Scheduling.of(m)).hasValueSatisfying(s ->
+                assertThat(s.adjust(phoenix("2026-12-07T08:00:00"))).isEqualTo(phoenix("2026-12-07T09:00:00")));
+        assertThat(store.metaReads).isEqualTo(1);
+    }
 }
