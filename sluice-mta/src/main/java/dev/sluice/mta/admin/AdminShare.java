@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.policy.throttle.RedisConfig;
 import dev.sluice.policy.throttle.RedisConnection;
 import dev.sluice.policy.throttle.Throttles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * while Redis was away, or Redis restarted empty) is written there. Redis is unreachable: each node keeps and
  * enforces its own entries (and says so once); what was ordered or cancelled here meanwhile is written when Redis
  * answers again. The counts of bounced messages stay per node. A cancellation made while Redis is away is kept in
- * memory only: a node restarted before Redis answers takes the entry back from Redis.
+ * a file beside the spool ({@code <spool>.admin-cancelled.json}) until Redis has its tombstone (or the entry's expiry
+ * passes), so a node restarted before Redis answers does not take the entry back; and a tombstone in Redis is
+ * never overwritten by the entry it cancelled (a node that missed the cancellation cannot bring it back).
  */
 public final class AdminShare implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminShare.class);
@@ -50,12 +56,20 @@ public final class AdminShare implements AutoCloseable {
     static final String CHANNEL = "sluice.admin.changed";
     static final Duration RESYNC = Duration.ofSeconds(5);
 
-    /** Writes a field unless it holds another entry than ARGV[3] (when given), prunes, sets the hash's expiry. */
+    /**
+     * Writes a field unless it holds another entry than ARGV[3] (when given) or the tombstone of the entry written,
+     * prunes, sets the hash's expiry.
+     */
     static final RedisConnection.Script PUT = RedisConnection.Script.of("""
             -- KEYS[1]: the entries; ARGV: field, value (JSON with id and expires_ms), the id the field must hold
-            -- now or '' for any. Returns 1 when written, 0 when the field holds another entry.
+            -- now or '' for any. Returns 1 when written, 0 when the field holds another entry, or the tombstone of
+            -- this one (a cancelled entry does not come back).
             local held = redis.call('HGET', KEYS[1], ARGV[1])
-            if ARGV[3] ~= '' and held and cjson.decode(held).id ~= ARGV[3] then return 0 end
+            if held then
+              local h, v = cjson.decode(held), cjson.decode(ARGV[2])
+              if ARGV[3] ~= '' and h.id ~= ARGV[3] then return 0 end
+              if h.cancelled and not v.cancelled and h.id ~= nil and h.id == v.id then return 0 end
+            end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
             local clock = redis.call('TIME')
             local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -78,8 +92,9 @@ public final class AdminShare implements AutoCloseable {
     private final String node = UUID.randomUUID().toString();
     /** Entries added here and not yet written to Redis. */
     private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
-    /** Entries cancelled here and not yet marked in Redis. */
+    /** Entries cancelled here and not yet marked in Redis; kept in {@link #pending} meanwhile. */
     private final Map<UUID, AdminEntry> cancelled = new ConcurrentHashMap<>();
+    private final Path pending;
     private final AtomicBoolean resyncQueued = new AtomicBoolean();
     private ScheduledExecutorService worker;
     // the rest only on the worker
@@ -88,22 +103,25 @@ public final class AdminShare implements AutoCloseable {
     private boolean down;
     private final Set<String> unreadable = new java.util.HashSet<>();
 
-    private AdminShare(AdminControl admin, Throttles throttles) {
+    private AdminShare(AdminControl admin, Throttles throttles, Path pending) {
         this.admin = admin;
         this.throttles = throttles;
         this.config = throttles.config();
+        this.pending = pending;
     }
 
     /**
      * Shares {@code admin}'s entries through the Redis of {@code throttles} when it shares its limits there (else
      * does nothing and returns null). Reads what is in force in the fleet before it returns (bounded by Redis'
      * {@code response_timeout}), so that the first message of a node that starts later already obeys it.
+     * {@code pending} keeps this node's cancellations that Redis does not have yet, across restarts.
      */
-    public static AdminShare startIfShared(AdminControl admin, Throttles throttles) {
+    public static AdminShare startIfShared(AdminControl admin, Throttles throttles, Path pending) {
         if (!throttles.sharing()) {
             return null;
         }
-        AdminShare share = new AdminShare(admin, throttles);
+        AdminShare share = new AdminShare(admin, throttles, pending);
+        share.loadPending();
         share.worker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("mta-admin-share").daemon().factory());
         admin.replicate(share.new Replicator());
@@ -132,6 +150,7 @@ public final class AdminShare implements AutoCloseable {
         public void cancelled(AdminEntry entry) {
             unpublished.remove(entry.id());
             cancelled.put(entry.id(), entry);
+            savePending(); // before the caller is told: a restart before Redis answers keeps the cancellation
             later(() -> {
                 if (connected()) tombstone(entry);
             });
@@ -172,6 +191,9 @@ public final class AdminShare implements AutoCloseable {
     void resync() {
         resyncQueued.set(false);
         if (!connected()) {
+            if (cancelled.values().removeIf(e -> !e.expires().isAfter(Instant.now()))) {
+                savePending(); // a tombstone is kept no longer than the entry would have lasted
+            }
             return;
         }
         try {
@@ -220,11 +242,7 @@ public final class AdminShare implements AutoCloseable {
             unpublished.remove(e.id());
             return;
         }
-        ObjectNode v = AdminStore.write(JSON.createObjectNode(), e);
-        v.remove("bounced"); // counts are per node
-        v.put("kind", AdminControl.Kind.of(e).luaName);
-        v.put("expires_ms", e.expires().toEpochMilli());
-        if (write(e, v, "") != null) {
+        if (write(e, shared(e), "") != null) {
             unpublished.remove(e.id());
         }
     }
@@ -237,6 +255,7 @@ public final class AdminShare implements AutoCloseable {
         // done when written, or when the field holds a newer entry (which this cancellation does not touch)
         if (!e.expires().isAfter(Instant.now()) || write(e, v, e.id().toString()) != null) {
             cancelled.remove(e.id());
+            savePending();
         }
     }
 
@@ -281,6 +300,53 @@ public final class AdminShare implements AutoCloseable {
     }
 
     // ---- the shared form ----
+
+    /** An entry as Redis and the pending file hold it. */
+    private static ObjectNode shared(AdminEntry e) {
+        ObjectNode v = AdminStore.write(JSON.createObjectNode(), e);
+        v.remove("bounced"); // counts are per node
+        v.put("kind", AdminControl.Kind.of(e).luaName);
+        v.put("expires_ms", e.expires().toEpochMilli());
+        return v;
+    }
+
+    /** Writes {@link #cancelled} to {@link #pending} (removes the file when there is none). */
+    private synchronized void savePending() {
+        try {
+            if (cancelled.isEmpty()) {
+                Files.deleteIfExists(pending);
+                return;
+            }
+            ArrayNode all = JSON.createArrayNode();
+            cancelled.values().forEach(e -> all.add(shared(e)));
+            Path tmp = pending.resolveSibling(pending.getFileName() + ".tmp");
+            Files.writeString(tmp, all.toString());
+            Files.move(tmp, pending, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("admin: keeping the cancellations Redis does not have yet in {} failed: {}", pending, e.toString());
+        }
+    }
+
+    /** Reads the cancellations a previous run could not write to Redis, those not expired. */
+    private void loadPending() {
+        if (!Files.exists(pending)) {
+            return;
+        }
+        try {
+            for (JsonNode v : JSON.readTree(pending.toFile())) {
+                AdminEntry e = entry(v);
+                if (e.expires().isAfter(Instant.now())) {
+                    cancelled.put(e.id(), e);
+                }
+            }
+            if (!cancelled.isEmpty()) {
+                LOG.info("admin: {} cancellation(s) made while Redis was away are written to it when it answers",
+                        cancelled.size());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("admin: ignoring {}: {}", pending, e.getMessage());
+        }
+    }
 
     /** The field of an entry's target: its kind and criteria (or ready queue name), as a JSON array. */
     static String field(AdminEntry e) {

@@ -336,7 +336,8 @@ public final class MtaApp implements AutoCloseable {
             nodeId = NodeId.loadOrCreate(nodeIdFile);
             queues.xferSender(dev.sluice.mta.admin.XferRoutes.sender(spool, nodeId)); // the transfer queues' messages
         }, () -> admin.close()); // saves the bounce counts
-        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles()),
+        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles(),
+                besideSpool(spoolConfig, ".admin-cancelled.json")),
                 () -> { // the fleet's entries, with Redis throttles
                     if (adminShare != null) adminShare.close();
                 });
