@@ -152,7 +152,7 @@ class RedisTsaShareTest extends MtaAppTestBase {
     }
 
     /**
-     * A SetConfig of the daemon, read by the only node that subscribes (a), shows in the path config of a node that
+     * A SetConfig of the daemon, read by the nodes that subscribe (a and c, one entry in Redis), shows in the path config of a node that
      * does not (b), stays while the daemon is down, and ends at its own expiry on both.
      */
     @Test
@@ -163,6 +163,8 @@ class RedisTsaShareTest extends MtaAppTestBase {
         String tsaUrl = daemon(shaping);
         MtaApp a = shapingNode("a", redis.url(), shaping,
                 "subscribe = { 'TSA' }, config_monitor_interval = '1s',".replace("TSA", tsaUrl));
+        MtaApp c = shapingNode("c", redis.url(), shaping,
+                "subscribe = { 'TSA' }, config_monitor_interval = '1s',".replace("TSA", tsaUrl));
         MtaApp b = shapingNode("b", redis.url(), shaping, "");
         assertThat(connectionLimit(b)).isNull();
 
@@ -171,6 +173,9 @@ class RedisTsaShareTest extends MtaAppTestBase {
         Instant expires = daemon.state().live(TsaItem.ConfigOverride.class).getFirst().expires();
         await().atMost(WAIT).until(() -> Long.valueOf(1).equals(number(connectionLimit(b))));
         await().atMost(WAIT).until(() -> Long.valueOf(1).equals(number(connectionLimit(a))));
+        // a and c both read it from the daemon and share it: one entry in Redis, not two
+        var redisOfB = b.policy().throttles().open(b.policy().throttles().config());
+        assertThat(redisOfB.command("HLEN", List.of("sluice.tsa.config_overrides")).get()).isEqualTo(1L);
 
         stopDaemon(); // a can no longer read it: the fleet's copy holds
         Thread.sleep(3000); // a few of a's monitor rounds
