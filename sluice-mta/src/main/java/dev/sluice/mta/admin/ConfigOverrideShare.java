@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.policy.ConfigEpoch;
 import dev.sluice.policy.LuaModule;
-import dev.sluice.policy.throttle.RedisConfig;
-import dev.sluice.policy.throttle.RedisConnection;
 import dev.sluice.policy.throttle.Throttles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,14 +19,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,17 +52,10 @@ public final class ConfigOverrideShare implements AutoCloseable {
 
     /** Target field → the override (JSON with {@code expires_ms}), live or not yet pruned. */
     private final Map<String, ObjectNode> overrides = new ConcurrentHashMap<>();
-    private final String node = UUID.randomUUID().toString();
-    private final AtomicBoolean resyncQueued = new AtomicBoolean();
     private volatile Path file; // set once started
-    private ScheduledExecutorService worker;
+    private volatile SharedHash hash;
     // the rest only on the worker
-    private Throttles throttles;
-    private RedisConfig config;
     private ConfigEpoch epoch;
-    private RedisConnection redis;
-    private AutoCloseable subscription;
-    private boolean down;
     private String written;
     private Map<String, Long> inForce = Map.of();
 
@@ -101,26 +85,19 @@ public final class ConfigOverrideShare implements AutoCloseable {
         if (!throttles.sharing()) {
             return false;
         }
-        this.throttles = throttles;
-        this.config = throttles.config();
         this.epoch = epoch;
         Files.createDirectories(file.toAbsolutePath().getParent());
-        worker = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("mta-tsa-override-share").daemon().factory());
-        try {
-            worker.submit(() -> {
-                writeFile(file, "{}");
-                written = "{}";
-                this.file = file;
-                resync();
-                return null;
-            }).get(config.responseTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warn("tsa overrides: the first read of the fleet's overrides did not finish ({}); it goes on in the "
-                    + "background", e.toString());
-        }
-        worker.scheduleWithFixedDelay(this::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
-        worker.scheduleWithFixedDelay(this::refresh, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        writeFile(file, "{}");
+        written = "{}";
+        hash = SharedHash.start(throttles, KEY, CHANNEL, new SharedHash.Lines("tsa overrides",
+                "TSA overrides are shared with the fleet again", "the overrides this node has hold until they expire; "
+                        + "those it learns meanwhile are shared when it answers again"),
+                "mta-tsa-override-share", this::resync, RESYNC);
+        hash.startNow(() -> {
+            this.file = file;
+            resync();
+        }, "the first read of the fleet's TSA overrides");
+        hash.every(TICK, this::refresh);
         return true;
     }
 
@@ -141,13 +118,13 @@ public final class ConfigOverrideShare implements AutoCloseable {
             }
         }
         if (!fresh.isEmpty()) {
-            later(() -> {
+            hash.later(() -> {
                 boolean changed = false;
                 for (ObjectNode o : fresh) {
                     if (newer(o, overrides.get(field(o)))) {
                         overrides.put(field(o), o);
                         changed = true;
-                        if (connected()) push(o);
+                        push(o);
                     }
                 }
                 if (changed) refresh();
@@ -190,51 +167,20 @@ public final class ConfigOverrideShare implements AutoCloseable {
         return a.toString();
     }
 
-    private void later(Runnable work) {
-        try {
-            worker.execute(work);
-        } catch (RejectedExecutionException closed) {
-            // stopping
-        }
-    }
-
     // ---- on the worker ----
-
-    private boolean connected() {
-        if (redis != null) {
-            return true;
-        }
-        try {
-            RedisConnection c = throttles.open(config);
-            subscription = c.subscribe(CHANNEL, from -> {
-                if (!node.equals(from) && resyncQueued.compareAndSet(false, true)) {
-                    later(this::resync);
-                }
-            });
-            redis = c;
-            return true;
-        } catch (RuntimeException e) {
-            down(e);
-            return false;
-        }
-    }
 
     /** Adopts what the fleet has that lasts longer, writes what this node has that lasts longer, refreshes. */
     void resync() {
-        resyncQueued.set(false);
-        if (connected()) {
+        if (hash.connected()) {
             try {
                 Map<String, JsonNode> remote = new HashMap<>();
-                if (call(redis.command("HGETALL", List.of(KEY))) instanceof List<?> flat) {
-                    for (int i = 0; i + 1 < flat.size(); i += 2) {
-                        try {
-                            remote.put(String.valueOf(flat.get(i)), JSON.readTree(String.valueOf(flat.get(i + 1))));
-                        } catch (IOException e) {
-                            LOG.debug("tsa overrides: unreadable field {}: {}", flat.get(i), e.getMessage());
-                        }
+                for (var field : hash.readAll().entrySet()) {
+                    try {
+                        remote.put(field.getKey(), JSON.readTree(field.getValue()));
+                    } catch (IOException e) {
+                        LOG.debug("tsa overrides: unreadable field {}: {}", field.getKey(), e.getMessage());
                     }
                 }
-                up();
                 remote.forEach((f, there) -> {
                     if (there instanceof ObjectNode o && newer(o, overrides.get(f))) overrides.put(f, o);
                 });
@@ -242,20 +188,14 @@ public final class ConfigOverrideShare implements AutoCloseable {
                     if (newer(mine, remote.get(field(mine)))) push(mine);
                 }
             } catch (Exception e) {
-                down(e);
+                hash.down(e);
             }
         }
         refresh();
     }
 
     private void push(ObjectNode o) {
-        try {
-            call(redis.eval(AdminShare.PUT, List.of(KEY), List.of(field(o), o.toString(), "")));
-            call(redis.command("PUBLISH", List.of(CHANNEL, node)));
-            up();
-        } catch (Exception e) {
-            down(e);
-        }
+        hash.write(field(o), o.toString(), "");
     }
 
     /** Drops expired overrides; rewrites the file and moves the epoch on when the live set changed. */
@@ -307,49 +247,12 @@ public final class ConfigOverrideShare implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private Object call(CompletableFuture<Object> f) throws Exception {
-        return f.get(config.responseTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    }
-
-    private void up() {
-        if (down) {
-            down = false;
-            LOG.info("tsa overrides: Redis at {} answers again: TSA overrides are shared with the fleet again",
-                    String.join(", ", config.nodes()));
-        }
-    }
-
-    private void down(Exception e) {
-        if (!down) {
-            down = true;
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-                    ? e.getCause() : e;
-            LOG.warn("tsa overrides: Redis at {} is unreachable ({}): the overrides this node has hold until they "
-                    + "expire; those it learns meanwhile are shared when it answers again",
-                    String.join(", ", config.nodes()), cause.toString());
-        }
-    }
-
     @Override
     public void close() {
         file = null;
-        ScheduledExecutorService w = worker;
-        if (w == null) {
-            return;
-        }
-        w.shutdownNow();
-        try {
-            w.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        AutoCloseable s = subscription;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (Exception ignored) {
-                // closing
-            }
+        SharedHash h = hash;
+        if (h != null) {
+            h.close();
         }
     }
 }
