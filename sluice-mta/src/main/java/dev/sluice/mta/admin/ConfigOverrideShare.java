@@ -106,10 +106,12 @@ public final class ConfigOverrideShare implements AutoCloseable {
         if (file == null) {
             return false;
         }
-        if (!(list instanceof List<?> items)) {
-            throw new dev.sluice.policy.ConfigException("kumo.api.admin.config_overrides.share: argument #1 must be "
-                    + "a list of overrides");
-        }
+        List<?> items = switch (list) {
+            case List<?> l -> l;
+            case Map<?, ?> m when m.isEmpty() -> List.of(); // Lua's empty table
+            case null, default -> throw new dev.sluice.policy.ConfigException(
+                    "kumo.api.admin.config_overrides.share: argument #1 must be a list of overrides");
+        };
         List<ObjectNode> fresh = new ArrayList<>();
         for (Object item : items) {
             ObjectNode o = parse(JSON.valueToTree(item));

@@ -494,8 +494,12 @@ function shaping:setup_with_automation(options)
               known[url] = false
             elseif list then
               known[url] = log_overrides(url, list, known[url] or {})
-              if fleet_overrides() then
-                fleet_overrides().share(list) -- the other nodes of a fleet sharing Redis hold them too
+              if fleet_overrides() then -- the other nodes of a fleet sharing Redis hold them too
+                local shared, err = pcall(fleet_overrides().share, list)
+                if not shared then
+                  kumo.log_error('policy-extras.shaping: sharing the overrides of TSA ' .. url .. ' failed: '
+                    .. support.reason(err))
+                end
               end
             end
           end
