@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.Peers;
+import dev.sluice.testkit.RedisFleetPolicy;
 import dev.sluice.testkit.RedisServer;
 import dev.sluice.testkit.SinkSessions;
 import dev.sluice.testkit.SluiceProcess;
@@ -52,26 +53,8 @@ class MtaFleetProcessTest {
 
     private SluiceProcess node(int n, String redisUrl, int sinkPort, String leaseDuration, String path)
             throws Exception {
-        Path d = Files.createDirectories(dir.resolve("node-" + n));
-        Path policy = d.resolve("policy.lua");
-        Files.writeString(policy, """
-                local kumo = require 'kumo'
-                kumo.on('init', function()
-                  kumo.configure_redis_throttles { node = 'URL', lease_duration = 'LEASE' }
-                  kumo.define_spool { name = 'data', path = 'DIR/spool', kind = 'RocksDB', flush = false }
-                  kumo.configure_local_logs { log_dir = 'DIR/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
-                kumo.on('get_queue_config', function()
-                  return kumo.make_queue_config { retry_interval = '1s',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:PORT' } } } }
-                end)
-                kumo.on('get_egress_path_config', function()
-                  return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled', PATH_FIELDS }
-                end)
-                """.replace("URL", redisUrl).replace("DIR", d.toAbsolutePath().toString())
-                .replace("PORT", Integer.toString(sinkPort)).replace("LEASE", leaseDuration).replace("PATH_FIELDS", path));
+        Path d = dir.resolve("node-" + n);
+        Path policy = RedisFleetPolicy.write(d, redisUrl, leaseDuration, sinkPort, path);
         return MtaTestPolicy.start(peers, d, policy);
     }
 

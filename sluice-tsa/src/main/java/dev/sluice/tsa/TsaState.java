@@ -4,6 +4,7 @@ import dev.sluice.egress.shaping.AutomationRule;
 import dev.sluice.egress.shaping.AutomationTrigger;
 import dev.sluice.egress.shaping.Shaping;
 import dev.sluice.egress.shaping.ShapingAction;
+import dev.sluice.policy.egress.SchedQueueName;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -136,7 +137,7 @@ public final class TsaState {
                                    String site, String source, String domain, Instant expires) {
         String regex = rule.regex().size() == 1 ? rule.regex().getFirst() : "(" + String.join(",", rule.regex()) + ")";
         String reason = "automation rule: " + regex + " (" + describe(rule, action) + ")";
-        Queue queue = Queue.parse(record.get("queue") instanceof String q ? q : domain);
+        SchedQueueName queue = SchedQueueName.parse(record.get("queue") instanceof String q ? q : domain);
         String siteHash = site + "-" + hash;
         return switch (action) {
             case ShapingAction.Named n -> switch (n) {
@@ -267,28 +268,6 @@ public final class TsaState {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** The parts of a scheduled queue name, {@code campaign:tenant@domain!routing_domain}. */
-    record Queue(String name, String campaign, String tenant, String domain) {
-        static Queue parse(String name) {
-            String rest = name;
-            String campaign = null;
-            String tenant = null;
-            int colon = rest.indexOf(':');
-            if (colon >= 0) {
-                campaign = rest.substring(0, colon);
-                rest = rest.substring(colon + 1);
-            }
-            int bang = rest.lastIndexOf('!');
-            if (bang >= 0) rest = rest.substring(0, bang);
-            int at = rest.lastIndexOf('@');
-            if (at >= 0) {
-                tenant = at == 0 ? null : rest.substring(0, at);
-                rest = rest.substring(at + 1);
-            }
-            return new Queue(name, campaign == null || campaign.isEmpty() ? null : campaign, tenant, rest);
         }
     }
 }

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.policy.throttle.RedisConfig;
-import dev.sluice.policy.throttle.RedisConnection;
 import dev.sluice.policy.throttle.Throttles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,12 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * while Redis was away, or Redis restarted empty) is written there. Redis is unreachable: each node keeps and
  * enforces its own entries (and says so once); what was ordered or cancelled here meanwhile is written when Redis
  * answers again. The counts of bounced messages stay per node. A cancellation made while Redis is away is kept in
- * memory only: a node restarted before Redis answers takes the entry back from Redis.
+ * a file beside the spool ({@code <spool>.admin-cancelled.json}) until Redis has its tombstone (or the entry's expiry
+ * passes), so a node restarted before Redis answers does not take the entry back; and a tombstone in Redis is
+ * never overwritten by the entry it cancelled (a node that missed the cancellation cannot bring it back).
  */
 public final class AdminShare implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminShare.class);
@@ -50,71 +49,39 @@ public final class AdminShare implements AutoCloseable {
     static final String CHANNEL = "sluice.admin.changed";
     static final Duration RESYNC = Duration.ofSeconds(5);
 
-    /** Writes a field unless it holds another entry than ARGV[3] (when given), prunes, sets the hash's expiry. */
-    static final RedisConnection.Script PUT = RedisConnection.Script.of("""
-            -- KEYS[1]: the entries; ARGV: field, value (JSON with id and expires_ms), the id the field must hold
-            -- now or '' for any. Returns 1 when written, 0 when the field holds another entry.
-            local held = redis.call('HGET', KEYS[1], ARGV[1])
-            if ARGV[3] ~= '' and held and cjson.decode(held).id ~= ARGV[3] then return 0 end
-            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-            local clock = redis.call('TIME')
-            local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-            local all, last = redis.call('HGETALL', KEYS[1]), 0
-            for i = 1, #all, 2 do
-              local expires = tonumber(cjson.decode(all[i + 1]).expires_ms) or 0
-              if expires <= now then
-                redis.call('HDEL', KEYS[1], all[i])
-              elseif expires > last then
-                last = expires
-              end
-            end
-            if last > 0 then redis.call('PEXPIREAT', KEYS[1], last) end
-            return 1
-            """);
-
     private final AdminControl admin;
-    private final Throttles throttles;
-    private final RedisConfig config;
-    private final String node = UUID.randomUUID().toString();
     /** Entries added here and not yet written to Redis. */
     private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
-    /** Entries cancelled here and not yet marked in Redis. */
+    /** Entries cancelled here and not yet marked in Redis; kept in {@link #pending} meanwhile. */
     private final Map<UUID, AdminEntry> cancelled = new ConcurrentHashMap<>();
-    private final AtomicBoolean resyncQueued = new AtomicBoolean();
-    private ScheduledExecutorService worker;
-    // the rest only on the worker
-    private RedisConnection redis;
-    private AutoCloseable subscription;
-    private boolean down;
+    private final Path pending;
+    private volatile SharedHash hash;
+    // only on the worker
     private final Set<String> unreadable = new java.util.HashSet<>();
 
-    private AdminShare(AdminControl admin, Throttles throttles) {
+    private AdminShare(AdminControl admin, Path pending) {
         this.admin = admin;
-        this.throttles = throttles;
-        this.config = throttles.config();
+        this.pending = pending;
     }
 
     /**
      * Shares {@code admin}'s entries through the Redis of {@code throttles} when it shares its limits there (else
      * does nothing and returns null). Reads what is in force in the fleet before it returns (bounded by Redis'
      * {@code response_timeout}), so that the first message of a node that starts later already obeys it.
+     * {@code pending} keeps this node's cancellations that Redis does not have yet, across restarts.
      */
-    public static AdminShare startIfShared(AdminControl admin, Throttles throttles) {
+    public static AdminShare startIfShared(AdminControl admin, Throttles throttles, Path pending) {
         if (!throttles.sharing()) {
             return null;
         }
-        AdminShare share = new AdminShare(admin, throttles);
-        share.worker = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("mta-admin-share").daemon().factory());
+        AdminShare share = new AdminShare(admin, pending);
+        share.loadPending();
+        share.hash = SharedHash.start(throttles, KEY, CHANNEL, new SharedHash.Lines("admin",
+                "bounces and suspensions are shared with the fleet again", "bounces and suspensions are kept and "
+                        + "enforced on this node only (those made here are shared when it answers again)"),
+                "mta-admin-share", share::resync, RESYNC);
         admin.replicate(share.new Replicator());
-        try {
-            share.worker.submit(share::resync).get(share.config.responseTimeout().toMillis() + 1000,
-                    TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warn("admin: the first read of the fleet's bounces and suspensions did not finish ({}); it goes on "
-                    + "in the background", e.toString());
-        }
-        share.worker.scheduleWithFixedDelay(share::resync, RESYNC.toMillis(), RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+        share.hash.startNow(share::resync, "the first read of the fleet's bounces and suspensions");
         return share;
     }
 
@@ -123,8 +90,8 @@ public final class AdminShare implements AutoCloseable {
         @Override
         public void added(AdminEntry entry) {
             unpublished.add(entry.id()); // before the next resync could see the entry
-            later(() -> {
-                if (connected()) push(entry);
+            hash.later(() -> {
+                if (hash.connected()) push(entry);
             });
         }
 
@@ -132,46 +99,21 @@ public final class AdminShare implements AutoCloseable {
         public void cancelled(AdminEntry entry) {
             unpublished.remove(entry.id());
             cancelled.put(entry.id(), entry);
-            later(() -> {
-                if (connected()) tombstone(entry);
+            savePending(); // before the caller is told: a restart before Redis answers keeps the cancellation
+            hash.later(() -> {
+                if (hash.connected()) tombstone(entry);
             });
-        }
-    }
-
-    /** Runs {@code work} on the worker; nothing once it is closed (an entry added meanwhile is in the node's file). */
-    private void later(Runnable work) {
-        try {
-            worker.execute(work);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // stopping
         }
     }
 
     // ---- on the worker ----
 
-    private boolean connected() {
-        if (redis != null) {
-            return true;
-        }
-        try {
-            RedisConnection c = throttles.open(config);
-            subscription = c.subscribe(CHANNEL, from -> {
-                if (!node.equals(from) && resyncQueued.compareAndSet(false, true)) {
-                    later(this::resync);
-                }
-            });
-            redis = c;
-            return true;
-        } catch (RuntimeException e) {
-            down(e);
-            return false;
-        }
-    }
-
     /** Makes this node agree with the fleet's entries in Redis (see the class comment). */
     void resync() {
-        resyncQueued.set(false);
-        if (!connected()) {
+        if (!hash.connected()) {
+            if (cancelled.values().removeIf(e -> !e.expires().isAfter(Instant.now()))) {
+                savePending(); // a tombstone is kept no longer than the entry would have lasted
+            }
             return;
         }
         try {
@@ -179,15 +121,12 @@ public final class AdminShare implements AutoCloseable {
                 tombstone(e);
             }
             Map<String, JsonNode> remote = new HashMap<>();
-            if (call(redis.command("HGETALL", List.of(KEY))) instanceof List<?> flat) {
-                for (int i = 0; i + 1 < flat.size(); i += 2) {
-                    JsonNode v = parse(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
-                    if (v != null && v.path("expires_ms").asLong() > System.currentTimeMillis()) {
-                        remote.put(String.valueOf(flat.get(i)), v);
-                    }
+            hash.readAll().forEach((field, value) -> {
+                JsonNode v = parse(field, value);
+                if (v != null && v.path("expires_ms").asLong() > System.currentTimeMillis()) {
+                    remote.put(field, v);
                 }
-            }
-            up();
+            });
             List<AdminEntry> adopt = new ArrayList<>();
             List<UUID> drop = new ArrayList<>();
             List<AdminEntry> push = new ArrayList<>();
@@ -211,7 +150,7 @@ public final class AdminShare implements AutoCloseable {
                 push(e);
             }
         } catch (Exception e) {
-            down(e);
+            hash.down(e);
         }
     }
 
@@ -220,11 +159,7 @@ public final class AdminShare implements AutoCloseable {
             unpublished.remove(e.id());
             return;
         }
-        ObjectNode v = AdminStore.write(JSON.createObjectNode(), e);
-        v.remove("bounced"); // counts are per node
-        v.put("kind", AdminControl.Kind.of(e).luaName);
-        v.put("expires_ms", e.expires().toEpochMilli());
-        if (write(e, v, "") != null) {
+        if (hash.write(field(e), shared(e).toString(), "") != null) {
             unpublished.remove(e.id());
         }
     }
@@ -235,52 +170,60 @@ public final class AdminShare implements AutoCloseable {
         v.put("cancelled", true);
         v.put("expires_ms", e.expires().toEpochMilli());
         // done when written, or when the field holds a newer entry (which this cancellation does not touch)
-        if (!e.expires().isAfter(Instant.now()) || write(e, v, e.id().toString()) != null) {
+        if (!e.expires().isAfter(Instant.now()) || hash.write(field(e), v.toString(), e.id().toString()) != null) {
             cancelled.remove(e.id());
-        }
-    }
-
-    /**
-     * Writes one field and tells the other nodes: true when written, false when the field held another entry than
-     * {@code onlyIfId}, null when Redis is away.
-     */
-    private Boolean write(AdminEntry e, ObjectNode value, String onlyIfId) {
-        try {
-            Object written = call(redis.eval(PUT, List.of(KEY), List.of(field(e), value.toString(), onlyIfId)));
-            call(redis.command("PUBLISH", List.of(CHANNEL, node)));
-            up();
-            return Long.valueOf(1).equals(written);
-        } catch (Exception x) {
-            down(x);
-            return null;
-        }
-    }
-
-    private Object call(CompletableFuture<Object> f) throws Exception {
-        return f.get(config.responseTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    }
-
-    /** Redis answered: says so once after an outage. */
-    private void up() {
-        if (down) {
-            down = false;
-            LOG.info("admin: Redis at {} answers again: bounces and suspensions are shared with the fleet again",
-                    String.join(", ", config.nodes()));
-        }
-    }
-
-    private void down(Exception e) {
-        if (!down) {
-            down = true;
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-                    ? e.getCause() : e;
-            LOG.warn("admin: Redis at {} is unreachable ({}): bounces and suspensions are kept and enforced on this "
-                    + "node only (those made here are shared when it answers again)", String.join(", ", config.nodes()),
-                    cause.toString());
+            savePending();
         }
     }
 
     // ---- the shared form ----
+
+    /** An entry as Redis and the pending file hold it. */
+    private static ObjectNode shared(AdminEntry e) {
+        ObjectNode v = AdminStore.write(JSON.createObjectNode(), e);
+        v.remove("bounced"); // counts are per node
+        v.put("kind", AdminControl.Kind.of(e).luaName);
+        v.put("expires_ms", e.expires().toEpochMilli());
+        return v;
+    }
+
+    /** Writes {@link #cancelled} to {@link #pending} (removes the file when there is none). */
+    private synchronized void savePending() {
+        try {
+            if (cancelled.isEmpty()) {
+                Files.deleteIfExists(pending);
+                return;
+            }
+            ArrayNode all = JSON.createArrayNode();
+            cancelled.values().forEach(e -> all.add(shared(e)));
+            Path tmp = pending.resolveSibling(pending.getFileName() + ".tmp");
+            Files.writeString(tmp, all.toString());
+            Files.move(tmp, pending, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("admin: keeping the cancellations Redis does not have yet in {} failed: {}", pending, e.toString());
+        }
+    }
+
+    /** Reads the cancellations a previous run could not write to Redis, those not expired. */
+    private void loadPending() {
+        if (!Files.exists(pending)) {
+            return;
+        }
+        try {
+            for (JsonNode v : JSON.readTree(pending.toFile())) {
+                AdminEntry e = entry(v);
+                if (e.expires().isAfter(Instant.now())) {
+                    cancelled.put(e.id(), e);
+                }
+            }
+            if (!cancelled.isEmpty()) {
+                LOG.info("admin: {} cancellation(s) made while Redis was away are written to it when it answers",
+                        cancelled.size());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("admin: ignoring {}: {}", pending, e.getMessage());
+        }
+    }
 
     /** The field of an entry's target: its kind and criteria (or ready queue name), as a JSON array. */
     static String field(AdminEntry e) {
@@ -328,19 +271,6 @@ public final class AdminShare implements AutoCloseable {
     @Override
     public void close() {
         admin.replicate(null);
-        worker.shutdownNow();
-        try {
-            worker.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        AutoCloseable s = subscription;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (Exception ignored) {
-                // closing
-            }
-        }
+        hash.close();
     }
 }

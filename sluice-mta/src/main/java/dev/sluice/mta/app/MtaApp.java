@@ -280,8 +280,7 @@ public final class MtaApp implements AutoCloseable {
                     FreeSpaceMonitor.DEFAULT_INTERVAL);
             freeSpace.start();
         }, () -> freeSpace.close());
-        Path nodeIdFile = spoolConfig.path().toAbsolutePath().resolveSibling(
-                spoolConfig.path().toAbsolutePath().getFileName() + ".nodeid");
+        Path nodeIdFile = besideSpool(spoolConfig, ".nodeid");
         // the hooks start before the log writers and stop after them: closing the writers flushes into the hooks,
         // which then spool what they keep (before the spool closes); they reach the queues only once records flow
         lifecycle.start("log hooks", () -> {
@@ -337,10 +336,14 @@ public final class MtaApp implements AutoCloseable {
             nodeId = NodeId.loadOrCreate(nodeIdFile);
             queues.xferSender(dev.sluice.mta.admin.XferRoutes.sender(spool, nodeId)); // the transfer queues' messages
         }, () -> admin.close()); // saves the bounce counts
-        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles()),
+        lifecycle.start("admin share", () -> adminShare = AdminShare.startIfShared(admin, policy.throttles(),
+                besideSpool(spoolConfig, ".admin-cancelled.json")),
                 () -> { // the fleet's entries, with Redis throttles
                     if (adminShare != null) adminShare.close();
                 });
+        lifecycle.start("tsa override share", () -> modules.configOverrides().startIfShared(policy.throttles(),
+                policy.configEpoch(), besideSpool(spoolConfig, ".tsa-overrides.json")),
+                () -> modules.configOverrides().close()); // the fleet's TSA SetConfig overrides, with Redis throttles
         lifecycle.start("scheduling", () -> queues.start(), () -> queues.stopScheduling());
         lifecycle.start("shutdown event", Lifecycle.Step.NONE, () -> fireIfStarted(SHUTDOWN));
 
@@ -558,6 +561,12 @@ public final class MtaApp implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A file of this node beside its spool: {@code <spool>SUFFIX}. */
+    private static Path besideSpool(SpoolConfig spool, String suffix) {
+        Path abs = spool.path().toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + suffix);
     }
 
     private static void quietly(AutoCloseable c) {

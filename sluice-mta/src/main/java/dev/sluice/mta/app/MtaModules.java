@@ -35,6 +35,7 @@ public final class MtaModules {
     private final BounceClassifierModule bounceClassifier = new BounceClassifierModule();
     private final NatsPolicyModule nats = new NatsPolicyModule();
     private final AdminControl admin = new AdminControl(java.time.Clock.systemUTC());
+    private final dev.sluice.mta.admin.ConfigOverrideShare overrides = new dev.sluice.mta.admin.ConfigOverrideShare();
     private final MemoryLimits memory = new MemoryLimits();
     private final Resolvers resolvers;
     private final ShapingModule shaping;
@@ -49,7 +50,7 @@ public final class MtaModules {
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), shaping, esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
-                memory, new AdminLuaModule(admin));
+                memory, new AdminLuaModule(admin), overrides.luaModule());
     }
 
     /** {@code kumo.shaping.load}. */
@@ -91,6 +92,11 @@ public final class MtaModules {
      */
     public AdminControl admin() {
         return admin;
+    }
+
+    /** The TSA overrides shared by a fleet ({@code kumo.api.admin.config_overrides}); {@link MtaApp} starts it. */
+    public dev.sluice.mta.admin.ConfigOverrideShare configOverrides() {
+        return overrides;
     }
 
     /** {@code kumo.set_memory_soft_limit} and the other memory limits; ingress refuses above the soft limit. */

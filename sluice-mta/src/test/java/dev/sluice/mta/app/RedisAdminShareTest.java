@@ -119,4 +119,36 @@ class RedisAdminShareTest extends MtaAppTestBase {
         await().atMost(PROMPT).until(() -> !ids(a, AdminControl.Kind.SUSPEND).contains(during));
         assertThat(sink.awaitMessages(2, WAIT)).hasSize(2);
     }
+
+    /**
+     * A cancellation made while Redis is away survives a restart of its node: node a cancels, is restarted before
+     * Redis answers, and Redis comes back empty; node b, which never heard of the cancellation, writes its copy of
+     * the suspension back, and a's kept tombstone removes it fleet-wide instead of a taking it back.
+     */
+    @Test
+    void aCancellationMadeWhileRedisIsAwaySurvivesARestartOfItsNode() throws Exception {
+        RedisServer redis = RedisServer.start();
+        int port = redis.port();
+        sink = SmtpSink.start();
+        MtaApp a = node("a", redis.url());
+        MtaApp b = node("b", redis.url());
+        UUID id = a.admin().suspend(order("maintenance")).id();
+        await().atMost(PROMPT).until(() -> ids(b, AdminControl.Kind.SUSPEND).contains(id));
+        redis.close();
+
+        assertThat(a.admin().delete(AdminControl.Kind.SUSPEND, id)).isTrue();
+        a.shutdown(Duration.ofSeconds(5));
+        MtaApp a2 = node("a", redis.url()); // restarted while Redis is away
+        assertThat(ids(a2, AdminControl.Kind.SUSPEND)).isEmpty();
+        assertThat(ids(b, AdminControl.Kind.SUSPEND)).containsExactly(id); // b keeps what it had
+
+        RedisServer again = RedisServer.builder().port(port).start(); // empty: b writes its copy back
+        extra.add(again);
+        await().atMost(WAIT).until(() -> ids(b, AdminControl.Kind.SUSPEND).isEmpty());
+        Thread.sleep(6000); // a resync (every 5 s) of each node later, still gone
+        assertThat(ids(a2, AdminControl.Kind.SUSPEND)).isEmpty();
+        assertThat(ids(b, AdminControl.Kind.SUSPEND)).isEmpty();
+        send(b, 2);
+        assertThat(sink.awaitMessages(2, WAIT)).hasSize(2);
+    }
 }

@@ -39,6 +39,9 @@
 --   moves the configuration epoch when it changed, so that path configs are asked again (ready queues
 --   apply them to their open connections too). It also logs each override of Sluice's daemon
 --   (<url>/sluice/config_overrides_v1) once when it comes into force and once when it ends.
+-- A fleet (sluice mta with kumo.configure_redis_throttles): the overrides a subscribing node reads there are
+--   shared through Redis (kumo.api.admin.config_overrides), and every node using this helper, subscribed or not,
+--   loads the fleet's overrides after its files, until each override's own expiry (also while the daemon is down).
 local kumo = require 'kumo'
 local support = require 'policy-extras.support'
 local utils = require 'policy-extras.policy_utils'
@@ -296,6 +299,14 @@ local function fetch_overrides(client, url)
   return list
 end
 
+-- Sluice's kumo.api.admin.config_overrides (sluice mta only), or nil.
+local function fleet_overrides()
+  local api = rawget(kumo, 'api')
+  local admin = type(api) == 'table' and rawget(api, 'admin')
+  local overrides = type(admin) == 'table' and rawget(admin, 'config_overrides')
+  return type(overrides) == 'table' and overrides or nil
+end
+
 local function describe_override(o)
   local value = type(o.value) == 'table' and kumo.json_encode(o.value) or tostring(o.value)
   local scope = o.mx_rollup and ('the site of ' .. tostring(o.domain)) or tostring(o.domain)
@@ -381,7 +392,18 @@ function shaping:setup_with_automation(options)
   startup_options.skip_remote = true
   check(load_shaping_data(local_files, startup_options))
 
+  -- with kumo.configure_redis_throttles in sluice mta, the fleet's TSA overrides (kumo.api.admin.config_overrides,
+  -- shared through Redis by the nodes that subscribe) are one more file, loaded last
   local function load()
+    local overlay = fleet_overrides() and fleet_overrides().overlay_file()
+    if overlay then
+      local with_fleet = {}
+      for i, f in ipairs(files) do
+        with_fleet[i] = f
+      end
+      with_fleet[#with_fleet + 1] = overlay
+      return cached(with_fleet, load_options)
+    end
     return cached(files, load_options)
   end
 
@@ -472,6 +494,13 @@ function shaping:setup_with_automation(options)
               known[url] = false
             elseif list then
               known[url] = log_overrides(url, list, known[url] or {})
+              if fleet_overrides() then -- the other nodes of a fleet sharing Redis hold them too
+                local shared, err = pcall(fleet_overrides().share, list)
+                if not shared then
+                  kumo.log_error('policy-extras.shaping: sharing the overrides of TSA ' .. url .. ' failed: '
+                    .. support.reason(err))
+                end
+              end
             end
           end
         end
