@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * coming back: null, Boolean, Long/Double, String, {@code List<Object>} for arrays and
  * {@code Map<String,Object>} for other tables (nested tables preserved).
  */
-public final class Policy implements AutoCloseable {
+public final class Policy implements AutoCloseable, PolicyCalls {
     private static final Logger LOG = LoggerFactory.getLogger(Policy.class);
     /** How long past its limit a call that the hook could not stop keeps its state before it is abandoned. */
     public static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
@@ -181,7 +181,7 @@ public final class Policy implements AutoCloseable {
      * a {@link #reload}, until {@link #close()}. Each hold must be closed once; closing it again does nothing.
      * Thread-safe.
      */
-    public final class Version implements AutoCloseable {
+    public final class Version implements AutoCloseable, PolicyCalls {
         private final Generation generation;
         private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -194,18 +194,27 @@ public final class Policy implements AutoCloseable {
             return generation.number;
         }
 
-        /** Whether this version's file registered a handler for {@code event}. */
+        @Override
         public boolean hasHandler(String event) {
             return generation.handlerNames.contains(event);
         }
 
         /** {@link Policy#call} in a state of this version. */
+        @Override
         public Object call(String event, Object... args) throws PolicyException {
+            if (released.get()) {
+                throw new IllegalStateException(this + " was released: no call through it any more");
+            }
             return Policy.this.call(generation, event, args);
         }
 
         /** {@link Policy#callAsync} in a state of this version. */
+        @Override
         public CompletableFuture<Object> callAsync(String event, Object... args) {
+            if (released.get()) {
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException(this + " was released: no call through it any more"));
+            }
             return Policy.this.callAsync(generation, event, args);
         }
 
@@ -458,6 +467,7 @@ public final class Policy implements AutoCloseable {
 
     /** Whether the file registered a handler for {@code event} at load time (as seen in the first state; after a
      * {@link #reload}, in the new file). */
+    @Override
     public boolean hasHandler(String event) {
         return current.handlerNames.contains(event);
     }
@@ -523,6 +533,7 @@ public final class Policy implements AutoCloseable {
      * @throws PolicyException the handler failed, ran over the call timeout ({@link PolicyException#timedOut()}),
      *                         or no state became free in time
      */
+    @Override
     public Object call(String event, Object... args) throws PolicyException {
         return call(null, event, args);
     }
@@ -562,6 +573,7 @@ public final class Policy implements AutoCloseable {
      * {@link #call} without blocking the caller; completes exceptionally with {@link PolicyException} (or
      * {@link IllegalStateException} once closed).
      */
+    @Override
     public CompletableFuture<Object> callAsync(String event, Object... args) {
         return callAsync(null, event, args);
     }
