@@ -1,0 +1,113 @@
+package dev.sluice.mta.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.mta.message.Message;
+import dev.sluice.mta.queue.ScheduledQueues;
+import dev.sluice.testkit.FreePorts;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code xfer_message_received(msg, auth_info)} on the node a message is transferred to (two MTAs): it runs for each
+ * transferred message before it is stored, sees its restored queue and KumoMTA's AuthInfo, can change its meta, and
+ * an error in it keeps the message on the sending node; an ordinary HTTP inject does not fire it.
+ */
+class XferEventTest extends MtaAppTestBase {
+    private MtaApp receiver;
+
+    /** An MTA whose only destination refuses connections (what it takes stays queued), with an HTTP listener. */
+    private MtaApp start(String name, String extraLua) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Path file = d.resolve("policy.lua");
+        Files.writeString(file, """
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = false }
+                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
+                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
+                  kumo.start_http_listener { listen = '127.0.0.1:0' }
+                end)
+                kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
+                  return kumo.make_queue_config {
+                    retry_interval = '1h',
+                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } },
+                  }
+                end)
+                kumo.on('get_egress_path_config', function(domain, source, site)
+                  return kumo.make_egress_path { enable_tls = 'Disabled' }
+                end)
+                %3$s
+                """.formatted(d.toAbsolutePath(), FreePorts.tcp(), extraLua));
+        return MtaFixture.start(file);
+    }
+
+    private static String http(MtaApp mta) {
+        return "http://" + MtaFixture.hostPort(mta.httpAddresses().getFirst());
+    }
+
+    private static HttpResponse<String> post(MtaApp mta, String path, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http(mta) + path))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<Message> waiting(MtaApp mta, String queue) {
+        return mta.queues().waiting(queue, 100).stream().map(ScheduledQueues.Queued::message).toList();
+    }
+
+    @Test
+    void theReceivingNodeRunsTheEventForTransferredMessagesOnly() throws Exception {
+        app = start("a", "");
+        receiver = start("b", """
+                kumo.on('xfer_message_received', function(msg, auth_info)
+                  if msg:recipient().user == 'refused' then error('not this one') end
+                  local restored = msg:get_meta('xfer_queue_info') == nil
+                  msg:set_meta('seen_by_event', restored and 'queue info restored' or 'queue info not restored')
+                  msg:set_meta('event_peer', auth_info.peer_address)
+                  msg:set_meta('event_identities', #auth_info.identities)
+                end)
+                """);
+        try {
+            for (MtaApp mta : List.of(app, receiver)) { // what they take stays in its scheduled queue
+                assertThat(post(mta, "/api/admin/suspend/v1",
+                        "{\"domain\":\"slow.test\",\"reason\":\"hold\",\"duration\":\"1h\"}").statusCode())
+                        .isEqualTo(200);
+            }
+            MtaFixture.sendAccepted(app, "a@slow.test", "moving");
+            MtaFixture.sendAccepted(app, "refused@slow.test", "staying");
+            await().atMost(WAIT).until(() -> waiting(app, "slow.test").size() == 2);
+
+            assertThat(post(app, "/api/admin/xfer/v1", "{\"domain\":\"slow.test\",\"target\":\"" + http(receiver)
+                    + "\",\"reason\":\"test\"}").statusCode()).isEqualTo(200);
+            await().atMost(WAIT).until(() -> waiting(receiver, "slow.test").size() == 1);
+            Message moved = waiting(receiver, "slow.test").getFirst();
+            assertThat(moved.recipient()).isEqualTo("a@slow.test");
+            assertThat(moved.meta("seen_by_event")).isEqualTo("queue info restored");
+            assertThat(moved.meta("event_peer")).isEqualTo("127.0.0.1");
+            assertThat(((Number) moved.meta("event_identities")).intValue()).isZero();
+            // the event's error answers 500: the sender keeps the message in its transfer queue
+            String xferQueue = http(receiver) + "/.xfer.kumomta.internal";
+            await().atMost(WAIT).until(() -> waiting(app, xferQueue).size() == 1);
+            assertThat(waiting(app, xferQueue).getFirst().recipient()).isEqualTo("refused@slow.test");
+            assertThat(waiting(receiver, "slow.test")).hasSize(1);
+
+            // an ordinary inject does not fire it
+            assertThat(post(receiver, "/api/inject/v1", """
+                    {"envelope_sender": "s@example.test", "recipients": [{"email": "plain@slow.test"}],
+                     "content": "Subject: plain\\r\\n\\r\\nhello\\r\\n"}""").statusCode()).isEqualTo(200);
+            await().atMost(WAIT).until(() -> waiting(receiver, "slow.test").size() == 2);
+            Message plain = waiting(receiver, "slow.test").stream()
+                    .filter(m -> m.recipient().equals("plain@slow.test")).findFirst().orElseThrow();
+            assertThat(plain.meta("seen_by_event")).isNull();
+        } finally {
+            receiver.shutdown(java.time.Duration.ofSeconds(5));
+        }
+    }
+}
