@@ -49,7 +49,7 @@ public final class MtaModules {
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), shaping, esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
-                memory, new AdminLuaModule(admin));
+                memory, new AdminLuaModule(admin), new dev.sluice.mta.admin.XferLuaModule(admin));
     }
 
     /** {@code kumo.shaping.load}. */

@@ -110,4 +110,52 @@ class XferEventTest extends MtaAppTestBase {
             receiver.shutdown(java.time.Duration.ofSeconds(5));
         }
     }
+
+    @Test
+    void kumoXferFunctionsBindAMessageToAnotherNodeFromThePolicy() throws Exception {
+        receiver = start("b", """
+                kumo.on('xfer_message_received', function(msg) msg:set_meta('seen_by_event', 'yes') end)
+                """);
+        try {
+            app = start("a", """
+                    kumo.on('smtp_server_message_received', function(msg)
+                      local user = msg:recipient().user
+                      kumo.xfer.xfer(msg, 'TARGET', 'policy moves ' .. user)
+                      kumo.xfer.xfer(msg, 'TARGET') -- already bound there: no change, no record
+                      msg:set_meta('target_seen', kumo.xfer.get_xfer_target(msg))
+                      if user == 'back' then
+                        kumo.xfer.cancel_xfer(msg, 'changed my mind')
+                        msg:set_meta('target_after_cancel', kumo.xfer.get_xfer_target(msg) or 'none')
+                      end
+                    end)
+                    """.replace("TARGET", http(receiver)));
+            for (MtaApp mta : List.of(app, receiver)) {
+                assertThat(post(mta, "/api/admin/suspend/v1",
+                        "{\"domain\":\"slow.test\",\"reason\":\"hold\",\"duration\":\"1h\"}").statusCode())
+                        .isEqualTo(200);
+            }
+            MtaFixture.sendAccepted(app, "move@slow.test", "moved by the policy");
+            MtaFixture.sendAccepted(app, "back@slow.test", "kept");
+
+            await().atMost(WAIT).until(() -> waiting(receiver, "slow.test").size() == 1);
+            Message moved = waiting(receiver, "slow.test").getFirst();
+            assertThat(moved.recipient()).isEqualTo("move@slow.test");
+            assertThat(moved.meta("target_seen")).isEqualTo(http(receiver) + "/");
+            assertThat(moved.meta("seen_by_event")).isEqualTo("yes");
+            await().atMost(WAIT).until(() -> waiting(app, "slow.test").size() == 1);
+            Message kept = waiting(app, "slow.test").getFirst();
+            assertThat(kept.recipient()).isEqualTo("back@slow.test");
+            assertThat(kept.meta("target_after_cancel")).isEqualTo("none");
+            assertThat(kept.meta(dev.sluice.mta.queue.XferQueue.META_INFO)).isNull();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(
+                    MtaFixture.records(dir.resolve("a"), dev.sluice.mta.log.RecordType.AdminRebind))
+                    .extracting(r -> r.response().content())
+                    .containsExactlyInAnyOrder(
+                            "Rebound to " + http(receiver) + "/.xfer.kumomta.internal with reason: policy moves move",
+                            "Rebound to " + http(receiver) + "/.xfer.kumomta.internal with reason: policy moves back",
+                            "Rebound to slow.test with reason: changed my mind"));
+        } finally {
+            receiver.shutdown(java.time.Duration.ofSeconds(5));
+        }
+    }
 }
