@@ -22,18 +22,18 @@ class ReloadPinningTest extends MtaAppTestBase {
     /** A policy whose reception event refuses each message with a reply naming {@code version}. */
     private Path write(String version) throws Exception {
         Path file = dir.resolve("policy.lua");
-        Files.writeString(file, ("""
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = 'DIR/spool', flush = false }
-                  kumo.configure_local_logs { log_dir = 'DIR/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
+        Files.writeString(file, MtaFixture.initWithListeners(dir) + """
                 kumo.on('smtp_server_message_received', function(msg)
                   kumo.reject(550, 'handled by VERSION')
                 end)
-                """).replace("DIR", dir.toAbsolutePath().toString()).replace("VERSION", version));
+                """.replace("VERSION", version));
         return file;
+    }
+
+    /** The policy file is replaced by {@code version}'s and reloaded. */
+    private void reloadTo(String version) throws Exception {
+        write(version);
+        assertThat(app.reload("test")).isInstanceOf(PolicyReload.Outcome.Reloaded.class);
     }
 
     @Test
@@ -43,8 +43,7 @@ class ReloadPinningTest extends MtaAppTestBase {
             first.expect("EHLO client.test", "250");
             first.expect("MAIL FROM:<a@example.test>", "250");
 
-            write("v2");
-            assertThat(app.reload("test")).isInstanceOf(PolicyReload.Outcome.Reloaded.class);
+            reloadTo("v2");
             assertThat(app.policy().versions()).as("v1, held by the open transaction, and v2").isEqualTo(2);
 
             first.expect("RCPT TO:<b@example.test>", "250");
@@ -74,8 +73,7 @@ class ReloadPinningTest extends MtaAppTestBase {
         try (Smtp client = new Smtp(app)) {
             client.expect("EHLO client.test", "250");
             client.expect("MAIL FROM:<a@example.test>", "250");
-            write("v2");
-            assertThat(app.reload("test")).isInstanceOf(PolicyReload.Outcome.Reloaded.class);
+            reloadTo("v2");
             assertThat(app.policy().versions()).isEqualTo(2);
             client.expect("RSET", "250");
             assertThat(app.policy().versions()).isEqualTo(1);

@@ -38,13 +38,7 @@ class TraceClientFilterTest extends MtaAppTestBase {
 
     private void run() throws Exception {
         Path file = dir.resolve("policy.lua");
-        Files.writeString(file, """
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = false }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
+        Files.writeString(file, MtaFixture.initWithListeners(dir) + """
                 kumo.on('smtp_server_message_received', function(msg)
                   local k = msg:recipient().domain == 'a.test' and 'a' or 'b'
                   msg:set_meta('tenant', 'tenant-' .. k)
@@ -55,7 +49,7 @@ class TraceClientFilterTest extends MtaAppTestBase {
                   local a = tenant == 'tenant-a'
                   return kumo.make_queue_config {
                     egress_pool = a and 'pool-a' or 'pool-b',
-                    protocol = { smtp = { mx_list = { a and '127.0.0.1:%2$d' or '127.0.0.2:%3$d' } } },
+                    protocol = { smtp = { mx_list = { a and '127.0.0.1:%1$d' or '127.0.0.2:%2$d' } } },
                   }
                 end)
                 kumo.on('get_egress_pool', function(name)
@@ -69,7 +63,7 @@ class TraceClientFilterTest extends MtaAppTestBase {
                 kumo.on('get_egress_path_config', function(domain, source, site)
                   return kumo.make_egress_path { prohibited_hosts = {}, enable_tls = 'Disabled' }
                 end)
-                """.formatted(dir.toAbsolutePath(), sink.port(), sinkB.port()));
+                """.formatted(sink.port(), sinkB.port()));
         app = MtaFixture.start(file);
 
         Map<String, String> filters = new LinkedHashMap<>();

@@ -27,24 +27,18 @@ class XferEventTest extends MtaAppTestBase {
     private MtaApp start(String name, String extraLua) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name));
         Path file = d.resolve("policy.lua");
-        Files.writeString(file, """
-                kumo.on('init', function()
-                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = false }
-                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
-                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
-                  kumo.start_http_listener { listen = '127.0.0.1:0' }
-                end)
+        Files.writeString(file, MtaFixture.initWithListeners(d) + """
                 kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
                   return kumo.make_queue_config {
                     retry_interval = '1h',
-                    protocol = { smtp = { mx_list = { '127.0.0.1:%2$d' } } },
+                    protocol = { smtp = { mx_list = { '127.0.0.1:%1$d' } } },
                   }
                 end)
                 kumo.on('get_egress_path_config', function(domain, source, site)
                   return kumo.make_egress_path { enable_tls = 'Disabled' }
                 end)
-                %3$s
-                """.formatted(d.toAbsolutePath(), FreePorts.tcp(), extraLua));
+                %2$s
+                """.formatted(FreePorts.tcp(), extraLua));
         return MtaFixture.start(file);
     }
 
@@ -56,6 +50,15 @@ class XferEventTest extends MtaAppTestBase {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http(mta) + path))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
                         .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Suspends slow.test on each: what they take stays in its scheduled queue. */
+    private static void hold(MtaApp... mtas) throws Exception {
+        for (MtaApp mta : mtas) {
+            assertThat(post(mta, "/api/admin/suspend/v1",
+                    "{\"domain\":\"slow.test\",\"reason\":\"hold\",\"duration\":\"1h\"}").statusCode())
+                    .isEqualTo(200);
+        }
     }
 
     private static List<Message> waiting(MtaApp mta, String queue) {
@@ -75,11 +78,7 @@ class XferEventTest extends MtaAppTestBase {
                 end)
                 """);
         try {
-            for (MtaApp mta : List.of(app, receiver)) { // what they take stays in its scheduled queue
-                assertThat(post(mta, "/api/admin/suspend/v1",
-                        "{\"domain\":\"slow.test\",\"reason\":\"hold\",\"duration\":\"1h\"}").statusCode())
-                        .isEqualTo(200);
-            }
+            hold(app, receiver);
             MtaFixture.sendAccepted(app, "a@slow.test", "moving");
             MtaFixture.sendAccepted(app, "refused@slow.test", "staying");
             await().atMost(WAIT).until(() -> waiting(app, "slow.test").size() == 2);
@@ -129,11 +128,7 @@ class XferEventTest extends MtaAppTestBase {
                       end
                     end)
                     """.replace("TARGET", http(receiver)));
-            for (MtaApp mta : List.of(app, receiver)) {
-                assertThat(post(mta, "/api/admin/suspend/v1",
-                        "{\"domain\":\"slow.test\",\"reason\":\"hold\",\"duration\":\"1h\"}").statusCode())
-                        .isEqualTo(200);
-            }
+            hold(app, receiver);
             MtaFixture.sendAccepted(app, "move@slow.test", "moved by the policy");
             MtaFixture.sendAccepted(app, "back@slow.test", "kept");
 
