@@ -32,6 +32,8 @@ public final class FiredEvents {
             "smtp_client_rewrite_delivery_status",
             // the operator's rebind (POST /api/admin/rebind/v1 with trigger_rebind_event)
             "rebind_message",
+            // a message transferred from another node (POST /api/xfer/inject/v1)
+            "xfer_message_received",
             // logs
             "should_enqueue_log_record",
             // sluice proxy

@@ -62,11 +62,19 @@ import org.slf4j.LoggerFactory;
  * "no Lua state free". {@link #exhausted()} says when every state has been held longer than
  * {@link #busyBound()}, for the liveness check.
  *
+ * <h2>Versions</h2>
+ * {@link #reload} loads a new version of the file. A caller that must see one version across several events (an
+ * ESMTP transaction, an HTTP inject request) takes a {@link Version} with {@link #pin()} and calls through it: its
+ * calls run in states of that version even after a reload, until it is {@linkplain Version#close() released}. A
+ * replaced version's states stay loaded while a {@link Version} holds it and are closed when the last holder lets
+ * go ({@code lua_policy_versions} counts the loaded versions). {@link #call} and {@link #callAsync} run the current
+ * version.
+ *
  * <p>Values crossing into Lua: String, Number, Boolean, null, Map (table), List (array table); results
  * coming back: null, Boolean, Long/Double, String, {@code List<Object>} for arrays and
  * {@code Map<String,Object>} for other tables (nested tables preserved).
  */
-public final class Policy implements AutoCloseable {
+public final class Policy implements AutoCloseable, PolicyCalls {
     private static final Logger LOG = LoggerFactory.getLogger(Policy.class);
     /** How long past its limit a call that the hook could not stop keeps its state before it is abandoned. */
     public static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
@@ -77,15 +85,12 @@ public final class Policy implements AutoCloseable {
 
     private final String file;
     private final Path path;
-    /** The code of the current generation; replacements of abandoned states run it. Changed by {@link #reload}. */
-    private volatile byte[] code;
     /** The kumo library's modules then the caller's: what every state, a replacement too, installs. */
     private final List<LuaModule> modules;
     private final KumoLibrary library;
     private final Duration callTimeout;
     private final String overrun;
     private final int size;
-    private volatile Set<String> handlerNames;
     private final Set<String> ranOnce = new HashSet<>();
     /** Runs the Lua calls; grows past the pool size only by threads stuck in abandoned calls. */
     private final ExecutorService runners;
@@ -95,12 +100,13 @@ public final class Policy implements AutoCloseable {
 
     private final Object lock = new Object();
     // guarded by lock
-    private final ArrayDeque<LuaState> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    private int pooled; // states of the pool, idle or lent, abandoned ones not counted
-    /** The states loaded from the current code; a state of an older generation is closed when it comes back. */
-    private Set<LuaState> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    private long generation; // how many reloads swapped the pool
+    /** Every live state (idle or lent, abandoned ones not counted) and the version it was loaded from. */
+    private final java.util.IdentityHashMap<LuaState, Generation> owners = new java.util.IdentityHashMap<>();
+    /** The version new calls and new pins run; a reload replaces it. Written under lock. */
+    private volatile Generation current;
+    /** Replaced versions still held by a {@link Version}: their states stay loaded until the last one lets go. */
+    private final List<Generation> retired = new ArrayList<>();
     /** One reload at a time. */
     private final Object reloadLock = new Object();
     private boolean closing; // no new callers
@@ -116,6 +122,7 @@ public final class Policy implements AutoCloseable {
     private final Counter eventTimeout;
     private final Histogram eventLatency;
     private final Gauge configEpoch;
+    private final Gauge versionCount;
     private final Histogram userLuaLatency;
     private final Counter memoizeLookups;
     private final Counter memoizeHits;
@@ -143,23 +150,107 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    /** A caller waiting for a free state until {@code deadline}. */
-    private record Waiter(CompletableFuture<LuaState> future, String event, long deadline) {}
+    /**
+     * A caller waiting for a free state until {@code deadline}: of {@code pinned}'s version, or of the current one
+     * when null.
+     */
+    private record Waiter(CompletableFuture<LuaState> future, String event, long deadline, Generation pinned) {
+        boolean takes(Generation g, Generation now) {
+            return pinned == null ? g == now : pinned == g;
+        }
+    }
+
+    /** One loaded version of the file: its code, handlers and states, and how many {@link Version}s hold it. */
+    private static final class Generation {
+        final long number;
+        final byte[] code;
+        final Set<String> handlerNames;
+        final ArrayDeque<LuaState> idle = new ArrayDeque<>(); // guarded by the policy's lock
+        int states; // live states of this version, idle or lent; guarded by lock
+        int holds; // Versions not released yet; guarded by lock
+
+        Generation(long number, byte[] code, Set<String> handlerNames) {
+            this.number = number;
+            this.code = code;
+            this.handlerNames = Set.copyOf(handlerNames);
+        }
+    }
+
+    /**
+     * A hold on one version of the policy, taken by {@link #pin()}: its calls run that version's handlers, even after
+     * a {@link #reload}, until {@link #close()}. Each hold must be closed once; closing it again does nothing.
+     * Thread-safe.
+     */
+    public final class Version implements AutoCloseable, PolicyCalls {
+        private final Generation generation;
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+        private Version(Generation generation) {
+            this.generation = generation;
+        }
+
+        /** Which load of the file this is: 0 for the first, then one more per reload. */
+        public long number() {
+            return generation.number;
+        }
+
+        @Override
+        public boolean hasHandler(String event) {
+            return generation.handlerNames.contains(event);
+        }
+
+        /** {@link Policy#call} in a state of this version. */
+        @Override
+        public Object call(String event, Object... args) throws PolicyException {
+            if (released.get()) {
+                throw new IllegalStateException(this + " was released: no call through it any more");
+            }
+            return Policy.this.call(generation, event, args);
+        }
+
+        /** {@link Policy#callAsync} in a state of this version. */
+        @Override
+        public CompletableFuture<Object> callAsync(String event, Object... args) {
+            if (released.get()) {
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException(this + " was released: no call through it any more"));
+            }
+            return Policy.this.callAsync(generation, event, args);
+        }
+
+        /** Another hold on the same version, for work that may outlive this one's holder; close it separately. */
+        public Version share() {
+            return hold(generation);
+        }
+
+        /** Lets go: when no one else holds a replaced version, its states are closed. */
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                unhold(generation);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "policy " + file + " version " + generation.number;
+        }
+    }
 
     private Policy(PolicyOptions opts, byte[] code, List<LuaState> states, PrometheusRegistry registry,
             KumoLibrary library, List<LuaModule> modules) {
         this.library = library;
         this.file = opts.file().toString();
         this.path = opts.file();
-        this.code = code;
         this.modules = modules;
         this.callTimeout = opts.callTimeout();
         this.overrun = "policy call exceeded " + seconds(callTimeout);
         this.size = states.size();
-        this.idle.addAll(states);
-        this.current.addAll(states);
-        this.pooled = states.size();
-        this.handlerNames = Set.copyOf(states.getFirst().handlerNames());
+        Generation first = new Generation(0, code, states.getFirst().handlerNames());
+        first.idle.addAll(states);
+        first.states = states.size();
+        states.forEach(s -> owners.put(s, first));
+        this.current = first;
         this.registry = registry;
         this.luaCount = Gauge.builder().name("lua_count").help("the number of lua contexts currently alive").register(registry);
         this.abandonedCount = Gauge.builder().name("lua_abandoned_count")
@@ -172,6 +263,10 @@ public final class Policy implements AutoCloseable {
                 .register(registry);
         this.eventLatency = Histogram.builder().name("lua_event_latency")
                 .help("how long a given lua event callback took, in seconds").labelNames("event").register(registry);
+        this.versionCount = Gauge.builder().name("lua_policy_versions")
+                .help("versions of the policy file loaded: the current one and replaced ones still held by a transaction")
+                .register(registry);
+        versionCount.set(1);
         this.configEpoch = Gauge.builder().name("config_epoch")
                 .help("the policy's configuration epoch: bumped by kumo.bump_config_epoch() and the config monitor")
                 .register(registry);
@@ -295,21 +390,23 @@ public final class Policy implements AutoCloseable {
                 states.forEach(LuaState::close);
                 throw e;
             }
-            List<LuaState> old;
+            List<LuaState> old = List.of();
             synchronized (lock) {
                 if (closing) {
                     states.forEach(LuaState::close);
                     throw new IllegalStateException("policy " + file + " is closed");
                 }
-                generation++;
-                code = fresh;
-                handlerNames = Set.copyOf(states.getFirst().handlerNames());
-                old = new ArrayList<>(idle);
-                idle.clear();
-                pooled += states.size() - old.size();
-                current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                current.addAll(states);
-                luaCount.set(pooled);
+                Generation replaced = current;
+                Generation fresher = new Generation(replaced.number + 1, fresh, states.getFirst().handlerNames());
+                fresher.states = states.size();
+                states.forEach(s -> owners.put(s, fresher));
+                current = fresher;
+                if (replaced.holds > 0) {
+                    retired.add(replaced); // its idle states stay for its holders
+                } else {
+                    old = drop(replaced);
+                }
+                counts();
             }
             tasks.reloaded(fresh);
             states.forEach(this::release); // to the callers waiting first
@@ -370,8 +467,63 @@ public final class Policy implements AutoCloseable {
 
     /** Whether the file registered a handler for {@code event} at load time (as seen in the first state; after a
      * {@link #reload}, in the new file). */
+    @Override
     public boolean hasHandler(String event) {
-        return handlerNames.contains(event);
+        return current.handlerNames.contains(event);
+    }
+
+    /**
+     * A hold on the current version: calls through it run this version's handlers until it is closed, even after
+     * a reload. Close every one (try-with-resources, or when the transaction it serves ends).
+     */
+    public Version pin() {
+        synchronized (lock) {
+            return hold(current);
+        }
+    }
+
+    /** How many versions of the file are loaded: 1, plus the replaced ones a {@link Version} still holds. */
+    public int versions() {
+        synchronized (lock) {
+            return 1 + retired.size();
+        }
+    }
+
+    private Version hold(Generation g) {
+        synchronized (lock) {
+            g.holds++;
+            return new Version(g);
+        }
+    }
+
+    private void unhold(Generation g) {
+        List<LuaState> close;
+        synchronized (lock) {
+            g.holds--;
+            if (g.holds > 0 || g == current || !retired.remove(g)) {
+                return;
+            }
+            close = drop(g);
+            counts();
+            lock.notifyAll();
+        }
+        LOG.info("{}: version {} released by its last holder; its Lua states are closed", file, g.number);
+        close.forEach(LuaState::close);
+    }
+
+    /** Takes a replaced version's idle states out to be closed (lent ones close when they come back). Under lock. */
+    private List<LuaState> drop(Generation g) {
+        List<LuaState> out = new ArrayList<>(g.idle);
+        g.idle.clear();
+        out.forEach(owners::remove);
+        g.states -= out.size();
+        return out;
+    }
+
+    /** The gauges after states or versions came or went. Under lock. */
+    private void counts() {
+        luaCount.set(owners.size());
+        versionCount.set(1 + retired.size());
     }
 
     /**
@@ -381,8 +533,14 @@ public final class Policy implements AutoCloseable {
      * @throws PolicyException the handler failed, ran over the call timeout ({@link PolicyException#timedOut()}),
      *                         or no state became free in time
      */
+    @Override
     public Object call(String event, Object... args) throws PolicyException {
-        CompletableFuture<LuaState> lease = borrow(event);
+        return call(null, event, args);
+    }
+
+    /** A call in {@code pinned}'s version, or in the current one when null. */
+    private Object call(Generation pinned, String event, Object... args) throws PolicyException {
+        CompletableFuture<LuaState> lease = borrow(pinned, event);
         LuaState state;
         try {
             state = lease.get();
@@ -415,9 +573,14 @@ public final class Policy implements AutoCloseable {
      * {@link #call} without blocking the caller; completes exceptionally with {@link PolicyException} (or
      * {@link IllegalStateException} once closed).
      */
+    @Override
     public CompletableFuture<Object> callAsync(String event, Object... args) {
+        return callAsync(null, event, args);
+    }
+
+    private CompletableFuture<Object> callAsync(Generation pinned, String event, Object... args) {
         CompletableFuture<Object> result = new CompletableFuture<>();
-        borrow(event).whenComplete((state, error) -> {
+        borrow(pinned, event).whenComplete((state, error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
                 return;
@@ -468,10 +631,10 @@ public final class Policy implements AutoCloseable {
     public Optional<String> exhausted() {
         int states;
         synchronized (lock) {
-            if (!idle.isEmpty() || closing) {
+            if (!current.idle.isEmpty() || closing) {
                 return Optional.empty();
             }
-            states = pooled;
+            states = current.states;
         }
         if (states == 0) {
             return Optional.of("policy " + file + ": no Lua state left (" + abandoned.get()
@@ -495,17 +658,21 @@ public final class Policy implements AutoCloseable {
         return half.compareTo(Duration.ofSeconds(1)) < 0 ? half : Duration.ofSeconds(1);
     }
 
-    /** A free state, now or once one comes back; fails after twice the call timeout plus the grace. */
-    private CompletableFuture<LuaState> borrow(String event) {
+    /**
+     * A free state of {@code pinned}'s version (the current one when null), now or once one comes back; fails after
+     * twice the call timeout plus the grace.
+     */
+    private CompletableFuture<LuaState> borrow(Generation pinned, String event) {
         synchronized (lock) {
             if (closing) {
                 return CompletableFuture.failedFuture(new IllegalStateException("policy " + file + " is closed"));
             }
-            LuaState state = idle.poll();
+            LuaState state = (pinned == null ? current : pinned).idle.poll();
             if (state != null) {
                 return CompletableFuture.completedFuture(state);
             }
-            Waiter waiter = new Waiter(new CompletableFuture<>(), event, System.nanoTime() + borrowWait().toNanos());
+            Waiter waiter = new Waiter(new CompletableFuture<>(), event, System.nanoTime() + borrowWait().toNanos(),
+                    pinned);
             waiters.add(waiter);
             return waiter.future();
         }
@@ -515,20 +682,35 @@ public final class Policy implements AutoCloseable {
         return callTimeout.multipliedBy(2).plus(ABANDON_GRACE);
     }
 
-    /** Back to the next waiter, or idle; closed once the policy is. */
+    /**
+     * Back to the next waiter for its version, or idle; closed once the policy is, or when its version was replaced
+     * and no one holds it any more.
+     */
     private void release(LuaState state) {
         while (true) {
             Waiter waiter;
             synchronized (lock) {
-                if (closed || !current.contains(state)) { // closed, or of a generation a reload replaced
-                    pooled--;
-                    luaCount.set(pooled);
+                Generation g = owners.get(state);
+                if (closed || g == null || g != current && g.holds == 0) {
+                    if (g != null) {
+                        owners.remove(state);
+                        g.states--;
+                    }
+                    counts();
                     lock.notifyAll();
                     waiter = null;
                 } else {
-                    waiter = waiters.poll();
+                    waiter = null;
+                    for (var it = waiters.iterator(); it.hasNext(); ) {
+                        Waiter w = it.next();
+                        if (w.takes(g, current)) {
+                            it.remove();
+                            waiter = w;
+                            break;
+                        }
+                    }
                     if (waiter == null) {
-                        idle.add(state);
+                        g.idle.add(state);
                     }
                     lock.notifyAll();
                     if (waiter == null) {
@@ -633,37 +815,42 @@ public final class Policy implements AutoCloseable {
         replace(call.state);
     }
 
-    /** A fresh state, from the current code, in place of an abandoned one (none for a state a reload replaced). */
+    /**
+     * A fresh state, from its version's code, in place of an abandoned one (none for a replaced version no one
+     * holds any more).
+     */
     private void replace(LuaState abandonedState) {
-        long gen;
-        byte[] source;
+        Generation gen;
         synchronized (lock) {
-            pooled--;
-            luaCount.set(pooled);
+            gen = owners.remove(abandonedState);
+            if (gen != null) {
+                gen.states--;
+            }
+            counts();
             lock.notifyAll();
-            if (closing || !current.remove(abandonedState)) {
+            if (closing || gen == null || gen != current && gen.holds == 0) {
                 return;
             }
-            gen = generation;
-            source = code;
         }
+        byte[] source = gen.code;
         try {
             runners.execute(() -> {
                 LuaState state;
                 try {
                     state = LuaState.load(path, source, modules, callTimeout);
                 } catch (PolicyException | RuntimeException e) {
-                    LOG.error("{}: could not replace an abandoned Lua state, {} left: {}", file, pooled(), e.getMessage());
+                    LOG.error("{}: could not replace an abandoned Lua state, {} left: {}", file, pooled(gen),
+                            e.getMessage());
                     return;
                 }
                 synchronized (lock) {
-                    if (gen != generation) { // a reload came meanwhile and brought a full pool
+                    if (closing || gen != current && gen.holds == 0) { // replaced meanwhile, and no longer held
                         state.close();
                         return;
                     }
-                    current.add(state);
-                    pooled++;
-                    luaCount.set(pooled);
+                    owners.put(state, gen);
+                    gen.states++;
+                    counts();
                 }
                 release(state);
             });
@@ -672,10 +859,19 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    private int pooled() {
+    private int pooled(Generation g) {
         synchronized (lock) {
-            return pooled;
+            return g.states;
         }
+    }
+
+    /** Idle states of every loaded version. Under lock. */
+    private int idleStates() {
+        int n = current.idle.size();
+        for (Generation g : retired) {
+            n += g.idle.size();
+        }
+        return n;
     }
 
     /** Closes waiting at most the call timeout plus the grace (how long a running call may still hold a state). */
@@ -706,7 +902,7 @@ public final class Policy implements AutoCloseable {
         library.throttles().close();
         tasks.close(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
         synchronized (lock) {
-            while (idle.size() < pooled || !waiters.isEmpty()) {
+            while (idleStates() < owners.size() || !waiters.isEmpty()) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -719,9 +915,11 @@ public final class Policy implements AutoCloseable {
                 }
             }
             closed = true;
-            toClose = new ArrayList<>(idle);
-            idle.clear();
-            pooled -= toClose.size();
+            toClose = new ArrayList<>(drop(current));
+            for (Generation g : retired) {
+                toClose.addAll(drop(g));
+            }
+            retired.clear();
             stranded = new ArrayList<>(waiters);
             waiters.clear();
         }
@@ -746,6 +944,7 @@ public final class Policy implements AutoCloseable {
         registry.unregister(eventTimeout);
         registry.unregister(eventLatency);
         registry.unregister(configEpoch);
+        registry.unregister(versionCount);
         registry.unregister(userLuaLatency);
         registry.unregister(memoizeLookups);
         registry.unregister(memoizeHits);

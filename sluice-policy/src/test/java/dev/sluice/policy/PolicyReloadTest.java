@@ -103,4 +103,36 @@ class PolicyReloadTest {
             assertThat(policy.call("lookup", "a")).isEqualTo("a from v2");
         }
     }
+
+    @Test
+    void aPinnedVersionKeepsItsHandlersAcrossAReloadAndClosesWhenItsLastHolderLetsGo() throws Exception {
+        Path file = PolicyFiles.write(dir, "policy.lua",
+                "kumo.on('answer', function() return 'one' end)");
+        try (Policy policy = Policy.load(new PolicyOptions(file, 2, List.of(), null))) {
+            Policy.Version v1 = policy.pin();
+            Policy.Version shared = v1.share();
+            PolicyFiles.write(dir, "policy.lua",
+                    "kumo.on('answer', function() return 'two' end)",
+                    "kumo.on('extra', function() return 'new' end)");
+            policy.reload("test");
+            assertThat(policy.versions()).isEqualTo(2);
+            assertThat(policy.call("answer")).isEqualTo("two");
+            for (int i = 0; i < 4; i++) { // every call through the pin, also several at once, runs version 0
+                assertThat(v1.call("answer")).isEqualTo("one");
+                assertThat(v1.callAsync("answer").get(20, TimeUnit.SECONDS)).isEqualTo("one");
+            }
+            assertThat(v1.hasHandler("extra")).isFalse();
+            try (Policy.Version v2 = policy.pin()) {
+                assertThat(v2.number()).isEqualTo(1);
+                assertThat(v2.call("answer")).isEqualTo("two");
+            }
+            v1.close();
+            v1.close(); // a second close does not release the shared hold
+            assertThat(policy.versions()).isEqualTo(2);
+            assertThat(shared.call("answer")).isEqualTo("one");
+            shared.close();
+            assertThat(policy.versions()).isEqualTo(1);
+            assertThat(policy.call("answer")).isEqualTo("two");
+        }
+    }
 }

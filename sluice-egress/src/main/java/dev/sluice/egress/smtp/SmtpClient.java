@@ -28,6 +28,8 @@ public final class SmtpClient {
      */
     public static final SmtpTrace TRACE = new SmtpTrace();
     static final AttributeKey<SmtpTrace.Session> TRACED = AttributeKey.valueOf("sluice.smtp.trace");
+    /** What the dispatcher knows of a connection before its session starts, for the trace's conn_meta. */
+    static final AttributeKey<Map<String, Object>> TRACE_META = AttributeKey.valueOf("sluice.smtp.trace.meta");
 
     private SmtpClient() {}
 
@@ -65,12 +67,28 @@ public final class SmtpClient {
         return result;
     }
 
-    /** KumoMTA's client conn_meta: source_address, mx_address, mx_host; then the message's, at each send. */
+    /**
+     * Properties of the connection known before its session starts (KumoMTA's {@code egress_pool},
+     * {@code egress_source}, {@code ready_queue_name}): every traced event of it carries them in its conn_meta, so
+     * that a trace filtered on them sees nothing of other connections. Call before {@link #open}.
+     */
+    public static void traceSession(Channel channel, Map<String, Object> meta) {
+        channel.attr(TRACE_META).set(Map.copyOf(meta));
+    }
+
+    /**
+     * KumoMTA's client conn_meta: what {@link #traceSession} gave, source_address, mx_address, mx_host; then the
+     * message's, at each send.
+     */
     private static void tap(Channel channel, SmtpClientOptions options) {
         if (!TRACE.active()) {
             return; // nobody traces: no tap, no work
         }
         Map<String, Object> meta = new LinkedHashMap<>();
+        Map<String, Object> known = channel.attr(TRACE_META).get();
+        if (known != null) {
+            meta.putAll(known);
+        }
         if (channel.localAddress() instanceof InetSocketAddress local) {
             meta.put("source_address", IpLiterals.format(local));
         }
@@ -86,6 +104,14 @@ public final class SmtpClient {
             channel.pipeline().addLast("smtp-trace", new WireTap(session));
             session.event(new SmtpTrace.Payload.BeginSession());
             session.event(new SmtpTrace.Payload.Connected());
+        }
+    }
+
+    /** Sets (null: removes) properties of a traced session, shown in its later events' conn_meta. */
+    static void traceMeta(Channel channel, Map<String, ?> meta) {
+        SmtpTrace.Session session = channel.attr(TRACED).get();
+        if (session != null) {
+            meta.forEach(session::meta);
         }
     }
 

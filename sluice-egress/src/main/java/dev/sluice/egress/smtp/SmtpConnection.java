@@ -1,6 +1,7 @@
 package dev.sluice.egress.smtp;
 
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,14 @@ public final class SmtpConnection {
      * a send while another runs fails with IllegalStateException. Every other outcome, including timeouts,
      * lost connections and local refusals, is a {@link TransactionResult} with one result per recipient.
      */
+    /**
+     * The next {@link #send}'s own properties for the trace's conn_meta (KumoMTA's {@code queue_name},
+     * {@code routing_domain}, {@code tenant}, {@code campaign}; a null value removes one the previous message set).
+     */
+    public void traceMessage(Map<String, ?> meta) {
+        SmtpClient.traceMeta(wire.channel(), meta);
+    }
+
     public CompletableFuture<TransactionResult> send(Envelope envelope) {
         CompletableFuture<TransactionResult> f = new CompletableFuture<>();
         SmtpClient.traceMessage(wire.channel(), envelope);

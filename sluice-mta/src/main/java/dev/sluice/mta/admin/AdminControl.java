@@ -93,6 +93,11 @@ public final class AdminControl implements AdminRules, AutoCloseable {
      * From now on act on {@code queues} and save to {@code store}: loads the saved entries that have not expired,
      * keeps those added meanwhile (by {@code init}), saves, and applies them to what the spool re-queued.
      */
+    /** The queues it acts on once {@linkplain #attach attached}; null before, and under {@code sluice check}. */
+    synchronized ScheduledQueues attachedQueues() {
+        return queues;
+    }
+
     public void attach(AdminStore store, ScheduledQueues queues) throws IOException {
         List<AdminEntry> saved = store.load(clock.instant());
         synchronized (this) {

@@ -26,8 +26,10 @@ import java.util.function.Predicate;
  * {@code tenant}, {@code egress_pool}, {@code egress_source}, {@code mail_from}, {@code rcpt_to},
  * {@code ready_queue}); the server then streams one JSON text message per event, KumoMTA's
  * {@code {"conn_meta", "payload", "when"}}. As in KumoMTA, a filter on a property the session does not have
- * (yet) lets its events through; Sluice's connection layer knows source, MX address and host, and each message's
- * sender, recipient and domain, not the pool, source name, ready queue, tenant or campaign. Events that arrive
+ * (yet) lets its events through. A client session carries KumoMTA's conn_meta: from its start
+ * {@code egress_pool}, {@code egress_source}, {@code ready_queue_name}, {@code source_address},
+ * {@code mx_address}, {@code mx_host}; from each message on, its {@code sender}, {@code recipient},
+ * {@code domain}, {@code queue_name}, {@code routing_domain}, {@code tenant}, {@code campaign}. Events that arrive
  * before the request are kept (up to {@link #EARLY}) and filtered once it comes; a client that reads too slowly
  * loses events beyond {@link #BACKLOG} in flight and is told so once.
  */
@@ -72,7 +74,7 @@ public final class TraceRoutes {
                         String metaKey = switch (key) {
                             case "mail_from" -> "sender";
                             case "rcpt_to" -> "recipient";
-                            case "ready_queue" -> "queue_name";
+                            case "ready_queue" -> "ready_queue_name";
                             default -> key;
                         };
                         all.add(meta -> !meta.containsKey(metaKey) || allowed.contains(String.valueOf(meta.get(metaKey))));

@@ -49,13 +49,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /api/xfer/inject/v1}: the receiving end, KumoMTA's wire format: gzip of one line of JSON
  *       ({@code id}, {@code sender}, {@code recipient} list, {@code meta}), a newline, then the message data;
  *       answers {@code {"id"}} once the message is in the spool. Content-Type {@code application/octet-stream}
- *       (a web page cannot send that cross-site without asking).</li>
+ *       (a web page cannot send that cross-site without asking). Before it is stored, the policy's
+ *       {@code xfer_message_received(msg, auth_info)} runs on each message, its queue info restored (KumoMTA's
+ *       AuthInfo: the peer address and the HTTP Basic identity, if any); an error in it answers 500, so that the
+ *       sender keeps the message and tries again.</li>
  * </ul>
  */
 public final class XferRoutes {
     public static final String XFER = "/api/admin/xfer/v1";
     public static final String CANCEL = "/api/admin/xfer/cancel/v1";
     public static final String INJECT = "/api/xfer/inject/v1";
+    /** KumoMTA's event on the receiving node, for each transferred message. */
+    public static final String EVENT = "xfer_message_received";
     private static final Logger LOG = LoggerFactory.getLogger(XferRoutes.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ConfigSchema XFER_SCHEMA = ConfigSchema.of("xfer", Set.of("target", "reason", "campaign",
@@ -73,7 +78,8 @@ public final class XferRoutes {
      *
      * @param node this node's id: sent as {@code xfer_prior_node}, and a transfer from it to itself is refused
      */
-    public static void install(HttpServer server, ScheduledQueues queues, Spool spool, UUID node) {
+    public static void install(HttpServer server, ScheduledQueues queues, Spool spool, UUID node,
+                               dev.sluice.policy.PolicyCalls policy) {
         server.route("POST", XFER, HttpServer.Access.TRUSTED, new JsonOnly(AdminRoutes.offLoop(request -> {
             ConfigTable t = ConfigTable.of(XFER_SCHEMA, object(request));
             String reason = required(t, "reason", "xfer");
@@ -107,12 +113,12 @@ public final class XferRoutes {
             return HttpResponse.json(200, "{}");
         })));
         server.route("POST", INJECT, HttpServer.Access.TRUSTED, AdminRoutes.offLoop(request ->
-                receive(request, queues, spool, node)));
+                receive(request, queues, spool, node, policy)));
     }
 
     /** The receiving end: parse, refuse a loop, store, then queue with the saved info restored. */
-    private static HttpResponse receive(HttpRequest request, ScheduledQueues queues, Spool spool, UUID node)
-            throws Exception {
+    private static HttpResponse receive(HttpRequest request, ScheduledQueues queues, Spool spool, UUID node,
+                                        dev.sluice.policy.PolicyCalls policy) throws Exception {
         String type = request.header("content-type");
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/octet-stream")) {
             return HttpResponse.text(415, "Content-Type must be application/octet-stream, got "
@@ -156,6 +162,8 @@ public final class XferRoutes {
             return HttpResponse.text(400, "cannot xfer to myself: xfer_prior_node=" + node + " is my node id\n");
         }
         meta.put("xfer_from", request.peer().getAddress().getHostAddress() + ":" + request.peer().getPort());
+        // KumoMTA's xfer_auth: who sent it, as http_auth says for an inject (the Basic user, else the address)
+        meta.put("xfer_auth", request.user() != null ? request.user() : request.peer().getAddress().getHostAddress());
         Instant created = created(head.get("id"));
         List<Message> messages = new ArrayList<>();
         for (String r : recipients) {
@@ -163,11 +171,35 @@ public final class XferRoutes {
             XferQueue.restore(m);
             messages.add(m);
         }
+        if (policy.hasHandler(EVENT)) {
+            for (Message m : messages) {
+                try {
+                    policy.call(EVENT, new dev.sluice.mta.policy.LuaMessage(m), authInfo(request));
+                } catch (dev.sluice.policy.PolicyException e) {
+                    LOG.warn("xfer inject from {}: {} failed, the sender keeps the message: {}", meta.get("xfer_from"),
+                            EVENT, e.getMessage());
+                    return HttpResponse.text(500, EVENT + " failed: " + e.getMessage() + "\n");
+                }
+            }
+        }
         spool.store(messages).join(); // the answer (and so the sender's removal) only once it is on disk here
         for (Message m : messages) {
             queues.xferIn(m, meta.get("xfer_from").toString());
         }
         return HttpResponse.json(200, JSON.writeValueAsString(Map.of("id", messages.get(0).id().toString())));
+    }
+
+    /**
+     * KumoMTA's AuthInfo of the sending node: its address, and the identity its HTTP Basic credentials were accepted
+     * for (none when it came from a trusted host without credentials).
+     */
+    private static Map<String, Object> authInfo(HttpRequest request) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("peer_address", request.peer().getAddress().getHostAddress());
+        info.put("identities", request.user() == null ? List.of()
+                : List.of(Map.of("identity", request.user(), "context", "HttpBasicAuth")));
+        info.put("groups", List.of());
+        return info;
     }
 
     /** The first node's reception time when its id is Sluice's (time-ordered), so max_age runs on; else now. */

@@ -412,7 +412,7 @@ public final class MtaApp implements AutoCloseable {
             dev.sluice.mta.admin.DiagnosticLogFilter.install(server);
             dev.sluice.mta.admin.RebindRoute.install(server, queues, policy);
             dev.sluice.mta.admin.ResolveEgressPathRoute.install(server, egressConfig, new DestinationPlanner(resolvers));
-            dev.sluice.mta.admin.XferRoutes.install(server, queues, spool, nodeId);
+            dev.sluice.mta.admin.XferRoutes.install(server, queues, spool, nodeId, policy);
             dev.sluice.mta.admin.TraceRoutes.install(server, serverTrace, dev.sluice.egress.smtp.SmtpClient.TRACE);
             ConfigEpochRoutes.install(server, reload);
             dev.sluice.mta.admin.ConsoleRoutes.install(server, console); // the web console at /

@@ -50,7 +50,8 @@ public final class MtaModules {
     public List<LuaModule> list() {
         return List.of(egress, new DnsPolicyModule(resolvers), shaping, esmtp, http, logs, new SpoolLuaModule(spools),
                 ListenerDomain.module(), MakeMessage.module(), accounting, bounceClassifier, nats,
-                memory, new AdminLuaModule(admin), overrides.luaModule());
+                memory, new AdminLuaModule(admin), overrides.luaModule(),
+                new dev.sluice.mta.admin.XferLuaModule(admin));
     }
 
     /** {@code kumo.shaping.load}. */

@@ -63,6 +63,11 @@ public final class PolicyInjector implements Injector {
                 .thenCompose(received -> store(received, context));
     }
 
+    @Override
+    public dev.sluice.mta.ingress.PolicyHold pin() {
+        return events.pin();
+    }
+
     private List<Received> receive(List<Message> messages, ReceptionContext context) {
         List<Received> out = new ArrayList<>(messages.size());
         for (Message m : messages) {

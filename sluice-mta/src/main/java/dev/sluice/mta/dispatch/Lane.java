@@ -18,6 +18,7 @@ import io.netty.channel.Channel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One connection of a ready queue: opens a session on the first of the plan's destinations that connects (the
@@ -75,6 +76,16 @@ final class Lane {
         connected = c;
         destination = d;
         channel = c.channel();
+        ReadyMessage m = head();
+        Map<String, Object> known = new java.util.HashMap<>();
+        known.put("ready_queue_name", queue.name());
+        if (m.poolName() != null) {
+            known.put("egress_pool", m.poolName());
+        }
+        if (m.source() != null) {
+            known.put("egress_source", m.source().name());
+        }
+        dev.sluice.egress.smtp.SmtpClient.traceSession(channel, known);
         queue.connectionOpened();
         channel.closeFuture().addListener(f -> {
             queue.connectionClosed();
@@ -101,6 +112,17 @@ final class Lane {
                 send(queue.startSending(this, first));
             }
         }
+    }
+
+    /** A message's trace properties, from its scheduled queue's name, as KumoMTA sets them (absent ones removed). */
+    private static Map<String, Object> traceMeta(String queueName) {
+        var q = dev.sluice.mta.queue.QueueName.parse(queueName);
+        Map<String, Object> meta = new java.util.HashMap<>();
+        meta.put("queue_name", q.name());
+        meta.put("routing_domain", q.routingDomain());
+        meta.put("tenant", q.tenant());
+        meta.put("campaign", q.campaign());
+        return meta;
     }
 
     private void send(List<Entry> batch) {
@@ -134,6 +156,7 @@ final class Lane {
             next();
             return;
         }
+        smtp.traceMessage(traceMeta(sendable.getFirst().message.queueName()));
         int before = smtp.deliveries();
         boolean reused = before > 0;
         smtp.send(envelope).whenComplete((TransactionResult r, Throwable error) -> {

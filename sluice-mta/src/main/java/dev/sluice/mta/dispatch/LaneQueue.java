@@ -29,6 +29,9 @@ interface LaneQueue {
     /** Opens the lane's session over the source's route (the egress layer's owner of a delivery attempt). */
     SessionOpener opener();
 
+    /** The ready queue's name (KumoMTA's ready_queue_name in a trace). */
+    String name();
+
     /** Whether the queue is draining (a session just connected then goes no further). */
     boolean draining();
 

@@ -49,6 +49,11 @@ final class ReadyQueue implements LaneQueue {
     private static final int SCAN_LIMIT = 256;
 
     final String name;
+
+    @Override
+    public String name() {
+        return name;
+    }
     final String service;
     /** The forward proxy's metric labels, null for a direct source (a ready queue has one source). */
     final String[] proxy;

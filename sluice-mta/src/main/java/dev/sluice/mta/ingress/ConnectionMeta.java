@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class ConnectionMeta {
     private final Map<String, Object> values = new LinkedHashMap<>();
+    /** The version of the policy the session's events run now (its transaction's, or the connection's). */
+    private PolicyHold hold = PolicyHold.NONE;
+    private boolean ended; // the connection closed: no version is held any more
 
     public ConnectionMeta(Map<String, Object> initial) {
         initial.forEach(this::set);
@@ -30,6 +33,39 @@ public final class ConnectionMeta {
         } else {
             values.put(key, value);
         }
+    }
+
+    /** The policy version this session's events run ({@link PolicyHold#NONE}: the current one). */
+    public synchronized PolicyHold hold() {
+        return hold;
+    }
+
+    /**
+     * The session now holds {@code next}; the version it held before is let go. After {@link #end()}, {@code next}
+     * is let go at once.
+     */
+    public void hold(PolicyHold next) {
+        PolicyHold previous;
+        synchronized (this) {
+            if (ended) {
+                previous = next;
+            } else {
+                previous = hold;
+                hold = next;
+            }
+        }
+        previous.close();
+    }
+
+    /** The connection closed: the version held is let go, and any taken later (a late reply) at once. */
+    public void end() {
+        PolicyHold previous;
+        synchronized (this) {
+            ended = true;
+            previous = hold;
+            hold = PolicyHold.NONE;
+        }
+        previous.close();
     }
 
     /** A copy of every key and value, in the order they were first set. */

@@ -16,4 +16,12 @@ public interface Injector {
      * @param context  who handed them over, for the policy event and the Received header
      */
     CompletableFuture<List<InjectResult>> inject(List<Message> messages, ReceptionContext context);
+
+    /**
+     * A hold on the policy's current version, for a request whose messages must all run it (an HTTP inject
+     * request); the caller closes it when the request is done. {@link PolicyHold#NONE} without a policy.
+     */
+    default PolicyHold pin() {
+        return PolicyHold.NONE;
+    }
 }

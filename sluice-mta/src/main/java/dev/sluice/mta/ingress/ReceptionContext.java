@@ -14,11 +14,29 @@ import java.util.Map;
  *                     context was taken
  * @param live         the session's {@link ConnectionMeta} itself, which the policy's {@code conn_meta} reads and
  *                     writes; null for HTTP
+ * @param hold         the policy version the messages' events run (the transaction's or the inject request's);
+ *                     {@link PolicyHold#NONE} for the session's current one ({@code live}'s) or else the current one
  */
 public record ReceptionContext(String protocol, InetSocketAddress peer, InetSocketAddress local, String heloName,
-                               Map<String, Object> connMeta, ConnectionMeta live) {
+                               Map<String, Object> connMeta, ConnectionMeta live, PolicyHold hold) {
     public ReceptionContext {
         connMeta = Map.copyOf(connMeta);
+        java.util.Objects.requireNonNull(hold, "hold");
+    }
+
+    public ReceptionContext(String protocol, InetSocketAddress peer, InetSocketAddress local, String heloName,
+                            Map<String, Object> connMeta, ConnectionMeta live) {
+        this(protocol, peer, local, heloName, connMeta, live, PolicyHold.NONE);
+    }
+
+    /** This context with its events pinned to {@code pinned}. */
+    public ReceptionContext withHold(PolicyHold pinned) {
+        return new ReceptionContext(protocol, peer, local, heloName, connMeta, live, pinned);
+    }
+
+    /** The version the events run: this context's own hold, else the session's. */
+    public PolicyHold effectiveHold() {
+        return hold != PolicyHold.NONE || live == null ? hold : live.hold();
     }
 
     /** A context without a live connection meta (HTTP, tests). */

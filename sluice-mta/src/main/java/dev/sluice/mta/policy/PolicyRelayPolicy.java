@@ -40,12 +40,13 @@ public final class PolicyRelayPolicy implements RelayPolicy {
     }
 
     private CompletionStage<Boolean> ask(String domain, ReceptionContext context, Predicate<ListenerDomain> test) {
-        if (!policy.hasHandler(EVENT)) {
+        var calls = PolicyVersionHold.calls(policy, context.effectiveHold()); // the transaction's version
+        if (!calls.hasHandler(EVENT)) {
             return CompletableFuture.completedFuture(false);
         }
         String listener = context.local() == null ? ""
                 : dev.sluice.net.IpLiterals.format(context.local());
-        return policy.callAsync(EVENT, domain, listener, ReceptionEvents.connMetaArgument(context))
+        return calls.callAsync(EVENT, domain, listener, ReceptionEvents.connMetaArgument(context))
                 .thenApply(result -> test.test(ListenerDomain.parse(result)))
                 .exceptionally(e -> {
                     // a broken handler must not open the relay: refuse, and say why in the log

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  * conn_meta[, extensions])}, {@code smtp_server_mail_from(sender, conn_meta)} and {@code smtp_server_rcpt_to(recipient,
  * conn_meta)} (EnvelopeAddress objects), {@code smtp_server_data(msg, conn_meta)} and {@code smtp_server_auth_plain(authz,
  * authc, password, conn_meta)}, and per connection {@code smtp_server_get_dynamic_parameters(listener, conn_meta)}.
- * {@code conn_meta} is a {@link LuaConnMeta} over the session's meta. An event without a
+ * {@code conn_meta} is a {@link LuaConnMeta} over the session's meta. Each runs in the policy version the session
+ * holds ({@link #pin()}: the connection's, then each transaction's from MAIL FROM to its end). An event without a
  * handler passes at once, without a trip to the policy's threads.
  */
 public final class PolicySmtpEvents implements SmtpEvents {
@@ -35,40 +36,47 @@ public final class PolicySmtpEvents implements SmtpEvents {
 
     @Override
     public CompletionStage<Outcome> dynamicParameters(String listener, ConnectionMeta meta) {
-        return call(DYNAMIC_PARAMETERS, listener, new LuaConnMeta(meta));
+        return call(meta, DYNAMIC_PARAMETERS, listener, new LuaConnMeta(meta));
     }
 
     @Override
     public CompletionStage<Outcome> ehlo(String domain, List<String> extensions, ConnectionMeta meta) {
-        return extensions == null ? call(EHLO, domain, new LuaConnMeta(meta))
-                : call(EHLO, domain, new LuaConnMeta(meta), extensions);
+        return extensions == null ? call(meta, EHLO, domain, new LuaConnMeta(meta))
+                : call(meta, EHLO, domain, new LuaConnMeta(meta), extensions);
     }
 
     @Override
     public CompletionStage<Outcome> mailFrom(String sender, ConnectionMeta meta) {
-        return call(MAIL_FROM, new EnvelopeAddress(sender), new LuaConnMeta(meta));
+        return call(meta, MAIL_FROM, new EnvelopeAddress(sender), new LuaConnMeta(meta));
     }
 
     @Override
     public CompletionStage<Outcome> rcptTo(String recipient, ConnectionMeta meta) {
-        return call(RCPT_TO, new EnvelopeAddress(recipient), new LuaConnMeta(meta));
+        return call(meta, RCPT_TO, new EnvelopeAddress(recipient), new LuaConnMeta(meta));
     }
 
     @Override
     public CompletionStage<Outcome> data(Message message, List<String> recipients, ConnectionMeta meta) {
-        return call(DATA, new LuaMessage(message, recipients), new LuaConnMeta(meta));
+        return call(meta, DATA, new LuaMessage(message, recipients), new LuaConnMeta(meta));
     }
 
     @Override
     public CompletionStage<Outcome> authPlain(String authz, String authc, String password, ConnectionMeta meta) {
-        return call(AUTH_PLAIN, authz, authc, password, new LuaConnMeta(meta));
+        return call(meta, AUTH_PLAIN, authz, authc, password, new LuaConnMeta(meta));
     }
 
-    private CompletionStage<Outcome> call(String event, Object... args) {
-        if (!policy.hasHandler(event)) {
+    @Override
+    public dev.sluice.mta.ingress.PolicyHold pin() {
+        return PolicyVersionHold.pin(policy);
+    }
+
+    /** In the version the session holds ({@link ConnectionMeta#hold()}), else the current one. */
+    private CompletionStage<Outcome> call(ConnectionMeta meta, String event, Object... args) {
+        var calls = PolicyVersionHold.calls(policy, meta.hold());
+        if (!calls.hasHandler(event)) {
             return CompletableFuture.completedFuture(PASS);
         }
-        return policy.callAsync(event, args).handle((value, error) -> {
+        return calls.callAsync(event, args).handle((value, error) -> {
             if (error == null) {
                 return new Outcome.Passed(value);
             }

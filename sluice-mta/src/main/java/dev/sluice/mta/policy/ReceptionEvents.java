@@ -26,11 +26,17 @@ public final class ReceptionEvents {
     public void run(Message message, ReceptionContext context) throws PolicyException {
         boolean http = "HTTP".equals(context.protocol());
         String event = http ? HTTP_EVENT : SMTP_EVENT;
-        if (!policy.hasHandler(event)) {
+        var calls = PolicyVersionHold.calls(policy, context.effectiveHold()); // the transaction's version
+        if (!calls.hasHandler(event)) {
             return;
         }
         Object second = http ? context.connMeta().get("http_auth") : connMetaArgument(context);
-        policy.call(event, new LuaMessage(message), second);
+        calls.call(event, new LuaMessage(message), second);
+    }
+
+    /** A hold on the policy's current version (an HTTP inject request's). */
+    public dev.sluice.mta.ingress.PolicyHold pin() {
+        return PolicyVersionHold.pin(policy);
     }
 
     /**

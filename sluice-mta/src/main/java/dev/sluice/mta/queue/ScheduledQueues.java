@@ -200,6 +200,17 @@ public final class ScheduledQueues implements AutoCloseable {
      * A message another node transferred here, stored in the spool with its saved queue info restored: an XferIn
      * record (the peer as the site), then it waits for the due time its first node gave it, under its own queue.
      */
+    /**
+     * An AdminRebind record for a message the policy moved itself ({@code kumo.xfer.xfer}, {@code cancel_xfer}):
+     * from {@code from} to the queue its meta names now.
+     */
+    public void logRebind(Message message, String from, String reason) {
+        QueueName now = QueueName.of(message);
+        records.local(RecordType.AdminRebind, message, from, "localhost", 250, "2.0.0",
+                "Rebound " + (now.name().equals(from) ? "" : "to " + now.name() + " ") + "with reason: " + reason,
+                attemptsOf(message), null, null, clock.instant());
+    }
+
     public void xferIn(Message message, String peer) {
         message.metaStored(message.metaVersion());
         QueueName q = QueueName.of(message);

@@ -46,6 +46,18 @@ final class MtaFixture {
         }
     }
 
+    /** An {@code init} handler: spool and logs under {@code dir}, an ESMTP (relaying for 127.0.0.1) and an HTTP listener. */
+    static String initWithListeners(Path dir) {
+        return """
+                kumo.on('init', function()
+                  kumo.define_spool { name = 'data', path = '%1$s/spool', flush = false }
+                  kumo.configure_local_logs { log_dir = '%1$s/logs' }
+                  kumo.start_esmtp_listener { listen = '127.0.0.1:0', relay_hosts = { '127.0.0.1' } }
+                  kumo.start_http_listener { listen = '127.0.0.1:0' }
+                end)
+                """.formatted(dir.toAbsolutePath());
+    }
+
     static MtaApp start(Path policy) throws Exception {
         return MtaApp.start(MtaApp.Options.of(policy).withDefaultSpool(policy.resolveSibling("default-spool")));
     }

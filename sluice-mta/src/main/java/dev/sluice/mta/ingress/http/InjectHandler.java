@@ -63,10 +63,20 @@ final class InjectHandler implements HttpHandler {
         } catch (InjectRequestException e) {
             return CompletableFuture.completedFuture(HttpResponse.text(e.status(), e.getMessage() + "\n"));
         }
-        return CompletableFuture.supplyAsync(() -> generate(request, http.peer()), executor)
-                .thenCompose(generated -> generated.error() != null
-                        ? CompletableFuture.completedFuture(generated.error())
-                        : inject(generated, http.peer(), auth(http)));
+        // every message of the request runs the policy version current now, even across a reload
+        dev.sluice.mta.ingress.PolicyHold pinned = injector.pin();
+        CompletableFuture<HttpResponse> response;
+        try {
+            response = CompletableFuture.supplyAsync(() -> generate(request, http.peer()), executor)
+                    .thenCompose(generated -> generated.error() != null
+                            ? CompletableFuture.completedFuture(generated.error())
+                            : inject(generated, http.peer(), auth(http), pinned));
+        } catch (RuntimeException e) {
+            pinned.close();
+            throw e;
+        }
+        response.whenComplete((r, e) -> pinned.close());
+        return response;
     }
 
     /** Either the messages (and per-recipient generation failures), or a 422 for the whole request. */
@@ -109,10 +119,11 @@ final class InjectHandler implements HttpHandler {
         return http.user() != null ? http.user() : http.peer().getAddress().getHostAddress();
     }
 
-    private CompletableFuture<HttpResponse> inject(Generated generated, InetSocketAddress peer, String auth) {
+    private CompletableFuture<HttpResponse> inject(Generated generated, InetSocketAddress peer, String auth,
+                                                   dev.sluice.mta.ingress.PolicyHold pinned) {
         generated.messages().forEach(m -> m.setMeta("http_auth", auth));
         ReceptionContext context = new ReceptionContext("HTTP", peer, localAddress.get(), null,
-                Map.of("http_auth", auth));
+                Map.of("http_auth", auth), null, pinned);
         List<CompletableFuture<String>> outcomes = new ArrayList<>(generated.messages().size());
         java.util.concurrent.atomic.AtomicInteger noStorage = new java.util.concurrent.atomic.AtomicInteger();
         for (Message m : generated.messages()) {

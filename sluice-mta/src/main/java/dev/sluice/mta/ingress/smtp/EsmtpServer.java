@@ -129,6 +129,8 @@ public final class EsmtpServer implements AutoCloseable {
         EsmtpParams params = config.paramsFor(peer.getAddress(), local.getAddress());
         var session = new SmtpSession(Long.toString(connectionCounter.incrementAndGet(), 36), services, params, peer,
                 local);
+        session.repin(); // the connection's events run the policy version current now
+        ch.closeFuture().addListener(f -> session.closed());
         SmtpFramer framer = new SmtpFramer(params.lineLengthHardLimit());
         if (params.requireProxyProtocol()) {
             ch.pipeline().addLast("proxy-decoder", new HAProxyMessageDecoder());

@@ -89,6 +89,7 @@ final class MailCommand implements CommandHandler {
         }
         boolean utf8 = smtputf8;
         String bodyType = body;
+        session.repin(); // the transaction runs the policy version current now, to its end
         return relayFrom(session, path.address()).thenCompose(relayFrom ->
                 EventReplies.after(session.services().events().mailFrom(path.address(), session.meta()),
                         "smtp_server_mail_from", session, value -> {

@@ -46,6 +46,8 @@ final class MessageReceiver {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
+        // the transaction ends with its reply: the next commands run the policy version current then
+        reply = reply.whenComplete((r, error) -> session.repin());
         if (end.spilled() != null) {
             SpillFile file = end.spilled().file();
             reply = reply.whenComplete((r, error) -> {
@@ -92,7 +94,10 @@ final class MessageReceiver {
     }
 
     private CompletionStage<SmtpReply> inject(SmtpSession session, Message transaction, List<String> recipients,
-                                              dev.sluice.mta.ingress.ReceptionContext context, Instant now) {
+                                              dev.sluice.mta.ingress.ReceptionContext sessionContext, Instant now) {
+        // the reception events run the transaction's version, even when the reply goes first (data_processing_timeout)
+        dev.sluice.mta.ingress.PolicyHold pinned = session.meta().hold().share();
+        var context = sessionContext.withHold(pinned);
         EsmtpServices services = session.services();
         MessageId firstId = transaction.id();
         byte[] received = ReceivedHeader.build(session.heloName(), session.peer().getAddress(), session.hostname(),
@@ -133,6 +138,7 @@ final class MessageReceiver {
                 injecting.remove(file);
             });
         }
+        future.whenComplete((r, e) -> pinned.close());
         long timeoutMillis = session.params().dataProcessingTimeout().toMillis();
         inFlight.incrementAndGet();
         // copy(): the timeout must not complete the injector's own future

@@ -20,6 +20,7 @@ final class SimpleCommands {
                 return Replies.syntax("RSET").now();
             }
             session.resetTransaction();
+            session.repin(); // the transaction's version is let go
             return Replies.OK.now();
         }
     }

@@ -37,6 +37,15 @@ public interface SmtpEvents {
     SmtpEvents NONE = new SmtpEvents() {};
 
     /**
+     * A hold on the policy's current version: the session takes one at connection and again when a transaction
+     * starts (MAIL FROM) or ends (the end of DATA, RSET), keeps it in its {@link ConnectionMeta#hold()}, and the
+     * events of that connection or transaction run it.
+     */
+    default dev.sluice.mta.ingress.PolicyHold pin() {
+        return dev.sluice.mta.ingress.PolicyHold.NONE;
+    }
+
+    /**
      * A new connection, before the banner (after a PROXY header): a returned table overrides listener parameters
      * for this connection. {@code listener} is the listening address, such as {@code 0.0.0.0:25}.
      */

@@ -133,7 +133,11 @@ public final class SmtpSession {
     void greeted(String name, boolean extended) {
         heloName = name;
         esmtp = extended;
+        boolean abandoned = inTransaction();
         resetTransaction();
+        if (abandoned) {
+            repin(); // the abandoned transaction's version is let go
+        }
         meta.set("ehlo_domain", name);
     }
 
@@ -208,6 +212,19 @@ public final class SmtpSession {
         recipients.clear();
         smtputf8 = false;
         body = null;
+    }
+
+    /**
+     * Takes the policy's current version for what comes next (at connection, at MAIL FROM, at the end of a
+     * transaction), letting go of the one held so far.
+     */
+    void repin() {
+        meta.hold(services.events().pin());
+    }
+
+    /** The connection closed: the version it held is let go. */
+    void closed() {
+        meta.end();
     }
 
     /** The session as the policy and the log see it. */
