@@ -106,7 +106,7 @@ class LiveProcessTest {
             // q quits at once, with exit status 0, and gives the terminal back as it was (line editing and echo on)
             tmux("send-keys", "-t", session, "q");
             await().atMost(Duration.ofSeconds(10)).until(() -> capture(session).contains("modes: "));
-            assertThat(capture(session)).contains("top exited 0").contains("modes: icanon echo ");
+            assertThat(capture(session).lines().map(String::strip)).contains("top exited 0", "modes: icanon echo");
         } finally {
             new ProcessBuilder("tmux", "-L", SOCKET, "kill-session", "-t", session).start().waitFor(10, TimeUnit.SECONDS);
         }
