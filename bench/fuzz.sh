@@ -6,7 +6,7 @@
 #   bench/fuzz.sh --seconds 600       at most 10 minutes per target (stops at 10^7 executions or then;
 #                                     --runs -1 for no execution limit)
 #   bench/fuzz.sh --quick             what bin/test runs: every target for QUICK_SECONDS (default 3),
-#                                     one mvn run, one JVM per target (Jazzer fuzzes one test per JVM)
+#                                     one mvn run, one JVM per target (Jazzer fuzzes one test per JVM), two at once
 #
 # In `mvn test` the same classes only replay their corpus (src/test/resources/<package>/<Class>Inputs/<method>/)
 # without Jazzer's agent. A finding makes mvn fail; Jazzer writes the input as crash-<sha1> into that corpus
@@ -71,9 +71,11 @@ if [[ $QUICK -eq 1 ]]; then
     modules=$(printf '%s\n' "${TARGETS[@]}" | cut -d: -f1 | sort -u | paste -sd,)
     echo "bench/fuzz.sh: fuzzing ${#TARGETS[@]} targets for ${QUICK_SECONDS}s each" >&2
     fuzz_flags "$QUICK_SECONDS" -1
-    # maven.test.failure.ignore: a finding in one module must not skip the modules that depend on it
-    JAZZER_FUZZ=1 mvn -B test -pl "$modules" -am -Dgroups=jazzer -DreuseForks=false -DforkCount=1 \
-        -Dmaven.test.failure.ignore=true -Dsurefire.failIfNoSpecifiedTests=false "${FLAGS[@]}" \
+    # maven.test.failure.ignore: a finding in one module must not skip the modules that depend on it.
+    # Two targets fuzz at once (forkCount=2): a target's JVM spends more time starting with Jazzer's agent than
+    # fuzzing. No incremental recompilation: bin/test has just compiled every module (see bin/test).
+    JAZZER_FUZZ=1 mvn -B test -pl "$modules" -am -Dgroups=jazzer -DreuseForks=false -DforkCount=2 \
+        -Dmaven.compiler.useIncrementalCompilation=false -Dmaven.test.failure.ignore=true -Dsurefire.failIfNoSpecifiedTests=false "${FLAGS[@]}" \
         >"$OUT/quick.log" 2>&1 || { tail -40 "$OUT/quick.log"; echo "bench/fuzz.sh: mvn failed" >&2; exit 1; }
     if grep -qE 'FuzzTestFinding|Tests run: .*(Failures: [1-9]|Errors: [1-9])' "$OUT/quick.log"; then
         grep -E 'Tests run: .*(Failures: [1-9]|Errors: [1-9]).* -- in |FuzzTestFinding' "$OUT/quick.log" >&2

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -363,42 +366,70 @@ final class LiveCommands {
             PrintWriter out = out();
             Terminal terminal = Terminal.raw();
             Runtime.getRuntime().addShutdownHook(new Thread(terminal::restore));
+            // The refresh (two HTTP calls, each up to its timeout against a slow MTA) runs on a daemon thread; this
+            // thread only watches the keyboard, so q quits at once whatever the refresh is waiting for.
+            CompletableFuture<Integer> refreshed = new CompletableFuture<>();
+            Thread refresher = new Thread(() -> {
+                try {
+                    refreshed.complete(refresh(out, terminal));
+                } catch (Throwable e) {
+                    refreshed.completeExceptionally(e);
+                }
+            }, "top-refresh");
+            refresher.setDaemon(true);
+            refresher.start();
             try {
-                double[] last = null;
-                Instant lastAt = null;
-                while (true) {
-                    Answer summary = call("GET", "/api/admin/queue-summary/v1", null);
-                    Answer metrics = summary == null ? null : call("GET", "/metrics.json", null);
-                    if (summary == null || metrics == null) {
-                        return 1;
-                    }
-                    JsonNode m = JSON.readTree(metrics.body());
-                    double[] now = new double[KINDS.length];
-                    for (int i = 0; i < KINDS.length; i++) {
-                        now[i] = sum(m.path(KINDS[i]).path("value"));
-                    }
-                    Instant at = Instant.now();
-                    double[] rate = new double[KINDS.length];
-                    if (last != null) {
-                        double secs = Math.max(1e-3, Duration.between(lastAt, at).toNanos() / 1e9);
-                        for (int i = 0; i < KINDS.length; i++) {
-                            rate[i] = Math.max(0, now[i] - last[i]) / secs;
-                        }
-                    }
-                    last = now;
-                    lastAt = at;
-                    draw(out, JSON.readTree(summary.body()), m, now, rate, terminal.rows());
-                    if (terminal.waitForQuit(Duration.ofMillis((long) (interval * 1000)))) {
-                        return 0;
+                while (!terminal.quitPressed()) {
+                    try {
+                        return refreshed.get(50, TimeUnit.MILLISECONDS); // the MTA could not be reached: 1
+                    } catch (TimeoutException e) {
+                        // still refreshing: look at the keys again
+                    } catch (ExecutionException e) {
+                        throw e.getCause() instanceof Exception x ? x : e;
                     }
                 }
+                return 0;
             } finally {
-                terminal.restore();
+                terminal.restore(); // no drawing after this: the screen is the shell's again
+                refresher.interrupt();
             }
         }
 
-        private void draw(PrintWriter out, JsonNode summary, JsonNode metrics, double[] totals, double[] rate,
-                          int rows) {
+        /** Redraws every --update-interval until the MTA cannot be reached (1) or the terminal is restored. */
+        private int refresh(PrintWriter out, Terminal terminal) throws Exception {
+            double[] last = null;
+            Instant lastAt = null;
+            while (true) {
+                Answer summary = call("GET", "/api/admin/queue-summary/v1", null);
+                Answer metrics = summary == null ? null : call("GET", "/metrics.json", null);
+                if (summary == null || metrics == null) {
+                    return 1;
+                }
+                JsonNode m = JSON.readTree(metrics.body());
+                double[] now = new double[KINDS.length];
+                for (int i = 0; i < KINDS.length; i++) {
+                    now[i] = sum(m.path(KINDS[i]).path("value"));
+                }
+                Instant at = Instant.now();
+                double[] rate = new double[KINDS.length];
+                if (last != null) {
+                    double secs = Math.max(1e-3, Duration.between(lastAt, at).toNanos() / 1e9);
+                    for (int i = 0; i < KINDS.length; i++) {
+                        rate[i] = Math.max(0, now[i] - last[i]) / secs;
+                    }
+                }
+                last = now;
+                lastAt = at;
+                String screen = draw(JSON.readTree(summary.body()), m, now, rate, terminal.rows());
+                if (!terminal.write(out, screen)) {
+                    return 0; // quit meanwhile
+                }
+                Thread.sleep((long) (interval * 1000));
+            }
+        }
+
+        /** The screen: home, clear, the lines (one write so the screen does not flicker). */
+        private String draw(JsonNode summary, JsonNode metrics, double[] totals, double[] rate, int rows) {
             List<String> lines = new ArrayList<>();
             lines.add("sluice top  " + endpoint + "  " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS)
                     + "  (every " + interval + "s; q quits)");
@@ -440,9 +471,7 @@ final class LiveCommands {
                 pw.println("… and " + (ready.size() - room) + " more");
             }
             pw.flush();
-            // home, clear, draw: one write so the screen does not flicker
-            out.print("\u001b[H\u001b[2J" + buffer.toString().replace("\n", "\r\n"));
-            out.flush();
+            return "\u001b[H\u001b[2J" + buffer.toString().replace("\n", "\r\n");
         }
 
         /** A metric's value summed over its labels (KumoMTA's JSON: a number, {label: {v: n}}, or [{…, "@": n}]). */
@@ -468,25 +497,40 @@ final class LiveCommands {
 
     /**
      * The terminal in non-canonical mode (keys arrive without Enter, not echoed), through {@code stty} on
-     * {@code /dev/tty}; restored on exit. Without a terminal (output to a pipe), keys are not read.
+     * {@code /dev/tty}, whose keys are read from {@code /dev/tty} too (not from standard input, which may be
+     * elsewhere); restored on exit, after which nothing more is drawn. Without a terminal (output to a pipe), keys
+     * are not read.
      */
     static final class Terminal {
         private final String saved;
+        private final java.io.InputStream keys;
         private boolean restored;
 
-        private Terminal(String saved) {
+        private Terminal(String saved, java.io.InputStream keys) {
             this.saved = saved;
+            this.keys = keys;
         }
 
         static Terminal raw() {
-            if (System.console() == null || !new java.io.File("/dev/tty").canRead()) {
-                return new Terminal(null);
+            java.io.File tty = new java.io.File("/dev/tty");
+            if (System.console() == null || !tty.canRead()) {
+                return new Terminal(null, null);
             }
             String saved = stty("-g");
-            if (saved == null || stty("-icanon", "-echo", "min", "0", "time", "0") == null) {
-                return new Terminal(null);
+            if (saved == null) {
+                return new Terminal(null, null);
             }
-            return new Terminal(saved.strip());
+            java.io.InputStream keys;
+            try {
+                keys = new java.io.FileInputStream(tty);
+            } catch (java.io.IOException e) {
+                return new Terminal(null, null);
+            }
+            if (stty("-icanon", "-echo", "min", "0", "time", "0") == null) {
+                closeQuietly(keys);
+                return new Terminal(null, null);
+            }
+            return new Terminal(saved.strip(), keys);
         }
 
         int rows() {
@@ -499,33 +543,49 @@ final class LiveCommands {
             return 24;
         }
 
-        /** Waits up to {@code d}; true when q (or Q) was pressed meanwhile. */
-        boolean waitForQuit(Duration d) throws InterruptedException {
-            long end = System.nanoTime() + d.toNanos();
-            while (System.nanoTime() < end) {
-                if (saved != null) {
-                    try {
-                        while (System.in.available() > 0) {
-                            int c = System.in.read();
-                            if (c == 'q' || c == 'Q') {
-                                return true;
-                            }
-                        }
-                    } catch (java.io.IOException e) {
-                        return false;
+        /** True when q (or Q) was typed since the last look; never blocks. */
+        boolean quitPressed() {
+            if (keys == null) {
+                return false;
+            }
+            try {
+                while (keys.available() > 0) {
+                    int c = keys.read();
+                    if (c == 'q' || c == 'Q') {
+                        return true;
                     }
                 }
-                Thread.sleep(50);
+            } catch (java.io.IOException e) {
+                return false;
             }
             return false;
         }
 
+        /** Draws {@code screen} unless the terminal was restored meanwhile (then false: nothing is drawn). */
+        synchronized boolean write(PrintWriter out, String screen) {
+            if (restored) {
+                return false;
+            }
+            out.print(screen);
+            out.flush();
+            return true;
+        }
+
         synchronized void restore() {
             if (saved != null && !restored) {
-                restored = true;
                 stty(saved);
+                closeQuietly(keys);
                 System.out.print("\r\n");
                 System.out.flush();
+            }
+            restored = true;
+        }
+
+        private static void closeQuietly(java.io.InputStream in) {
+            try {
+                in.close();
+            } catch (java.io.IOException e) {
+                // the process ends
             }
         }
 

@@ -26,14 +26,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The spool's disk fills up and is grown again, without a restart: the spool is on a 20 MiB tmpfs the test mounts
+ * The spool's disk fills up and is grown again, without a restart: the spool is on a 10 MiB tmpfs the test mounts
  * (root only), with {@code min_free_space = 0} so that nothing but the failing write itself can stop ingress,
  * and the destination down, so that every message stays spooled. 10 KB messages go in until the MTA refuses one at MAIL FROM with 452 4.3.1; meanwhile liveness answers 503
  * and HTTP inject a 5xx. Then the tmpfs grows to 60 MiB: the MTA must accept again (RocksDB reopened after its
  * write error), and once the destination is up every message that got a 250 must reach it.
  */
 class MtaDiskFullTest {
-    private static final int MAX_MESSAGES = 4000; // 40 MB: twice the disk
+    private static final int MAX_MESSAGES = 4000; // 40 MB: four times the disk
     private static final int BODY = 10_000;
     private static final Duration WAIT = Duration.ofSeconds(120);
 
@@ -71,7 +71,7 @@ class MtaDiskFullTest {
     void aFullDiskRefusesAtMailFromAndAcceptsAgainOnceItGrowsWithoutLosingAnAcknowledgedMessage() throws Exception {
         assumeThat(System.getProperty("user.name")).as("mounting a tmpfs needs root").isEqualTo("root");
         Path disk = Files.createDirectories(dir.resolve("disk"));
-        assumeThat(sh("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", disk.toString())).isZero();
+        assumeThat(sh("mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", disk.toString())).isZero();
         SluiceProcess mta = null;
         try {
             int sinkPort = FreePorts.tcp(); // nothing listens there while the disk fills: every message stays spooled

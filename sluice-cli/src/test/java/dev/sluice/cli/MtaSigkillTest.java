@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Nothing acknowledged is lost: 8 client threads inject 4,000 messages (each with a unique X-Seq
+ * Nothing acknowledged is lost: 8 client threads inject 2,000 messages (each with a unique X-Seq
  * header) into {@code bin/sluice mta}; once half of them have their 250 the test SIGKILLs the MTA's
  * JVM. The sink is down during the first run (its port is closed, the queue retries after an hour), so
  * nothing leaves before the kill and every acknowledged message can only survive through the spool.
@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MtaSigkillTest {
     // -Dsigkill.messages=N for a quicker run; -Dsigkill.keep=DIR copies the spool and logs there to diagnose
-    private static final int MESSAGES = Integer.getInteger("sigkill.messages", 4_000);
+    private static final int MESSAGES = Integer.getInteger("sigkill.messages", 2_000);
     private static final int CLIENTS = 8;
     private static final int PER_CONNECTION = 100;
 

@@ -21,7 +21,12 @@ import java.util.Map;
 public record PeerSpec(String name, List<String> command, String host, int port, NetNamespace namespace,
                        Map<String, String> env, Path workDir, Readiness readiness, Duration timeout) {
 
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * A generous bound, not an expectation: a peer that exits before it is ready fails at once, but a JVM peer
+     * ({@code bin/sluice mta}) on a loaded 2-core machine, next to another test class's peers, has been seen to take
+     * over a minute to start.
+     */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(3);
 
     public PeerSpec {
         command = List.copyOf(command);

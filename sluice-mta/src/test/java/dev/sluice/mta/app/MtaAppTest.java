@@ -10,8 +10,10 @@ import dev.sluice.mta.log.RecordType;
 import dev.sluice.testkit.CommandTool;
 import dev.sluice.testkit.DumpedMessage;
 import dev.sluice.testkit.FreePorts;
+import dev.sluice.testkit.HeldForward;
 import dev.sluice.testkit.SmtpSink;
 import dev.sluice.testkit.ToolResult;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,12 +58,18 @@ class MtaAppTest extends MtaAppTestBase {
     @Test
     void recipientsOfOneTransactionLeaveInOneTransactionWithARecordEach() throws Exception {
         sink = SmtpSink.start();
-        app = MtaFixture.start(MtaFixture.policy(dir, sink.port(), "", ""));
+        // the connection to the sink is held before its greeting until all three messages are in dispatch: however
+        // loaded the machine, the first transaction cannot leave before its companions are waiting
+        try (HeldForward held = HeldForward.to(new InetSocketAddress("127.0.0.1", sink.port()))) {
+            app = MtaFixture.start(MtaFixture.policy(dir, held.port(), "", ""));
 
-        ToolResult r = swaks("a@example.test,b@example.test,c@example.test", "batch-1");
+            ToolResult r = swaks("a@example.test,b@example.test,c@example.test", "batch-1");
 
-        assertThat(r.ok()).as(r.describe()).isTrue();
-        await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 3);
+            assertThat(r.ok()).as(r.describe()).isTrue();
+            await().atMost(WAIT).until(() -> app.queues().inFlight() == 3);
+            held.release();
+            await().atMost(WAIT).until(() -> records(dir, RecordType.Delivery).size() == 3);
+        }
         List<DumpedMessage> got = sink.messages();
         assertThat(got).as("one transaction").hasSize(1);
         assertThat(got.getFirst().rcptTo()).hasSize(3);
