@@ -403,7 +403,8 @@ public final class MtaApp implements AutoCloseable {
         }
         for (HttpListenerConfig c : httpModule.listeners()) {
             var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
-            HttpIngress.install(server, injector, admission, liveness);
+            // large bodies and messages go to nameless files beside the spool, as ESMTP's DATA does
+            HttpIngress.install(server, injector, admission, liveness, spoolConfig.path().toAbsolutePath());
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues, admin, enumeration);
             AdminRoutes.install(server, admin);
