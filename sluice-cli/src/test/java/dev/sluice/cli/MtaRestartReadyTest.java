@@ -15,12 +15,7 @@ import dev.sluice.testkit.SluiceProcess;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +46,6 @@ class MtaRestartReadyTest {
 
     @TempDir
     Path dir;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     /** What the process had used when its listener answered: seconds from its start, and CPU seconds. */
     private record Ready(double wallSeconds, double cpuSeconds) {}
@@ -146,17 +139,6 @@ class MtaRestartReadyTest {
         return new Ready(uptime - startedAt, cpu);
     }
 
-    private long metric(SluiceProcess mta, String name) throws IOException, InterruptedException {
-        InetSocketAddress a = mta.httpListener();
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + "/metrics"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
-        for (String line : body.split("\n")) {
-            String[] f = line.split(" ");
-            if (f.length == 2 && f[0].equals(name)) return (long) Double.parseDouble(f[1]);
-        }
-        return -1;
-    }
-
     private static int indexOf(List<String> lines, String text) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).contains(text)) return i;
@@ -185,7 +167,7 @@ class MtaRestartReadyTest {
 
         // the checksums and the walk both ran after the listener opened, in the background
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> metric(mta, "spool_enumeration_done") == 1);
+                .until(() -> MtaBacklogMemoryTest.metric(mta, "spool_enumeration_done") == 1);
         List<String> lines = mta.lines();
         int listening = indexOf(lines, "esmtp listener on");
         int checked = indexOf(lines, "the checksums of every file hold");
@@ -194,7 +176,7 @@ class MtaRestartReadyTest {
         assertThat(checked).as("the spool's checksums are verified after the listener opened:%n%s",
                 String.join("\n", lines)).isGreaterThan(listening);
         assertThat(walked).as("every message is scheduled after the listener opened").isGreaterThan(listening);
-        assertThat(metric(mta, "spool_enumeration_found")).isEqualTo(MESSAGES);
+        assertThat(MtaBacklogMemoryTest.metric(mta, "spool_enumeration_found")).isEqualTo(MESSAGES);
         assertThat(loaded.cpuSeconds()).as("CPU time to the 220 on %d messages against an empty spool's", MESSAGES)
                 .isLessThan(2 * empty.cpuSeconds());
     }
