@@ -74,6 +74,8 @@ public final class RocksDbSpool implements Spool {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int REBUILD_BATCH = 1000;
+    /** Up to about this many messages the ids are read at open (a few milliseconds), beyond by the first walk. */
+    private static final long READ_IDS_AT_OPEN = 10_000;
 
     static {
         RocksDB.loadLibrary();
@@ -221,28 +223,32 @@ public final class RocksDbSpool implements Spool {
             LOG.info("spool {}: --salvage-spool found no damaged write-ahead log", config.name());
         }
         if (!ids.complete()) {
-            expectIds();
+            expectIds(recorded);
         }
         // the checksums of every file are verified before the first walk (verifyOnce), not here: that reads all of
         // the spool, and the listeners open after this
     }
 
-    /** An empty spool's ids are all known; otherwise RocksDB's estimate stands for them until the walk. */
-    private void expectIds() {
-        try (RocksIterator it = db.rocks().newIterator(db.meta())) {
-            it.seekToFirst();
-            if (!it.isValid()) {
-                ids.allFound();
-                return;
-            }
-        }
+    /**
+     * A small spool's ids are read now (bounded: at most {@link #READ_IDS_AT_OPEN}); a larger one's stand as an
+     * estimate until the walk: the smaller of RocksDB's key estimate (which counts every meta update of a key) and
+     * the commit mark's count (which misses the removals after the last acknowledging commit), both at least the truth.
+     */
+    private void expectIds(Optional<CommitMark.Mark> recorded) {
         long estimate;
         try {
             estimate = db.rocks().getLongProperty(db.meta(), "rocksdb.estimate-num-keys");
         } catch (RocksDBException e) {
-            estimate = 0;
+            estimate = Long.MAX_VALUE;
         }
-        ids.expect(estimate);
+        if (recorded.isPresent()) {
+            estimate = Math.min(estimate, recorded.get().messages());
+        }
+        if (estimate <= READ_IDS_AT_OPEN) {
+            loadIds();
+        } else {
+            ids.expect(estimate);
+        }
     }
 
     /** Whether the spool holds meta for {@code id} (asked for ids the walk has not reported yet). */

@@ -48,9 +48,9 @@ public interface Spool extends AutoCloseable, dev.sluice.mta.message.DataStore {
 
     /**
      * How many messages are in the spool now: those stored before it opened, plus committed stores, minus
-     * removals. RocksDB does not read its ids at open (that would grow with the spool before the listeners answer):
-     * until the first {@link #loadAll} has walked them all, its count includes RocksDB's estimate of the ones not
-     * walked yet.
+     * removals. RocksDB reads its ids at open only for a small spool (that would grow with the spool before the
+     * listeners answer): until the first {@link #loadAll} has walked a larger one, its count includes an estimate of
+     * the ones not walked yet (an overestimate: RocksDB's key estimate or the commit mark's count, the smaller).
      */
     long count();
 
