@@ -46,16 +46,17 @@ class MtaBacklogMemoryTest {
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private SluiceProcess mta(Path policy) {
         return peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString()).workDir(dir)
                 .env("JAVA_OPTS", "-Xmx64m").start());
     }
 
-    private long metric(SluiceProcess mta, String name) throws IOException, InterruptedException {
+    /** A gauge or counter without labels from the MTA's {@code /metrics}; -1 when it is not there. */
+    static long metric(SluiceProcess mta, String name) throws IOException, InterruptedException {
         InetSocketAddress a = mta.httpListener();
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + "/metrics"))
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + "/metrics"))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         for (String line : body.split("\n")) {
             String[] f = line.split(" ");

@@ -127,6 +127,90 @@ class MtaLargeIngressTest {
         assertThat(mta.awaitExit(Duration.ofMinutes(1))).isZero();
     }
 
+    /**
+     * The HTTP inject API bounded like DATA: {@code ingress.http.messages} (default 10) requests of 15 MB raw content
+     * each at the same time, to an MTA whose heap is capped at {@code ingress.http.heap} (default 256m). Each body goes
+     * to a file before it waits for its turn, one large request is parsed at a time, and its message is written to a
+     * file as it is generated: every request is answered with success and every message reaches the sink with the
+     * bytes sent. Before, each request held its body, the JSON tree, the template engine's and the line-end copies,
+     * the joined text and its bytes on the heap at once, and the MTA ended in an OutOfMemoryError.
+     */
+    @Test
+    void concurrentLargeHttpInjectsAreAcceptedAndDeliveredIntactInASmallHeap() throws Exception {
+        int messages = Integer.getInteger("ingress.http.messages", 10);
+        String heapCap = System.getProperty("ingress.http.heap", "256m");
+        String headers = FIRST_LINE + "\r\nTo: <rcpt@example.test>\r\nSubject: large\r\n"
+                + "Message-ID: <large@example.test>\r\n\r\n";
+        // 15 MB: the JSON parser takes strings of at most 20,000,000 characters (Jackson's StreamReadConstraints)
+        int sizeMb = Integer.getInteger("ingress.http.size.mb", 15);
+        byte[] body = body(sizeMb * 1_000_000);
+        MessageDigest common = MessageDigest.getInstance("SHA-256");
+        common.update(headers.getBytes(StandardCharsets.US_ASCII));
+        common.update(body);
+        // the JSON string of the content without its trailer: base64 lines need no escaping but their CRLFs
+        String escaped = (headers + new String(body, StandardCharsets.US_ASCII)).replace("\r", "\\r").replace("\n", "\\n");
+
+        int sinkPort = FreePorts.tcp(); // the MX is down while the messages arrive
+        Path policy = MtaTestPolicy.of(dir, sinkPort).httpListener(", request_body_limit = 64000000")
+                .queue("retry_interval = '2s', max_retry_interval = '2s',")
+                .path("connection_limit = 2,")
+                .write();
+        Path gcLog = dir.resolve("gc.log");
+        SluiceProcess mta = peers.add(SluiceProcess.builder().args("mta", "--policy", policy.toString())
+                .workDir(dir).env("SLUICE_MTA_HEAP", heapCap)
+                .env("JAVA_OPTS", "-XX:+ExitOnOutOfMemoryError -Xlog:gc:file=" + gcLog).start());
+        java.net.URI inject = java.net.URI.create("http://127.0.0.1:" + mta.httpListener().getPort() + "/api/inject/v1");
+
+        long started = System.nanoTime();
+        List<String> answers = new ArrayList<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> sent = new ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                int seq = i;
+                sent.add(clients.submit(() -> {
+                    String json = "{\"envelope_sender\": \"sender@example.test\", \"recipients\": [{\"email\":"
+                            + " \"rcpt@example.test\"}], \"content\": \"" + escaped + trailerLine(seq) + "\\r\\n\"}";
+                    var response = http.send(java.net.http.HttpRequest.newBuilder(inject)
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    return response.statusCode() + " " + response.body();
+                }));
+            }
+            for (Future<String> f : sent) {
+                try {
+                    answers.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    answers.add("no answer: " + e.getCause()); // e.g. the MTA died of an OutOfMemoryError
+                }
+            }
+        }
+        System.out.printf("MtaLargeIngressTest: %d x %d MB injected over HTTP in %d ms with -Xmx%s; %s%n", messages,
+                sizeMb, (System.nanoTime() - started) / 1_000_000, heapCap, heapAfterCollections(gcLog));
+        assertThat(mta.logText()).doesNotContain("OutOfMemoryError");
+        assertThat(answers).as("the answer to each inject").allMatch(a -> a.startsWith("200 ")
+                && a.contains("\"success_count\":1"));
+
+        try (DigestSink sink = new DigestSink(sinkPort)) {
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> sink.received.size() >= messages || !mta.isAlive());
+            assertThat(mta.logText()).doesNotContain("OutOfMemoryError");
+            assertThat(sink.received).hasSize(messages);
+            for (int i = 0; i < messages; i++) {
+                MessageDigest expected = (MessageDigest) common.clone();
+                byte[] trailer = trailer(i);
+                expected.update(trailer);
+                assertThat(sink.received.get(trailerLine(i)))
+                        .as("message %d as the sink got it", i)
+                        .isEqualTo(new Received(headers.length() + body.length + trailer.length,
+                                HexFormat.of().formatHex(expected.digest())));
+            }
+        }
+        mta.terminate();
+        assertThat(mta.awaitExit(Duration.ofMinutes(1))).isZero();
+    }
+
     /** Random base64 lines (no line starts with a dot, so no stuffing), {@code size} bytes or a little more. */
     private static byte[] body(int size) {
         Random random = new Random(42);

@@ -160,6 +160,9 @@ class MtaSpoolDamageTest {
 
         SmtpSink sink = peers.add(SmtpSink.builder().port(sinkPort).start());
         SluiceProcess third = MtaTestPolicy.start(peers, dir, policy(sinkPort, "retry_interval = '1s', max_retry_interval = '5s'"));
+        // the checksums are verified in the background once the listeners accept, before the spool's messages are
+        // scheduled: the quarantine is logged after "initialization complete"
+        third.awaitLine("message\\(s\\) quarantined, \\d+ readable message\\(s\\) kept", WAIT);
         List<String> quarantinedLines = third.lines().stream()
                 .filter(l -> l.matches(".*ERROR .*quarantined message [0-9a-f]{32} .*checksum mismatch.*")).toList();
         assertThat(quarantinedLines).isNotEmpty();

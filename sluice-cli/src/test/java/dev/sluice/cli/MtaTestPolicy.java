@@ -16,6 +16,7 @@ final class MtaTestPolicy {
     private final int sinkPort;
     private boolean flush;
     private boolean http;
+    private String httpFields = "";
     private String logHeaders = "";
     private String sourceFields;
     private String queueFields = "";
@@ -40,6 +41,13 @@ final class MtaTestPolicy {
 
     MtaTestPolicy httpListener() {
         this.http = true;
+        return this;
+    }
+
+    /** An HTTP listener with more start_http_listener fields, e.g. {@code , request_body_limit = 64000000}. */
+    MtaTestPolicy httpListener(String fields) {
+        this.http = true;
+        this.httpFields = fields;
         return this;
     }
 
@@ -89,7 +97,7 @@ final class MtaTestPolicy {
                 .append("', kind = 'RocksDB', flush = ").append(flush).append(spoolFields).append(" }\n")
                 .append("  kumo.configure_local_logs { log_dir = '").append(d).append("/logs'").append(logHeaders).append(" }\n")
                 .append("  kumo.start_esmtp_listener { listen = '127.0.0.1:0' }\n");
-        if (http) init.append("  kumo.start_http_listener { listen = '127.0.0.1:0' }\n");
+        if (http) init.append("  kumo.start_http_listener { listen = '127.0.0.1:0'").append(httpFields).append(" }\n");
         if (sourceFields != null) {
             init.append("  kumo.define_egress_source { name = 'ip-1', ").append(sourceFields).append(" }\n")
                     .append("  kumo.define_egress_pool { name = 'pool-1', entries = { { name = 'ip-1' } } }\n");

@@ -264,6 +264,8 @@ public final class MtaApp implements AutoCloseable {
         SpoolLock[] lock = new SpoolLock[1];
         lifecycle.start("spool lock", () -> lock[0] = SpoolLock.acquire(spoolConfig.path()), () -> lock[0].close());
         lifecycle.start("spool", () -> openSpool(spoolConfig, options), () -> spool.close());
+        // its writer thread (opening started none); the spool's close above stops it
+        lifecycle.start("spool writer", () -> spool.start(), Lifecycle.Step.NONE);
         if (options.dataDir().isPresent()) { // the bundled policy: say which directory this is, in full
             Path dataDir = options.dataDir().get();
             LOG.info("data directory {} ({}) holds {} message(s); --data-dir chooses another", dataDir,
@@ -404,7 +406,8 @@ public final class MtaApp implements AutoCloseable {
         }
         for (HttpListenerConfig c : httpModule.listeners()) {
             var server = new HttpServer(c).basicAuth(new PolicyBasicAuth(policy));
-            HttpIngress.install(server, injector, admission, liveness);
+            // large bodies and messages go to nameless files beside the spool, as ESMTP's DATA does
+            HttpIngress.install(server, injector, admission, liveness, spoolConfig.path().toAbsolutePath());
             MetricsRoutes.install(server, registry);
             QueueSummaryRoutes.install(server, queues, admin, enumeration);
             AdminRoutes.install(server, admin);

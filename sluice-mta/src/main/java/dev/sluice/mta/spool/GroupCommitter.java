@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
@@ -41,7 +40,18 @@ final class GroupCommitter implements AutoCloseable {
     /** How often a failed spool is retried (reopened) while it refuses writes. */
     static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
-    private record Pending(List<SpoolOp> ops, CompletableFuture<Void> done) {}
+    /** Work for the writer thread alone, between two batches (no write runs meanwhile). */
+    @FunctionalInterface
+    interface Exclusive {
+        void run() throws Exception;
+    }
+
+    /** Writes to commit, or (with {@code exclusive}) work to run alone. */
+    private record Pending(List<SpoolOp> ops, CompletableFuture<Void> done, Exclusive exclusive) {
+        Pending(List<SpoolOp> ops, CompletableFuture<Void> done) {
+            this(ops, done, null);
+        }
+    }
 
     private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
 
@@ -50,10 +60,11 @@ final class GroupCommitter implements AutoCloseable {
     private final BatchWriter writer;
     private final Syncer syncer;
     private final SpoolMetrics metrics;
-    private final Set<MessageId> ids;
+    private final SpoolIds ids;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Object lock = new Object();
     private final Thread thread;
+    private boolean started; // guarded by lock
     private boolean closed;
     private volatile String problem; // the last write's error while the store refuses writes, else null
     private long lastRecovery;
@@ -63,7 +74,7 @@ final class GroupCommitter implements AutoCloseable {
      * @param ids the ids in the spool; this thread adds and removes ids once their commit succeeded
      */
     GroupCommitter(String name, boolean flush, BatchWriter writer, Syncer syncer, SpoolMetrics metrics,
-                   Set<MessageId> ids) {
+                   SpoolIds ids) {
         this.name = name;
         this.flush = flush;
         this.writer = writer;
@@ -71,6 +82,16 @@ final class GroupCommitter implements AutoCloseable {
         this.metrics = metrics;
         this.ids = ids;
         this.thread = Thread.ofPlatform().name("spool-writer-" + name).daemon(true).unstarted(this::run);
+    }
+
+    /** Starts the writer thread; what was submitted before waits for it. Later calls do nothing. */
+    void start() {
+        synchronized (lock) {
+            if (started || closed) {
+                return;
+            }
+            started = true;
+        }
         thread.start();
     }
 
@@ -107,11 +128,33 @@ final class GroupCommitter implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Runs {@code work} on the writer thread once the writes submitted before it are committed and before any
+     * submitted after it: the store may be replaced meanwhile (RocksDB's quarantine of damaged files).
+     */
+    CompletableFuture<Void> exclusive(Exclusive work) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("spool " + name + " is closed"));
+                return done;
+            }
+            queue.add(new Pending(List.of(), done, work));
+        }
+        return done;
+    }
+
     private void run() {
         List<Pending> batch = new ArrayList<>();
         boolean stop = false;
+        Pending held = null; // exclusive work met while batching: it runs once the batch before it is committed
         while (!stop) {
             batch.clear();
+            if (held != null) {
+                runExclusive(held);
+                held = null;
+                continue;
+            }
             try {
                 if (problem == null) {
                     batch.add(queue.take());
@@ -131,6 +174,11 @@ final class GroupCommitter implements AutoCloseable {
             int ops = 0;
             Pending next = batch.getFirst();
             while (true) {
+                if (next.exclusive() != null) {
+                    batch.removeLast();
+                    held = next;
+                    break;
+                }
                 if (next == STOP) {
                     batch.removeLast();
                     stop = true;
@@ -150,6 +198,15 @@ final class GroupCommitter implements AutoCloseable {
             }
         }
         failRemaining();
+    }
+
+    private void runExclusive(Pending p) {
+        try {
+            p.exclusive().run();
+            p.done().complete(null);
+        } catch (Throwable e) {
+            p.done().completeExceptionally(e);
+        }
     }
 
     private void commit(List<Pending> batch) {
@@ -208,9 +265,9 @@ final class GroupCommitter implements AutoCloseable {
         }
         live.forEach((id, present) -> {
             if (present) {
-                ids.add(id);
+                ids.stored(id);
             } else {
-                ids.remove(id);
+                ids.removed(id);
             }
         });
         for (Pending p : batch) {
@@ -255,6 +312,10 @@ final class GroupCommitter implements AutoCloseable {
                 return;
             }
             closed = true;
+            if (!started) { // never started: nothing was written, and nothing submitted will be
+                failRemaining();
+                return;
+            }
             queue.add(STOP);
         }
         try {

@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +46,7 @@ public final class LocalDiskSpool implements Spool {
     private final SpoolMetrics metrics;
     private final Path dataDir;
     private final Path metaDir;
-    private final Set<MessageId> ids = ConcurrentHashMap.newKeySet();
+    private final SpoolIds ids = SpoolIds.listed(); // the directory is listed at open
     private final GroupCommitter committer;
     private final ExecutorService fsyncPool = Executors.newFixedThreadPool(FSYNC_THREADS,
             Thread.ofPlatform().name("spool-fsync-", 0).daemon(true).factory());
@@ -62,6 +61,7 @@ public final class LocalDiskSpool implements Spool {
         this.dataDir = Files.createDirectories(config.path().resolve("data"));
         this.metaDir = Files.createDirectories(config.path().resolve("meta"));
         cleanUp();
+        ids.allFound();
         this.committer = new GroupCommitter(config.name(), config.flush(), this::write, syncer, metrics, ids);
         LOG.info("spool {}: LocalDisk at {} (flush = {}), {} messages", config.name(), config.path(),
                 config.flush(), ids.size());
@@ -77,7 +77,7 @@ public final class LocalDiskSpool implements Spool {
                     Files.deleteIfExists(f);
                 } else if (parse(n) != null) {
                     metaNames.add(n);
-                    ids.add(parse(n));
+                    ids.found(parse(n));
                 }
             }
         }
@@ -288,6 +288,11 @@ public final class LocalDiskSpool implements Spool {
     @Override
     public long count() {
         return ids.size();
+    }
+
+    @Override
+    public void start() {
+        committer.start();
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -75,6 +74,8 @@ public final class RocksDbSpool implements Spool {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int REBUILD_BATCH = 1000;
+    /** Up to about this many messages the ids are read at open (a few milliseconds), beyond by the first walk. */
+    private static final long READ_IDS_AT_OPEN = 10_000;
 
     static {
         RocksDB.loadLibrary();
@@ -88,7 +89,8 @@ public final class RocksDbSpool implements Spool {
     private final List<ColumnFamilyDescriptor> descriptors;
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
     private final WriteOptions plainWrite = new WriteOptions().setSync(false);
-    private final Set<MessageId> ids = ConcurrentHashMap.newKeySet();
+    // the ids stored before the open are reported by the first walk (loadAll), not read at open
+    private final SpoolIds ids = SpoolIds.walked(this::holds);
     // the writer thread's buffers for data written from a received file (RocksDB takes direct buffers only)
     private final ByteBuffer directKey = ByteBuffer.allocateDirect(16);
     private ByteBuffer directValue;
@@ -103,6 +105,9 @@ public final class RocksDbSpool implements Spool {
     private static final long REOPEN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private CommitMark mark;
     private boolean markFailureLogged;
+    private final Object verifyLock = new Object();
+    private boolean verified; // guarded by verifyLock: the checksums were checked (before the first walk)
+    private volatile String rebuilding; // while damaged files are quarantined: why ingress must wait
 
     /** One open database with its column family handles and options. */
     private record Db(RocksDB rocks, DBOptions options, List<ColumnFamilyHandle> handles) {
@@ -145,6 +150,7 @@ public final class RocksDbSpool implements Spool {
             throw e;
         }
         metrics.quarantined.labelValues(config.name()).set(Quarantine.read(config.path()).size());
+        // the writer thread starts in start(), a step of the MTA's lifecycle
         committer = new GroupCommitter(config.name(), config.flush(), new GroupCommitter.BatchWriter() {
             @Override
             public void write(List<SpoolOp> ops, boolean sync) throws Exception {
@@ -156,8 +162,8 @@ public final class RocksDbSpool implements Spool {
                 reopen();
             }
         }, syncer, metrics, ids);
-        LOG.info("spool {}: RocksDB at {} (flush = {}), {} messages", config.name(), config.path(),
-                config.flush(), ids.size());
+        LOG.info("spool {}: RocksDB at {} (flush = {}), {}{} messages", config.name(), config.path(),
+                config.flush(), ids.complete() ? "" : "about ", ids.size());
     }
 
     /** Opens the database, checks it against the commit mark and its checksums, salvaging as asked. */
@@ -191,7 +197,6 @@ public final class RocksDbSpool implements Spool {
                         + again.getMessage(), again);
             }
         }
-        loadIds();
         long sequence = db.rocks().getLatestSequenceNumber();
         String lost = null;
         if (recorded.isPresent() && sequence < recorded.get().sequence()) {
@@ -201,6 +206,7 @@ public final class RocksDbSpool implements Spool {
             lost = "the write-ahead log is damaged (" + walDamage + "); its corrupted records were skipped";
         }
         if (lost != null) {
+            loadIds(); // the damage report counts what is readable (rare: the cost of a full walk is fine here)
             String counts = recorded.map(m -> "; the last acknowledging commit left " + m.messages()
                     + " message(s), " + ids.size() + " are readable now: "
                     + Math.max(0, m.messages() - ids.size()) + " acknowledged message(s) lost").orElse(
@@ -216,7 +222,46 @@ public final class RocksDbSpool implements Spool {
             deleteCopy(salvage);
             LOG.info("spool {}: --salvage-spool found no damaged write-ahead log", config.name());
         }
-        verifyOrQuarantine(now);
+        if (!ids.complete()) {
+            expectIds(recorded);
+        }
+        // the checksums of every file are verified before the first walk (verifyOnce), not here: that reads all of
+        // the spool, and the listeners open after this
+    }
+
+    /**
+     * A small spool's ids are read now (bounded: at most {@link #READ_IDS_AT_OPEN}); a larger one's stand as an
+     * estimate until the walk: the smaller of RocksDB's key estimate (which counts every meta update of a key) and
+     * the commit mark's count (which misses the removals after the last acknowledging commit), both at least the truth.
+     */
+    private void expectIds(Optional<CommitMark.Mark> recorded) {
+        long estimate;
+        try {
+            estimate = db.rocks().getLongProperty(db.meta(), "rocksdb.estimate-num-keys");
+        } catch (RocksDBException e) {
+            estimate = Long.MAX_VALUE;
+        }
+        if (recorded.isPresent()) {
+            estimate = Math.min(estimate, recorded.get().messages());
+        }
+        if (estimate <= READ_IDS_AT_OPEN) {
+            loadIds();
+        } else {
+            ids.expect(estimate);
+        }
+    }
+
+    /** Whether the spool holds meta for {@code id} (asked for ids the walk has not reported yet). */
+    private boolean holds(MessageId id) {
+        dbLock.readLock().lock();
+        try {
+            Db d = db;
+            return d == null || d.rocks().get(d.meta(), id.toBytes()) != null;
+        } catch (RocksDBException e) {
+            return true; // an update of a message that may be there is kept
+        } finally {
+            dbLock.readLock().unlock();
+        }
     }
 
     private Db open(WALRecoveryMode mode) throws RocksDBException {
@@ -235,13 +280,15 @@ public final class RocksDbSpool implements Spool {
         return e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
     }
 
+    /** Reads every id now (after damage: the report counts them, or the spool was rebuilt). */
     private void loadIds() {
         ids.clear();
         try (RocksIterator it = db.rocks().newIterator(db.meta())) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                ids.add(MessageId.fromBytes(it.key()));
+                ids.found(MessageId.fromBytes(it.key()));
             }
         }
+        ids.allFound();
     }
 
     private Path salvageDir(Instant now) {
@@ -275,17 +322,52 @@ public final class RocksDbSpool implements Spool {
      * database that replaces the spool, lists the unreadable ones in the {@link Quarantine} and moves the damaged
      * database aside.
      */
-    private void verifyOrQuarantine(Instant now) throws IOException {
-        try {
-            db.rocks().verifyChecksum();
-            return;
-        } catch (RocksDBException e) {
-            if (!corruption(e)) {
-                throw new IOException("spool " + config.name() + ": verifying checksums failed: " + e.getMessage(), e);
+    private void verifyOnce() throws IOException {
+        synchronized (verifyLock) {
+            if (verified) {
+                return;
             }
-            LOG.error("spool {} at {}: damaged ({}); quarantining the messages that cannot be read",
-                    config.name(), config.path(), e.getMessage());
+            long t0 = System.nanoTime();
+            String damage;
+            dbLock.readLock().lock();
+            try {
+                awaitOpen().rocks().verifyChecksum();
+                damage = null;
+            } catch (RocksDBException e) {
+                if (!corruption(e)) {
+                    throw new IOException("spool " + config.name() + ": verifying checksums failed: " + e.getMessage(),
+                            e);
+                }
+                damage = e.getMessage();
+            } finally {
+                dbLock.readLock().unlock();
+            }
+            if (damage == null) {
+                LOG.info("spool {}: the checksums of every file hold ({} ms)", config.name(),
+                        (System.nanoTime() - t0) / 1_000_000);
+            } else {
+                LOG.error("spool {} at {}: damaged ({}); quarantining the messages that cannot be read",
+                        config.name(), config.path(), damage);
+                rebuilding = "spool " + config.name() + ": quarantining damaged files, new messages wait";
+                try {
+                    // on the writer thread, between two commits: nothing is written to the spool meanwhile
+                    committer.exclusive(() -> quarantine(Instant.now())).get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("spool " + config.name() + ": interrupted while quarantining", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io
+                            : new IOException("spool " + config.name() + ": quarantine failed: " + e.getCause(), e);
+                } finally {
+                    rebuilding = null;
+                }
+            }
+            verified = true;
         }
+    }
+
+    /** On the writer thread: copies the readable messages into a fresh database, which takes the spool's place. */
+    private void quarantine(Instant now) throws IOException {
         Path abs = config.path().toAbsolutePath();
         Path salvage = salvageDir(now).resolve(abs.getFileName().toString());
         Files.createDirectories(salvage.getParent());
@@ -310,24 +392,33 @@ public final class RocksDbSpool implements Spool {
         if (Files.exists(list)) {
             Files.copy(list, fresh.resolve(Quarantine.FILE));
         }
-        db.close();
-        db = null;
-        moveDir(abs, salvage);
-        moveDir(fresh, abs);
-        Files.deleteIfExists(fresh);
-        Quarantine.append(abs, bad);
+        dbLock.writeLock().lock(); // readers wait for the swap (awaitOpen)
+        try {
+            db.close();
+            db = null;
+            moveDir(abs, salvage);
+            moveDir(fresh, abs);
+            Files.deleteIfExists(fresh);
+            Quarantine.append(abs, bad);
+            try {
+                db = open(WALRecoveryMode.TolerateCorruptedTailRecords);
+            } catch (RocksDBException e) {
+                throw new IOException("spool " + config.name() + ": cannot open the rebuilt spool: " + e.getMessage(),
+                        e);
+            }
+            loadIds();
+            // the rebuilt database counts its sequence numbers afresh: the mark must not claim more than it has
+            mark.write(db.rocks().getLatestSequenceNumber(), ids.size());
+        } finally {
+            dbLock.writeLock().unlock();
+        }
+        metrics.quarantined.labelValues(config.name()).set(Quarantine.read(abs).size());
         for (Quarantine.Entry q : bad) {
             LOG.error("spool {}: quarantined message {} ({} -> {}): {}; not delivered, the damaged spool is kept in {}",
                     config.name(), q.id(), q.sender(), q.recipient(), q.reason(), salvage);
         }
         LOG.error("spool {}: {} message(s) quarantined, {} readable message(s) kept; list: sluice spool quarantine"
                 + " --spool {}", config.name(), bad.size(), kept, abs);
-        try {
-            db = open(WALRecoveryMode.TolerateCorruptedTailRecords);
-        } catch (RocksDBException e) {
-            throw new IOException("spool " + config.name() + ": cannot open the rebuilt spool: " + e.getMessage(), e);
-        }
-        loadIds();
     }
 
     private Db openAt(Path dir) throws RocksDBException {
@@ -525,7 +616,7 @@ public final class RocksDbSpool implements Spool {
         }
         long n = ids.size();
         for (var e : change.entrySet()) {
-            boolean before = ids.contains(e.getKey());
+            boolean before = ids.known(e.getKey()); // no read of the store: the mark's count may be an estimate
             n += (e.getValue() ? 1 : 0) - (before ? 1 : 0);
         }
         return n;
@@ -550,7 +641,13 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public Optional<String> writeProblem() {
-        return committer.problem();
+        String r = rebuilding;
+        return r != null ? Optional.of(r) : committer.problem();
+    }
+
+    @Override
+    public void start() {
+        committer.start();
     }
 
     @Override
@@ -570,6 +667,7 @@ public final class RocksDbSpool implements Spool {
 
     @Override
     public void loadAll(Consumer<Message> sink) throws IOException {
+        verifyOnce();
         dbLock.readLock().lock();
         try {
             loadAll(awaitOpen(), sink);
@@ -584,6 +682,7 @@ public final class RocksDbSpool implements Spool {
         try (RocksIterator it = d.rocks().newIterator(d.meta())) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 MessageId id = MessageId.fromBytes(it.key());
+                ids.found(id); // before the message is scheduled, so that its removal finds it
                 Message m;
                 try {
                     m = MetaCodec.decodeShrunk(id, it.value(), this);
@@ -599,6 +698,7 @@ public final class RocksDbSpool implements Spool {
             } catch (RocksDBException e) {
                 throw new IOException("spool " + config.name() + ": reading failed", e);
             }
+            ids.allFound(); // a complete walk: every id stored before the open has been reported
         }
     }
 

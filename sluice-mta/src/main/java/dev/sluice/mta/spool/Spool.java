@@ -36,7 +36,9 @@ public interface Spool extends AutoCloseable, dev.sluice.mta.message.DataStore {
      * reads it from this spool when asked), oldest id first. Meant for start-up; it may run while ingress
      * writes (RocksDB reads a snapshot taken when it starts; LocalDisk may also find messages stored meanwhile,
      * which the caller tells apart by their id's time). A message whose meta cannot be read is logged and
-     * skipped.
+     * skipped. RocksDB verifies its files' checksums before the first walk (not at open, so that the listeners
+     * answer at once whatever the spool holds) and quarantines damaged messages as the open used to: {@link #start}
+     * must have been called.
      */
     void loadAll(Consumer<Message> sink) throws IOException;
 
@@ -44,8 +46,19 @@ public interface Spool extends AutoCloseable, dev.sluice.mta.message.DataStore {
     @Override
     byte[] readData(MessageId id) throws IOException;
 
-    /** How many messages are in the spool now (found at open, plus committed stores, minus removals). */
+    /**
+     * How many messages are in the spool now: those stored before it opened, plus committed stores, minus
+     * removals. RocksDB reads its ids at open only for a small spool (that would grow with the spool before the
+     * listeners answer): until the first {@link #loadAll} has walked a larger one, its count includes an estimate of
+     * the ones not walked yet (an overestimate: RocksDB's key estimate or the commit mark's count, the smaller).
+     */
     long count();
+
+    /**
+     * Starts the writer thread (a step of the MTA's lifecycle: no thread starts when a spool is opened). Writes
+     * submitted before wait for it.
+     */
+    void start();
 
     /**
      * Why the spool refuses writes now: its last write failed (e.g. the disk was full) and it has not recovered

@@ -29,7 +29,7 @@ class MtaLifecycleTest extends MtaAppTestBase {
         List<String> reversed = new ArrayList<>(starts);
         java.util.Collections.reverse(reversed);
         assertThat(named(history, "stop")).isEqualTo(reversed);
-        assertThat(starts).containsSubsequence("policy", "spool", "log hooks", "log writers", "queues and dispatch",
+        assertThat(starts).containsSubsequence("policy", "spool", "spool writer", "log hooks", "log writers", "queues and dispatch",
                 "admin", "scheduling", "listeners", "spool enumeration", "policy background");
         // ingress drains before the queues stop, and both before the logs and the spool close
         assertThat(history).containsSubsequence("stop listeners", "stop shutdown event", "stop scheduling",

@@ -91,6 +91,9 @@ class PolicyInjectorTest {
         }
 
         @Override
+        public void start() {}
+
+        @Override
         public SpoolConfig config() {
             return null;
         }

@@ -148,6 +148,44 @@ class LuaMessageTest {
         assertThat(m.data()).isEqualTo(expected);
     }
 
+    /**
+     * {@code msg:get_data()} on a spooled message (data in the spool) or a large received one (data in its file)
+     * reads the data for that call and keeps nothing: the message holds no copy afterwards, and a second call reads
+     * it again. A policy that calls it on every message pays per call, not per queued message.
+     */
+    @Test
+    void getDataReadsForTheCallAndKeepsNoCopyOnTheMessage() throws Exception {
+        byte[] data = ("Subject: s\r\n\r\n" + "body line\r\n".repeat(50_000)).getBytes(StandardCharsets.US_ASCII);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        MessageId id = MessageId.next(Instant.now());
+        Message spooled = Message.spooled(id, "from@example.com", "to@example.net",
+                "{}".getBytes(StandardCharsets.UTF_8), data.length, 0, new dev.sluice.mta.message.DataStore() {
+                    @Override
+                    public byte[] readData(MessageId which) {
+                        reads.incrementAndGet();
+                        return data.clone();
+                    }
+
+                    @Override
+                    public byte[] readMeta(MessageId which) {
+                        return "{}".getBytes(StandardCharsets.UTF_8);
+                    }
+                });
+        Object length = run(spooled, "return #msg:get_data() + #msg:get_data()");
+        assertThat(length).isEqualTo(2L * data.length);
+        assertThat(reads).as("one spool read per call, none kept").hasValue(2);
+        assertThat(spooled.dataInMemory()).isFalse();
+
+        var file = dev.sluice.mta.message.SpillFile.create(dir);
+        file.append(data, 0, data.length);
+        Message received = new Message(MessageId.next(Instant.now()), "from@example.com", "to@example.net", Map.of(),
+                file.finish());
+        assertThat(run(received, "return #msg:get_data()")).isEqualTo((long) data.length);
+        assertThat(received.dataInMemory()).as("the data stays in its file").isFalse();
+        assertThat(received.spilled()).isNotNull();
+        file.close();
+    }
+
     @Test
     void headerOnlyMessageGetsItsSeparatorWhenEdited() throws Exception {
         Message m = message("Subject: s".getBytes(StandardCharsets.UTF_8));

@@ -9,7 +9,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +46,8 @@ class GroupCommitterRecoveryTest {
             }
         };
         try (GroupCommitter committer = new GroupCommitter("data", false, store, Syncer.DIRECT,
-                new SpoolMetrics(new PrometheusRegistry()), ConcurrentHashMap.newKeySet())) {
+                new SpoolMetrics(new PrometheusRegistry()), SpoolIds.listed())) {
+            committer.start();
             assertThat(committer.problem()).isEmpty();
             assertThatThrownBy(() -> committer.submit(List.of(new SpoolOp.Remove(new MessageId(1, 1)))).get())
                     .isInstanceOf(ExecutionException.class).hasMessageContaining("No space left");

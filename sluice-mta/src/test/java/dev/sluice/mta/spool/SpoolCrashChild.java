@@ -17,6 +17,7 @@ public final class SpoolCrashChild {
         int n = Integer.parseInt(args[2]);
         Spool spool = Spools.open(SpoolConfig.of("data", path, kind, false),
                 new SpoolMetrics(new PrometheusRegistry()));
+        spool.start();
         System.out.println("OPEN");
         System.out.flush();
         Semaphore inFlight = new Semaphore(64);

@@ -62,6 +62,7 @@ class SpoolCrashTest {
         Map<MessageId, Message> found = new HashMap<>();
         try (Spool spool = Spools.open(SpoolConfig.of("data", spoolDir, kind, false),
                 new SpoolMetrics(new PrometheusRegistry()))) {
+            spool.start();
             spool.loadAll(m -> found.put(m.id(), m));
             assertThat(spool.count()).isEqualTo(found.size());
             assertThat(found.keySet()).containsAll(acked);

@@ -48,7 +48,9 @@ class SpoolDamageTest {
     }
 
     private Spool open(Path spoolDir, SpoolRecovery recovery) throws IOException {
-        return Spools.open(SpoolConfig.of("data", spoolDir, SpoolConfig.Kind.ROCKSDB, false), metrics, recovery);
+        Spool spool = Spools.open(SpoolConfig.of("data", spoolDir, SpoolConfig.Kind.ROCKSDB, false), metrics, recovery);
+        spool.start();
+        return spool;
     }
 
     /** Stores MESSAGES one commit each and returns a copy of the spool taken while it was open (a SIGKILL). */

@@ -29,6 +29,7 @@ class SpoolDurabilityOrderTest {
         HeldSyncer syncer = new HeldSyncer();
         try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer);
              HeldSyncer.Release release = syncer::release) { // on failure too, or close() would wait forever
+            spool.start();
             CompletableFuture<Void> stored = spool.store(List.of(TestMessages.message(1)));
             assertThat(syncer.entered.await(60, TimeUnit.SECONDS)).isTrue(); // the writer is at the sync now
             assertThat(stored).isNotDone();
@@ -52,6 +53,7 @@ class SpoolDurabilityOrderTest {
         List<Message> messages = IntStream.range(0, n).mapToObj(TestMessages::message).toList();
         try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics, syncer);
              HeldSyncer.Release release = syncer::release) {
+            spool.start();
             List<CompletableFuture<Void>> futures = new ArrayList<>();
             futures.add(spool.store(List.of(messages.getFirst())));
             assertThat(syncer.entered.await(60, TimeUnit.SECONDS)).isTrue();
@@ -81,6 +83,7 @@ class SpoolDurabilityOrderTest {
     void concurrentStoresNeedFewerSyncsThanMessages(SpoolConfig.Kind kind) throws Exception {
         int n = 2000;
         try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, true), metrics)) {
+            spool.start();
             List<CompletableFuture<Void>> futures = IntStream.range(0, n).parallel()
                     .mapToObj(i -> spool.store(List.of(TestMessages.message(i)))).toList();
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();

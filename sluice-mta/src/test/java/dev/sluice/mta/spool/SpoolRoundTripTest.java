@@ -24,7 +24,9 @@ class SpoolRoundTripTest {
     private final SpoolMetrics metrics = new SpoolMetrics(new PrometheusRegistry());
 
     private Spool open(SpoolConfig.Kind kind, boolean flush) throws Exception {
-        return Spools.open(SpoolConfig.of("data", dir.resolve("spool"), kind, flush), metrics);
+        Spool spool = Spools.open(SpoolConfig.of("data", dir.resolve("spool"), kind, flush), metrics);
+        spool.start();
+        return spool;
     }
 
     private static List<Message> load(Spool spool) throws Exception {

@@ -28,6 +28,7 @@ public final class SpoolThroughputMain {
         boolean flush = Boolean.parseBoolean(args[5]);
         SpoolMetrics metrics = new SpoolMetrics(new PrometheusRegistry());
         try (Spool spool = Spools.open(SpoolConfig.of("data", dir, kind, flush), metrics)) {
+            spool.start();
             long start = System.nanoTime();
             CompletableFuture<?>[] all = new CompletableFuture<?>[n];
             for (int i = 0; i < n; i++) {

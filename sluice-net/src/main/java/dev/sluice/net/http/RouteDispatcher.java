@@ -184,12 +184,15 @@ final class RouteDispatcher extends SimpleChannelInboundHandler<FullHttpRequest>
         } catch (Exception e) {
             answer = CompletableFuture.failedFuture(e);
         }
+        // the answer's callback names the request, not holds it: its body may be large and the handler done with it
+        String method = call.method();
+        String path = call.path();
         answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
             HttpResponse out = response;
             if (error != null || response == null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                log.warn("http {} {} failed", call.method(), call.path(), cause);
+                log.warn("http {} {} failed", method, path, cause);
                 out = HttpResponse.text(500, "internal error\n");
             }
             write(ctx, version, keepAlive, out, Map.of());

@@ -36,21 +36,30 @@ public final class HttpIngress {
 
     /** @param liveness what {@code /api/check-liveness/v1} reports; include {@code admission} in it */
     public static void install(HttpServer server, Injector injector, Admission admission, Admission liveness) {
-        install(server, injector, admission, liveness, GENERATORS, Clock.systemUTC());
+        install(server, injector, admission, liveness, GENERATORS, Clock.systemUTC(), null);
+    }
+
+    /**
+     * @param spillDirectory where a large request body and large generated messages are written instead of being kept
+     *                       on the heap (files without a name, as ESMTP's DATA); null keeps them on the heap
+     */
+    public static void install(HttpServer server, Injector injector, Admission admission, Admission liveness,
+                               java.nio.file.Path spillDirectory) {
+        install(server, injector, admission, liveness, GENERATORS, Clock.systemUTC(), spillDirectory);
     }
 
     static void install(HttpServer server, Injector injector, Admission admission, Executor executor, Clock clock) {
-        install(server, injector, admission, admission, executor, clock);
+        install(server, injector, admission, admission, executor, clock, null);
     }
 
     static void install(HttpServer server, Injector injector, Admission admission, Admission liveness,
-                        Executor executor, Clock clock) {
+                        Executor executor, Clock clock, java.nio.file.Path spillDirectory) {
         Objects.requireNonNull(injector, "injector");
         Objects.requireNonNull(admission, "admission");
         Objects.requireNonNull(liveness, "liveness");
         executor.execute(Templates.Jinja::warmUp);
         server.route("POST", INJECT_PATH, HttpServer.Access.TRUSTED, new JsonOnly(new InjectHandler(injector,
-                admission, server::boundAddress, server.config().hostname(), executor, clock)));
+                admission, server::boundAddress, server.config().hostname(), executor, clock, spillDirectory)));
         server.get(LIVENESS_PATH, HttpServer.Access.TRUSTED, request -> liveness.refuseReason()
                 .map(reason -> HttpResponse.text(503, reason + "\n"))
                 .orElseGet(() -> HttpResponse.text(200, "OK\n")));

@@ -11,7 +11,12 @@ import dev.sluice.mta.message.MessageId;
 import dev.sluice.net.http.HttpHandler;
 import dev.sluice.net.http.HttpRequest;
 import dev.sluice.net.http.HttpResponse;
+import dev.sluice.mta.message.SpillFile;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * {@code POST /api/inject/v1}: parses the request, generates one message per recipient, hands each to the
  * {@link Injector} on its own and answers once every one is settled. Generation runs on {@code executor}, never
  * on the event loop.
+ *
+ * <p>Large requests are bounded like ESMTP's DATA: a body over {@link #LARGE_BODY} is written to a file without a name
+ * in the spill directory at once (its array let go of), then parsed from there, one large request at a time per
+ * listener, so that waiting requests hold no heap; a generated message over {@link #SPILL_AT} is written into such a
+ * file as it is encoded (never one array) and the spool copies it from there; every file is closed once its message
+ * is spooled or refused, before the answer.
  */
 final class InjectHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(InjectHandler.class);
@@ -40,15 +51,24 @@ final class InjectHandler implements HttpHandler {
     private final String hostname;
     private final Executor executor;
     private final Clock clock;
+    private final java.nio.file.Path spillDirectory; // null: everything on the heap
+    /** One large request parsed and generated at a time: its JSON tree and content are the heap it costs. */
+    private final java.util.concurrent.Semaphore largeAtOnce = new java.util.concurrent.Semaphore(1, true);
+
+    /** A body larger than this is written to a file before it waits for its turn to be parsed. */
+    static final int LARGE_BODY = 1 << 20;
+    /** A generated message longer than this (in chars) is written to a file, as ESMTP's DATA past 256 KiB. */
+    static final int SPILL_AT = 256 * 1024;
 
     InjectHandler(Injector injector, Admission admission, Supplier<InetSocketAddress> localAddress, String hostname,
-                  Executor executor, Clock clock) {
+                  Executor executor, Clock clock, java.nio.file.Path spillDirectory) {
         this.injector = injector;
         this.admission = admission;
         this.localAddress = localAddress;
         this.hostname = hostname;
         this.executor = executor;
         this.clock = clock;
+        this.spillDirectory = spillDirectory;
     }
 
     @Override
@@ -57,20 +77,33 @@ final class InjectHandler implements HttpHandler {
         if (refused.isPresent()) {
             return CompletableFuture.completedFuture(HttpResponse.text(503, refused.get() + "\n"));
         }
-        InjectRequest request;
-        try {
-            request = InjectRequestParser.parse(http.body());
-        } catch (InjectRequestException e) {
-            return CompletableFuture.completedFuture(HttpResponse.text(e.status(), e.getMessage() + "\n"));
+        // nothing below holds the request: its body is let go of as soon as it is parsed (or written to a file)
+        InetSocketAddress peer = http.peer();
+        String auth = auth(http);
+        CompletableFuture<Generated> generating;
+        if (spillDirectory != null && http.body().length > LARGE_BODY) {
+            var body = new java.util.concurrent.atomic.AtomicReference<>(http.body());
+            generating = CompletableFuture.supplyAsync(() -> generateLarge(body, peer), executor);
+        } else {
+            InjectRequest request;
+            try {
+                request = InjectRequestParser.parse(http.body());
+            } catch (InjectRequestException e) {
+                return CompletableFuture.completedFuture(HttpResponse.text(e.status(), e.getMessage() + "\n"));
+            }
+            generating = CompletableFuture.supplyAsync(() -> generate(request, peer), executor);
         }
         // every message of the request runs the policy version current now, even across a reload
         dev.sluice.mta.ingress.PolicyHold pinned = injector.pin();
         CompletableFuture<HttpResponse> response;
         try {
-            response = CompletableFuture.supplyAsync(() -> generate(request, http.peer()), executor)
-                    .thenCompose(generated -> generated.error() != null
-                            ? CompletableFuture.completedFuture(generated.error())
-                            : inject(generated, http.peer(), auth(http), pinned));
+            response = generating.thenCompose(generated -> {
+                if (generated.error() != null) {
+                    generated.release();
+                    return CompletableFuture.completedFuture(generated.error());
+                }
+                return inject(generated, peer, auth, pinned).whenComplete((r, e) -> generated.release());
+            });
         } catch (RuntimeException e) {
             pinned.close();
             throw e;
@@ -79,21 +112,54 @@ final class InjectHandler implements HttpHandler {
         return response;
     }
 
-    /** Either the messages (and per-recipient generation failures), or a 422 for the whole request. */
+    /**
+     * Either the messages (and per-recipient generation failures), or a 4xx for the whole request; {@code files} are
+     * the files large messages were written to, closed by {@link #release} once the messages are spooled or refused.
+     */
     private record Generated(List<Message> messages, List<String> failedRecipients, List<String> errors,
-                             HttpResponse error) {}
+                             HttpResponse error, List<SpillFile> files) {
+        static Generated failed(HttpResponse error) {
+            return new Generated(List.of(), List.of(), List.of(), error, List.of());
+        }
+
+        void release() {
+            files.forEach(SpillFile::close);
+        }
+    }
+
+    /** A large body: into a file at once, then parsed from there and generated, one such request at a time. */
+    private Generated generateLarge(java.util.concurrent.atomic.AtomicReference<byte[]> body, InetSocketAddress peer) {
+        try (SpillFile file = SpillFile.create(spillDirectory)) {
+            byte[] bytes = body.getAndSet(null);
+            file.append(bytes, 0, bytes.length);
+            bytes = null; // the only reference left was the holder's
+            largeAtOnce.acquireUninterruptibly();
+            try {
+                InjectRequest request = InjectRequestParser.parse(file.finish().stream(0));
+                return generate(request, peer);
+            } finally {
+                largeAtOnce.release();
+            }
+        } catch (InjectRequestException e) {
+            return Generated.failed(HttpResponse.text(e.status(), e.getMessage() + "\n"));
+        } catch (java.io.IOException e) {
+            log.warn("http inject: cannot write the request body to {}: {}", spillDirectory, e.toString());
+            return Generated.failed(HttpResponse.text(503, "cannot take the request now: " + e.getMessage() + "\n"));
+        }
+    }
 
     private Generated generate(InjectRequest request, InetSocketAddress peer) {
         MessageGenerator generator = new MessageGenerator(request, hostname);
         try {
             generator.check();
         } catch (InjectRequestException e) {
-            return new Generated(List.of(), List.of(), List.of(), HttpResponse.text(e.status(), e.getMessage() + "\n"));
+            return Generated.failed(HttpResponse.text(e.status(), e.getMessage() + "\n"));
         }
         Instant now = clock.instant();
         List<Message> messages = new ArrayList<>(request.recipients().size());
         List<String> failed = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        List<SpillFile> files = new ArrayList<>();
         for (Recipient r : request.recipients()) {
             Map<String, Object> meta = new LinkedHashMap<>();
             if (!r.metadata().isEmpty()) {
@@ -101,14 +167,44 @@ final class InjectHandler implements HttpHandler {
             }
             MessageId id = MessageId.next(now);
             try {
-                byte[] data = generator.generate(r, id, now, peer, meta);
-                messages.add(new Message(id, request.envelopeSender(), r.email(), meta, data));
+                MessageGenerator.Text text = generator.text(r, id, now, peer, meta);
+                if (spillDirectory != null && text.length() > SPILL_AT) {
+                    SpillFile file = SpillFile.create(spillDirectory);
+                    files.add(file);
+                    write(text, file);
+                    messages.add(new Message(id, request.envelopeSender(), r.email(), meta, file.finish()));
+                } else {
+                    messages.add(new Message(id, request.envelopeSender(), r.email(), meta,
+                            (text.trace() + text.message()).getBytes(StandardCharsets.UTF_8)));
+                }
             } catch (GenerationFailure e) {
                 failed.add(r.email());
                 errors.add(r.email() + ": " + e.getMessage());
+            } catch (java.io.IOException e) {
+                files.forEach(SpillFile::close);
+                log.warn("http inject: cannot write a generated message to {}: {}", spillDirectory, e.toString());
+                return Generated.failed(HttpResponse.text(503, "cannot take the request now: " + e.getMessage() + "\n"));
             }
         }
-        return new Generated(messages, failed, errors, null);
+        return new Generated(messages, failed, errors, null, files);
+    }
+
+    /** Encodes the text as UTF-8 into the file, 64 KiB at a time (never the whole message as one array). */
+    private static void write(MessageGenerator.Text text, SpillFile file) throws java.io.IOException {
+        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+        String[] parts = {text.trace(), text.message()};
+        for (int i = 0; i < parts.length; i++) {
+            CharBuffer in = CharBuffer.wrap(parts[i]);
+            while (encoder.encode(in, out, i == parts.length - 1).isOverflow()) {
+                file.append(out.array(), 0, out.position());
+                out.clear();
+            }
+        }
+        encoder.flush(out);
+        file.append(out.array(), 0, out.position());
     }
 
     /**

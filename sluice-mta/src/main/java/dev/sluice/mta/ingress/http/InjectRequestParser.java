@@ -41,9 +41,22 @@ public final class InjectRequestParser {
     private InjectRequestParser() {}
 
     public static InjectRequest parse(byte[] body) throws InjectRequestException {
+        return parse(() -> JSON.readTree(body));
+    }
+
+    /** A body read from a stream (a large one, from the file it was written to). */
+    public static InjectRequest parse(java.io.InputStream body) throws InjectRequestException {
+        return parse(() -> JSON.readTree(body));
+    }
+
+    private interface Reader {
+        JsonNode read() throws java.io.IOException;
+    }
+
+    private static InjectRequest parse(Reader body) throws InjectRequestException {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = body.read();
         } catch (JacksonException e) {
             throw InjectRequestException.badRequest("invalid JSON: " + e.getOriginalMessage()
                     + location(e));

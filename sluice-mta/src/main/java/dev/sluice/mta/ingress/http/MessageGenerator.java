@@ -40,7 +40,9 @@ final class MessageGenerator {
     void check() throws InjectRequestException {
         switch (request.content()) {
             case Raw raw -> {
-                templates.check("content", raw.text());
+                if (hasMarkup(raw.text())) { // text without markup renders as itself: no engine pass over it
+                    templates.check("content", raw.text());
+                }
                 if (raw.text().isBlank()) {
                     throw InjectRequestException.unprocessable("content: empty message");
                 }
@@ -84,6 +86,20 @@ final class MessageGenerator {
     /** The message for one recipient, CRLF line ends throughout. */
     byte[] generate(Recipient recipient, MessageId id, Instant now, InetSocketAddress peer,
                     Map<String, Object> meta) throws GenerationFailure {
+        Text t = text(recipient, id, now, peer, meta);
+        return (t.trace() + t.message()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A generated message as its trace headers and the rest, not joined (a large one is written out in parts). */
+    record Text(String trace, String message) {
+        long length() {
+            return (long) trace.length() + message.length();
+        }
+    }
+
+    /** The message for one recipient as text, CRLF line ends throughout. */
+    Text text(Recipient recipient, MessageId id, Instant now, InetSocketAddress peer, Map<String, Object> meta)
+            throws GenerationFailure {
         Map<String, Object> vars = variables(recipient);
         String trace = traceHeaders(recipient, id, now, peer, meta);
         try {
@@ -91,7 +107,7 @@ final class MessageGenerator {
                 case Raw raw -> raw(raw, vars);
                 case Structured s -> structured(s, recipient, vars, id, now);
             };
-            return (trace + message).getBytes(StandardCharsets.UTF_8);
+            return new Text(trace, message);
         } catch (IllegalArgumentException e) {
             throw new GenerationFailure(e.getMessage());
         }
@@ -109,7 +125,8 @@ final class MessageGenerator {
     }
 
     private String raw(Raw raw, Map<String, Object> vars) throws GenerationFailure {
-        String text = Syntax.normalizeCrlf(templates.render("content", raw.text(), vars, false));
+        String text = Syntax.normalizeCrlf(hasMarkup(raw.text()) ? templates.render("content", raw.text(), vars, false)
+                : raw.text());
         String problem = RawContent.problem(text);
         if (problem != null) {
             throw new GenerationFailure("content: not an RFC 5322 message: " + problem);

@@ -35,6 +35,9 @@ final class Syntax {
 
     /** Every CR, LF and CRLF becomes CRLF, so that no bare LF reaches SMTP. */
     static String normalizeCrlf(String s) {
+        if (crlfOnly(s)) {
+            return s; // no copy of a (possibly large) text that is already right
+        }
         StringBuilder out = new StringBuilder(s.length() + 64);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -69,5 +72,20 @@ final class Syntax {
     static String domainOf(String email) {
         int at = email == null ? -1 : email.lastIndexOf('@');
         return at < 0 ? "" : email.substring(at + 1);
+    }
+
+    /** Whether every CR in {@code s} is followed by LF and every LF preceded by CR. */
+    private static boolean crlfOnly(String s) {
+        for (int i = s.indexOf('\r'); i >= 0; i = s.indexOf('\r', i + 2)) {
+            if (i + 1 >= s.length() || s.charAt(i + 1) != '\n') {
+                return false;
+            }
+        }
+        for (int i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) {
+            if (i == 0 || s.charAt(i - 1) != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -25,7 +25,6 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +51,10 @@ public final class EsmtpServer implements AutoCloseable {
     private final ClientConnectionCounts connectionCounts = new ClientConnectionCounts();
     private volatile dev.sluice.net.trace.SmtpTrace trace = new dev.sluice.net.trace.SmtpTrace();
     private CommandDispatcher dispatcher;
-    private SslContext sslContext;
+    // a configured certificate is loaded at start (a bad one stops the start); without one, the self-signed
+    // certificate is made on its own thread once the listener accepts (key generation is a fixed start-up cost that
+    // the 220 need not wait for); a STARTTLS in the first moments waits for it
+    private java.util.concurrent.CompletableFuture<SslContext> sslContext;
     private Channel serverChannel;
     private String listenerName; // the bound address as smtp_server_get_dynamic_parameters sees it
 
@@ -81,7 +83,20 @@ public final class EsmtpServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
-        sslContext = buildSslContext();
+        if (config.tlsCertificatePem() != null) {
+            sslContext = java.util.concurrent.CompletableFuture.completedFuture(
+                    Tls.serverContext(config.tlsCertificatePem(), config.tlsPrivateKeyPem()));
+        } else {
+            sslContext = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().name("esmtp-self-signed").daemon().start(() -> {
+                try {
+                    sslContext.complete(Tls.selfSignedServerContext(config.params().hostname()));
+                } catch (Exception | Error e) {
+                    log.error("esmtp listener: cannot make a self-signed certificate for STARTTLS: {}", e.toString());
+                    sslContext.completeExceptionally(e);
+                }
+            });
+        }
         dispatcher = CommandDispatcher.standard(true);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -109,13 +124,6 @@ public final class EsmtpServer implements AutoCloseable {
         return bound;
     }
 
-    private SslContext buildSslContext() throws SSLException {
-        if (config.tlsCertificatePem() != null) {
-            return Tls.serverContext(config.tlsCertificatePem(), config.tlsPrivateKeyPem());
-        }
-        return Tls.selfSignedServerContext(config.params().hostname());
-    }
-
     private void initSession(SocketChannel ch) {
         int now = active.incrementAndGet();
         ch.closeFuture().addListener(f -> active.decrementAndGet());
@@ -140,7 +148,7 @@ public final class EsmtpServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS));
         tap(ch, peer, local);
         ch.pipeline().addLast("framer", framer);
-        ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext,
+        ch.pipeline().addLast("session", new SmtpSessionHandler(session, dispatcher, receiver, framer, sslContext::join,
                 config, connectionCounts, listenerName));
     }
 

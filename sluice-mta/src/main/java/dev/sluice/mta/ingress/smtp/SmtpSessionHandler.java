@@ -36,7 +36,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final CommandDispatcher dispatcher;
     private final MessageReceiver receiver;
     private final SmtpFramer framer;
-    private final SslContext sslContext;
+    private final java.util.function.Supplier<SslContext> sslContext; // STARTTLS's, null without
     private final EsmtpListenerConfig config;
     private final ClientConnectionCounts connectionCounts;
     private final String listener;
@@ -55,7 +55,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private long timerNanos;
 
     SmtpSessionHandler(SmtpSession session, CommandDispatcher dispatcher, MessageReceiver receiver, SmtpFramer framer,
-                       SslContext sslContext, EsmtpListenerConfig config, ClientConnectionCounts connectionCounts,
+                       java.util.function.Supplier<SslContext> sslContext, EsmtpListenerConfig config, ClientConnectionCounts connectionCounts,
                        String listener) {
         this.session = session;
         this.dispatcher = dispatcher;
@@ -313,7 +313,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 // startTls = true: this 220 still goes out in clear; anything the client pipelined after
                 // STARTTLS was sent in clear too and is dropped (CVE-2011-0411).
                 framer.discardBuffered();
-                ctx.pipeline().addFirst("tls", new SslHandler(sslContext.newEngine(ctx.alloc()), true));
+                ctx.pipeline().addFirst("tls", new SslHandler(sslContext.get().newEngine(ctx.alloc()), true));
                 write(ctx, reply);
                 ctx.flush();
             }
