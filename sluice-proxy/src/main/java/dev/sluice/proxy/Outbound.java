@@ -1,6 +1,5 @@
 package dev.sluice.proxy;
 
-import dev.sluice.net.Transports;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -33,7 +32,8 @@ final class Outbound {
      */
     static ChannelFuture register(Session session, InetAddress family, boolean bindFirst) {
         ProxyListenerConfig cfg = session.listener.config();
-        SocketChannel ch = Transports.socketChannelFactory(family).newChannel();
+        ProxyTransport transport = ProxyTransport.of(session.client);
+        SocketChannel ch = transport.socketChannelFactory(family).newChannel();
         EpollInterestGuard.pin(ch); // before registration: no epoll_ctl of its own
         try {
             ChannelConfig c = ch.config();
@@ -42,8 +42,12 @@ final class Outbound {
             // TCP_NODELAY: Netty's socket channels set it themselves when created
             c.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, cfg.timeout().toMillis()));
             c.setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
-            if (bindFirst && Transports.isEpoll()) {
-                c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            if (bindFirst && transport.bindsWithoutPort()) {
+                if (transport == ProxyTransport.IO_URING) {
+                    c.setOption(ProxyTransport.IP_BIND_ADDRESS_NO_PORT, 1);
+                } else {
+                    c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+                }
             }
             cfg.tcpKeepalive().applyTo(ch);
         } catch (RuntimeException e) {

@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Tls;
-import dev.sluice.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -34,6 +33,7 @@ public final class ProxyServer implements AutoCloseable {
     private final List<InetSocketAddress> bound = new ArrayList<>();
     /** Accepts and relays: one loop per core; a separate accept thread only adds a wakeup per session. */
     private EventLoopGroup loops;
+    private ProxyTransport transport;
     private boolean started;
 
     /**
@@ -68,7 +68,8 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
-        loops = Transports.newEventLoopGroup(eventLoopThreads());
+        transport = ProxyTransport.configured();
+        loops = transport.newEventLoopGroup(eventLoopThreads());
         try {
             for (ProxyListenerConfig cfg : configs) {
                 bound.add(bind(cfg));
@@ -92,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
-                .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
+                .channelFactory(transport.serverChannelFactory(cfg.listen().getAddress()))
                 .handler(ListenerSocket.PIN_ACCEPTED)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -124,7 +125,7 @@ public final class ProxyServer implements AutoCloseable {
         // This host's addresses as of now: a destination among them is refused unless allowed_destinations lists it.
         var policy = new AccessPolicy(cfg, HostAddresses.current());
         holder.listener = new Listener(cfg, label, policy, authenticator, metrics, sslContext, sessions, socket);
-        log.info(cfg.useTls() ? "proxy listener (TLS) on {}" : "proxy listener on {}", label);
+        log.info(cfg.useTls() ? "proxy listener (TLS) on {} ({})" : "proxy listener on {} ({})", label, transport.displayName());
         warnIfOpen(cfg, addr, label);
         return addr;
     }
