@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's I/O transport. {@code sluice.proxy.transport} (system property) picks it: {@code epoll} (the default:
- * it measured cheaper per session than io_uring, docs/benchmarks.md), {@code io_uring}, or {@code auto} (io_uring
- * where the kernel and its seccomp policy allow it, else epoll). Where epoll is unavailable the proxy runs on NIO
- * ({@link Transports}). io_uring gives up splice (every byte is copied) and the epoll-only savings of
- * {@link ListenerSocket} and {@link Relay}; asked for but unavailable, the proxy refuses to start and says why.
+ * The proxy's I/O transport. {@code sluice.proxy.transport} (system property) picks it: {@code auto} (the default:
+ * io_uring where the kernel and its seccomp policy allow it, else epoll; io_uring measured about 10 % less CPU per
+ * session, docs/benchmarks.md), {@code io_uring}, or {@code epoll}. Where epoll is unavailable too the proxy runs on
+ * NIO ({@link Transports}). io_uring gives up splice (every byte is copied in user space) and the epoll-only
+ * savings of {@link Relay}; asked for but unavailable, the proxy refuses to start and says why.
  *
  * <p>An outbound socket must be of the client's transport (it is registered on the client's event loop):
  * {@link #of(Channel)} gives it.
@@ -32,7 +32,7 @@ enum ProxyTransport {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyTransport.class);
     static final String PROPERTY = "sluice.proxy.transport";
-    static final String DEFAULT = "epoll";
+    static final String DEFAULT = "auto";
 
     /** IPPROTO_IP (0), IP_BIND_ADDRESS_NO_PORT (24) on Linux: Netty's io_uring options do not name it. */
     static final IntegerUnixChannelOption IP_BIND_ADDRESS_NO_PORT = new IntegerUnixChannelOption("IP_BIND_ADDRESS_NO_PORT", 0, 24);
