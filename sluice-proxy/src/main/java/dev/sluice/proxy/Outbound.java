@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -7,6 +8,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -72,5 +75,21 @@ final class Outbound {
             }
         });
         return connected;
+    }
+
+    /**
+     * The connected socket's own address. Channel.localAddress() caches what bind() returned (port 0 with
+     * IP_BIND_ADDRESS_NO_PORT), and io_uring's channels answer from that cache even through their Unsafe: ask the
+     * socket (getsockname).
+     */
+    static InetSocketAddress localAddress(Channel ch) {
+        if (ch instanceof UnixChannel u && u.fd() instanceof Socket s && s.isOpen()) {
+            try {
+                return s.localAddress();
+            } catch (RuntimeException e) {
+                // closed under us: fall back to what the channel knows
+            }
+        }
+        return (InetSocketAddress) ch.unsafe().localAddress();
     }
 }

@@ -59,6 +59,15 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Before {@link #start}: the transport to use instead of what {@code sluice.proxy.transport} asks for (tests). */
+    synchronized ProxyServer transport(ProxyTransport transport) {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        this.transport = transport;
+        return this;
+    }
+
     /**
      * Binds every listener and returns the bound addresses, in configuration order. On any failure
      * (bind error, bad TLS material) the listeners already bound are closed and the exception propagates.
@@ -68,8 +77,11 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
-        transport = ProxyTransport.configured();
+        if (transport == null) {
+            transport = ProxyTransport.configured(configs);
+        }
         loops = transport.newEventLoopGroup(eventLoopThreads());
+        log.info("proxy transport: {}, {} event loop threads", transport.displayName(), eventLoopThreads());
         try {
             for (ProxyListenerConfig cfg : configs) {
                 bound.add(bind(cfg));
@@ -120,12 +132,13 @@ public final class ProxyServer implements AutoCloseable {
         }
         socket.bound(ch);
         serverChannels.add(ch);
-        InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress addr = new InetSocketAddress(IpLiterals.unmapV4(local.getAddress()), local.getPort());
         String label = IpLiterals.format(addr);
         // This host's addresses as of now: a destination among them is refused unless allowed_destinations lists it.
         var policy = new AccessPolicy(cfg, HostAddresses.current());
         holder.listener = new Listener(cfg, label, policy, authenticator, metrics, sslContext, sessions, socket);
-        log.info(cfg.useTls() ? "proxy listener (TLS) on {} ({})" : "proxy listener on {} ({})", label, transport.displayName());
+        log.info(cfg.useTls() ? "proxy listener (TLS) on {}" : "proxy listener on {}", label);
         warnIfOpen(cfg, addr, label);
         return addr;
     }
