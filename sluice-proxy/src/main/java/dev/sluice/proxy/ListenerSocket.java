@@ -114,13 +114,18 @@ final class ListenerSocket {
             }
         }
         if (!known) {
-            keepalive.applyTo(ch);
-            if (ch instanceof IoUringSocketChannel && keepalive.enabled()) { // applyTo sets only SO_KEEPALIVE there
-                var c = ch.config();
-                c.setOption(TCP_KEEPIDLE, (int) keepalive.time().toSeconds());
-                c.setOption(TCP_KEEPINTVL, (int) keepalive.interval().toSeconds());
-                c.setOption(TCP_KEEPCNT, keepalive.retries());
-            }
+            applyKeepalive(keepalive, ch);
+        }
+    }
+
+    /** Keepalive on one socket: {@link TcpKeepalive#applyTo}, which sets only SO_KEEPALIVE on io_uring, plus the timing there. */
+    static void applyKeepalive(TcpKeepalive keepalive, Channel ch) {
+        keepalive.applyTo(ch);
+        if (ch instanceof IoUringSocketChannel && keepalive.enabled()) {
+            var c = ch.config();
+            c.setOption(TCP_KEEPIDLE, (int) keepalive.time().toSeconds());
+            c.setOption(TCP_KEEPINTVL, (int) keepalive.interval().toSeconds());
+            c.setOption(TCP_KEEPCNT, keepalive.retries());
         }
     }
 

@@ -52,7 +52,7 @@ final class Outbound {
                     c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
                 }
             }
-            cfg.tcpKeepalive().applyTo(ch);
+            ListenerSocket.applyKeepalive(cfg.tcpKeepalive(), ch);
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
             return new DefaultChannelPromise(ch, session.client.eventLoop()).setFailure(e);
