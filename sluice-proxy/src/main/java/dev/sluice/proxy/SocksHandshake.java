@@ -403,9 +403,13 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
     }
 
     private void connected(Channel outbound) {
+        boolean bound = session.state == Session.State.BOUND;
         session.timer.cancel();
         session.state = Session.State.CONNECTED;
-        InetSocketAddress local = Outbound.localAddress(outbound);
+        // The transports read the local address once connect() has given the socket its port; after a BIND they
+        // keep the bound one (port 0 with IP_BIND_ADDRESS_NO_PORT) and the socket is asked (one getsockname).
+        InetSocketAddress local = bound || !(outbound.localAddress() instanceof InetSocketAddress known) || known.getPort() == 0
+                ? Outbound.localAddress(outbound) : known;
         session.boundSource = local;
         reply(SocksReplies.success(ctx.alloc(), local));
         Relay relay = Relay.create(session, outbound);
