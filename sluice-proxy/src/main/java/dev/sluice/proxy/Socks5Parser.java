@@ -57,15 +57,12 @@ final class Socks5Parser {
     static final int ATYP_IPV4 = 1, ATYP_DOMAIN = 3, ATYP_IPV6 = 4;
 
     static Parsed greeting(ByteBuf in) {
+        Malformed bad = notVersion5(in);
+        if (bad != null) {
+            return bad;
+        }
         int n = in.readableBytes();
-        if (n < 1) {
-            return null;
-        }
         int start = in.readerIndex();
-        int version = in.getUnsignedByte(start);
-        if (version != 5) {
-            return malformed(in, "unsupported version: " + version + " (expected: 5)", false);
-        }
         if (n < 2) {
             return null;
         }
@@ -88,9 +85,8 @@ final class Socks5Parser {
             return null;
         }
         int start = in.readerIndex();
-        int version = in.getUnsignedByte(start);
-        if (version != 1) {
-            return malformed(in, "unsupported username/password subnegotiation version " + version, false);
+        if (in.getUnsignedByte(start) != 1) {
+            return wrongVersion(in, "unsupported username/password subnegotiation version ", "");
         }
         int ulen = in.getUnsignedByte(start + 1);
         if (n < 3 + ulen) {
@@ -113,15 +109,12 @@ final class Socks5Parser {
     }
 
     static Parsed request(ByteBuf in) {
+        Malformed bad = notVersion5(in);
+        if (bad != null) {
+            return bad;
+        }
         int n = in.readableBytes();
-        if (n < 1) {
-            return null;
-        }
         int start = in.readerIndex();
-        int version = in.getUnsignedByte(start);
-        if (version != 5) {
-            return malformed(in, "unsupported version: " + version + " (expected: 5)", false);
-        }
         if (n < 4) {
             return null;
         }
@@ -163,6 +156,17 @@ final class Socks5Parser {
         }
         in.skipBytes(length);
         return new Request(command, atyp, address, domain, port);
+    }
+
+    /** A greeting or request whose first byte (VER) is there and is not 5; null otherwise. */
+    private static Malformed notVersion5(ByteBuf in) {
+        return in.isReadable() && in.getUnsignedByte(in.readerIndex()) != 5
+                ? wrongVersion(in, "unsupported version: ", " (expected: 5)") : null;
+    }
+
+    /** The first byte (VER) is not the one this message has: the reason names it. */
+    private static Malformed wrongVersion(ByteBuf in, String before, String after) {
+        return malformed(in, before + in.getUnsignedByte(in.readerIndex()) + after, false);
     }
 
     private static Malformed malformed(ByteBuf in, String reason, boolean addressType) {
