@@ -99,7 +99,8 @@ public final class Transports {
     /** IPPROTO_IPV6 (41), IPV6_V6ONLY (26) on Linux. */
     private static final IntegerUnixChannelOption IPV6_V6ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
 
-    private static boolean systemBindsV6Only() {
+    /** Whether {@code net.ipv6.bindv6only} is 1: an IPv6 listener then takes IPv6 clients only. */
+    public static boolean systemBindsV6Only() {
         try {
             return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv6/bindv6only")).strip().equals("1");
         } catch (java.io.IOException | RuntimeException e) {

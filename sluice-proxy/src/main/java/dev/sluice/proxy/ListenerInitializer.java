@@ -4,7 +4,6 @@ import dev.sluice.net.IpLiterals;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Sets up each accepted connection: client ACL, keepalive, optional TLS, then the SOCKS greeting step. Called from
  * the server's one shared child initializer, so an accepted socket gets no second initializer (with its own
- * concurrent map) added to and removed from its pipeline.
+ * concurrent map) added to and removed from its pipeline, and one handshake handler for the whole handshake.
  */
 final class ListenerInitializer {
     private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
@@ -44,9 +43,8 @@ final class ListenerInitializer {
 
     static void startSocks(Session session) {
         session.started();
-        var decoder = new Socks5InitialRequestDecoder();
-        // Replies are written as bytes (SocksReplies): no encoder.
-        session.client.pipeline().addLast(decoder, new GreetingHandler(session, decoder));
+        // One handler parses and answers the whole handshake (SocksHandshake); replies are bytes, no codec.
+        session.client.pipeline().addLast(new SocksHandshake(session));
     }
 
     /** Waits for the TLS handshake; only then is the client a SOCKS session (KumoProxy counts it after TLS). */

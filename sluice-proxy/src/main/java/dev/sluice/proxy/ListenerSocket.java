@@ -9,7 +9,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.Socket;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.lang.reflect.Method;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +76,19 @@ final class ListenerSocket {
             inherited = true; // nothing to set on either socket
             return;
         }
-        if (KEEPALIVE_SETTERS != null && server instanceof EpollServerSocketChannel e && e.fd() instanceof Socket s) {
+        if (server instanceof IoUringServerSocketChannel) {
+            try {
+                var c = server.config();
+                c.setOption(SO_KEEPALIVE, 1);
+                c.setOption(TCP_KEEPIDLE, (int) keepalive.time().toSeconds());
+                c.setOption(TCP_KEEPINTVL, (int) keepalive.interval().toSeconds());
+                c.setOption(TCP_KEEPCNT, keepalive.retries());
+                setOnListener = true;
+                return;
+            } catch (RuntimeException ex) {
+                log.debug("keepalive on the listening socket failed; setting it per client socket", ex);
+            }
+        } else if (KEEPALIVE_SETTERS != null && server instanceof EpollServerSocketChannel e && e.fd() instanceof Socket s) {
             try {
                 s.setKeepAlive(true);
                 KEEPALIVE_SETTERS[0].invoke(s, (int) keepalive.time().toSeconds());
@@ -99,11 +114,39 @@ final class ListenerSocket {
             }
         }
         if (!known) {
-            keepalive.applyTo(ch);
+            applyKeepalive(keepalive, ch);
         }
     }
 
+    /** Keepalive on one socket: {@link TcpKeepalive#applyTo}, which sets only SO_KEEPALIVE on io_uring, plus the timing there. */
+    static void applyKeepalive(TcpKeepalive keepalive, Channel ch) {
+        keepalive.applyTo(ch);
+        if (ch instanceof IoUringSocketChannel && keepalive.enabled()) {
+            var c = ch.config();
+            c.setOption(TCP_KEEPIDLE, (int) keepalive.time().toSeconds());
+            c.setOption(TCP_KEEPINTVL, (int) keepalive.interval().toSeconds());
+            c.setOption(TCP_KEEPCNT, keepalive.retries());
+        }
+    }
+
+    /** The keepalive options by number (SOL_SOCKET 1, IPPROTO_TCP 6), which io_uring's channels take as they are. */
+    private static final IntegerUnixChannelOption SO_KEEPALIVE = new IntegerUnixChannelOption("SO_KEEPALIVE", 1, 9);
+    private static final IntegerUnixChannelOption TCP_KEEPIDLE = new IntegerUnixChannelOption("TCP_KEEPIDLE", 6, 4);
+    private static final IntegerUnixChannelOption TCP_KEEPINTVL = new IntegerUnixChannelOption("TCP_KEEPINTVL", 6, 5);
+    private static final IntegerUnixChannelOption TCP_KEEPCNT = new IntegerUnixChannelOption("TCP_KEEPCNT", 6, 6);
+
     private boolean carries(Channel ch) {
+        if (ch instanceof IoUringSocketChannel) {
+            try {
+                var c = ch.config();
+                return c.getOption(SO_KEEPALIVE) == 1
+                        && c.getOption(TCP_KEEPIDLE) == keepalive.time().toSeconds()
+                        && c.getOption(TCP_KEEPINTVL) == keepalive.interval().toSeconds()
+                        && c.getOption(TCP_KEEPCNT) == keepalive.retries();
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
         if (!(ch instanceof EpollSocketChannel)) {
             return false;
         }

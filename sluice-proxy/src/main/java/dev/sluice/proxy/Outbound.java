@@ -1,6 +1,6 @@
 package dev.sluice.proxy;
 
-import dev.sluice.net.Transports;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -8,6 +8,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -33,7 +35,8 @@ final class Outbound {
      */
     static ChannelFuture register(Session session, InetAddress family, boolean bindFirst) {
         ProxyListenerConfig cfg = session.listener.config();
-        SocketChannel ch = Transports.socketChannelFactory(family).newChannel();
+        ProxyTransport transport = ProxyTransport.of(session.client);
+        SocketChannel ch = transport.socketChannelFactory(family).newChannel();
         EpollInterestGuard.pin(ch); // before registration: no epoll_ctl of its own
         try {
             ChannelConfig c = ch.config();
@@ -42,10 +45,14 @@ final class Outbound {
             // TCP_NODELAY: Netty's socket channels set it themselves when created
             c.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, cfg.timeout().toMillis()));
             c.setRecvByteBufAllocator(new CountingRecvByteBufAllocator());
-            if (bindFirst && Transports.isEpoll()) {
-                c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            if (bindFirst && transport.bindsWithoutPort()) {
+                if (transport == ProxyTransport.IO_URING) {
+                    c.setOption(ProxyTransport.IP_BIND_ADDRESS_NO_PORT, 1);
+                } else {
+                    c.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+                }
             }
-            cfg.tcpKeepalive().applyTo(ch);
+            ListenerSocket.applyKeepalive(cfg.tcpKeepalive(), ch);
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
             return new DefaultChannelPromise(ch, session.client.eventLoop()).setFailure(e);
@@ -68,5 +75,21 @@ final class Outbound {
             }
         });
         return connected;
+    }
+
+    /**
+     * The connected socket's own address. Channel.localAddress() caches what bind() returned (port 0 with
+     * IP_BIND_ADDRESS_NO_PORT), and io_uring's channels answer from that cache even through their Unsafe: ask the
+     * socket (getsockname).
+     */
+    static InetSocketAddress localAddress(Channel ch) {
+        if (ch instanceof UnixChannel u && u.fd() instanceof Socket s && s.isOpen()) {
+            try {
+                return s.localAddress();
+            } catch (RuntimeException e) {
+                // closed under us: fall back to what the channel knows
+            }
+        }
+        return (InetSocketAddress) ch.unsafe().localAddress();
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import dev.sluice.net.IpLiterals;
 import dev.sluice.net.Tls;
-import dev.sluice.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -34,6 +33,7 @@ public final class ProxyServer implements AutoCloseable {
     private final List<InetSocketAddress> bound = new ArrayList<>();
     /** Accepts and relays: one loop per core; a separate accept thread only adds a wakeup per session. */
     private EventLoopGroup loops;
+    private ProxyTransport transport;
     private boolean started;
 
     /**
@@ -59,6 +59,15 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Before {@link #start}: the transport to use instead of what {@code sluice.proxy.transport} asks for (tests). */
+    synchronized ProxyServer transport(ProxyTransport transport) {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        this.transport = transport;
+        return this;
+    }
+
     /**
      * Binds every listener and returns the bound addresses, in configuration order. On any failure
      * (bind error, bad TLS material) the listeners already bound are closed and the exception propagates.
@@ -68,7 +77,11 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
-        loops = Transports.newEventLoopGroup(eventLoopThreads());
+        if (transport == null) {
+            transport = ProxyTransport.configured(configs);
+        }
+        loops = transport.newEventLoopGroup(eventLoopThreads());
+        log.info("proxy transport: {}, {} event loop threads", transport.displayName(), eventLoopThreads());
         try {
             for (ProxyListenerConfig cfg : configs) {
                 bound.add(bind(cfg));
@@ -92,7 +105,7 @@ public final class ProxyServer implements AutoCloseable {
         SslContext sslContext = ssl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
-                .channelFactory(Transports.serverChannelFactory(cfg.listen().getAddress()))
+                .channelFactory(transport.serverChannelFactory(cfg.listen().getAddress()))
                 .handler(ListenerSocket.PIN_ACCEPTED)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -119,7 +132,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         socket.bound(ch);
         serverChannels.add(ch);
-        InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress addr = new InetSocketAddress(IpLiterals.unmapV4(local.getAddress()), local.getPort());
         String label = IpLiterals.format(addr);
         // This host's addresses as of now: a destination among them is refused unless allowed_destinations lists it.
         var policy = new AccessPolicy(cfg, HostAddresses.current());

@@ -11,6 +11,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
@@ -118,9 +121,9 @@ final class Relay {
     }
 
     /**
-     * Half-closes {@code ch}. On epoll the socket is shut down directly: everything queued has been written (the
-     * caller waited for its flush) and nothing more will be, so Netty's shutdownOutput, which builds an exception
-     * with a stack trace to fail queued writes, has nothing to do but cost.
+     * Half-closes {@code ch}. On epoll and io_uring the socket is shut down directly: everything queued has been
+     * written (the caller waited for its flush) and nothing more will be, so Netty's shutdownOutput, which builds an
+     * exception with a stack trace to fail queued writes, has nothing to do but cost.
      */
     private static ChannelFuture shutdownOutput(Channel ch) {
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
@@ -130,13 +133,13 @@ final class Relay {
             ssl.closeOutbound().addListener(f -> ((DuplexChannel) ch).shutdownOutput().addListener(x -> done.trySuccess()));
             return done;
         }
-        if (ch instanceof AbstractEpollStreamChannel e) {
+        if (nativeStream(ch) && ch instanceof DuplexChannel e && ((UnixChannel) ch).fd() instanceof Socket socket) {
             if (!e.isOpen()) {
                 return ch.newFailedFuture(CLOSED);
             }
             try {
                 if (!e.isOutputShutdown()) {
-                    ((io.netty.channel.unix.Socket) e.fd()).shutdown(false, true);
+                    socket.shutdown(false, true);
                 }
                 return ch.newSucceededFuture();
             } catch (IOException ex) {
@@ -144,6 +147,11 @@ final class Relay {
             }
         }
         return ((DuplexChannel) ch).shutdownOutput();
+    }
+
+    /** A TCP socket of the native transports (epoll, io_uring), whose socket Relay may shut down itself. */
+    private static boolean nativeStream(Channel ch) {
+        return ch instanceof AbstractEpollStreamChannel || ch instanceof IoUringSocketChannel;
     }
 
     /** Shared and stackless: a closed channel is an ordinary end, not worth a stack walk. */
@@ -174,12 +182,12 @@ final class Relay {
      * The output of {@code reader}'s source has been shut down, so its EOF can only end the session. Without
      * half-closure Netty closes the channel at that EOF instead of shutting its input down, which on a socket closed
      * both ways is a shutdown(2) failing with ENOTCONN and a NotYetConnectedException with a stack trace, per
-     * session; {@link #closed} then finishes the direction. Plain epoll sockets only (TLS ends with close_notify),
+     * session; {@link #closed} then finishes the direction. Plain epoll and io_uring sockets only (TLS ends with close_notify),
      * and not while splicing, whose tail is fetched from the socket after EOF ({@link Side#startSplice} restores it).
      */
     private void closeAtEof(Side reader) {
         Channel ch = reader.source;
-        if (reader.inputDone || reader.spliced || !ch.isOpen() || !(ch instanceof AbstractEpollStreamChannel)
+        if (reader.inputDone || reader.spliced || !ch.isOpen() || !nativeStream(ch)
                 || ch.pipeline().get(SslHandler.class) != null) {
             return;
         }

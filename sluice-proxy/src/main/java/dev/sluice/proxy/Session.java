@@ -74,7 +74,7 @@ final class Session {
         }
         // finish first: the write may complete, and the close fire, before writeAndFlush returns
         finish(new SessionOutcome.Refused(status, reason));
-        client.writeAndFlush(SocksReplies.failure(client.alloc(), status))
+        client.writeAndFlush(SocksReplies.failure(status))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 

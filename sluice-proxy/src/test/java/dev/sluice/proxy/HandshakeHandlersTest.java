@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -15,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The handshake step handlers with Netty's SOCKS5 codec on an EmbeddedChannel: bytes in, bytes out. */
+/** The handshake handler ({@link SocksHandshake}) on an EmbeddedChannel: bytes in, bytes out. */
 class HandshakeHandlersTest {
     final PrometheusRegistry registry = new PrometheusRegistry();
     final ProxyMetrics metrics = new ProxyMetrics(registry);
@@ -63,8 +62,16 @@ class HandshakeHandlersTest {
         EmbeddedChannel ch = channel();
         in(ch, 5, 1, 0);
         assertThat(out(ch)).isEqualTo("0500");
-        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
         assertThat(ch.isOpen()).isTrue();
+        assertAtTheRequest(ch);
+    }
+
+    /** The next bytes are taken as a request: a UDP ASSOCIATE gets 0x07. */
+    static void assertAtTheRequest(EmbeddedChannel ch) {
+        in(ch, 5, 3, 0, 1, 127, 0, 0, 1, 0, 53);
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05070001000000000000");
+        assertThat(ch.isOpen()).isFalse();
     }
 
     static final Authenticator GRANT_ALL = (u, p, m) -> CompletableFuture.completedFuture(AuthDecision.granted(u));
@@ -74,7 +81,9 @@ class HandshakeHandlersTest {
         EmbeddedChannel ch = channel(GRANT_ALL, b -> b);
         in(ch, 5, 2, 0, 2);
         assertThat(out(ch)).isEqualTo("0502");
-        assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNotNull();
+        in(ch, 1, 1, 'a', 1, 'b');
+        ch.runPendingTasks();
+        assertThat(out(ch)).as("the next bytes are credentials").isEqualTo("0100");
     }
 
     /** curl -U user:pass offers 0x00 and 0x02: with nothing to check the password, it must get 0x00 and go on. */
@@ -83,9 +92,8 @@ class HandshakeHandlersTest {
         EmbeddedChannel ch = channel();
         in(ch, 5, 2, 0, 2);
         assertThat(out(ch)).isEqualTo("0500");
-        assertThat(ch.pipeline().get(Rfc1929RequestDecoder.class)).isNull();
-        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
         assertThat(ch.isOpen()).isTrue();
+        assertAtTheRequest(ch);
     }
 
     @Test
@@ -162,7 +170,7 @@ class HandshakeHandlersTest {
         t.join();
         ch.runPendingTasks();
         assertThat(out(ch)).isEqualTo("0100");
-        assertThat(ch.pipeline().get(Socks5CommandRequestDecoder.class)).isNotNull();
+        assertAtTheRequest(ch);
     }
 
     @Test
@@ -268,5 +276,51 @@ class HandshakeHandlersTest {
         assertThat(out(ch)).isEqualTo("05020101");
         assertThat(seen).isNotDone();
         assertThat(ch.isOpen()).isFalse();
+    }
+
+    /** Found by the fuzz test of the old RFC 1929 decoder: bytes after a malformed request must not be used. */
+    @Test
+    void bytesAfterAMalformedCredentialsRequestAreNotTakenAsARequest() {
+        EmbeddedChannel ch = channel(GRANT_ALL, b -> b);
+        in(ch, 5, 1, 2);
+        in(ch, 1, 1, 0xa9, 0, 5, 1, 0, 1, 127, 0, 0, 1, 0, 25); // user "\xa9" (not UTF-8), then a CONNECT
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("05020101");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    /** A client sending greeting and request in one segment (no waiting for 05 00) gets both answers. */
+    @Test
+    void greetingAndRequestInOneSegmentAreBothAnswered() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 1, 0, 5, 3, 0, 1, 127, 0, 0, 1, 0, 53);
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("0500" + "05070001000000000000");
+    }
+
+    @Test
+    void unknownAddressTypeIs08AndDomainNamesAreRefusedWith08() {
+        EmbeddedChannel ch = channel();
+        in(ch, 5, 1, 0);
+        in(ch, 5, 1, 0, 9, 1, 2, 3, 4, 0, 25);
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("0500" + "05080001000000000000");
+        assertThat(ch.isOpen()).isFalse();
+
+        EmbeddedChannel dom = channel();
+        in(dom, 5, 1, 0);
+        in(dom, 5, 1, 0, 3, 3, 0xff, 0, 'x', 0, 25); // not even a valid name: still 08, not 01
+        dom.runPendingTasks();
+        assertThat(out(dom)).isEqualTo("0500" + "05080001000000000000");
+    }
+
+    @Test
+    void aRequestArrivingByteByByteIsParsedWhole() {
+        EmbeddedChannel ch = channel();
+        for (int b : new int[] {5, 1, 0, 5, 3, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 53}) {
+            in(ch, b);
+        }
+        ch.runPendingTasks();
+        assertThat(out(ch)).isEqualTo("0500" + "05070001000000000000");
     }
 }

@@ -82,6 +82,9 @@ class RelayTest {
         server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress(proxyIp, 0))
                 .useSplice(splice).useTls(tls).hostname("proxy.test")
                 .allowedDestinations(ProxyServerTest.LOOPBACK).build()), null, registry);
+        if (splice) {
+            server.transport(ProxyTransport.EPOLL_OR_NIO); // splice is epoll's; io_uring copies every byte
+        }
         InetSocketAddress proxy = server.start().get(0);
         String label = "127.0.0.81:" + proxy.getPort();
         try (var target = new TestSupport.Target(InetAddress.getByName("127.0.0.82"), RelayTest::readAllThenAnswer);
@@ -143,6 +146,9 @@ class RelayTest {
     void destinationHalfClosingFirstStillLetsTheClientFinish(boolean splice, String path) throws Exception {
         server = new ProxyServer(List.of(ProxyListenerConfig.builder(new InetSocketAddress("127.0.0.83", 0))
                 .useSplice(splice).allowedDestinations(ProxyServerTest.LOOPBACK).build()), null, registry);
+        if (splice) {
+            server.transport(ProxyTransport.EPOLL_OR_NIO);
+        }
         InetSocketAddress proxy = server.start().get(0);
         String label = "127.0.0.83:" + proxy.getPort();
         byte[] up = random(3, 1024 * 1024);

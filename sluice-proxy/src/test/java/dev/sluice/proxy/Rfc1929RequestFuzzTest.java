@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.testkit.FuzzFeed;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The RFC 1929 username/password request ({@link Rfc1929RequestDecoder}) against a model of the RFC: version 1,
- * ULEN, UNAME, PLEN, PASSWD, with strict UTF-8. A complete request with valid UTF-8 is one message whose
- * re-encoding is the bytes it came from (so two different byte strings never reach the authenticator as the same
- * credentials) and the bytes after it pass through; a wrong version or invalid UTF-8 is one failed message and
- * nothing after it, however the bytes are chunked; fewer bytes give nothing. Every input buffer is released.
+ * The RFC 1929 username/password request ({@link Socks5Parser#credentials}, fed in chunks) against a model of the
+ * RFC: version 1, ULEN, UNAME, PLEN, PASSWD, with strict UTF-8. A complete request with valid UTF-8 re-encodes to
+ * the bytes it came from (so two different byte strings never reach the authenticator as the same credentials) and
+ * leaves the bytes after it; a wrong version or invalid UTF-8 is malformed and consumes everything, however the
+ * bytes are chunked; fewer bytes give nothing and consume nothing.
  */
 class Rfc1929RequestFuzzTest {
 
@@ -30,59 +26,39 @@ class Rfc1929RequestFuzzTest {
         if (input.length > FuzzFeed.MAX_INPUT) {
             return;
         }
-        EmbeddedChannel ch = new EmbeddedChannel(new Rfc1929RequestDecoder());
-        FuzzFeed feed = new FuzzFeed();
-        feed.feed(ch, input, sizes);
-
-        Socks5PasswordAuthRequest message = null;
-        ByteArrayOutputStream passed = new ByteArrayOutputStream();
-        int messages = 0;
-        for (Object o; (o = ch.readInbound()) != null; ) {
-            if (o instanceof ByteBuf b) {
-                assertThat(message).as("bytes pass through only after the request").isNotNull();
-                FuzzFeed.append(passed, b);
-            } else {
-                assertThat(passed.size()).isZero();
-                message = (Socks5PasswordAuthRequest) o;
-                messages++;
-            }
-        }
-        ch.finishAndReleaseAll();
-        feed.assertReleased();
+        ParserFeed fed = ParserFeed.run(input, sizes, Socks5Parser::credentials);
 
         if (input.length < 2) {
-            assertThat(messages).isZero();
+            assertThat(fed.parsed()).isNull();
             return;
         }
         if (input[0] != 1) {
-            assertFailed(messages, message, passed);
+            assertMalformed(fed);
             return;
         }
         int ulen = input[1] & 0xff;
         if (input.length < 3 + ulen || input.length < 3 + ulen + (input[2 + ulen] & 0xff)) {
-            assertThat(messages).as("an incomplete request decodes to nothing").isZero();
+            assertThat(fed.parsed()).as("an incomplete request parses to nothing").isNull();
             return;
         }
         int plen = input[2 + ulen] & 0xff;
         int length = 3 + ulen + plen;
         if (!utf8(input, 2, ulen) || !utf8(input, 3 + ulen, plen)) {
-            assertFailed(messages, message, passed);
+            assertMalformed(fed);
             return;
         }
-        assertThat(messages).isEqualTo(1);
-        assertThat(message.decoderResult().isSuccess()).isTrue();
-        byte[] user = message.username().getBytes(StandardCharsets.UTF_8);
-        byte[] password = message.password().getBytes(StandardCharsets.UTF_8);
+        assertThat(fed.parsed()).isInstanceOf(Socks5Parser.Credentials.class);
+        Socks5Parser.Credentials c = (Socks5Parser.Credentials) fed.parsed();
+        byte[] user = c.username().getBytes(StandardCharsets.UTF_8);
+        byte[] password = c.password().getBytes(StandardCharsets.UTF_8);
         ByteBuffer encoded = ByteBuffer.allocate(3 + user.length + password.length);
         encoded.put((byte) 1).put((byte) user.length).put(user).put((byte) password.length).put(password);
-        assertThat(encoded.array()).as("encode(decode(x)) == x").isEqualTo(Arrays.copyOf(input, length));
-        assertThat(passed.toByteArray()).isEqualTo(Arrays.copyOfRange(input, length, input.length));
+        assertThat(encoded.array()).as("encode(parse(x)) == x").isEqualTo(Arrays.copyOf(input, length));
+        fed.assertRestIsAfter(input, length);
     }
 
-    private static void assertFailed(int messages, Socks5PasswordAuthRequest message, ByteArrayOutputStream passed) {
-        assertThat(messages).isEqualTo(1);
-        assertThat(message.decoderResult().isFailure()).isTrue();
-        assertThat(passed.size()).as("nothing passes after a failed request").isZero();
+    private static void assertMalformed(ParserFeed fed) {
+        assertThat(fed.parsed()).isInstanceOf(Socks5Parser.Malformed.class);
     }
 
     private static boolean utf8(byte[] b, int offset, int length) {

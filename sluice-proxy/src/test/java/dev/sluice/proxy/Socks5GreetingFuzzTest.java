@@ -5,21 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.testkit.FuzzFeed;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
-import io.netty.handler.codec.socksx.v5.Socks5ClientEncoder;
-import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
-import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * The SOCKS5 greeting as the proxy decodes it (Netty's {@link Socks5InitialRequestDecoder}, as
- * {@link ListenerInitializer} installs it), checked against a model of RFC 1928 section 3: version 5, a method
- * count (1-255), that many methods. Whatever the chunking: a version other than 5 or no methods is one failed
- * message and nothing after it; a complete greeting is one message whose re-encoding is exactly the bytes it came from, and the bytes
- * after it pass through untouched; fewer bytes give nothing. Every input buffer is released.
+ * The SOCKS5 greeting as the proxy parses it ({@link Socks5Parser#greeting}, fed in chunks as {@link SocksHandshake}
+ * feeds it), checked against a model of RFC 1928 section 3: version 5, a method count (1-255), that many methods.
+ * Whatever the chunking: a version other than 5 or no methods is malformed and consumes everything; a complete
+ * greeting's re-encoding is exactly the bytes it came from, and the bytes after it are left untouched; fewer bytes
+ * give nothing and consume nothing.
  */
 class Socks5GreetingFuzzTest {
 
@@ -30,60 +24,32 @@ class Socks5GreetingFuzzTest {
         if (input.length > FuzzFeed.MAX_INPUT) {
             return;
         }
-        EmbeddedChannel ch = new EmbeddedChannel(new Socks5InitialRequestDecoder());
-        FuzzFeed feed = new FuzzFeed();
-        feed.feed(ch, input, sizes);
-
-        Socks5InitialRequest message = null;
-        ByteArrayOutputStream passed = new ByteArrayOutputStream();
-        int messages = 0;
-        for (Object o; (o = ch.readInbound()) != null; ) {
-            if (o instanceof ByteBuf b) {
-                assertThat(message).as("bytes pass through only after the greeting").isNotNull();
-                FuzzFeed.append(passed, b);
-            } else {
-                assertThat(passed.size()).as("nothing after the pass-through bytes").isZero();
-                message = (Socks5InitialRequest) o;
-                messages++;
-            }
-        }
-        ch.finishAndReleaseAll();
-        feed.assertReleased();
+        ParserFeed fed = ParserFeed.run(input, sizes, Socks5Parser::greeting);
 
         if (input.length == 0) {
-            assertThat(messages).isZero();
+            assertThat(fed.parsed()).isNull();
             return;
         }
         if (input[0] != 5 || (input.length >= 2 && input[1] == 0)) {
-            // RFC 1928: NMETHODS is 1 to 255; Netty refuses a greeting without methods
-            assertThat(messages).isEqualTo(1);
-            assertThat(message.decoderResult().isFailure()).isTrue();
-            assertThat(passed.size()).isZero();
+            // RFC 1928: NMETHODS is 1 to 255
+            assertThat(fed.parsed()).isInstanceOf(Socks5Parser.Malformed.class);
             return;
         }
         int length = input.length < 2 ? Integer.MAX_VALUE : 2 + (input[1] & 0xff);
         if (input.length < length) {
-            assertThat(messages).as("an incomplete greeting decodes to nothing").isZero();
+            assertThat(fed.parsed()).as("an incomplete greeting parses to nothing").isNull();
             return;
         }
-        assertThat(messages).isEqualTo(1);
-        assertThat(message.decoderResult().isSuccess()).isTrue();
-        assertThat(message.authMethods()).hasSize(input[1] & 0xff);
-        for (int i = 0; i < message.authMethods().size(); i++) {
-            assertThat(message.authMethods().get(i)).isEqualTo(Socks5AuthMethod.valueOf(input[2 + i]));
+        assertThat(fed.parsed()).isInstanceOf(Socks5Parser.Greeting.class);
+        Socks5Parser.Greeting g = (Socks5Parser.Greeting) fed.parsed();
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        encoded.write(5);
+        encoded.write(g.methods().length);
+        encoded.writeBytes(g.methods());
+        assertThat(encoded.toByteArray()).as("encode(parse(x)) == x").isEqualTo(Arrays.copyOf(input, length));
+        for (int i = 2; i < length; i++) {
+            assertThat(g.offers(input[i] & 0xff)).isTrue();
         }
-        assertThat(encode(message)).as("encode(decode(x)) == x").isEqualTo(Arrays.copyOf(input, length));
-        assertThat(passed.toByteArray()).isEqualTo(Arrays.copyOfRange(input, length, input.length));
-    }
-
-    static byte[] encode(Object message) {
-        EmbeddedChannel enc = new EmbeddedChannel(Socks5ClientEncoder.DEFAULT);
-        enc.writeOutbound(message);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (ByteBuf b; (b = enc.readOutbound()) != null; ) {
-            FuzzFeed.append(out, b);
-        }
-        enc.finishAndReleaseAll();
-        return out.toByteArray();
+        fed.assertRestIsAfter(input, length);
     }
 }

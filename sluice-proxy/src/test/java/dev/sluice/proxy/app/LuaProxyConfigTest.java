@@ -108,7 +108,7 @@ class LuaProxyConfigTest {
         }
     }
 
-    /** Nothing would check a password, so the proxy must not ask for one (GreetingHandler chooses 0x00). */
+    /** Nothing would check a password, so the proxy must not ask for one (SocksHandshake chooses 0x00). */
     @Test
     void withoutAnAuthHandlerThereIsNoAuthenticator() throws Exception {
         ProxySetup setup = load("", "");
