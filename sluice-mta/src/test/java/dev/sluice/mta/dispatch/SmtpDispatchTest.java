@@ -221,8 +221,9 @@ class SmtpDispatchTest {
         assertThat(bySeq.get("B")).as("B's recipients, each once").hasSize(5)
                 .allMatch(r -> r.contains("<b")).doesNotHaveDuplicates();
         // one transaction per message would be 30; batching needs 3 for A (10 + 10 + 5) and 1 for B; each of the 4
-        // connections was opened for one message it keeps, so a reception's recipients may be split over two of them
-        assertThat(dumped).as("transactions").hasSizeBetween(4, 6);
+        // connections was opened for one message it took before the hold and may send it alone first (CI saw 7:
+        // a1, b1 and a21 alone), so up to 4 partial first batches: 4 to 8
+        assertThat(dumped).as("transactions").hasSizeBetween(4, 8);
     }
 
     @Test
