@@ -135,7 +135,9 @@ public final class RocksDbSpool implements Spool {
         this.metrics = metrics;
         Files.createDirectories(config.path());
         metaOptions = new ColumnFamilyOptions();
-        dataOptions = new ColumnFamilyOptions().setWriteBufferSize(64L << 20)
+        // a memtable holds whole messages until its flush writes them to blob files: 32 MiB (two of them at most)
+        // bounds that share of the resident memory (docs/benchmarks.md, "Backlog")
+        dataOptions = new ColumnFamilyOptions().setWriteBufferSize(32L << 20)
                 .setEnableBlobFiles(true).setMinBlobSize(4096).setEnableBlobGarbageCollection(true);
         descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
