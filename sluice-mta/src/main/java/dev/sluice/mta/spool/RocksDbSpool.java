@@ -775,7 +775,29 @@ public final class RocksDbSpool implements Spool {
         closed = true;
         committer.close();
         synchronized (this) {
+            flushMemtables();
             closeQuietly();
+        }
+    }
+
+    /**
+     * A clean stop writes the memtables to table files, so that the next open has no write-ahead log to replay: a
+     * drained backlog leaves millions of deletions there (1,000,000 messages: 2 million records, which took the
+     * restart 84 s on a loaded disk before its listeners opened). After a crash the log is replayed as before.
+     */
+    private void flushMemtables() {
+        Db d = db;
+        if (d == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            d.rocks().flush(flush, d.handles());
+            LOG.debug("spool {}: memtables flushed at close in {} ms", config.name(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } catch (RocksDBException | RuntimeException e) {
+            LOG.warn("spool {}: flushing the memtables at close failed ({}); the next start replays the write-ahead"
+                    + " log", config.name(), e.getMessage());
         }
     }
 
