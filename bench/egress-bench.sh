@@ -11,7 +11,12 @@
 # Markdown on stdout; progress on stderr.
 #
 # Environment (all optional):
-#   ROWS="direct sluice haproxy microsocks"   which rows, in order (direct first: the ratio column needs it)
+#   ROWS="direct sluice haproxy microsocks"   which rows, in order (direct first: the ratio column needs it); a row
+#                        sluice-NAME runs `sluice proxy` (BIND+CONNECT like the sluice row) from the command in
+#                        SLUICE_PROXY_CMD_NAME (PORT replaced), to compare builds or options in one run, e.g.
+#     ROWS="direct sluice-uring sluice-epoll haproxy" \
+#     SLUICE_PROXY_CMD_uring="bin/sluice proxy --listen 127.0.0.1:PORT --allow-destination 127.0.0.0/8" \
+#     SLUICE_PROXY_CMD_epoll="env JAVA_OPTS=-Dsluice.proxy.transport=epoll bin/sluice proxy --listen ..."
 #   SIZES=10240,102400 MESSAGES=20000,5000    measured phases per row (size in bytes, count)
 #   REPEATS=3            cycles over all rows (interleaved, so background load hits every row alike); the
 #                        table shows medians, the ratio is the median of each cycle's row/direct ratio
@@ -71,7 +76,7 @@ JAVA="$JAVA_HOME/bin/java"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   log "building the bench module (and sluice-egress) with $JAVA_HOME"
   (cd "$ROOT" && mvn -q -B -o -DskipTests package -pl bench -am) >&2 || die "bench build failed"
-  if [[ " $ROWS " == *" sluice "* ]]; then
+  if [[ " $ROWS " == *" sluice"* ]]; then
     log "building sluice-cli"
     (cd "$ROOT" && mvn -q -B -o -DskipTests package -pl sluice-cli -am) >&2 || die "sluice-cli build failed"
   fi
@@ -94,10 +99,15 @@ log "smtp-sink on 127.0.0.1:$SINK_PORT (pid $SINK_PID)"
 # ---------------------------------------------------------------- peers
 PEER_PID=""; PEER_ADDR=""
 
-start_sluice() {
-  [[ -x "$ROOT/bin/sluice" ]] || { log "bin/sluice not found: skipping"; return 1; }
-  local port; port=$(free_port)
-  (cd "$ROOT" && SLUICE_NO_BUILD=1 exec bin/sluice proxy --listen "127.0.0.1:$port" --allow-destination 127.0.0.0/8) >"$WORK/sluice.log" 2>&1 &
+start_sluice() { # [COMMAND]: run from the repository root with PORT replaced; bin/sluice proxy unless given
+  local cmd=${1:-} port; port=$(free_port)
+  if [[ -z "$cmd" ]]; then
+    [[ -x "$ROOT/bin/sluice" ]] || { log "bin/sluice not found: skipping"; return 1; }
+    cmd="bin/sluice proxy --listen 127.0.0.1:PORT --allow-destination 127.0.0.0/8"
+  fi
+  cmd=${cmd//PORT/$port}
+  log "starting: $cmd"
+  (cd "$ROOT" && export SLUICE_NO_BUILD=1 && exec bash -c "exec $cmd") >"$WORK/sluice.log" 2>&1 &
   PEER_PID=$!; STARTED+=("$PEER_PID"); PEER_ADDR="127.0.0.1:$port"
   if ! wait_for_line "$WORK/sluice.log" 'proxy listener on' 60 "$PEER_PID"; then
     log "sluice proxy did not log 'proxy listener on'; its output:"; tail -20 "$WORK/sluice.log" >&2
@@ -185,6 +195,12 @@ for row in $ROWS; do
       log "== sluice proxy (SOCKS5 BIND+CONNECT, sources $BIND_SOURCES)"
       if start_sluice; then load sluice --route socks5-bind --proxy "$PEER_ADDR" --sources "$BIND_SOURCES"; fi
       stop_peer ;;
+    sluice-*)
+      var="SLUICE_PROXY_CMD_${row#sluice-}"
+      [[ -n "${!var:-}" ]] || die "row $row needs $var"
+      log "== $row: ${!var}"
+      if start_sluice "${!var}"; then load "$row" --route socks5-bind --proxy "$PEER_ADDR" --sources "$BIND_SOURCES"; fi
+      stop_peer ;;
     haproxy)
       log "== haproxy (PROXY v2, source $HA_SOURCE)"
       if start_haproxy; then load haproxy --route haproxy --proxy "$PEER_ADDR" --sources "$HA_SOURCE"; fi
@@ -205,6 +221,7 @@ per_msg() { awk -v a="${1:-}" -v n="${2:-}" 'BEGIN { if (a == "" || n == "" || n
 label() {
   case $1 in
     direct) echo "direct" ;; sluice) echo "sluice proxy (SOCKS5 BIND+CONNECT)" ;;
+    sluice-*) echo "sluice proxy ${1#sluice-} (SOCKS5 BIND+CONNECT)" ;;
     haproxy) echo "HAProxy (PROXY v2)" ;; microsocks) echo "microsocks (SOCKS5 CONNECT)" ;; *) echo "$1" ;;
   esac
 }

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
@@ -42,15 +43,18 @@ final class Relay {
     private final Channel client;
     private final Channel dest;
     private final boolean spliceable;
+    /** The client speaks TLS (an SslHandler in its pipeline). */
+    private final boolean tls;
     private final Side clientSide;
     private final Side destSide;
     private boolean ended;
 
-    private Relay(Session session, Channel dest, boolean spliceable) {
+    private Relay(Session session, Channel dest, boolean spliceable, boolean tls) {
         this.session = session;
         this.client = session.client;
         this.dest = dest;
         this.spliceable = spliceable;
+        this.tls = tls;
         this.clientSide = new Side(Direction.CLIENT_TO_DEST, client, dest);
         this.destSide = new Side(Direction.DEST_TO_CLIENT, dest, client);
         clientSide.other = destSide;
@@ -61,7 +65,7 @@ final class Relay {
         boolean tls = session.client.pipeline().get(SslHandler.class) != null;
         boolean splice = session.listener.config().useSplice() && !tls
                 && session.client instanceof AbstractEpollStreamChannel && dest instanceof AbstractEpollStreamChannel;
-        return new Relay(session, dest, splice);
+        return new Relay(session, dest, splice, tls);
     }
 
     /** The handler to install on the client pipeline (it forwards client bytes to the destination). */
@@ -99,24 +103,46 @@ final class Relay {
                 rest.release();
             }
         }
+        if (nothingPending(target)) {
+            // Everything relayed has been written: no empty write, promise and listener to learn that.
+            outputFlushed(side);
+            return;
+        }
         target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(w -> {
             if (!w.isSuccess()) {
                 failed(w.cause());
                 return;
             }
-            side.outputDone = true;
-            if (side.other.outputDone) {
-                // Both directions are done: closing sends the last FIN without a separate shutdown.
-                end(null);
+            outputFlushed(side);
+        });
+    }
+
+    /**
+     * True when {@code ch} is open and holds no bytes still to be written, flushed or not. A TLS client is always
+     * flushed through its SslHandler (which may hold bytes of its own).
+     */
+    private boolean nothingPending(Channel ch) {
+        if (tls && ch == client) {
+            return false;
+        }
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return ch.isActive() && out != null && out.isEmpty() && out.totalPendingWriteBytes() == 0;
+    }
+
+    /** Everything {@code side} read has reached its target: shut the target's output down (or end, if both are done). */
+    private void outputFlushed(Side side) {
+        side.outputDone = true;
+        if (side.other.outputDone) {
+            // Both directions are done: closing sends the last FIN without a separate shutdown.
+            end(null);
+            return;
+        }
+        shutdownOutput(side.target).addListener(s -> {
+            if (!s.isSuccess()) {
+                failed(s.cause());
                 return;
             }
-            shutdownOutput(target).addListener(s -> {
-                if (!s.isSuccess()) {
-                    failed(s.cause());
-                    return;
-                }
-                closeAtEof(side.other);
-            });
+            closeAtEof(side.other);
         });
     }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.slf4j.Logger;
@@ -33,6 +34,8 @@ final class Session {
     /** Gives back the session's source_limits slots; set once the BIND source is admitted. */
     Runnable releaseSource;
     InetSocketAddress destination;
+    /** {@link #destination} as text, formatted once for the phase, the metric label and the log line. */
+    String destinationText;
     long bytesClientToDest;
     long bytesDestToClient;
     String relayPath = "-";
@@ -157,15 +160,28 @@ final class Session {
      * nothing at all formatted when INFO is off.
      */
     private String logLine(SessionOutcome outcome, long ms) {
-        return new StringBuilder(256).append("proxy session client=").append(IpLiterals.format(remote()))
-                .append(" identity=").append(identityText())
-                .append(" source=").append(IpLiterals.format(boundSource))
-                .append(" destination=").append(IpLiterals.format(destination))
+        StringBuilder line = new StringBuilder(256).append("proxy session client=");
+        appendAddress(line, remote()).append(" identity=").append(identityText()).append(" source=");
+        return appendAddress(line, boundSource).append(" destination=")
+                .append(destinationText != null ? destinationText : IpLiterals.format(destination))
                 .append(" bytes_client_to_dest=").append(bytesClientToDest)
                 .append(" bytes_dest_to_client=").append(bytesDestToClient)
                 .append(" relay=").append(relayPath)
                 .append(" duration_ms=").append(ms)
                 .append(" outcome=").append(outcome).toString();
+    }
+
+    /**
+     * {@code a} as {@link IpLiterals#format(InetSocketAddress)} prints it; an IPv4 address (the usual case) is written
+     * digit by digit into the line, without the intermediate strings of the host text and the "host:port" concatenation.
+     */
+    static StringBuilder appendAddress(StringBuilder line, InetSocketAddress a) {
+        if (a == null || !(a.getAddress() instanceof Inet4Address ip)) {
+            return line.append(IpLiterals.format(a));
+        }
+        byte[] b = ip.getAddress();
+        return line.append(b[0] & 0xff).append('.').append(b[1] & 0xff).append('.').append(b[2] & 0xff).append('.')
+                .append(b[3] & 0xff).append(':').append(a.getPort());
     }
 
     InetSocketAddress remote() {

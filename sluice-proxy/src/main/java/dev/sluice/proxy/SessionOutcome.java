@@ -12,7 +12,7 @@ sealed interface SessionOutcome {
 
     /** A request got a failure reply (ACL, bind/connect error, unsupported). Counted as completed, as KumoProxy does. */
     record Refused(Socks5CommandStatus reply, String reason) implements SessionOutcome {
-        @Override public String toString() { return String.format("refused(0x%02x): %s", reply.byteValue() & 0xFF, reason); }
+        @Override public String toString() { return "refused(0x" + java.util.HexFormat.of().toHexDigits(reply.byteValue()) + "): " + reason; }
     }
 
     /** Handshake or auth failure, handshake timeout, malformed input, relay I/O error. Counted as failed. */

@@ -166,6 +166,14 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
         return ctx.writeAndFlush(bytes);
     }
 
+    /**
+     * A reply after which the handshake goes on: no promise to build and complete, as nothing listens for it. A
+     * failed write fires exceptionCaught, which ends the session ({@link #exceptionCaught}).
+     */
+    private void replyAndGoOn(ByteBuf bytes) {
+        ctx.writeAndFlush(bytes, ctx.voidPromise());
+    }
+
     // ------------------------------------------------------------------ greeting
 
     private void greeting(Socks5Parser.Parsed p) {
@@ -176,7 +184,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
         }
         boolean canCheckPasswords = session.listener.authenticator() != null;
         if (canCheckPasswords && g.offers(SocksReplies.METHOD_PASSWORD)) {
-            reply(SocksReplies.methodPassword());
+            replyAndGoOn(SocksReplies.methodPassword());
             step = Step.CREDENTIALS;
             session.phase = "authentication";
             session.timer.arm(() -> session.fail("timeout waiting for the username/password request"));
@@ -185,7 +193,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
             reply(SocksReplies.methodUnacceptable()).addListener(ChannelFutureListener.CLOSE);
             session.fail("require_auth and the client offered no username/password");
         } else if (g.offers(SocksReplies.METHOD_NO_AUTH)) {
-            reply(SocksReplies.methodNoAuth());
+            replyAndGoOn(SocksReplies.methodNoAuth());
             awaitRequest();
         } else {
             reply(SocksReplies.methodUnacceptable()).addListener(ChannelFutureListener.CLOSE);
@@ -229,7 +237,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
             deny("authenticator failed for user " + user + ": " + err);
         } else if (d instanceof AuthDecision.Granted g && !g.identities().isEmpty()) {
             session.identities = g.identities();
-            reply(SocksReplies.authSucceeded());
+            replyAndGoOn(SocksReplies.authSucceeded());
             awaitRequest();
             parse(); // bytes that came while the authenticator decided
         } else {
@@ -300,16 +308,17 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
             session.refuse(Socks5CommandStatus.FAILURE, "BIND after " + session.state);
             return;
         }
+        String text = IpLiterals.format(source);
         java.util.Optional<String> rule = session.listener.policy().refuseBind(session.identities, source.getAddress());
         if (rule.isPresent()) {
-            session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + IpLiterals.format(source) + " not allowed by " + rule.get());
+            session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + text + " not allowed by " + rule.get());
             return;
         }
         String sourceText = IpLiterals.format(IpLiterals.unmapV4(source.getAddress()));
         switch (session.listener.policy().admitSource(session.identities, source.getAddress())) {
             case SourceAdmission.Refused r -> {
                 session.listener.metrics().sourceRefusals.labelValues(session.listener.label(), sourceText, r.limit()).inc();
-                session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + IpLiterals.format(source) + " refused: over " + r.rule());
+                session.refuse(Socks5CommandStatus.FORBIDDEN, "BIND " + text + " refused: over " + r.rule());
                 return;
             }
             case SourceAdmission.Admitted a -> {
@@ -317,8 +326,8 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
                 session.releaseSource = a.release();
             }
         }
-        session.phase = "BIND " + IpLiterals.format(source);
-        session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + IpLiterals.format(source) + " timed out"));
+        session.phase = "BIND " + text;
+        session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED, "BIND " + text + " timed out"));
         ChannelFuture reg;
         try {
             reg = Outbound.register(session, source.getAddress(), true);
@@ -344,7 +353,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
                 InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
                 session.boundSource = bound;
                 session.state = Session.State.BOUND;
-                reply(SocksReplies.success(ctx.alloc(), bound));
+                replyAndGoOn(SocksReplies.success(ctx.alloc(), bound));
                 awaitRequest();
                 parse(); // a CONNECT the client sent right behind its BIND
             });
@@ -360,16 +369,19 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
             session.refuse(Socks5CommandStatus.FAILURE, "CONNECT after CONNECT");
             return;
         }
+        // Formatted once: the log line, the phase, the metric label and any refusal use the same text.
+        String text = IpLiterals.format(destination);
         session.destination = destination; // in the session's log line, refused or not
+        session.destinationText = text;
         java.util.Optional<String> rule = session.listener.policy().refuseConnect(session.identities, destination);
         if (rule.isPresent()) {
-            session.refuse(Socks5CommandStatus.FORBIDDEN, "CONNECT " + IpLiterals.format(destination) + " not allowed by " + rule.get());
+            session.refuse(Socks5CommandStatus.FORBIDDEN, "CONNECT " + text + " not allowed by " + rule.get());
             return;
         }
-        session.phase = "CONNECT " + IpLiterals.format(destination);
-        session.listener.metrics().outbound.labelValues(session.listener.label(), IpLiterals.format(destination)).inc();
+        session.phase = "CONNECT " + text;
+        session.listener.metrics().outbound.labelValues(session.listener.label(), text).inc();
         session.timer.arm(() -> session.refuse(Socks5CommandStatus.TTL_EXPIRED,
-                "CONNECT " + IpLiterals.format(destination) + " timed out after " + session.timer.timeout()));
+                "CONNECT " + text + " timed out after " + session.timer.timeout()));
         ChannelFuture f;
         InetSocketAddress source = session.boundSource;
         if (session.state == Session.State.BOUND) {
@@ -398,7 +410,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
 
     private void connectFailed(InetSocketAddress source, InetSocketAddress destination, Throwable cause) {
         Socks5CommandStatus status = ConnectFailures.replyFor(cause, source, destination);
-        session.refuse(status, "CONNECT " + IpLiterals.format(destination) + " from "
+        session.refuse(status, "CONNECT " + session.destinationText + " from "
                 + IpLiterals.format(source) + " failed: " + cause);
     }
 
@@ -411,7 +423,10 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
         InetSocketAddress local = bound || !(outbound.localAddress() instanceof InetSocketAddress known) || known.getPort() == 0
                 ? Outbound.localAddress(outbound) : known;
         session.boundSource = local;
-        reply(SocksReplies.success(ctx.alloc(), local));
+        replyAndGoOn(SocksReplies.success(ctx.alloc(), local));
+        if (session.finished()) {
+            return; // the reply's write failed at once (exceptionCaught ended the session)
+        }
         Relay relay = Relay.create(session, outbound);
         // The relay's client side takes this handler's place; bytes the client sent ahead go to it first.
         ChannelPipeline p = ctx.pipeline();

@@ -9,6 +9,7 @@ import dev.sluice.net.http.HttpListenerConfig;
 import dev.sluice.policy.PolicyException;
 import dev.sluice.proxy.ProxyListenerConfig;
 import dev.sluice.proxy.ProxyServer;
+import io.netty.util.ResourceLeakDetector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +55,7 @@ public final class ProxyApp {
      * @throws IllegalArgumentException a bad legacy flag value
      */
     public static int run(Options options) throws Exception {
+        disableLeakDetectionUnlessAsked(System.getProperties());
         var registry = new PrometheusRegistry();
         ProxySetup setup = options.config() != null
                 ? LuaProxyConfig.load(options.config(), registry)
@@ -68,6 +70,24 @@ public final class ProxyApp {
             running.stop(SHUTDOWN_GRACE);
         }
         return 0;
+    }
+
+    /**
+     * Turns Netty's buffer leak detector off unless {@code io.netty.leakDetection.level} (or its old name
+     * {@code io.netty.leakDetectionLevel}) asks for a level. At its default level it samples one buffer in 128 and
+     * records a stack trace where that buffer is allocated and another where it is released: a stack walk in a few
+     * sessions out of every hundred (the proxy's only exceptions with a stack trace, found with JFR; docs/benchmarks.md),
+     * for a check that the proxy's tests make and that its running cost need not pay.
+     *
+     * @return whether it was turned off
+     */
+    static boolean disableLeakDetectionUnlessAsked(java.util.Properties properties) {
+        if (properties.getProperty("io.netty.leakDetection.level") != null
+                || properties.getProperty("io.netty.leakDetectionLevel") != null) {
+            return false;
+        }
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        return true;
     }
 
     /** A started proxy process: SOCKS5 listeners and HTTP listeners. */
