@@ -75,8 +75,9 @@ class StartupCacheProcessTest {
         assertThat(source(classes, "dev.sluice.cli.Main")).isEqualTo("shared objects file");
         assertThat(source(classes, "dev.sluice.mta.app.MtaApp")).isEqualTo("shared objects file");
         assertThat(source(classes, "dev.sluice.mta.ingress.smtp.EsmtpServer")).isEqualTo("shared objects file");
-        // picocli built `mta` alone: no other command's class (nor the kcli verbs' JSON mappers) was touched
-        assertThat(source(classes, "dev.sluice.cli.TsaCommand")).isEqualTo("(not loaded)");
+        // picocli built `mta` alone: not the model of `tsa` (its methods name the TSA daemon), nor the kcli verbs'
+        // (their class holds a JSON mapper)
+        assertThat(source(classes, "dev.sluice.tsa.TsaDaemon")).isEqualTo("(not loaded)");
         assertThat(source(classes, "dev.sluice.cli.AdminCommands")).isEqualTo("(not loaded)");
         // logback configured in code, without its XML configuration
         assertThat(source(classes, "ch.qos.logback.classic.joran.JoranConfigurator")).isEqualTo("(not loaded)");
