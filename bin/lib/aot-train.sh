@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Makes bin/sluice's start-up cache (a JDK 25 AOT cache, JEP 483/514): one training run of `sluice mta` with the
+# Makes the start-up cache of `sluice mta` (a JDK 25 AOT cache, JEP 483/514): one training run of `sluice mta` with the
 # bundled default policy moved to free ports (port 0) in a scratch directory, stopped with SIGTERM once it logs
 # "initialization complete"; at its exit the JVM writes the cache (the classes it loaded, linked, with their
-# profiles). Run by bin/sluice, detached, when the cache of this build is missing:
+# profiles). Run by bin/sluice, detached, when `sluice mta` finds the cache of this build missing:
 #   aot-train.sh ROOT JAVA_HOME CACHE [wait]
 # ROOT's sluice-cli jar and lib/ are the class path (the cache holds for exactly these files: CACHE's name carries
 # their sizes and times). One training at a time per build: a lock on the jar itself (no lock file is made), others
