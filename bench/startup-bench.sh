@@ -7,7 +7,7 @@
 # connects every 20 ms until the listener sends "220", then reads the process's CPU time (user + system, its waited-for
 # children included: the launcher's own `java -version` and the like) and stops it. Wall seconds are from just before
 # the launcher starts to the 220. One run per row first warms the page cache (and lets the launcher make its class
-# data archive, when it makes one) and is not counted. Prints one line per run and a table of medians.
+# data archive first, in the foreground: SLUICE_CDS=wait) and is not counted. Prints one line per run and a table of medians.
 #
 # Rows (ROWS, default "default nocds"):
 #   default   the launcher as it is (its class data sharing archive on)
@@ -94,7 +94,8 @@ for row in $ROWS; do
   esac
   [[ -f "$root/sluice-cli/target/sluice-cli.jar" ]] || die "$root is not built (no sluice-cli/target/sluice-cli.jar)"
   log "$row: warm-up run ($root)"
-  one_run "$root" "${envs[@]}" >/dev/null
+  # SLUICE_CDS=wait: a build without its start-up cache makes it now, not in the background during the runs
+  if [[ $row == nocds ]]; then one_run "$root" "${envs[@]}" >/dev/null; else one_run "$root" "${envs[@]}" SLUICE_CDS=wait >/dev/null; fi
   walls=() cpus=()
   for i in $(seq 1 "$RUNS"); do
     read -r wall cpu < <(one_run "$root" "${envs[@]}")
