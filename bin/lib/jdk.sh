@@ -3,11 +3,17 @@
 
 SLUICE_MIN_JAVA=21
 
-# Prints the major version of the java under the JDK dir $1 (e.g. 25, 17, 8), or nothing.
+# Prints the major version of the java under the JDK dir $1 (e.g. 25, 17, 8), or nothing. Reads the JDK's
+# `release` file when it has one (a JVM start, as `java -version` is, costs a few hundred ms of the launcher's start).
 sluice_java_major() {
-    local java="$1/bin/java" version major
+    local java="$1/bin/java" version="" major line
     [[ -x "$java" ]] || return 1
-    version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)"
+    if [[ -r "$1/release" ]]; then
+        while IFS= read -r line; do
+            if [[ "$line" =~ ^JAVA_VERSION=\"([^\"]+)\" ]]; then version="${BASH_REMATCH[1]}"; break; fi
+        done <"$1/release"
+    fi
+    [[ -n "$version" ]] || version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)"
     [[ -n "$version" ]] || return 1
     major="${version%%[.+-]*}"
     if [[ "$major" == "1" ]]; then          # 1.8.0_x style
