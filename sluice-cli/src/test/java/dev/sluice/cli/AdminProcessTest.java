@@ -38,9 +38,14 @@ class AdminProcessTest {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
-    /** {@code bin/sluice args}, which must exit 0 (shared with {@link InspectProcessTest}). */
+    /**
+     * {@code sluice args} in this JVM ({@link SluiceCommand#inProcess}: these verbs are HTTP or SMTP clients of the
+     * running MTA, which is the process under test), which must exit 0; shared with {@link InspectProcessTest},
+     * {@link OpsProcessTest}, {@link LiveProcessTest} and {@link ReloadProcessTest}. Each of those classes keeps
+     * calls through {@code bin/sluice} itself ({@link SluiceCommand#run}).
+     */
     static ToolResult ok(String... args) {
-        ToolResult r = SluiceCommand.run(args);
+        ToolResult r = SluiceCommand.inProcess(args);
         assertThat(r.exitCode()).as(r.describe()).isZero();
         return r;
     }
@@ -73,7 +78,7 @@ class AdminProcessTest {
 
         AtomicReference<ToolResult> list = new AtomicReference<>();
         await().atMost(WAIT).until(() -> {
-            list.set(SluiceCommand.run("bounce-list", "--endpoint", endpoint));
+            list.set(SluiceCommand.inProcess("bounce-list", "--endpoint", endpoint));
             return list.get().stdout().lines().anyMatch(l -> l.matches(id(bounce) + "\\s+gone\\.test\\s+-\\s+-\\s+-\\s+-"
                     + "\\s+\\d+m( \\d+s)?\\s+2\\s+bad send"));
         });

@@ -13,7 +13,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bin/sluice check}: an operator's look at a policy before running it. */
+/**
+ * {@code bin/sluice check}: an operator's look at a policy before running it. The first and the last test run the
+ * real launcher; the others run the same command line in this JVM ({@link SluiceCommand#inProcess}).
+ */
 class CheckCommandTest {
 
     @TempDir
@@ -50,7 +53,7 @@ class CheckCommandTest {
     void eventSourceShowsSocks5WithItsBindAddress() throws IOException {
         Path policy = dir.resolve("socks.lua");
         Files.writeString(policy, "dofile('%s')\n".formatted(seed("seed001_socks5.lua")));
-        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--source", "ip-1");
+        var r = SluiceCommand.inProcess("check", "--policy", policy.toString(), "--source", "ip-1");
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stdout()).containsPattern(
                 "ip-1\\s+socks5\\s+10\\.0\\.5\\.10:5000\\s+local \\(kernel\\), egress 10\\.0\\.0\\.1\\s+mta1\\.examplecorp\\.com");
@@ -65,11 +68,11 @@ class CheckCommandTest {
                 kumo.on('get_egress_path_config', shaping:setup { '%s' })
                 """.formatted(shaping));
         Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\nconnection_limit = 3\n");
-        var ok = SluiceCommand.run("check", "--policy", policy.toString());
+        var ok = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(ok.exitCode()).as(ok.describe()).isZero();
 
         Files.writeString(shaping, "[provider.\"x\"]\nmatch = [{MXSuffix = \".x.test\"}]\nprovider_connection_limit = 0\n");
-        var bad = SluiceCommand.run("check", "--policy", policy.toString());
+        var bad = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
         assertThat(bad.stderr()).contains(shaping + ": [provider.\"x\"]: provider_connection_limit: invalid limit 0");
     }
@@ -85,7 +88,7 @@ class CheckCommandTest {
                 local shaper = shaping:setup_with_automation { subscribe = { 'http://127.0.0.1:8008' }, extra_files = { '%s' }, tsa_queue_config = { strategy = 'SingletonTimerWheel' } }
                 kumo.on('get_egress_path_config', shaper.get_egress_path_config)
                 """.formatted(shaping));
-        var queueKey = SluiceCommand.run("check", "--policy", policy.toString());
+        var queueKey = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(queueKey.exitCode()).as(queueKey.describe()).isEqualTo(2);
         assertThat(queueKey.stderr()).contains(policy + ":3: ")
                 .contains("tsa_queue_config: 'strategy' is not implemented by Sluice (its queues would ignore it)");
@@ -100,7 +103,7 @@ class CheckCommandTest {
                 action = {SetConfig = {name = "source_selection_rate", value = "10/s"}}
                 duration = "1h"
                 """);
-        var ignored = SluiceCommand.run("check", "--policy", policy.toString());
+        var ignored = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(ignored.exitCode()).as(ignored.describe()).isEqualTo(2);
         assertThat(ignored.stderr()).contains(shaping + ": [[\"example.com\".automation]] #1: action SetConfig: "
                 + "'source_selection_rate' is a path option Sluice accepts but does not act on");
@@ -129,7 +132,7 @@ class CheckCommandTest {
                 ["example.com".sources."unspecified"]
                 max_deliveries_per_connection = 7
                 """);
-        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        var r = SluiceCommand.inProcess("check", "--policy", policy.toString(), "--domain", "example.com");
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stdout())
                 .contains("Egress path unspecified -> example.com for example.com (shaping files: "
@@ -156,11 +159,11 @@ class CheckCommandTest {
                 """.formatted(sources, shaping));
         Files.writeString(sources, "[source.\"ip-1\"]\nsource_address = \"127.0.0.1\"\n");
         Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-1\"]\nconnection_limit = 2\n");
-        var ok = SluiceCommand.run("check", "--policy", policy.toString());
+        var ok = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(ok.exitCode()).as(ok.describe()).isZero();
 
         Files.writeString(shaping, "[\"example.com\"]\nmx_rollup = false\n[\"example.com\".sources.\"ip-9\"]\nconnection_limit = 2\n");
-        var bad = SluiceCommand.run("check", "--policy", policy.toString());
+        var bad = SluiceCommand.inProcess("check", "--policy", policy.toString());
         assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
         assertThat(bad.stderr()).contains("source 'ip-9' is named by domain:example.com but not defined in " + sources)
                 .contains("kumo.validation_failed()");
@@ -177,7 +180,7 @@ class CheckCommandTest {
                   }
                 end)
                 """);
-        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--source", "ip-1");
+        var r = SluiceCommand.inProcess("check", "--policy", policy.toString(), "--source", "ip-1");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains(policy + ":2: make_egress_source:").contains("socks5_proxy_source_address");
     }
@@ -190,7 +193,7 @@ class CheckCommandTest {
                   return kumo.make_queue_config { provider_name = 'example', retry_interval = '10m' }
                 end)
                 """);
-        var r = SluiceCommand.run("check", "--policy", policy.toString(), "--domain", "example.com");
+        var r = SluiceCommand.inProcess("check", "--policy", policy.toString(), "--domain", "example.com");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stdout()).containsPattern("unspecified\\s+direct")
                 .contains("1 thing(s) the policy asks for that Sluice does not do, listed on stderr.");

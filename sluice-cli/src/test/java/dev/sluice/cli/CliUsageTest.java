@@ -12,6 +12,11 @@ class CliUsageTest {
         return SluiceCommand.run(args);
     }
 
+    /** The same command line in this JVM: for usage errors and help texts, which picocli produces alike in both. */
+    private static ToolResult parsed(String... args) {
+        return SluiceCommand.inProcess(args);
+    }
+
     @Test
     void helpListsTheCommands() {
         var r = sluice("--help");
@@ -21,42 +26,42 @@ class CliUsageTest {
 
     @Test
     void proxyHelpListsKumoProxysFlags() {
-        var r = sluice("proxy", "--help");
+        var r = parsed("proxy", "--help");
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stdout()).contains("--listen", "--no-splice", "--timeout-seconds", "--proxy-config");
     }
 
     @Test
     void unknownFlagIsAUsageError() {
-        var r = sluice("proxy", "--listne", "127.0.0.1:0");
+        var r = parsed("proxy", "--listne", "127.0.0.1:0");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("Unknown options: '--listne'").contains("sluice proxy --help");
     }
 
     @Test
     void proxyNeedsAConfigOrAListener() {
-        var r = sluice("proxy");
+        var r = parsed("proxy");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("--proxy-config FILE.lua or at least one --listen");
     }
 
     @Test
     void configAndLegacyFlagsDoNotMix() {
-        var r = sluice("proxy", "--proxy-config", "x.lua", "--no-splice");
+        var r = parsed("proxy", "--proxy-config", "x.lua", "--no-splice");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("cannot be combined");
     }
 
     @Test
     void badListenAddressIsAUsageError() {
-        var r = sluice("proxy", "--listen", "localhost:5000");
+        var r = parsed("proxy", "--listen", "localhost:5000");
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
         assertThat(r.stderr()).contains("'localhost' in 'localhost:5000' is not an IP address");
     }
 
     @Test
     void helpGivesEachCommandAWholeSentence() {
-        var r = sluice("--help");
+        var r = parsed("--help");
         assertThat(r.exitCode()).as(r.describe()).isZero();
         String commands = r.stdout().substring(r.stdout().indexOf("Commands:"));
         assertThat(commands.lines().skip(1).filter(l -> !l.isBlank()).toList()).as(commands)

@@ -65,9 +65,19 @@ class DeliverCommandTest {
         return file;
     }
 
+    /** {@code sluice deliver} in this JVM (the command's own code; the launcher is covered by {@link #launched}). */
     private ToolResult deliver(Path policy, String mx) {
-        return SluiceCommand.run("deliver", "--policy", policy.toString(), "--source", "ip-1", "--to", RCPT,
-                "--from", "sender@example.com", "--mx", mx, "--message", message.toString());
+        return SluiceCommand.inProcess(deliverArgs(policy, mx));
+    }
+
+    /** {@code bin/sluice deliver}: the same command through the real launcher, in a process of its own. */
+    private ToolResult launched(Path policy, String mx) {
+        return SluiceCommand.run(deliverArgs(policy, mx));
+    }
+
+    private String[] deliverArgs(Path policy, String mx) {
+        return new String[] {"deliver", "--policy", policy.toString(), "--source", "ip-1", "--to", RCPT,
+                "--from", "sender@example.com", "--mx", mx, "--message", message.toString()};
     }
 
     private static void assertDelivered(ToolResult r) {
@@ -102,7 +112,7 @@ class DeliverCommandTest {
     @Test
     void directFromTheSourceAddress() throws IOException {
         var sink = peers.add(SmtpSink.start());
-        var r = deliver(policy("source_address = '127.0.0.5'"), sink.hostPort());
+        var r = launched(policy("source_address = '127.0.0.5'"), sink.hostPort());
 
         assertDelivered(r);
         assertThat(r.stdout()).containsPattern("(?m)^source address: 127\\.0\\.0\\.5:\\d+ \\(direct\\)$");
@@ -269,7 +279,7 @@ class DeliverCommandTest {
         Path missing = dir.resolve("no-such-password-file");
 
         // a plain string is a KeySource file path, as in KumoMTA
-        var r = deliver(policy("""
+        var r = launched(policy("""
                 socks5_proxy_server = '%s', socks5_proxy_source_address = '127.0.0.7',
                     socks5_proxy_username = 'ip1', socks5_proxy_password = '%s'""".formatted(server, missing)),
                 sink.hostPort());

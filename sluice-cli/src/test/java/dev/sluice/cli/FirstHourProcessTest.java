@@ -113,10 +113,10 @@ class FirstHourProcessTest {
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.stdout()).contains("local data_dir = '/var/lib/sluice'").contains("kumo.start_esmtp_listener");
         Path copy = dir.resolve("copy.lua");
-        Files.writeString(copy, SluiceCommand.run("mta", "--print-default-policy").stdout());
-        ToolResult check = SluiceCommand.run("check", "--policy", copy.toString());
+        Files.writeString(copy, SluiceCommand.inProcess("mta", "--print-default-policy").stdout());
+        ToolResult check = SluiceCommand.inProcess("check", "--policy", copy.toString());
         assertThat(check.exitCode()).as(check.describe()).isZero();
-        ToolResult both = SluiceCommand.run("mta", "--policy", copy.toString(), "--data-dir", "x");
+        ToolResult both = SluiceCommand.inProcess("mta", "--policy", copy.toString(), "--data-dir", "x");
         assertThat(both.exitCode()).as(both.describe()).isEqualTo(2);
         assertThat(both.stderr()).contains("--data-dir applies to the bundled policy");
     }

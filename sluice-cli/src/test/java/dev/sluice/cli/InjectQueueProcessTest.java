@@ -55,7 +55,7 @@ class InjectQueueProcessTest {
 
         AtomicReference<ToolResult> queue = new AtomicReference<>();
         await().atMost(WAIT).until(() -> {
-            queue.set(SluiceCommand.run("queue", "--http", http));
+            queue.set(SluiceCommand.inProcess("queue", "--http", http));
             return queue.get().exitCode() == 0 && queue.get().stdout().lines()
                     .anyMatch(l -> l.matches("example\\.test\\s+2"));
         });
@@ -72,7 +72,7 @@ class InjectQueueProcessTest {
         });
         assertThat(got).extracting(m -> m.header("Subject").orElseThrow())
                 .containsExactlyInAnyOrder("queued (1/2)", "queued (2/2)");
-        await().atMost(WAIT).until(() -> SluiceCommand.run("queue", "--http", http).stdout().lines()
+        await().atMost(WAIT).until(() -> SluiceCommand.inProcess("queue", "--http", http).stdout().lines()
                 .noneMatch(l -> l.startsWith("example.test")));
     }
 

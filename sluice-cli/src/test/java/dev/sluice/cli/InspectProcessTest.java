@@ -50,7 +50,7 @@ class InspectProcessTest {
         ok("inject", "--server", esmtp, "--from", "s@example.test", "--to", "a@slow.test", "--count", "2",
                 "--subject", "look inside");
         await().atMost(WAIT).until(() -> {
-            ToolResult r = SluiceCommand.run("inspect-sched-q", "--endpoint", endpoint, "slow.test", "--json");
+            ToolResult r = SluiceCommand.inProcess("inspect-sched-q", "--endpoint", endpoint, "slow.test", "--json");
             return r.exitCode() == 0 && JSON.readTree(r.stdout()).path("num_scheduled").asInt() == 2
                     && JSON.readTree(r.stdout()).path("messages").get(0).path("message").path("num_attempts").asInt() == 1;
         });

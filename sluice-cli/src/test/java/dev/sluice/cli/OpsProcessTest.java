@@ -54,7 +54,7 @@ class OpsProcessTest {
     }
 
     private static int scheduled(String endpoint, String queue) throws Exception {
-        ToolResult r = SluiceCommand.run("inspect-sched-q", "--endpoint", endpoint, queue, "--json", "--no-limit");
+        ToolResult r = SluiceCommand.inProcess("inspect-sched-q", "--endpoint", endpoint, queue, "--json", "--no-limit");
         return r.exitCode() == 0 ? JSON.readTree(r.stdout()).path("num_scheduled").asInt() : -1;
     }
 
