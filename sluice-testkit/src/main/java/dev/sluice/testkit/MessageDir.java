@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 /** Reading a sink's dump directory: one file per message, names sort by arrival time. */
 final class MessageDir {
     private static final long POLL_MILLIS = 100;
+    private static final int STABLE_POLLS = 3;
 
     private MessageDir() {}
 
@@ -25,15 +26,18 @@ final class MessageDir {
     }
 
     /**
-     * Waits until at least {@code count} messages exist and their sizes stopped changing between two
-     * polls (smtp-sink appends to a dump while DATA arrives), then returns them all.
+     * Waits until at least {@code count} messages exist, none is empty and their sizes stayed the same over
+     * {@link #STABLE_POLLS} polls (smtp-sink opens a dump at DATA and appends while the message arrives; under load a
+     * sender may pause longer than one poll), then returns them all.
      */
     static List<DumpedMessage> await(Path dir, int count, Duration timeout, String describe) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<Path, Long> last = Map.of();
+        int stable = 0;
         while (true) {
             Map<Path, Long> sizes = sizes(dir);
-            if (sizes.size() >= count && sizes.equals(last)) return read(dir);
+            stable = sizes.equals(last) ? stable + 1 : 0;
+            if (sizes.size() >= count && stable >= STABLE_POLLS && !sizes.containsValue(0L)) return read(dir);
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("expected " + count + " message(s) in " + dir + " within " + timeout
                         + ", found " + sizes.size() + "; " + describe);
