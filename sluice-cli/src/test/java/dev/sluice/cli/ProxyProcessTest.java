@@ -160,7 +160,7 @@ class ProxyProcessTest {
                 assertThat(in.readNBytes(10)[1]).as("CONNECT reply code").isZero();
 
                 proxy.terminate();
-                proxy.awaitLine("shutting down", Duration.ofSeconds(10));
+                proxy.awaitLine("listeners closed", Duration.ofSeconds(10)); // not the first line: it comes before
                 assertThatThrownBy(() -> new Socket(socks.getAddress(), socks.getPort()).close())
                         .isInstanceOf(ConnectException.class);
 

@@ -194,6 +194,8 @@ public final class ProxyServer implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         serverChannels.clear();
+        log.info("proxy shutdown: listeners closed; {} session(s) may finish for up to {} s", sessions.size(),
+                grace.toSeconds());
         sessions.abortHandshakes("proxy shutting down before the handshake was done");
         long deadline = System.nanoTime() + grace.toNanos();
         while (sessions.size() > 0 && System.nanoTime() < deadline) {
