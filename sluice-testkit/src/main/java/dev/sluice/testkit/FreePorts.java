@@ -36,6 +36,54 @@ public final class FreePorts {
         }
     }
 
+    /**
+     * A TCP port on 127.0.0.1 kept for a server the test starts later: bound but not listening, so connections to it
+     * are refused (a peer that is down) and no other test's bind to port 0 can take it meanwhile (test classes run
+     * in parallel). {@link Held#release()} just before the server binds it.
+     */
+    public static Held hold() {
+        java.net.Socket socket = new java.net.Socket();
+        try {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(Net.inet("127.0.0.1"), 0));
+            return new Held(socket);
+        } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing bound
+            }
+            throw new UncheckedIOException("no free TCP port on 127.0.0.1", e);
+        }
+    }
+
+    /** A port held by {@link #hold()}. */
+    public static final class Held implements AutoCloseable {
+        private final java.net.Socket socket;
+
+        private Held(java.net.Socket socket) {
+            this.socket = socket;
+        }
+
+        public int port() {
+            return socket.getLocalPort();
+        }
+
+        /** Frees the port for the server about to bind it. */
+        public void release() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
+    }
+
     /** A port free for both TCP and UDP on the address (DNS servers listen on both). */
     public static int tcpAndUdp(String address) {
         InetAddress inet = Net.inet(address);

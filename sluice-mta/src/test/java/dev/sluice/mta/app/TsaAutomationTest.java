@@ -369,7 +369,8 @@ class TsaAutomationTest extends MtaAppTestBase {
     @Test
     void anMtaWhoseTsaIsDownKeepsDeliveringLogsItOnceAndCatchesUpWhenItIsBack() throws Exception {
         sink = SmtpSink.start();
-        int tsaPort = FreePorts.tcp();
+        FreePorts.Held down = FreePorts.hold(); // refuses connections, and no parallel test class takes it meanwhile
+        int tsaPort = down.port();
         // a rule on every delivery to fast.test, so that each of its records is published
         Path shapingFile = shaping(sink.port(), "", """
                 [["fast.test".automation]]
@@ -391,6 +392,7 @@ class TsaAutomationTest extends MtaAppTestBase {
         assertThat(policyLines("unreachable")).hasSize(1);
         assertThat(policyLines("unreachable").getFirst()).contains("http://127.0.0.1:" + tsaPort);
 
+        down.release();
         tsa = startTsa(tsaPort, shapingFile);
         await().atMost(WAIT).until(() -> !policyLines("reachable again").isEmpty());
         // the three records queued while it was down reach it now: nothing was dropped
